@@ -1,0 +1,47 @@
+# Opinia. `make run` serves the demo portal with a worker and beat; `make test` runs everything.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest install locale messages clean bench-data
+
+$(PY):
+	@PYTHON=$$(scripts/find-python.sh) && echo "Creating $(VENV) with $$PYTHON" && "$$PYTHON" -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the translation catalogues (.mo files are build output, not committed).
+locale: $(STAMP)
+	@scripts/system-deps.sh gettext
+	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+# Re-extract the catalogues after changing strings (developers only).
+messages: $(STAMP)
+	@for app in portal messaging feedback disputes; do \
+	  (cd $$app && DEBUG=1 ../$(PY) ../manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu --ignore=tests/* -v0); \
+	done
+
+run: locale
+	@scripts/run-dev.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	OPINIA_TESTING=1 $(VENV)/bin/mypy .
+
+pytest: locale
+	@if [ -n "$${CI:-}" ] || [ -n "$${OPINIA_BROWSER_TESTS:-}" ]; then scripts/system-deps.sh chromium; fi
+	OPINIA_TESTING=1 CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

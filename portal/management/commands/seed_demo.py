@@ -1,0 +1,227 @@
+"""Build a believable demo marketplace; safe to run any number of times.
+
+Stores in different time zones, buyers in different languages, orders in every state,
+including shipped orders whose delivery guarantee runs out within the next minutes (and
+one already overdue) so that the worker visibly confirms them. Other apps add their demo
+data (reviews, conversations, disputes) through `portal.demo.DEMO_SEEDERS`.
+"""
+
+import random
+from datetime import time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from portal import services
+from portal.demo import DEMO_PASSWORD, DEMO_SEEDERS, DemoWorld
+from portal.models import Order, Product, Store, StoreMember, User
+
+STORES = [
+    # name, country, time zone, owner e-mail, language, auto-reply
+    (
+        "Shenzhen Gadget Hub",
+        "CN",
+        "Asia/Shanghai",
+        "seller@opinia.test",
+        "zh-hans",
+        "Thank you for your message! Our team works 9:00–18:00 Beijing time and will answer soon.",
+    ),
+    (
+        "Kraków Amber Studio",
+        "PL",
+        "Europe/Warsaw",
+        "amber@opinia.test",
+        "pl",
+        "Dziękujemy za wiadomość! Odpowiemy w godzinach pracy (9–17).",
+    ),
+    (
+        "Seoul Beauty Lab",
+        "KR",
+        "Asia/Seoul",
+        "beauty@opinia.test",
+        "ko",
+        "문의해 주셔서 감사합니다. 영업시간(10:00–19:00)에 답변드리겠습니다.",
+    ),
+    (
+        "Ahmedabad Textiles",
+        "IN",
+        "Asia/Kolkata",
+        "textiles@opinia.test",
+        "gu",
+        "Thank you! We reply during working hours, 10:00–19:00 India time.",
+    ),
+]
+
+PRODUCTS = {
+    "Shenzhen Gadget Hub": [
+        ("USB-C fast charger 65W", "18.90"),
+        ("Wireless earbuds", "24.50"),
+        ("Phone tripod", "9.99"),
+    ],
+    "Kraków Amber Studio": [("Baltic amber pendant", "45.00"), ("Amber earrings", "32.00")],
+    "Seoul Beauty Lab": [("Snail mucin essence", "15.20"), ("Sheet mask set (10)", "12.00")],
+    "Ahmedabad Textiles": [("Hand-block printed scarf", "21.00"), ("Cotton bedspread", "39.00")],
+}
+
+BUYERS = [
+    # e-mail, display name, language, time zone, phone
+    ("buyer@opinia.test", "Alice Kowalska", "pl", "Europe/Warsaw", "+48600100200"),
+    ("minji@opinia.test", "Min-ji Park", "ko", "Asia/Seoul", ""),
+    ("wei@opinia.test", "Wei Zhang", "zh-hans", "Asia/Shanghai", ""),
+    ("priya@opinia.test", "Priya Patel", "gu", "Asia/Kolkata", "+919800011122"),
+    ("john@opinia.test", "John Smith", "en", "America/New_York", ""),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo stores, buyers, orders (and, through other apps, reviews, messages, disputes)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if User.objects.filter(email="buyer@opinia.test").exists():
+            self.stdout.write("Demo data already present; nothing to do.")
+        else:
+            with transaction.atomic():
+                world = self._build()
+            for seeder in DEMO_SEEDERS:
+                seeder(world)
+            self.stdout.write(self.style.SUCCESS("Demo marketplace created."))
+        self._print_logins()
+
+    def _build(self) -> DemoWorld:
+        rng = random.Random(20261123)
+        now = timezone.now()
+        staff = services.user_create(
+            email="staff@opinia.test",
+            password=DEMO_PASSWORD,
+            email_verified=True,
+            display_name="Opinia Staff",
+            is_staff=True,
+            groups=[g.name for g in Group.objects.filter(name__in=services.STAFF_GROUPS)],
+        )
+        staff.is_superuser = True
+        staff.save(update_fields=["is_superuser"])
+        buyers = [
+            services.user_create(
+                email=email,
+                password=DEMO_PASSWORD,
+                email_verified=True,
+                display_name=name,
+                language=language,
+                time_zone=tz,
+                phone=phone,
+            )
+            for email, name, language, tz, phone in BUYERS
+        ]
+        stores: list[Store] = []
+        products: dict[int, list[Product]] = {}
+        for name, country, tz, owner_email, language, auto_reply in STORES:
+            owner = services.user_create(
+                email=owner_email,
+                password=DEMO_PASSWORD,
+                email_verified=True,
+                display_name=f"{name} owner",
+                language=language,
+                time_zone=tz,
+            )
+            store = services.store_create(owner=owner, name=name, country=country, time_zone=tz, auto_reply=auto_reply)
+            services.store_set_working_hours(
+                store=store,
+                actor=owner,
+                intervals=[
+                    services.OpeningInterval(weekday=day, opens_at=time(9), closes_at=time(18)) for day in range(5)
+                ],
+            )
+            stores.append(store)
+            products[store.pk] = [
+                services.product_create(
+                    store=store, title=title, price=Decimal(price), description=f"{title} from {name}."
+                )
+                for title, price in PRODUCTS[name]
+            ]
+        agent = services.user_create(
+            email="agent@opinia.test",
+            password=DEMO_PASSWORD,
+            email_verified=True,
+            display_name="Li Na (agent)",
+            language="en",
+        )
+        StoreMember.objects.create(store=stores[0], user=agent, role=StoreMember.Role.AGENT)
+
+        orders: list[Order] = []
+        auto_confirm = timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
+        plans: list[tuple[str, timedelta]] = [
+            # status to reach, how long ago the order was placed
+            ("completed", timedelta(days=3)),
+            ("completed", timedelta(days=20)),
+            ("completed", timedelta(days=44, hours=23, minutes=40)),
+            ("completed", timedelta(days=100)),
+            ("completed", timedelta(days=200)),
+            ("shipped", timedelta(days=10)),
+            ("shipped", timedelta(days=56)),
+            ("paid", timedelta(days=2)),
+            ("paid", timedelta(days=9)),
+            ("placed", timedelta(hours=5)),
+            ("cancelled", timedelta(days=12)),
+        ]
+        for store in stores:
+            for buyer in buyers:
+                status, ago = plans[(store.pk * 7 + buyer.pk) % len(plans)]
+                orders.append(self._order(buyer, store, products[store.pk], status, now - ago, rng))
+        # Deadlines the worker visibly acts on: guarantees ending in 2 and 5 minutes, one overdue.
+        for minutes in (-1, 2, 5):
+            shipped_at = now - auto_confirm + timedelta(minutes=minutes)
+            order = self._order(
+                buyers[0], stores[0], products[stores[0].pk], "paid", shipped_at - timedelta(days=2), rng
+            )
+            services.order_ship(
+                order_id=order.pk, actor=stores[0].owner, now=shipped_at, tracking_number="LP0099887766CN"
+            )
+            orders.append(order)
+        return DemoWorld(
+            now=now, staff=staff, buyers=buyers, stores=stores, products=products, orders=orders, agent=agent
+        )
+
+    def _order(
+        self, buyer: User, store: Store, catalogue: list[Product], status: str, placed_at: Any, rng: random.Random
+    ) -> Order:
+        items = [
+            services.LineItem(product=p, quantity=rng.randint(1, 3))
+            for p in rng.sample(catalogue, k=min(2, len(catalogue)))
+        ]
+        order = services.order_create(buyer=buyer, store=store, items=items, now=placed_at, currency="USD")
+        steps = {
+            "placed": [],
+            "paid": ["paid"],
+            "shipped": ["paid", "shipped"],
+            "completed": ["paid", "shipped", "completed"],
+            "cancelled": ["cancelled"],
+        }[status]
+        moment = placed_at
+        for step in steps:
+            moment += timedelta(hours=rng.randint(2, 30))
+            if step == "completed":
+                services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=moment)
+            else:
+                services.order_transition(
+                    order_id=order.pk,
+                    to=step,
+                    actor=None,
+                    now=moment,
+                    tracking_number=f"LP{rng.randint(10**9, 10**10)}CN",
+                )
+        return order
+
+    def _print_logins(self) -> None:
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for role, email in (
+            ("buyer", "buyer@opinia.test"),
+            ("seller (store owner)", "seller@opinia.test"),
+            ("agent", "agent@opinia.test"),
+            ("staff (admin)", "staff@opinia.test"),
+        ):
+            self.stdout.write(f"  {role:<22} {email}")

@@ -1,0 +1,304 @@
+"""Accounts, stores, products, orders and photos: what every other app stands on."""
+
+import uuid
+import zoneinfo
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: every user is a buyer; store membership makes a seller; groups make staff."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    phone = models.CharField(_("phone for SMS"), max_length=20, blank=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def public_name(self) -> str:
+        """Name shown to other users: never the e-mail address."""
+        if self.display_name:
+            return self.display_name
+        return self.email.split("@", 1)[0][:2] + "***"
+
+
+class Store(models.Model):
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_stores", verbose_name=_("owner"))
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter ISO code."))
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    auto_reply = models.TextField(_("auto-reply"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_now(self, now: datetime) -> datetime:
+        return now.astimezone(self.tzinfo)
+
+
+class StoreMember(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        AGENT = "agent", _("Customer-service agent")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store member")
+        verbose_name_plural = _("store members")
+        constraints = [models.UniqueConstraint(fields=["store", "user"], name="store_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) @ {self.store}"
+
+
+class WorkingHours(models.Model):
+    """One opening interval of a store on one weekday, in the store's local time."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ("weekday", "opens_at")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "weekday"], name="working_hours_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=models.F("closes_at")), name="working_hours_opens_before_close"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    def contains(self, moment: time) -> bool:
+        return self.opens_at <= moment < self.closes_at
+
+
+class Product(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220)
+    description = models.TextField(_("description"), blank=True)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    is_active = models.BooleanField(_("on sale"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [models.UniqueConstraint(fields=["store", "slug"], name="product_slug_unique_per_store")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        PAID = "paid", _("Paid")
+        SHIPPED = "shipped", _("Shipped")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLACED)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    placed_at = models.DateTimeField(_("placed"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    completed_automatically = models.BooleanField(_("confirmed automatically"), default=False)
+    # Clocks of the delivery guarantee, copied from the settings when the order ships.
+    auto_confirm_due_at = models.DateTimeField(_("automatic confirmation due"), null=True, blank=True)
+    auto_confirm_reminder_due_at = models.DateTimeField(null=True, blank=True)
+    auto_confirm_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Set by the disputes app while a dispute is open: the guarantee clock waits for it.
+    has_open_dispute = models.BooleanField(_("open dispute"), default=False)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ("-placed_at",)
+        indexes = [
+            models.Index(fields=["buyer", "-placed_at"], name="order_buyer_recent"),
+            models.Index(fields=["store", "status", "-placed_at"], name="order_store_status_recent"),
+            # Partial indexes: the sweeps only ever look at the few orders still pending.
+            models.Index(
+                fields=["auto_confirm_due_at"],
+                name="order_auto_confirm_pending",
+                condition=Q(status="shipped", has_open_dispute=False),
+            ),
+            models.Index(
+                fields=["auto_confirm_reminder_due_at"],
+                name="order_auto_confirm_remind",
+                condition=Q(status="shipped", auto_confirm_reminded_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False), name="order_completed_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """One row per status change: who (None for the system), from, to, when, why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    old_status = models.CharField(max_length=10, choices=Order.Status.choices, blank=True)
+    new_status = models.CharField(max_length=10, choices=Order.Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.old_status} → {self.new_status}"
+
+
+class Photo(models.Model):
+    """An uploaded image after validation; the one pipeline for reviews, messages and evidence.
+
+    The uploaded bytes are kept under `quarantine/` until the worker has re-encoded them
+    (orientation applied, every metadata block dropped); only the re-encoded file and its
+    thumbnail are ever served.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="photos")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    original_name = models.CharField(max_length=120, blank=True)
+    source_format = models.CharField(max_length=8)
+    quarantine = models.FileField(upload_to="quarantine/", max_length=200, blank=True)
+    image = models.FileField(upload_to="photos/", max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to="thumbs/", max_length=200, blank=True)
+    content_type = models.CharField(max_length=30, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        indexes = [
+            models.Index(fields=["created_at"], name="photo_processing", condition=Q(status="processing")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uuid} ({self.status})"

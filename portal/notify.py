@@ -1,0 +1,82 @@
+"""The seam between the core and the message centre's notifications.
+
+The core may not import `messaging` (dependencies point one way), yet orders must tell
+buyers when they ship or are confirmed. Apps describe their notification kinds here, and
+the message centre registers the one handler that stores and delivers them.
+"""
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """How one kind of system message reads; texts are lazy and rendered in the recipient's language."""
+
+    title: str | Promise
+    body: str | Promise
+    sms: bool = False  # also worth a text message where the user has a phone
+
+
+NOTIFICATION_KINDS: dict[str, NotificationKind] = {}
+
+NotificationHandler = Callable[..., Any]
+_handler: NotificationHandler | None = None
+
+
+def register_notification_kind(name: str, kind: NotificationKind) -> None:
+    NOTIFICATION_KINDS[name] = kind
+
+
+def register_notification_handler(handler: NotificationHandler) -> None:
+    global _handler
+    _handler = handler
+
+
+def notify(*, user_id: int, kind: str, params: Mapping[str, Any], url: str = "") -> None:
+    """Send a system message to a user; call inside the service's transaction.
+
+    The handler writes the notification row in the caller's transaction and delivers
+    e-mail and SMS only after commit, so a rolled-back action notifies nobody.
+    """
+    if kind not in NOTIFICATION_KINDS:
+        raise KeyError(f"Unknown notification kind {kind!r}")
+    if _handler is None:
+        logger.warning("No notification handler registered; %s for user %s dropped", kind, user_id)
+        return
+    _handler(user_id=user_id, kind=kind, params=dict(params), url=url)
+
+
+register_notification_kind(
+    "order_shipped",
+    NotificationKind(
+        title=_("Order %(number)s has shipped"),
+        body=_("Your order %(number)s is on its way. Tracking number: %(tracking)s."),
+        sms=True,
+    ),
+)
+register_notification_kind(
+    "order_auto_confirm_reminder",
+    NotificationKind(
+        title=_("Order %(number)s will be confirmed in %(days)s days"),
+        body=_(
+            "If you have not received order %(number)s, open a dispute before it is confirmed "
+            "automatically. Otherwise, confirm receipt."
+        ),
+        sms=True,
+    ),
+)
+register_notification_kind(
+    "order_auto_confirmed",
+    NotificationKind(
+        title=_("Order %(number)s was confirmed automatically"),
+        body=_("The delivery guarantee of order %(number)s ended, so it was confirmed as received."),
+    ),
+)

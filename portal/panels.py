@@ -1,0 +1,31 @@
+"""Panels that other apps add to the core's pages without the core importing them.
+
+A page names a slot (`buyer_order`, `seller_order`, `store_dashboard`, `store_page`,
+`product_page`, `buyer_home`); each app registers a function for a slot that returns
+rendered HTML, or an empty string when it has nothing to show. Panels appear in the order
+they were registered.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+Panel = Callable[..., str]
+PANELS: dict[str, list[Panel]] = {}
+
+
+def register_panel(slot: str, panel: Panel) -> None:
+    PANELS.setdefault(slot, [])
+    if panel not in PANELS[slot]:
+        PANELS[slot].append(panel)
+
+
+def panels_for(slot: str, *, request: HttpRequest, user: Any, **context: Any) -> list[SafeString]:
+    rendered = []
+    for panel in PANELS.get(slot, []):
+        html = panel(request=request, user=user, **context)
+        if html:
+            rendered.append(SafeString(html))
+    return rendered

@@ -1,0 +1,95 @@
+"""Every non-trivial read of the core. `*_get_for_user` raise Http404 for missing or not yours."""
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User
+
+
+def order_get_for_buyer(*, user: User, order_id: int) -> Order:
+    order = (
+        Order.objects.select_related("store")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "pk")),
+        )
+        .filter(pk=order_id, buyer=user)
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def orders_for_buyer(*, user: User, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(buyer=user).select_related("store").order_by("-placed_at", "-pk")
+    if status:
+        orders = orders.filter(status=status)
+    return orders
+
+
+def orders_needing_action(*, user: User) -> QuerySet[Order]:
+    """Shipped orders the buyer has still to confirm, soonest automatic confirmation first."""
+    return (
+        Order.objects.filter(buyer=user, status=Order.Status.SHIPPED)
+        .select_related("store")
+        .order_by("auto_confirm_due_at", "pk")
+    )
+
+
+def store_get_for_member(*, user: User, slug: str, owner_only: bool = False) -> Store:
+    """The store with `slug` if the user works for it (as its owner, when `owner_only`)."""
+    memberships = StoreMember.objects.filter(user=user, store__slug=slug)
+    if owner_only:
+        memberships = memberships.filter(role=StoreMember.Role.OWNER)
+    membership = memberships.select_related("store").first()
+    if membership is None:
+        raise Http404("No such store.")
+    return membership.store
+
+
+def store_get_public(*, slug: str) -> Store:
+    store = Store.objects.filter(slug=slug).first()
+    if store is None:
+        raise Http404("No such store.")
+    return store
+
+
+def product_get_public(*, store: Store, slug: str) -> Product:
+    product = Product.objects.filter(store=store, slug=slug, is_active=True).first()
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+def store_order_counts(*, store: Store) -> dict[str, int]:
+    counts = dict(Order.objects.filter(store=store).values_list("status").annotate(n=Count("pk")).order_by())
+    return {status: counts.get(status, 0) for status in Order.Status.values}
+
+
+def orders_for_store(*, store: Store, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(store=store).select_related("buyer").order_by("-placed_at", "-pk")
+    if status:
+        orders = orders.filter(status=status)
+    return orders
+
+
+def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
+    if not StoreMember.objects.filter(user=user, store=store).exists():
+        raise Http404("No such order.")
+    order = (
+        Order.objects.select_related("buyer", "store")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "pk")),
+        )
+        .filter(pk=order_id, store=store)
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def user_is_store_member(*, user: User, store: Store) -> bool:
+    return user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists()

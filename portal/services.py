@@ -1,0 +1,415 @@
+"""Every write to accounts, stores, products and orders."""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
+from portal.notify import notify
+
+# Sent inside the transaction that completes an order, so that what receivers write
+# (a feedback window, an invitation) commits or rolls back with the completion itself.
+# Arguments: order (locked, status completed), now.
+order_completed = Signal()
+
+
+class TransitionNotAllowed(ValidationError):
+    pass
+
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Order.Status.PLACED: {Order.Status.PAID, Order.Status.CANCELLED},
+    Order.Status.PAID: {Order.Status.SHIPPED, Order.Status.CANCELLED},
+    Order.Status.SHIPPED: {Order.Status.COMPLETED},
+    Order.Status.COMPLETED: set(),
+    Order.Status.CANCELLED: set(),
+}
+
+TIMESTAMP_FIELDS: dict[str, str] = {
+    Order.Status.PAID: "paid_at",
+    Order.Status.SHIPPED: "shipped_at",
+    Order.Status.COMPLETED: "completed_at",
+    Order.Status.CANCELLED: "cancelled_at",
+}
+
+STAFF_GROUPS = ("Dispute resolvers", "Moderators", "Support agents")
+
+
+# --- Accounts ---------------------------------------------------------------------------
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    display_name: str = "",
+    language: str = "en",
+    time_zone: str = "UTC",
+    phone: str = "",
+    is_staff: bool = False,
+    groups: Iterable[str] = (),
+    email_verified: bool = False,
+) -> User:
+    """Create a user directly (demo data, operators); sign-ups go through allauth instead."""
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        display_name=display_name,
+        language=language,
+        time_zone=time_zone,
+        phone=phone,
+        is_staff=is_staff,
+    )
+    if groups:
+        user.groups.set(Group.objects.filter(name__in=list(groups)))
+    if email_verified:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    return user
+
+
+def user_update_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+    fields = []
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError(_("Unknown language."))
+        user.language = language
+        fields.append("language")
+    if time_zone is not None:
+        user.time_zone = time_zone
+        fields.append("time_zone")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def user_update_profile(*, user: User, display_name: str, language: str, time_zone: str, phone: str) -> User:
+    user.display_name = display_name
+    user.language = language
+    user.time_zone = time_zone
+    user.phone = phone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name", "language", "time_zone", "phone"])
+    return user
+
+
+# --- Stores and products ----------------------------------------------------------------
+
+
+def _unique_slug(model: type[Store] | type[Product], base: str, **scope: object) -> str:
+    root = slugify(base)[:120] or "store"
+    slug = root
+    while model.objects.filter(slug=slug, **scope).exists():
+        slug = f"{root}-{secrets.token_hex(2)}"
+    return slug
+
+
+def store_create(*, owner: User, name: str, country: str, time_zone: str = "UTC", auto_reply: str = "") -> Store:
+    with transaction.atomic():
+        store = Store.objects.create(
+            owner=owner,
+            name=name,
+            slug=_unique_slug(Store, name),
+            country=country.upper(),
+            time_zone=time_zone,
+            auto_reply=auto_reply,
+        )
+        StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER)
+    return store
+
+
+def store_update_settings(*, store: Store, actor: User, name: str, time_zone: str, auto_reply: str) -> Store:
+    store.name = name
+    store.time_zone = time_zone
+    store.auto_reply = auto_reply
+    store.save(update_fields=["name", "time_zone", "auto_reply"])
+    return store
+
+
+@dataclass(frozen=True)
+class OpeningInterval:
+    weekday: int
+    opens_at: time
+    closes_at: time
+
+
+def store_set_working_hours(*, store: Store, actor: User, intervals: Iterable[OpeningInterval]) -> None:
+    """Replace the store's week: one interval per weekday at most, in the store's local time."""
+    with transaction.atomic():
+        WorkingHours.objects.filter(store=store).delete()
+        WorkingHours.objects.bulk_create(
+            WorkingHours(store=store, weekday=i.weekday, opens_at=i.opens_at, closes_at=i.closes_at) for i in intervals
+        )
+
+
+def store_add_agent(*, store: Store, actor: User, email: str) -> StoreMember:
+    agent = User.objects.filter(email__iexact=email.strip()).first()
+    if agent is None:
+        raise ValidationError(_("No user has the e-mail address %(email)s.") % {"email": email})
+    member, created = StoreMember.objects.get_or_create(
+        store=store, user=agent, defaults={"role": StoreMember.Role.AGENT}
+    )
+    if not created:
+        raise ValidationError(_("%(user)s is already a member of this store.") % {"user": agent.public_name})
+    return member
+
+
+def store_remove_agent(*, store: Store, actor: User, member_id: int) -> None:
+    deleted, _rows = StoreMember.objects.filter(store=store, pk=member_id, role=StoreMember.Role.AGENT).delete()
+    if not deleted:
+        raise ValidationError(_("That agent is not a member of this store."))
+
+
+def product_create(
+    *, store: Store, title: str, price: Decimal, currency: str = "USD", description: str = ""
+) -> Product:
+    return Product.objects.create(
+        store=store,
+        title=title,
+        slug=_unique_slug(Product, title, store=store),
+        price=price,
+        currency=currency,
+        description=description,
+    )
+
+
+# --- Orders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineItem:
+    product: Product
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+def order_create(
+    *,
+    buyer: User,
+    store: Store,
+    items: Iterable[LineItem],
+    now: datetime,
+    currency: str = "USD",
+    number: str | None = None,
+) -> Order:
+    """Record an order as the marketplace placed it; every item must belong to the store."""
+    lines = list(items)
+    if not lines:
+        raise ValidationError(_("An order needs at least one item."))
+    for line in lines:
+        if line.product.store_id != store.pk:
+            raise ValidationError(
+                _("Product %(product)s is not sold by %(store)s.") % {"product": line.product, "store": store}
+            )
+        if line.quantity < 1:
+            raise ValidationError(_("Quantities must be at least 1."))
+    with transaction.atomic():
+        order = Order.objects.create(
+            number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
+            buyer=buyer,
+            store=store,
+            currency=currency,
+            status=Order.Status.PLACED,
+            placed_at=now,
+        )
+        order_items = [
+            OrderItem(
+                order=order,
+                product=line.product,
+                quantity=line.quantity,
+                unit_price=line.unit_price if line.unit_price is not None else line.product.price,
+            )
+            for line in lines
+        ]
+        OrderItem.objects.bulk_create(order_items)
+        order.total = sum((item.line_total for item in order_items), Decimal("0"))
+        order.save(update_fields=["total"])
+        OrderEvent.objects.create(
+            order=order, actor=None, old_status="", new_status=Order.Status.PLACED, created_at=now
+        )
+    return order
+
+
+def order_transition(
+    *,
+    order_id: int,
+    to: str,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    automatic: bool = False,
+    tracking_number: str = "",
+) -> Order:
+    """Move an order to `to`, stamp the time and record who did it.
+
+    Locks the order row so that a buyer confirming receipt and the automatic confirmation
+    sweep cannot both complete it: the second one sees `completed` and is refused.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if to not in ALLOWED_TRANSITIONS[order.status]:
+            raise TransitionNotAllowed(
+                _("Order %(number)s cannot go from %(old)s to %(new)s.")
+                % {
+                    "number": order.number,
+                    "old": Order.Status(order.status).label,
+                    "new": Order.Status(to).label,
+                },
+                code="transition_not_allowed",
+            )
+        old = order.status
+        order.status = to
+        setattr(order, TIMESTAMP_FIELDS[to], now)
+        fields = ["status", TIMESTAMP_FIELDS[to]]
+        if to == Order.Status.SHIPPED:
+            order.tracking_number = tracking_number
+            order.auto_confirm_due_at = now + timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
+            order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
+                days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
+            )
+            fields += ["tracking_number", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+        if to == Order.Status.COMPLETED:
+            order.completed_automatically = automatic
+            fields.append("completed_automatically")
+        order.save(update_fields=fields)
+        OrderEvent.objects.create(order=order, actor=actor, old_status=old, new_status=to, note=note, created_at=now)
+        if to == Order.Status.SHIPPED:
+            notify(
+                user_id=order.buyer_id,
+                kind="order_shipped",
+                params={"number": order.number, "tracking": order.tracking_number or "—"},
+                url=f"/orders/{order.pk}/",
+            )
+        if to == Order.Status.COMPLETED:
+            order_completed.send(sender=Order, order=order, now=now)
+    return order
+
+
+def order_pay(*, order_id: int, actor: User | None, now: datetime) -> Order:
+    return order_transition(order_id=order_id, to=Order.Status.PAID, actor=actor, now=now)
+
+
+def order_ship(*, order_id: int, actor: User | None, now: datetime, tracking_number: str = "") -> Order:
+    return order_transition(
+        order_id=order_id, to=Order.Status.SHIPPED, actor=actor, now=now, tracking_number=tracking_number
+    )
+
+
+def order_confirm_receipt(*, order_id: int, buyer: User, now: datetime) -> Order:
+    """The buyer confirms receipt: the order completes and every feedback clock starts."""
+    if not Order.objects.filter(pk=order_id, buyer=buyer).exists():
+        raise ValidationError(_("Only the buyer can confirm receipt."))
+    return order_transition(
+        order_id=order_id, to=Order.Status.COMPLETED, actor=buyer, now=now, note=_("Receipt confirmed by the buyer.")
+    )
+
+
+def order_cancel(*, order_id: int, actor: User | None, now: datetime, note: str = "") -> Order:
+    return order_transition(order_id=order_id, to=Order.Status.CANCELLED, actor=actor, now=now, note=note)
+
+
+def order_set_dispute_open(*, order_id: int, is_open: bool) -> None:
+    """Pause (or resume) the delivery-guarantee clock while a dispute is open on the order."""
+    Order.objects.filter(pk=order_id).update(has_open_dispute=is_open)
+
+
+# --- Automatic confirmation (SPEC §1) -----------------------------------------------------
+
+
+def orders_auto_confirm_due(*, now: datetime, limit: int) -> list[int]:
+    return list(
+        Order.objects.filter(status=Order.Status.SHIPPED, has_open_dispute=False, auto_confirm_due_at__lte=now)
+        .order_by("auto_confirm_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def order_auto_confirm(*, order_id: int, now: datetime) -> bool:
+    """Complete one shipped order whose guarantee ran out; False if another path got there first.
+
+    The locked re-check inside `order_transition` is the compare-and-set: a worker that
+    lost the race (buyer confirmed, another worker, a dispute opened) changes nothing.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id).first()
+        if (
+            order is None
+            or order.status != Order.Status.SHIPPED
+            or order.has_open_dispute
+            or order.auto_confirm_due_at is None
+            or order.auto_confirm_due_at > now
+        ):
+            return False
+        order_transition(
+            order_id=order_id,
+            to=Order.Status.COMPLETED,
+            actor=None,
+            now=now,
+            automatic=True,
+            note=_("Confirmed automatically: the delivery guarantee ended."),
+        )
+        notify(
+            user_id=order.buyer_id,
+            kind="order_auto_confirmed",
+            params={"number": order.number},
+            url=f"/orders/{order.pk}/",
+        )
+    return True
+
+
+def orders_auto_confirm_sweep(*, now: datetime, batch_size: int | None = None) -> int:
+    """Confirm every due order, in batches; returns how many this call confirmed."""
+    batch_size = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
+    confirmed = 0
+    while True:
+        due = orders_auto_confirm_due(now=now, limit=batch_size)
+        progressed = 0
+        for order_id in due:
+            if order_auto_confirm(order_id=order_id, now=now):
+                confirmed += 1
+                progressed += 1
+        if len(due) < batch_size or progressed == 0:
+            return confirmed
+
+
+def orders_auto_confirm_reminder_sweep(*, now: datetime, batch_size: int | None = None) -> int:
+    """Remind buyers 5 days before automatic confirmation; each order is claimed once by UPDATE."""
+    batch_size = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
+    reminded = 0
+    while True:
+        due = list(
+            Order.objects.filter(
+                status=Order.Status.SHIPPED,
+                auto_confirm_reminded_at__isnull=True,
+                auto_confirm_reminder_due_at__lte=now,
+                auto_confirm_due_at__gt=now,
+            )
+            .order_by("auto_confirm_reminder_due_at")
+            .values_list("pk", "buyer_id", "number")[:batch_size]
+        )
+        for order_id, buyer_id, number in due:
+            with transaction.atomic():
+                claimed = Order.objects.filter(
+                    pk=order_id, status=Order.Status.SHIPPED, auto_confirm_reminded_at__isnull=True
+                ).update(auto_confirm_reminded_at=now)
+                if not claimed:
+                    continue
+                notify(
+                    user_id=buyer_id,
+                    kind="order_auto_confirm_reminder",
+                    params={"number": number, "days": settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS},
+                    url=f"/orders/{order_id}/",
+                )
+                reminded += 1
+        if len(due) < batch_size:
+            return reminded

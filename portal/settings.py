@@ -1,0 +1,383 @@
+"""Opinia settings, read from the environment.
+
+Every value that differs between a laptop, CI and production comes from an environment
+variable read through one of the small helpers below, which fail loudly on a bad value
+instead of guessing. Every rule number of the product specification is an `OPINIA_*`
+setting with the specification's default.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("OPINIA_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no).")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+TESTING = env_bool("OPINIA_TESTING", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    # Development and tests only: never reachable with DEBUG off.
+    SECRET_KEY = "opinia-development-only-key-not-for-production-use-0123456789"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG or TESTING else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "portal.apps.PortalConfig",
+    "messaging.apps.MessagingConfig",
+    "feedback.apps.FeedbackConfig",
+    "disputes.apps.DisputesConfig",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# Databases: PostgreSQL in production and CI, an SQLite file under var/ as the zero-setup default.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {error}") from None
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "opinia.sqlite3"),
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis: broker and cache. Without it, a local-memory cache and kombu's filesystem transport.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES: dict[str, Any] = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if TESTING:
+    # Each test process keeps its own cache, so rate-limit counters never leak between tests.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "portal:home"
+
+# django-allauth: e-mail login, verification mandatory outside DEBUG, its rate limits on.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupExtraForm"
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG or TESTING else "https"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("pl", _("Polish")),
+    ("zh-hans", _("Simplified Chinese")),
+    ("ko", _("Korean")),
+    ("gu", _("Gujarati")),
+]
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"  # never routed: every photo goes through the permission-checked view
+
+# Storage: local files by default, S3-compatible through django-storages when a bucket is set.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    DEFAULT_STORAGE: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# E-mail and SMS: console backends by default, pluggable.
+MAILERS = {
+    "default": {
+        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": {
+            key: value
+            for key, value in {
+                "host": env_str("EMAIL_HOST"),
+                "port": env_int("EMAIL_PORT", 0),
+                "username": env_str("EMAIL_HOST_USER"),
+                "password": env_str("EMAIL_HOST_PASSWORD"),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+            }.items()
+            if value
+        }
+        if env_str("EMAIL_BACKEND", "").endswith("smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Opinia <no-reply@opinia.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SMS_BACKEND = env_str("SMS_BACKEND", "portal.sms.ConsoleBackend")
+
+# Security: Django's built-in CSP, secure cookies and HSTS outside DEBUG.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = not DEBUG and not TESTING
+CSRF_COOKIE_SECURE = not DEBUG and not TESTING
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG or TESTING else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and not TESTING
+SECURE_HSTS_PRELOAD = not DEBUG and not TESTING
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Uploads: whole requests are capped a little above five 5 MB photos plus the form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# Celery: Redis in production and CI; kombu's filesystem transport under var/ otherwise.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {}
+if CELERY_BROKER_URL == "filesystem://":
+    broker_dir = VAR_DIR / "broker"
+    for sub in ("in", "processed"):
+        (broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(broker_dir / "in"),
+        "data_folder_out": str(broker_dir / "in"),
+        "processed_folder": str(broker_dir / "processed"),
+        "store_processed": False,
+    }
+else:
+    # A task not acknowledged within an hour is redelivered; sweeps are idempotent (rule 6).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = "UTC"
+
+# The beat schedule, in one place. Each sweep is short, batched and idempotent, so running
+# every minute costs little and keeps every clock within a minute of its deadline.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Shipped orders past OPINIA_AUTO_CONFIRM_DAYS: confirm receipt; 5 days before: remind.
+    "orders-auto-confirm": {"task": "portal.tasks.sweep_order_auto_confirm", "schedule": timedelta(minutes=1)},
+    "orders-auto-confirm-reminders": {
+        "task": "portal.tasks.sweep_order_auto_confirm_reminders",
+        "schedule": timedelta(minutes=1),
+    },
+    # Photos whose processing task was lost (worker killed, broker restarted): process again.
+    "photos-retry-stuck": {"task": "portal.tasks.sweep_stuck_photos", "schedule": timedelta(minutes=5)},
+    # Unread messages older than 10 minutes: one batched e-mail per recipient.
+    "messages-email-batches": {"task": "messaging.tasks.sweep_unread_message_emails", "schedule": timedelta(minutes=1)},
+    # Feedback windows at day 45: publish and leave automatic ratings; invitations and reminders.
+    "feedback-windows-close": {"task": "feedback.tasks.sweep_feedback_windows", "schedule": timedelta(minutes=1)},
+    "feedback-reminders": {"task": "feedback.tasks.sweep_feedback_reminders", "schedule": timedelta(minutes=1)},
+    # Nightly recount of the store score buckets, correcting any drift.
+    "feedback-score-recount": {"task": "feedback.tasks.recount_store_scores", "schedule": crontab(hour=3, minute=17)},
+    # Dispute clocks: seller response, escalation, returns, overdue decisions; complaints; penalties.
+    "disputes-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": timedelta(minutes=1)},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Product rules (SPEC). An order is judged by the rules in force when it completed, so
+# services copy these into due-date columns at the moment a clock starts.
+OPINIA_AUTO_CONFIRM_DAYS = env_int("OPINIA_AUTO_CONFIRM_DAYS", 60)
+OPINIA_AUTO_CONFIRM_REMINDER_DAYS = env_int("OPINIA_AUTO_CONFIRM_REMINDER_DAYS", 5)
+OPINIA_FEEDBACK_WINDOW_DAYS = env_int("OPINIA_FEEDBACK_WINDOW_DAYS", 45)
+OPINIA_FEEDBACK_REMINDER_DAYS = env_int("OPINIA_FEEDBACK_REMINDER_DAYS", 5)
+OPINIA_AUTOMATIC_RATING_STARS = env_int("OPINIA_AUTOMATIC_RATING_STARS", 4)
+OPINIA_ADDITIONAL_REVIEW_DAYS = env_int("OPINIA_ADDITIONAL_REVIEW_DAYS", 150)
+OPINIA_REVISION_REQUEST_DAYS = env_int("OPINIA_REVISION_REQUEST_DAYS", 30)
+OPINIA_REVISION_ANSWER_DAYS = env_int("OPINIA_REVISION_ANSWER_DAYS", 10)
+OPINIA_REPORT_DAYS = env_int("OPINIA_REPORT_DAYS", 30)
+OPINIA_SCORE_WINDOW_DAYS = env_int("OPINIA_SCORE_WINDOW_DAYS", 180)
+OPINIA_SCORE_MERGE_DAYS = env_int("OPINIA_SCORE_MERGE_DAYS", 10)
+OPINIA_REVIEW_TEXT_MAX = env_int("OPINIA_REVIEW_TEXT_MAX", 1000)
+OPINIA_MESSAGE_TEXT_MAX = env_int("OPINIA_MESSAGE_TEXT_MAX", 2000)
+OPINIA_PHOTOS_PER_ITEM = env_int("OPINIA_PHOTOS_PER_ITEM", 5)
+OPINIA_PHOTO_MAX_BYTES = env_int("OPINIA_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+OPINIA_PHOTO_MAX_PIXELS = env_int("OPINIA_PHOTO_MAX_PIXELS", 50_000_000)
+OPINIA_PHOTO_MAX_SIDE = env_int("OPINIA_PHOTO_MAX_SIDE", 4096)
+OPINIA_THUMBNAIL_SIDE = env_int("OPINIA_THUMBNAIL_SIDE", 320)
+OPINIA_AUTO_REPLY_INTERVAL_HOURS = env_int("OPINIA_AUTO_REPLY_INTERVAL_HOURS", 12)
+OPINIA_RESPONSE_WINDOW_HOURS = env_int("OPINIA_RESPONSE_WINDOW_HOURS", 24)
+OPINIA_RESPONSE_STATS_DAYS = env_int("OPINIA_RESPONSE_STATS_DAYS", 30)
+OPINIA_UNREAD_EMAIL_DELAY_MINUTES = env_int("OPINIA_UNREAD_EMAIL_DELAY_MINUTES", 10)
+OPINIA_MESSAGES_PER_MINUTE = env_int("OPINIA_MESSAGES_PER_MINUTE", 20)
+OPINIA_CONVERSATIONS_PER_HOUR = env_int("OPINIA_CONVERSATIONS_PER_HOUR", 10)
+OPINIA_HANDLING_DAYS = env_int("OPINIA_HANDLING_DAYS", 7)
+OPINIA_PROTECTION_DAYS = env_int("OPINIA_PROTECTION_DAYS", 15)
+OPINIA_SELLER_RESPONSE_DAYS = env_int("OPINIA_SELLER_RESPONSE_DAYS", 5)
+OPINIA_ESCALATION_FROM_DAYS = env_int("OPINIA_ESCALATION_FROM_DAYS", 3)
+OPINIA_ESCALATION_UNTIL_DAYS = env_int("OPINIA_ESCALATION_UNTIL_DAYS", 15)
+OPINIA_RETURN_SHIP_DAYS = env_int("OPINIA_RETURN_SHIP_DAYS", 10)
+OPINIA_RETURN_CONFIRM_DAYS = env_int("OPINIA_RETURN_CONFIRM_DAYS", 10)
+OPINIA_STAFF_DECISION_DAYS = env_int("OPINIA_STAFF_DECISION_DAYS", 7)
+OPINIA_COMPLAINT_RESPONSE_HOURS = env_int("OPINIA_COMPLAINT_RESPONSE_HOURS", 48)
+OPINIA_PENALTY_POINTS = {
+    "refused_to_ship": env_int("OPINIA_PENALTY_REFUSED_TO_SHIP", 1),
+    "refused_not_cooperating": env_int("OPINIA_PENALTY_REFUSED_NOT_COOPERATING", 12),
+    "not_as_described": env_int("OPINIA_PENALTY_NOT_AS_DESCRIBED", 2),
+}
+OPINIA_PENALTY_EXPIRY_DAYS = env_int("OPINIA_PENALTY_EXPIRY_DAYS", 365)
+OPINIA_PENALTY_RESTRICTION_POINTS = env_int("OPINIA_PENALTY_RESTRICTION_POINTS", 24)
+OPINIA_PENALTY_APPEAL_DAYS = env_int("OPINIA_PENALTY_APPEAL_DAYS", 7)
+OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)

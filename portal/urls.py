@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/confirm/", views.order_confirm_receipt, name="order_confirm_receipt"),
+    path("account/profile/", views.profile, name="profile"),
+    path("language/", views.language_set, name="language_set"),
+    path("seller/", views.seller_home, name="seller_home"),
+    path("seller/<slug:slug>/", views.store_dashboard, name="store_dashboard"),
+    path("seller/<slug:slug>/orders/<int:order_id>/", views.store_order_detail, name="store_order_detail"),
+    path("seller/<slug:slug>/settings/", views.store_settings, name="store_settings"),
+    path("seller/<slug:slug>/agents/add/", views.store_agent_add, name="store_agent_add"),
+    path("seller/<slug:slug>/agents/<int:member_id>/remove/", views.store_agent_remove, name="store_agent_remove"),
+    path("stores/", views.store_search, name="store_search"),
+    path("stores/<slug:slug>/", views.store_page, name="store_page"),
+    path("stores/<slug:slug>/products/<slug:product_slug>/", views.product_page, name="product_page"),
+    path("photos/<uuid:photo_uuid>/", views.photo, name="photo"),
+    path("photos/<uuid:photo_uuid>/thumb/", views.photo_thumbnail, name="photo_thumbnail"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("messages/", include("messaging.urls")),
+    path("feedback/", include("feedback.urls")),
+    path("disputes/", include("disputes.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
