@@ -287,13 +287,14 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {}
 if CELERY_BROKER_URL == "filesystem://":
     broker_dir = VAR_DIR / "broker"
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(broker_dir / "in"),
         "data_folder_out": str(broker_dir / "in"),
         "processed_folder": str(broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(broker_dir / "control"),
     }
 else:
     # A task not acknowledged within an hour is redelivered; sweeps are idempotent (rule 6).
