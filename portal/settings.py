@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django.conf.locale
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -194,6 +195,8 @@ LANGUAGES = [
     ("ko", _("Korean")),
     ("gu", _("Gujarati")),
 ]
+# Django ships no Gujarati locale; describe it so language menus and `get_language_info` know it.
+django.conf.locale.LANG_INFO["gu"] = {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"}
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -202,6 +205,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never routed: every photo goes through the permission-checked view
 
