@@ -236,9 +236,12 @@ STORAGES = {
 }
 
 # E-mail and SMS: console backends by default, pluggable.
+EMAIL_BACKEND_DEFAULT = (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG or TESTING else "django.core.mail.backends.smtp.EmailBackend"
+)
 MAILERS = {
     "default": {
-        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "BACKEND": env_str("EMAIL_BACKEND", EMAIL_BACKEND_DEFAULT),
         "OPTIONS": {
             key: value
             for key, value in {
@@ -250,7 +253,7 @@ MAILERS = {
             }.items()
             if value
         }
-        if env_str("EMAIL_BACKEND", "").endswith("smtp.EmailBackend")
+        if env_str("EMAIL_BACKEND", EMAIL_BACKEND_DEFAULT).endswith("smtp.EmailBackend")
         else {},
     }
 }
