@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,29 @@ from django.utils.translation import gettext_lazy as _
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from feedback import notifications, services
+        from portal.deadlines import register_sweep
+        from portal.models import Order
+        from portal.services import order_completed
+        from portal.uploads import register_photo_access
+
+        notifications.register()
+
+        def start_feedback_window(sender: Any, order: Order, now: Any, **kwargs: Any) -> None:
+            services.window_open(order=order, now=now)
+
+        # Connected once (dispatch_uid): the window is created inside the completing transaction.
+        order_completed.connect(start_feedback_window, dispatch_uid="feedback.window_open", weak=False)
+        register_sweep("feedback.windows_close", lambda now: services.feedback_windows_close_sweep(now=now))
+        register_sweep("feedback.reminders", lambda now: services.feedback_reminders_sweep(now=now))
+        register_photo_access(notifications.photo_is_public_review)
+        self._register_pages()
+
+    def _register_pages(self) -> None:
+        try:
+            from feedback import panels
+        except ImportError:  # pragma: no cover - pages arrive in a later step
+            return
+        panels.register()

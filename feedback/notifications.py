@@ -1,0 +1,71 @@
+"""The feedback app's notification kinds and its rule for who may see review photos."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Photo
+from portal.notify import NotificationKind, register_notification_kind
+
+
+def register() -> None:
+    register_notification_kind(
+        "feedback_invitation",
+        NotificationKind(
+            title=_("How was order %(number)s?"),
+            body=_(
+                "Your order %(number)s is complete. Rate the items and the store within %(days)s days: "
+                "your review stays sealed until the seller has rated you too."
+            ),
+            sms=True,
+        ),
+    )
+    register_notification_kind(
+        "feedback_invitation_extra",
+        NotificationKind(
+            title=_("%(store)s would value your review of order %(number)s"),
+            body=_("The store %(store)s invites you to rate order %(number)s. Your honest opinion helps other buyers."),
+            sms=True,
+        ),
+    )
+    register_notification_kind(
+        "feedback_reminder",
+        NotificationKind(
+            title=_("%(days)s days left to rate order %(number)s"),
+            body=_("The feedback window of order %(number)s closes in %(days)s days. Rate it before then."),
+            sms=True,
+        ),
+    )
+    register_notification_kind(
+        "feedback_published",
+        NotificationKind(
+            title=_("Feedback on order %(number)s is published"),
+            body=_("Both sides have rated order %(number)s, so both ratings are now visible."),
+        ),
+    )
+    register_notification_kind(
+        "feedback_revision_requested",
+        NotificationKind(
+            title=_("The seller asks you to reconsider a review"),
+            body=_(
+                "The seller has solved the problem, they say, and asks whether you would raise your stars. "
+                "You have %(days)s days; you are free to leave the review as it is."
+            ),
+        ),
+    )
+    register_notification_kind(
+        "feedback_review_removed",
+        NotificationKind(
+            title=_("One of your reviews was removed"),
+            body=_("A moderator removed one of your reviews after a report. It no longer counts in the store score."),
+        ),
+    )
+
+
+def photo_is_public_review(user: Any, photo: Photo) -> bool:
+    """Anyone may see a photo on a published, not removed review or on an additional review."""
+    from feedback.models import AdditionalReview, ItemReview
+
+    if ItemReview.objects.filter(photos=photo, published_at__isnull=False, removed_at__isnull=True).exists():
+        return True
+    return AdditionalReview.objects.filter(photos=photo).exists()

@@ -1,0 +1,314 @@
+"""Every non-trivial read of the feedback app.
+
+Sealed content never leaves this module for anyone but its author: public reads filter on
+`published_at IS NOT NULL AND removed_at IS NULL`; the other side of a window only learns
+*whether* its counterpart has rated (`buyer_rated_at` / `seller_rated_at`).
+"""
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+
+from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, StoreScoreDay
+from feedback.scoring import utc_day
+from portal.models import OrderItem, Photo, Product, Store, StoreMember, User
+
+PAGE_SIZE = 10
+PUBLIC = Q(published_at__isnull=False, removed_at__isnull=True)
+
+
+# --- Loading one object for a user ------------------------------------------------------------
+
+
+def window_get_for_buyer(*, user: User, order_id: int) -> FeedbackWindow:
+    window = (
+        FeedbackWindow.objects.select_related("order", "store")
+        .prefetch_related(
+            Prefetch("order__items", queryset=OrderItem.objects.select_related("product").order_by("pk")),
+            Prefetch(
+                "item_reviews",
+                queryset=ItemReview.objects.select_related("order_item__product").prefetch_related("photos"),
+            ),
+        )
+        .filter(order_id=order_id, buyer=user)
+        .first()
+    )
+    if window is None:
+        raise Http404("No such order.")
+    return window
+
+
+def window_get_for_seller(*, user: User, slug: str, order_id: int) -> FeedbackWindow:
+    window = (
+        FeedbackWindow.objects.select_related("order", "store", "buyer")
+        .filter(order_id=order_id, store__slug=slug, store__members__user=user)
+        .first()
+    )
+    if window is None:
+        raise Http404("No such order.")
+    return window
+
+
+def review_get_for_buyer(*, user: User, review_id: int) -> ItemReview:
+    review = (
+        ItemReview.objects.select_related("product", "store", "window", "revision_request")
+        .filter(pk=review_id, buyer=user)
+        .first()
+    )
+    if review is None:
+        raise Http404("No such review.")
+    return review
+
+
+def review_get_for_seller(*, user: User, slug: str, review_id: int) -> ItemReview:
+    """A public review of one of the user's stores (sealed ones are not the seller's to see)."""
+    review = (
+        ItemReview.objects.select_related("product", "store", "buyer", "window")
+        .filter(PUBLIC, pk=review_id, store__slug=slug, store__members__user=user)
+        .first()
+    )
+    if review is None:
+        raise Http404("No such review.")
+    return review
+
+
+def additional_get_for_seller(*, user: User, slug: str, additional_id: int) -> AdditionalReview:
+    additional = (
+        AdditionalReview.objects.select_related("store", "window__order")
+        .filter(pk=additional_id, store__slug=slug, store__members__user=user)
+        .first()
+    )
+    if additional is None:
+        raise Http404("No such review.")
+    return additional
+
+
+def review_get_public(*, review_id: int) -> ItemReview:
+    review = ItemReview.objects.select_related("product", "store", "buyer").filter(PUBLIC, pk=review_id).first()
+    if review is None:
+        raise Http404("No such review.")
+    return review
+
+
+# --- Buyer ------------------------------------------------------------------------------------
+
+
+def windows_for_buyer(*, user: User, limit: int = 100) -> list[FeedbackWindow]:
+    return list(
+        FeedbackWindow.objects.filter(buyer=user)
+        .select_related("order", "store", "additional_review")
+        .order_by("-completed_at", "-pk")[:limit]
+    )
+
+
+def window_for_order(*, order_id: int) -> FeedbackWindow | None:
+    return FeedbackWindow.objects.filter(order_id=order_id).first()
+
+
+# --- Seller -----------------------------------------------------------------------------------
+
+
+def windows_to_rate(*, store: Store, limit: int = 10) -> list[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer, soonest closing first."""
+    return list(
+        FeedbackWindow.objects.filter(store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True)
+        .select_related("order", "buyer")
+        .order_by("closes_at", "pk")[:limit]
+    )
+
+
+def reviews_awaiting_reply(*, store: Store, limit: int = 10) -> list[ItemReview]:
+    return list(
+        ItemReview.objects.filter(PUBLIC, store=store, has_reply=False, is_automatic=False)
+        .select_related("product", "buyer")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+# --- Public review lists (keyset pagination) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    stars: int | None = None
+    with_photos: bool = False
+    with_additional: bool = False
+
+    def as_query(self) -> dict[str, str]:
+        query: dict[str, str] = {}
+        if self.stars:
+            query["stars"] = str(self.stars)
+        if self.with_photos:
+            query["photos"] = "1"
+        if self.with_additional:
+            query["additional"] = "1"
+        return query
+
+
+def filters_from_params(params: Any) -> ReviewFilters:
+    stars_raw = params.get("stars") or ""
+    stars = int(stars_raw) if stars_raw in {"1", "2", "3", "4", "5"} else None
+    return ReviewFilters(
+        stars=stars, with_photos=params.get("photos") == "1", with_additional=params.get("additional") == "1"
+    )
+
+
+def encode_cursor(review: ItemReview) -> str:
+    assert review.published_at is not None
+    raw = f"{review.published_at.isoformat()}|{review.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.split("|")
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            return None
+        return parsed, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class ReviewPage:
+    reviews: list[ItemReview]
+    next_cursor: str | None
+    filters: ReviewFilters = field(default_factory=ReviewFilters)
+
+
+def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str | None, size: int) -> ReviewPage:
+    """One page, newest first, by (published_at, id) keyset: constant cost at any depth.
+
+    A fixed number of queries whatever the number of reviews: the page itself (with
+    buyer, reply, additional review and its reply joined), then the photos of the page's
+    reviews and of their additional reviews.
+    """
+    reviews = base.filter(PUBLIC)
+    if filters.stars:
+        reviews = reviews.filter(stars=filters.stars)
+    if filters.with_photos:
+        reviews = reviews.filter(photo_count__gt=0)
+    if filters.with_additional:
+        reviews = reviews.filter(has_additional=True)
+    position = decode_cursor(cursor)
+    if position is not None:
+        moment, pk = position
+        reviews = reviews.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk))
+    page = list(
+        reviews.select_related("buyer", "product", "reply", "window__additional_review__reply")
+        .prefetch_related(
+            Prefetch("photos", queryset=Photo.objects.filter(status=Photo.Status.READY).order_by("pk")),
+            Prefetch(
+                "window__additional_review__photos",
+                queryset=Photo.objects.filter(status=Photo.Status.READY).order_by("pk"),
+            ),
+        )
+        .order_by("-published_at", "-pk")[: size + 1]
+    )
+    next_cursor = encode_cursor(page[size - 1]) if len(page) > size else None
+    return ReviewPage(reviews=page[:size], next_cursor=next_cursor, filters=filters)
+
+
+def product_reviews(
+    *, product: Product, filters: ReviewFilters, cursor: str | None = None, size: int = PAGE_SIZE
+) -> ReviewPage:
+    return _review_feed(ItemReview.objects.filter(product=product), filters, cursor, size)
+
+
+def store_reviews(*, store: Store, cursor: str | None = None, size: int = PAGE_SIZE) -> ReviewPage:
+    return _review_feed(ItemReview.objects.filter(store=store), ReviewFilters(), cursor, size)
+
+
+@dataclass(frozen=True)
+class StarSummary:
+    count: int
+    average: float | None
+    distribution: list[tuple[int, int, int]]  # (stars, count, percent rounded to 10)
+
+
+def product_star_summary(*, product: Product) -> StarSummary:
+    counts = dict(
+        ItemReview.objects.filter(PUBLIC, product=product).values_list("stars").annotate(n=Count("pk")).order_by()
+    )
+    total = sum(counts.values())
+    average = sum(stars * n for stars, n in counts.items()) / total if total else None
+    distribution = [
+        (stars, counts.get(stars, 0), round(counts.get(stars, 0) * 10 / total) * 10 if total else 0)
+        for stars in range(5, 0, -1)
+    ]
+    return StarSummary(
+        count=total, average=round(average, 1) if average is not None else None, distribution=distribution
+    )
+
+
+# --- Store score ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreScore:
+    window_days: int
+    merge_days: int
+    positive: int
+    neutral: int
+    negative: int
+    merged: int
+    removed: int
+    older: int
+    feedback_score: int
+    described: float | None
+    communication: float | None
+    shipping: float | None
+
+    @property
+    def counted(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def positive_percent(self) -> float | None:
+        rated = self.positive + self.negative
+        return round(self.positive * 100 / rated, 1) if rated else None
+
+
+def _avg(total: int | None, count: int | None) -> float | None:
+    return round(total / count, 1) if total and count else None
+
+
+def store_score(*, store: Store, now: datetime) -> StoreScore:
+    """The score header from the daily buckets: two aggregate queries whatever the volume."""
+    window_days = settings.OPINIA_SCORE_WINDOW_DAYS
+    since = utc_day(now) - timedelta(days=window_days - 1)
+    fields = ("positive", "neutral", "negative", "merged", "removed")
+    details = ("described_sum", "described_n", "communication_sum", "communication_n", "shipping_sum", "shipping_n")
+    sums: dict[str, Any] = {f"w_{f}": Sum(f, filter=Q(day__gte=since)) for f in (*fields, *details)}
+    sums.update({f"a_{f}": Sum(f) for f in ("positive", "neutral", "negative", "merged", "removed")})
+    totals = StoreScoreDay.objects.filter(store=store).aggregate(**sums)
+    value = {key: total or 0 for key, total in totals.items()}
+    all_time = sum(value[f"a_{f}"] for f in fields)
+    in_window = sum(value[f"w_{f}"] for f in fields)
+    return StoreScore(
+        window_days=window_days,
+        merge_days=settings.OPINIA_SCORE_MERGE_DAYS,
+        positive=value["w_positive"],
+        neutral=value["w_neutral"],
+        negative=value["w_negative"],
+        merged=value["w_merged"],
+        removed=value["w_removed"],
+        older=all_time - in_window,
+        feedback_score=value["a_positive"] - value["a_negative"],
+        described=_avg(value["w_described_sum"], value["w_described_n"]),
+        communication=_avg(value["w_communication_sum"], value["w_communication_n"]),
+        shipping=_avg(value["w_shipping_sum"], value["w_shipping_n"]),
+    )
+
+
+def user_is_member(*, user: Any, store: Store) -> bool:
+    return bool(user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists())
