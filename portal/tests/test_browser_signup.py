@@ -15,10 +15,10 @@ from portal.tests.factories import StoreFactory, make_order
 def test_sign_up_confirm_log_in_see_orders_and_switch_to_polish(browser_page, live_server):
     page = browser_page
     page.goto("/accounts/signup/")
-    page.get_by_label("Email").fill("newbuyer@example.com")
+    page.locator("input[name=email]").fill("newbuyer@example.com")
     page.get_by_label("Display name").fill("Nora New")
-    page.get_by_label("Password", exact=True).fill("a-long-enough passphrase 42")
-    page.get_by_label(re.compile("Password \\(again\\)")).fill("a-long-enough passphrase 42")
+    page.locator("input[name=password1]").fill("a-long-enough passphrase 42")
+    page.locator("input[name=password2]").fill("a-long-enough passphrase 42")
     page.get_by_role("button", name="Sign Up").click()
     page.wait_for_url(re.compile("/accounts/confirm-email/"))
     assert "Verify Your Email Address" in page.content()
@@ -30,14 +30,14 @@ def test_sign_up_confirm_log_in_see_orders_and_switch_to_polish(browser_page, li
     page.get_by_role("button", name="Confirm").click()
 
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill("newbuyer@example.com")
-    page.get_by_label("Password").fill("a-long-enough passphrase 42")
+    page.locator("input[name=login]").fill("newbuyer@example.com")
+    page.locator("input[name=password]").fill("a-long-enough passphrase 42")
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{live_server.url}/")
 
     user = User.objects.get(email="newbuyer@example.com")
     order = make_order(buyer=user, store=StoreFactory(), status=Order.Status.SHIPPED)
-    page.get_by_role("link", name="My orders").click()
+    page.get_by_role("link", name="My orders", exact=True).click()
     page.wait_for_url(re.compile("/orders/"))
     assert order.number in page.content()
 

@@ -1,0 +1,117 @@
+"""Accounts through django-allauth: sign-up, mandatory verification, rate limits, password reset, groups."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.urls import reverse
+
+from messaging.models import Notification
+from portal.models import User
+from portal.sms import LocmemBackend
+from portal.tests.factories import UserFactory
+
+PASSWORD = "a-long-enough passphrase 42"
+
+
+def sign_up(client, email="nora@example.com", language="en"):
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD, "display_name": "Nora"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def test_sign_up_keeps_display_name_and_language_and_requires_verification(client, db):
+    response = sign_up(client, language="ko")
+    assert response.status_code == 302
+    user = User.objects.get(email="nora@example.com")
+    assert (user.display_name, user.language) == ("Nora", "ko")
+    assert len(mail.outbox) == 1
+    # Not verified yet: logging in sends the user to "verify your e-mail", not into the portal.
+    client.logout()
+    response = client.post(reverse("account_login"), {"login": "nora@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "confirm-email" in response["Location"]
+
+
+def test_sign_up_errors_keep_what_was_typed(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "nora@example.com", "password1": PASSWORD, "password2": "different", "display_name": "Nora"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="nora@example.com"' in html
+    assert 'value="Nora"' in html
+    assert not User.objects.filter(email="nora@example.com").exists()
+
+
+def test_failed_logins_are_rate_limited(client, buyer):
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": buyer.email, "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": buyer.email, "password": "wrong"})
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_password_reset_sends_a_link(client, buyer):
+    response = client.post(reverse("account_reset_password"), {"email": buyer.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_staff_groups_exist(db):
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {"Dispute resolvers", "Moderators", "Support agents"} <= names
+
+
+@pytest.mark.django_db
+def test_language_switch_is_remembered_on_the_user_and_in_a_cookie(client, buyer):
+    client.force_login(buyer)
+    response = client.post(reverse("portal:language_set"), {"language": "gu", "next": "/orders/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/orders/"
+    assert response.cookies["django_language"].value == "gu"
+    buyer.refresh_from_db()
+    assert buyer.language == "gu"
+    assert client.get("/orders/").headers["Content-Language"] == "gu"
+
+
+def test_language_switch_refuses_foreign_redirects(client, db):
+    response = client.post(reverse("portal:language_set"), {"language": "pl", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_notifications_go_out_by_email_and_sms_in_the_users_language(buyer, store, settings, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal import services
+    from portal.tests.factories import make_order
+
+    settings.SMS_BACKEND = "portal.sms.LocmemBackend"
+    LocmemBackend.outbox.clear()
+    buyer.phone = "+48600100200"
+    buyer.language = "en"
+    buyer.save()
+    order = make_order(buyer=buyer, store=store, status="paid")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_ship(order_id=order.pk, actor=None, now=timezone.now() + timedelta(hours=1), tracking_number="LP42CN")
+    notification = Notification.objects.get(recipient=buyer, kind="order_shipped")
+    assert notification.emailed_at is not None
+    assert mail.outbox[-1].to == [buyer.email]
+    assert "LP42CN" in mail.outbox[-1].body
+    assert LocmemBackend.outbox == [("+48600100200", f"Order {order.number} has shipped")]
+
+
+def test_user_without_phone_gets_no_sms(other_buyer, settings):
+    settings.SMS_BACKEND = "portal.sms.LocmemBackend"
+    LocmemBackend.outbox.clear()
+    user = UserFactory(phone="")
+    from messaging.tasks import deliver_notification
+    from portal.notify import notify
+
+    notify(user_id=user.pk, kind="order_shipped", params={"number": "X1", "tracking": "T"})
+    deliver_notification(Notification.objects.get(recipient=user).pk)
+    assert LocmemBackend.outbox == []
