@@ -27,7 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps
 
 from portal.models import Photo, User
 
@@ -56,7 +56,11 @@ def sanitize_filename(name: str) -> str:
     """Keep the user's file name only as harmless text: no path, no control characters, no quotes."""
     name = unicodedata.normalize("NFKC", name or "")
     name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f\"'`<>|:*?;]", "", name)
+    name = re.sub(r"[\r\n\t]", " ", name)
+    # Category C covers control characters and the invisible format ones (bidi overrides that
+    # make "photo\u202egpj.exe" display as "photoexe.jpg", zero-width joiners).
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    name = re.sub(r"[\"'`<>|:*?;]", "", name)
     name = re.sub(r"\s+", " ", name).strip(" .")
     return name[:100] or "photo"
 
@@ -90,8 +94,12 @@ def validate_photo(upload: UploadedFile) -> ValidatedPhoto:
 
 
 def _decode_check(content: bytes, name: str) -> tuple[str, int, int]:
+    params = {"name": name}
     not_an_image = ValidationError(
-        _("“%(name)s” is not a JPEG, PNG or WebP photo."), code="invalid_image", params={"name": name}
+        _("“%(name)s” is not a JPEG, PNG or WebP photo."), code="invalid_image", params=params
+    )
+    damaged = ValidationError(
+        _("“%(name)s” is damaged or incomplete; save it again and retry."), code="damaged_image", params=params
     )
     max_pixels = settings.OPINIA_PHOTO_MAX_PIXELS
     too_many_pixels = ValidationError(
@@ -99,28 +107,89 @@ def _decode_check(content: bytes, name: str) -> tuple[str, int, int]:
         code="too_many_pixels",
         params={"name": name, "limit": max_pixels // 1_000_000},
     )
+    # The explicit pixel check below is what protects us: `catch_warnings` changes process-wide
+    # state and is not thread-safe, so turning Pillow's bomb warning into an error is only a second line.
     with warnings.catch_warnings():
-        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here any bomb is an error.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(content), formats=ALLOWED_FORMATS) as image:
-                if image.format not in ALLOWED_FORMATS:
-                    raise not_an_image
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise too_many_pixels
-                if image.format == "JPEG":
-                    # Decoding at 1/8 scale still reads every byte of the entropy-coded data,
-                    # so a truncated or corrupt file fails here, at a fraction of the cost.
-                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
-                return image.format, width, height
+            # `formats` keeps every other Pillow decoder (TIFF, PSD, EPS, …) away from untrusted bytes.
+            image = Image.open(io.BytesIO(content), formats=ALLOWED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many_pixels from None
-        except ValidationError:
-            raise
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        except Exception:
+            # Whatever a parser raises on hostile bytes (SyntaxError, struct.error, …) means "not ours".
             raise not_an_image from None
+        with image:
+            if image.format not in ALLOWED_FORMATS:
+                raise not_an_image
+            width, height = image.size
+            if width * height > max_pixels:
+                raise too_many_pixels
+            if image.format == "JPEG":
+                _jpeg_structure_check(content, name, width * height, damaged)
+                # Decoding at 1/8 scale still reads every byte of the entropy-coded data,
+                # so a truncated or corrupt file fails here, at a fraction of the cost.
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            try:
+                image.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise too_many_pixels from None
+            except Exception:
+                raise damaged from None
+            return str(image.format), width, height
+
+
+# libjpeg-turbo's own guidance (TJPARAM_SCANLIMIT) for progressive files: every scan is a pass
+# over all blocks, so a few bytes per scan can buy minutes of CPU. Real encoders write ≤ 12.
+JPEG_MAX_SCANS = 100
+# Baseline Huffman coding needs at least about one bit per 8x8 block: a flat grey 12-megapixel
+# JPEG is still ~47 kB (255 pixels per byte). A file declaring 8x more pixels per byte than that
+# ends early, and libjpeg would quietly pad it to full size: a header bomb.
+JPEG_MAX_PIXELS_PER_BYTE = 2048
+
+
+def _jpeg_structure_check(content: bytes, name: str, pixels: int, damaged: ValidationError) -> None:
+    if pixels > len(content) * JPEG_MAX_PIXELS_PER_BYTE:
+        raise damaged
+    # Counting the marker bytes is cheap; only a suspicious count pays for walking the segments.
+    if content.count(b"\xff\xda") > JPEG_MAX_SCANS and _jpeg_scan_count(content) > JPEG_MAX_SCANS:
+        raise ValidationError(
+            _("“%(name)s” is a JPEG saved in too many passes; save it again as an ordinary JPEG and retry."),
+            code="too_many_scans",
+            params={"name": name},
+        )
+
+
+def _jpeg_scan_count(content: bytes) -> int:
+    """Count the start-of-scan markers of the top-level JPEG stream, skipping segment payloads."""
+    scans, position, end = 0, 2, len(content)
+    while position + 4 <= end and content[position] == 0xFF:
+        marker = content[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            position += 2
+            continue
+        position += 2 + int.from_bytes(content[position + 2 : position + 4], "big")
+        if marker != 0xDA:
+            continue
+        scans += 1
+        # Entropy-coded data follows: FF is stuffed as FF 00 there, and RSTn markers belong to the scan.
+        while True:
+            position = content.find(b"\xff", position)
+            if position < 0 or position + 1 >= end:
+                return scans
+            following = content[position + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                position += 2
+            elif following == 0xFF:
+                position += 1
+            else:
+                break
+    return scans
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -207,13 +276,55 @@ def _encode(image: Image.Image, image_format: str) -> bytes:
 
 
 def _normalise_mode(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale PNG: a plain convert() clips every value above 255 to white.
+        return image.point(lambda value: value / 256).convert("L")
+    if "transparency" in image.info and image.mode in ("P", "PA", "L", "RGB"):
+        return image.convert("RGBA")
     if image.mode in ("RGB", "RGBA", "L", "LA"):
         return image
-    if image.mode in ("P", "PA") and "transparency" in image.info:
-        return image.convert("RGBA")
-    if image.mode == "CMYK" or image.mode.startswith("I") or image.mode.startswith("F") or image.mode == "P":
-        return image.convert("RGB")
     return image.convert("RGBA" if "A" in image.mode else "RGB")
+
+
+def _reencode(content: bytes, source_format: str) -> tuple[bytes, bytes, int, int]:
+    """Decode fully, turn upright, drop all metadata; return (image, WebP thumbnail, width, height)."""
+    if source_format not in ALLOWED_FORMATS:
+        raise ValueError(f"format {source_format!r} is not allowed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(content), formats=(source_format,)) as source:
+            # Checked again here: the limit may have been lowered since the upload was accepted.
+            if source.width * source.height > settings.OPINIA_PHOTO_MAX_PIXELS:
+                raise ValueError(f"{source.width}x{source.height} is over the pixel limit")
+            source.load()
+            ImageOps.exif_transpose(source, in_place=True)
+            image = _normalise_mode(source)
+            max_side = settings.OPINIA_PHOTO_MAX_SIDE
+            if max(image.size) > max_side:
+                image = image.resize(_fit(image.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            # A fresh image carries no info dict: no EXIF, GPS, XMP, ICC, JPEG comment or PNG text
+            # survives, whatever each Pillow encoder would otherwise copy over from `info` on its own.
+            clean = Image.new(image.mode, image.size)
+            clean.paste(image)
+    del image
+    encoded = _encode(clean, source_format)
+    thumb = clean.resize(_fit(clean.size, settings.OPINIA_THUMBNAIL_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    thumb_bytes = _encode(thumb.convert("RGBA") if "A" in thumb.mode else thumb.convert("RGB"), "WEBP")
+    return encoded, thumb_bytes, clean.width, clean.height
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    width, height = size
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _photo_fail(*, photo_id: int, now: datetime) -> Photo:
+    # Compare-and-set: a worker that already finished this photo keeps its result.
+    Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(
+        status=Photo.Status.FAILED, processed_at=now
+    )
+    return Photo.objects.get(pk=photo_id)
 
 
 def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None:
@@ -221,6 +332,8 @@ def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None
 
     The final `UPDATE … WHERE status = 'processing'` is the claim: of two workers that both
     got here, one records its files and the other's identical files are deleted again.
+    A file that cannot be decoded ends FAILED (never served, never retried); a storage
+    error other than a missing file propagates so that the task retries it.
     """
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None or photo.status != Photo.Status.PROCESSING:
@@ -229,44 +342,32 @@ def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None
     try:
         with photo.quarantine.open("rb") as handle:
             content = handle.read()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content), formats=ALLOWED_FORMATS) as source:
-                source.load()
-                oriented = ImageOps.exif_transpose(source)
-        image = _normalise_mode(oriented)
-        max_side = settings.OPINIA_PHOTO_MAX_SIDE
-        if max(image.size) > max_side:
-            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        # A fresh image carries no info dict: no EXIF, GPS, XMP, ICC or text chunks survive.
-        clean = Image.new(image.mode, image.size)
-        clean.paste(image)
-        encoded = _encode(clean, photo.source_format)
-        thumb = clean.copy()
-        side = settings.OPINIA_THUMBNAIL_SIDE
-        thumb.thumbnail((side, side), Image.Resampling.LANCZOS)
-        thumb_bytes = _encode(thumb.convert("RGBA") if "A" in thumb.mode else thumb.convert("RGB"), "WEBP")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (FileNotFoundError, ValueError):
+        # The bytes are gone (or a faster worker already finished and removed them):
+        # retrying cannot help, and the stuck-photo sweep must not pick this row up forever.
+        logger.warning("Photo %s has no quarantined file", photo_id)
+        return _photo_fail(photo_id=photo_id, now=now)
+    try:
+        encoded, thumb_bytes, width, height = _reencode(content, photo.source_format)
+    except Exception:
+        # Hostile bytes can make a decoder raise anything; a poison file must not loop in retries.
         logger.exception("Photo %s could not be re-encoded", photo_id)
-        Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(
-            status=Photo.Status.FAILED, processed_at=now
-        )
-        return Photo.objects.get(pk=photo_id)
+        return _photo_fail(photo_id=photo_id, now=now)
 
+    storage = photo.quarantine.storage
     extension = EXTENSIONS[photo.source_format]
-    image_name = photo.image.field.storage.save(f"photos/{photo.uuid.hex}.{extension}", ContentFile(encoded))
-    thumb_name = photo.thumbnail.field.storage.save(f"thumbs/{photo.uuid.hex}.webp", ContentFile(thumb_bytes))
+    image_name = storage.save(f"photos/{photo.uuid.hex}.{extension}", ContentFile(encoded))
+    thumb_name = storage.save(f"thumbs/{photo.uuid.hex}.webp", ContentFile(thumb_bytes))
     claimed = Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(
         status=Photo.Status.READY,
         image=image_name,
         thumbnail=thumb_name,
         content_type=CONTENT_TYPES[photo.source_format],
-        width=clean.width,
-        height=clean.height,
+        width=width,
+        height=height,
         size=len(encoded),
         processed_at=now,
     )
-    storage = photo.quarantine.storage
     if not claimed:
         storage.delete(image_name)
         storage.delete(thumb_name)
@@ -312,12 +413,18 @@ def photo_get_for_user(*, user: User | Any, photo_uuid: str) -> Photo:
 
 
 def photo_serve(request: HttpRequest, photo_uuid: str, variant: str = "full") -> FileResponse:
+    """Send a ready photo or its thumbnail inline, under a server-made name, unable to run as a page."""
     photo = photo_get_for_user(user=request.user, photo_uuid=photo_uuid)
     field = photo.thumbnail if variant == "thumb" else photo.image
     content_type = "image/webp" if variant == "thumb" else photo.content_type
     extension = "webp" if variant == "thumb" else EXTENSIONS[photo.source_format]
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        logger.error("Ready photo %s has lost its %s file", photo.pk, variant)
+        raise Http404("No such photo.") from None
     response = FileResponse(
-        field.open("rb"),
+        handle,
         content_type=content_type,
         as_attachment=False,
         filename=f"{photo.uuid.hex}{'-thumb' if variant == 'thumb' else ''}.{extension}",
