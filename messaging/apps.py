@@ -7,7 +7,26 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Message centre")
 
     def ready(self) -> None:
+        from messaging import panels, selectors, sweeps
+        from messaging.demo import seed_conversations
+        from messaging.kinds import register_kinds
         from messaging.services import notification_send
+        from portal.deadlines import register_sweep
+        from portal.demo import register_demo_seeder
+        from portal.navigation import register_nav_counter
         from portal.notify import register_notification_handler
+        from portal.panels import register_panel
+        from portal.uploads import register_photo_access
 
         register_notification_handler(notification_send)
+        register_kinds()
+        register_photo_access(selectors.photo_visible_in_conversation)
+        register_sweep("messaging.unread_emails", lambda now: sweeps.unread_message_emails_sweep(now=now))
+        register_nav_counter("messages", lambda user: selectors.unread_badge_count(user=user))
+        register_nav_counter("notifications", lambda user: selectors.unread_notifications_count(user=user))
+        register_panel("product_page", panels.product_panel)
+        register_panel("buyer_order", panels.buyer_order_panel)
+        register_panel("seller_order", panels.seller_order_panel)
+        register_panel("store_page", panels.store_page_panel)
+        register_panel("store_dashboard", panels.store_dashboard_panel)
+        register_demo_seeder(seed_conversations)

@@ -50,3 +50,300 @@ class Notification(models.Model):
 
     def body(self, language: str | None = None) -> str:
         return self._render("body", language)
+
+
+# --- Conversations ------------------------------------------------------------------------
+#
+# A conversation has two sides. The *buyer* side is one user. The *store* side is every
+# member of the store (the buyer only ever sees the store's name), or, in a support chat, the
+# platform's "Support agents" group. Read state is kept per side on the conversation row as a
+# stored unread counter plus the id of the last message read, so that the inbox and the
+# navigation badge never count messages.
+
+
+class Side(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    STORE = "store", _("Store")
+
+
+class Conversation(models.Model):
+    class Kind(models.TextChoices):
+        STORE = "store", _("Buyer and store")
+        SUPPORT = "support", _("Support chat")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STORE)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("buyer")
+    )
+    store = models.ForeignKey(
+        "portal.Store",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("store"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("started"))
+    last_message_at = models.DateTimeField(_("last activity"))
+    last_message_preview = models.CharField(max_length=140, blank=True)
+    last_message_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    # The latest order and product a message referred to: the inbox filters and shows them.
+    order = models.ForeignKey(
+        "portal.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
+    product = models.ForeignKey("portal.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    buyer_unread = models.PositiveIntegerField(default=0)
+    store_unread = models.PositiveIntegerField(default=0)
+    buyer_last_read_id = models.BigIntegerField(default=0)
+    store_last_read_id = models.BigIntegerField(default=0)
+    last_auto_reply_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ("-last_message_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "store"], condition=Q(kind="store"), name="conversation_one_per_buyer_store"
+            ),
+            models.UniqueConstraint(
+                fields=["buyer"], condition=Q(kind="support", status="open"), name="conversation_one_open_support"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="store") & Q(store__isnull=False)) | (Q(kind="support") & Q(store__isnull=True)),
+                name="conversation_store_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="conversation_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(status="closed"), name="conversation_rated_when_closed"
+            ),
+        ]
+        indexes = [
+            # Keyset pagination of each inbox: (owner, last activity, id) descending.
+            models.Index(fields=["buyer", "-last_message_at", "-id"], name="conversation_buyer_inbox"),
+            models.Index(fields=["store", "-last_message_at", "-id"], name="conversation_store_inbox"),
+            models.Index(fields=["kind", "status", "-last_message_at", "-id"], name="conversation_support_queue"),
+            # The navigation badge only ever reads conversations with something unread.
+            models.Index(
+                fields=["buyer"],
+                name="conversation_buyer_unread",
+                include=["buyer_unread"],
+                condition=Q(buyer_unread__gt=0),
+            ),
+            models.Index(
+                fields=["store"],
+                name="conversation_store_unread",
+                include=["store_unread"],
+                condition=Q(store_unread__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.SUPPORT:
+            return f"#{self.pk} support ↔ {self.buyer_id}"
+        return f"#{self.pk} {self.buyer_id} ↔ store {self.store_id}"
+
+    @property
+    def is_support(self) -> bool:
+        return self.kind == self.Kind.SUPPORT
+
+    def unread_for(self, side: str) -> int:
+        return self.buyer_unread if side == Side.BUYER else self.store_unread
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    # The person who wrote it (an agent answers as the store; the buyer never sees who).
+    # Empty for the store's automatic reply.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages_sent",
+        verbose_name=_("sender"),
+    )
+    is_auto_reply = models.BooleanField(_("automatic reply"), default=False)
+    text = models.TextField(_("text"), blank=True)
+    photos = models.ManyToManyField("portal.Photo", blank=True, related_name="messages", verbose_name=_("photos"))
+    product = models.ForeignKey(
+        "portal.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
+    order = models.ForeignKey(
+        "portal.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
+    created_at = models.DateTimeField(_("sent"))
+    # Set while the message waits for its "you have unread messages" e-mail; cleared when it
+    # is read or claimed by the sweep.
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed by moderators"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ("id",)
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_thread"),
+            models.Index(
+                fields=["email_due_at"], name="message_email_pending", condition=Q(email_due_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} in {self.conversation_id}"
+
+
+class ResponseExchange(models.Model):
+    """A buyer-started exchange: opened by a buyer's message, answered by the store's first human reply."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="exchanges")
+    store = models.ForeignKey("portal.Store", on_delete=models.CASCADE, related_name="response_exchanges")
+    started_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response exchange")
+        verbose_name_plural = _("response exchanges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=Q(answered_at__isnull=True),
+                name="exchange_one_open_per_conversation",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "started_at"], name="exchange_store_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Block(models.Model):
+    """One side of a store conversation refuses messages from the other."""
+
+    store = models.ForeignKey("portal.Store", on_delete=models.CASCADE, related_name="message_blocks")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_blocks")
+    by_side = models.CharField(_("blocked by"), max_length=10, choices=Side.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [models.UniqueConstraint(fields=["store", "buyer", "by_side"], name="block_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.by_side} blocks: store {self.store_id} / buyer {self.buyer_id}"
+
+
+class MessagingPreferences(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messaging_prefs")
+    email_messages = models.BooleanField(_("e-mail me about unread messages"), default=True)
+    email_notifications = models.BooleanField(_("e-mail me notifications"), default=True)
+    sms_notifications = models.BooleanField(_("text me urgent notifications"), default=True)
+
+    class Meta:
+        verbose_name = _("messaging preferences")
+        verbose_name_plural = _("messaging preferences")
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"
+
+
+class MessageEmail(models.Model):
+    """One batched "you have unread messages" e-mail to one person."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message e-mail")
+        verbose_name_plural = _("message e-mails")
+
+    def __str__(self) -> str:
+        return f"e-mail {self.pk} → {self.recipient_id}"
+
+
+class MessageEmailItem(models.Model):
+    email = models.ForeignKey(MessageEmail, on_delete=models.CASCADE, related_name="items")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        # The final guard: a message is listed in one e-mail per recipient, ever.
+        constraints = [models.UniqueConstraint(fields=["message", "recipient"], name="message_emailed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} in {self.email_id}"
+
+
+class MessageReport(models.Model):
+    """A complaint about a message, for the moderators' queue."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam or advertising")
+        ABUSE = "abuse", _("Insults or harassment")
+        FRAUD = "fraud", _("Fraud: payment or contact outside the marketplace")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld: message removed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports", verbose_name=_("message"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reports", verbose_name=_("reporter")
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    note = models.TextField(_("details"), max_length=1000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("reported"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("reported message")
+        verbose_name_plural = _("reported messages")
+        ordering = ("created_at", "id")
+        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="message_report_once")]
+        indexes = [models.Index(fields=["created_at"], name="message_report_open", condition=Q(status="open"))]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} on message {self.message_id}"
+
+
+class MessageReportEvent(models.Model):
+    report = models.ForeignKey(MessageReport, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    old_status = models.CharField(max_length=10, choices=MessageReport.Status.choices, blank=True)
+    new_status = models.CharField(max_length=10, choices=MessageReport.Status.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.old_status} → {self.new_status}"

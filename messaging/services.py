@@ -1,13 +1,54 @@
-"""Every write of the message centre."""
+"""Every write of the message centre.
 
-from datetime import datetime
+Lock order: a service that changes a conversation locks its row first
+(`select_for_update`) and only then touches its messages, exchanges or blocks, so two
+people writing in one thread at once are serialised on that row and the stored unread
+counters, the auto-reply clock and the open response exchange never drift.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from messaging.models import Notification
-from portal.models import User
+from messaging.hours import store_is_open
+from messaging.models import (
+    Block,
+    Conversation,
+    Message,
+    MessageEmail,
+    MessageEmailItem,
+    MessageReport,
+    MessageReportEvent,
+    MessagingPreferences,
+    Notification,
+    ResponseExchange,
+    Side,
+)
+from portal.models import Order, Photo, Product, Store, StoreMember, User
+from portal.notify import notify
+
+SUPPORT_GROUP = "Support agents"
+PREVIEW_LENGTH = 140
+
+
+class SendingBlocked(ValidationError):
+    """One side of the conversation has blocked the other."""
+
+
+class TransitionNotAllowed(ValidationError):
+    pass
+
+
+# --- Notifications (system messages) --------------------------------------------------------
 
 
 def notification_send(
@@ -33,3 +74,512 @@ def notifications_mark_read(*, user: User, notification_ids: list[int] | None = 
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=now)
+
+
+def preferences_update(
+    *, user: User, email_messages: bool, email_notifications: bool, sms_notifications: bool
+) -> MessagingPreferences:
+    preferences, _created = MessagingPreferences.objects.update_or_create(
+        user=user,
+        defaults={
+            "email_messages": email_messages,
+            "email_notifications": email_notifications,
+            "sms_notifications": sms_notifications,
+        },
+    )
+    return preferences
+
+
+# --- Conversations and messages -------------------------------------------------------------
+
+
+def _other(side: str) -> str:
+    return Side.STORE if side == Side.BUYER else Side.BUYER
+
+
+def _check_blocks(*, conversation: Conversation, side: str) -> None:
+    if conversation.is_support or conversation.store_id is None:
+        return
+    blocked_by = _other(side)
+    if Block.objects.filter(
+        store_id=conversation.store_id, buyer_id=conversation.buyer_id, by_side=blocked_by
+    ).exists():
+        if side == Side.BUYER:
+            raise SendingBlocked(_("This store does not accept messages from you."), code="blocked")
+        raise SendingBlocked(_("This buyer has blocked messages from your store."), code="blocked")
+
+
+def _validate_message(
+    *,
+    conversation: Conversation,
+    side: str,
+    text: str,
+    photos: Sequence[Photo],
+    product_id: int | None,
+    order_id: int | None,
+) -> tuple[Product | None, Order | None]:
+    errors: dict[str, list[str]] = {}
+    limit = settings.OPINIA_MESSAGE_TEXT_MAX
+    if not text and not photos and not product_id and not order_id:
+        errors["text"] = [_("Write a message or attach a photo.")]
+    if len(text) > limit:
+        errors["text"] = [
+            _("A message may be at most %(limit)d characters; this one has %(count)d.")
+            % {"limit": limit, "count": len(text)}
+        ]
+    if len(photos) > settings.OPINIA_PHOTOS_PER_ITEM:
+        errors["photos"] = [_("Attach at most %(limit)d photos.") % {"limit": settings.OPINIA_PHOTOS_PER_ITEM}]
+    product = None
+    if product_id:
+        product = Product.objects.filter(pk=product_id, store_id=conversation.store_id or 0).first()
+        if product is None or conversation.is_support:
+            errors["product"] = [_("This product is not sold by this store.")]
+    order = None
+    if order_id:
+        orders = Order.objects.filter(pk=order_id, buyer_id=conversation.buyer_id)
+        if not conversation.is_support:
+            orders = orders.filter(store_id=conversation.store_id or 0)
+        order = orders.first()
+        if order is None:
+            errors["order"] = [_("This order is not between this buyer and this store.")]
+    if errors:
+        raise ValidationError(errors)
+    if conversation.is_support and conversation.status == Conversation.Status.CLOSED:
+        raise ValidationError(_("This support chat is closed. Start a new one if you need more help."), code="closed")
+    _check_blocks(conversation=conversation, side=side)
+    return product, order
+
+
+def _preview(text: str, photos: Sequence[Photo]) -> str:
+    if text:
+        flat = " ".join(text.split())
+        return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
+    if photos:
+        return "📷"
+    return "…"
+
+
+def _message_add(
+    *,
+    conversation: Conversation,
+    sender: User,
+    side: str,
+    text: str,
+    photos: Sequence[Photo],
+    product_id: int | None,
+    order_id: int | None,
+    now: datetime,
+) -> Message:
+    """Add a message to a conversation whose row the caller has locked."""
+    text = (text or "").strip()
+    product, order = _validate_message(
+        conversation=conversation, side=side, text=text, photos=photos, product_id=product_id, order_id=order_id
+    )
+    # Messages to support agents are answered in the portal, never e-mailed.
+    wants_email = not (conversation.is_support and side == Side.BUYER)
+    delay = timedelta(minutes=settings.OPINIA_UNREAD_EMAIL_DELAY_MINUTES)
+    message = Message.objects.create(
+        conversation=conversation,
+        side=side,
+        sender=sender,
+        text=text,
+        product=product,
+        order=order,
+        created_at=now,
+        email_due_at=now + delay if wants_email else None,
+    )
+    if photos:
+        message.photos.add(*photos)
+
+    # Writing in a thread means having read it: the sender's side is caught up.
+    conversation.last_message_at = now
+    conversation.last_message_preview = _preview(text, photos)
+    conversation.last_message_side = side
+    if order is not None:
+        conversation.order = order
+    if product is not None:
+        conversation.product = product
+    if side == Side.BUYER:
+        conversation.store_unread += 1
+        conversation.buyer_unread = 0
+        conversation.buyer_last_read_id = message.pk
+    else:
+        conversation.buyer_unread += 1
+        conversation.store_unread = 0
+        conversation.store_last_read_id = message.pk
+    Message.objects.filter(
+        conversation=conversation, side=_other(side), email_due_at__isnull=False, pk__lt=message.pk
+    ).update(email_due_at=None)
+    fields = [
+        "last_message_at",
+        "last_message_preview",
+        "last_message_side",
+        "order",
+        "product",
+        "buyer_unread",
+        "store_unread",
+        "buyer_last_read_id",
+        "store_last_read_id",
+    ]
+
+    if not conversation.is_support:
+        _record_exchange(conversation=conversation, side=side, now=now)
+        if side == Side.BUYER and _auto_reply_due(conversation=conversation, now=now):
+            _auto_reply(conversation=conversation, now=now)
+            fields.append("last_auto_reply_at")
+    conversation.save(update_fields=fields)
+    return message
+
+
+def _record_exchange(*, conversation: Conversation, side: str, now: datetime) -> None:
+    """Open an exchange on the buyer's first unanswered message; close it on the store's first human reply."""
+    assert conversation.store_id is not None
+    open_exchange = ResponseExchange.objects.filter(conversation=conversation, answered_at__isnull=True).first()
+    if side == Side.BUYER and open_exchange is None:
+        ResponseExchange.objects.create(conversation=conversation, store_id=conversation.store_id, started_at=now)
+    elif side == Side.STORE and open_exchange is not None:
+        open_exchange.answered_at = now
+        open_exchange.response_seconds = max(0, int((now - open_exchange.started_at).total_seconds()))
+        open_exchange.save(update_fields=["answered_at", "response_seconds"])
+
+
+def _auto_reply_due(*, conversation: Conversation, now: datetime) -> bool:
+    """Say whether the store's auto-reply goes out now.
+
+    Only outside the store's working hours (its own time zone, daylight saving included),
+    only if the store wrote one, and at most once per OPINIA_AUTO_REPLY_INTERVAL_HOURS of
+    real elapsed time per conversation: 12 hours across a clock change are still 12 hours.
+    """
+    store = conversation.store
+    if store is None or not store.auto_reply.strip():
+        return False
+    interval = timedelta(hours=settings.OPINIA_AUTO_REPLY_INTERVAL_HOURS)
+    if conversation.last_auto_reply_at is not None and now - conversation.last_auto_reply_at < interval:
+        return False
+    return not store_is_open(store=store, now=now)
+
+
+def _auto_reply(*, conversation: Conversation, now: datetime) -> Message:
+    assert conversation.store is not None
+    text = conversation.store.auto_reply.strip()
+    reply = Message.objects.create(
+        conversation=conversation, side=Side.STORE, sender=None, is_auto_reply=True, text=text, created_at=now
+    )
+    conversation.last_auto_reply_at = now
+    conversation.buyer_unread += 1
+    conversation.last_message_preview = _preview(text, [])
+    conversation.last_message_side = Side.STORE
+    return reply
+
+
+def message_send(
+    *,
+    conversation_id: int,
+    sender: User,
+    side: str,
+    text: str,
+    photos: Sequence[Photo] = (),
+    product_id: int | None = None,
+    order_id: int | None = None,
+    now: datetime,
+) -> Message:
+    """Send a message as `side` (the caller has checked that `sender` may act for it).
+
+    Store `photos` with `photo_store` before calling: no file is written while the
+    conversation row is locked.
+    """
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",)).select_related("store").get(pk=conversation_id)
+        )
+        return _message_add(
+            conversation=conversation,
+            sender=sender,
+            side=side,
+            text=text,
+            photos=photos,
+            product_id=product_id,
+            order_id=order_id,
+            now=now,
+        )
+
+
+def _get_or_create_locked(*, lookup: dict[str, Any], defaults: dict[str, Any]) -> tuple[Conversation, bool]:
+    """Fetch and lock the conversation matching `lookup`, creating it if missing.
+
+    Two first messages at once both try to insert; the partial unique constraint lets one
+    win, and the other, inside its savepoint, falls back to locking the winner's row.
+    """
+    existing = Conversation.objects.select_for_update(of=("self",)).select_related("store").filter(**lookup).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            created = Conversation.objects.create(**lookup, **defaults)
+    except IntegrityError:
+        return Conversation.objects.select_for_update(of=("self",)).select_related("store").get(**lookup), False
+    return created, True
+
+
+def conversation_start(
+    *,
+    buyer: User,
+    store: Store,
+    text: str,
+    photos: Sequence[Photo] = (),
+    product_id: int | None = None,
+    order_id: int | None = None,
+    now: datetime,
+) -> tuple[Message, bool]:
+    """Write to a store: open the buyer's one conversation with it (or reuse it) and add the message.
+
+    Returns the message and whether the conversation is new. A message that fails
+    validation leaves no empty conversation behind.
+    """
+    if StoreMember.objects.filter(store=store, user=buyer).exists():
+        raise ValidationError(_("You work for this store; answer its buyers from the store's inbox."), code="own")
+    with transaction.atomic():
+        conversation, created = _get_or_create_locked(
+            lookup={"kind": Conversation.Kind.STORE, "buyer": buyer, "store": store},
+            defaults={"created_at": now, "last_message_at": now},
+        )
+        message = _message_add(
+            conversation=conversation,
+            sender=buyer,
+            side=Side.BUYER,
+            text=text,
+            photos=photos,
+            product_id=product_id,
+            order_id=order_id,
+            now=now,
+        )
+    return message, created
+
+
+def conversation_start_by_store(
+    *, store: Store, sender: User, order: Order, text: str, photos: Sequence[Photo] = (), now: datetime
+) -> tuple[Message, bool]:
+    """A store member writes to the buyer of one of the store's orders (the only way a store starts a thread)."""
+    if order.store_id != store.pk or not StoreMember.objects.filter(store=store, user=sender).exists():
+        raise ValidationError(_("This order is not between this buyer and this store."), code="order")
+    with transaction.atomic():
+        conversation, created = _get_or_create_locked(
+            lookup={"kind": Conversation.Kind.STORE, "buyer_id": order.buyer_id, "store": store},
+            defaults={"created_at": now, "last_message_at": now},
+        )
+        message = _message_add(
+            conversation=conversation,
+            sender=sender,
+            side=Side.STORE,
+            text=text,
+            photos=photos,
+            product_id=None,
+            order_id=order.pk,
+            now=now,
+        )
+    return message, created
+
+
+def conversation_mark_read(*, conversation_id: int, side: str, now: datetime) -> int:
+    """Mark everything in the conversation read for one side; returns how many were unread."""
+    field = "buyer_unread" if side == Side.BUYER else "store_unread"
+    # Cheap exit for the common poll: nothing unread means no lock and no write.
+    if not Conversation.objects.filter(pk=conversation_id, **{f"{field}__gt": 0}).exists():
+        return 0
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        unread = conversation.unread_for(side)
+        last_id = conversation.messages.aggregate(last=Max("id"))["last"] or 0
+        if side == Side.BUYER:
+            conversation.buyer_unread = 0
+            conversation.buyer_last_read_id = last_id
+        else:
+            conversation.store_unread = 0
+            conversation.store_last_read_id = last_id
+        conversation.save(update_fields=[field, f"{side}_last_read_id"])
+        Message.objects.filter(
+            conversation=conversation, side=_other(side), email_due_at__isnull=False, pk__lte=last_id
+        ).update(email_due_at=None)
+    return unread
+
+
+def block_set(*, conversation: Conversation, side: str, actor: User, blocked: bool, now: datetime) -> bool:
+    """Block (or unblock) the other side of a store conversation; returns whether a block now exists."""
+    if conversation.is_support or conversation.store_id is None:
+        raise ValidationError(_("Support chats cannot be blocked."), code="support")
+    lookup = {"store_id": conversation.store_id, "buyer_id": conversation.buyer_id, "by_side": side}
+    if blocked:
+        Block.objects.get_or_create(**lookup, defaults={"created_by": actor, "created_at": now})
+    else:
+        Block.objects.filter(**lookup).delete()
+    return blocked
+
+
+# --- Support chat ----------------------------------------------------------------------------
+
+CONVERSATION_TRANSITIONS: dict[str, set[str]] = {
+    Conversation.Status.OPEN: {Conversation.Status.CLOSED},
+    Conversation.Status.CLOSED: set(),
+}
+
+
+def support_chat_write(
+    *, user: User, text: str, photos: Sequence[Photo] = (), order_id: int | None = None, now: datetime
+) -> tuple[Message, bool]:
+    """Write to platform support: the user's open support chat, or a new one."""
+    with transaction.atomic():
+        conversation, created = _get_or_create_locked(
+            lookup={"kind": Conversation.Kind.SUPPORT, "buyer": user, "status": Conversation.Status.OPEN},
+            defaults={"created_at": now, "last_message_at": now},
+        )
+        message = _message_add(
+            conversation=conversation,
+            sender=user,
+            side=Side.BUYER,
+            text=text,
+            photos=photos,
+            product_id=None,
+            order_id=order_id,
+            now=now,
+        )
+    return message, created
+
+
+def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> Conversation:
+    """Close a support chat; the user is invited to rate it."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id, kind=Conversation.Kind.SUPPORT)
+        to = Conversation.Status.CLOSED
+        if to not in CONVERSATION_TRANSITIONS[conversation.status]:
+            raise TransitionNotAllowed(
+                _("Cannot move support chat %(id)s from %(old)s to %(new)s.")
+                % {
+                    "id": conversation.pk,
+                    "old": Conversation.Status(conversation.status).label,
+                    "new": Conversation.Status(to).label,
+                }
+            )
+        conversation.status = to
+        conversation.closed_at = now
+        conversation.closed_by = actor
+        conversation.save(update_fields=["status", "closed_at", "closed_by"])
+        if actor.pk != conversation.buyer_id:
+            notify(
+                user_id=conversation.buyer_id,
+                kind="support_chat_closed",
+                params={"number": conversation.pk},
+                url=f"/messages/c/{conversation.pk}/",
+            )
+    return conversation
+
+
+def support_chat_rate(*, conversation_id: int, user: User, rating: int, now: datetime) -> Conversation:
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": [_("Choose from 1 to 5 stars.")]})
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(
+            pk=conversation_id, kind=Conversation.Kind.SUPPORT, buyer=user
+        )
+        if conversation.status != Conversation.Status.CLOSED:
+            raise ValidationError(_("You can rate a support chat once it is closed."), code="open")
+        if conversation.rating is not None:
+            raise ValidationError(_("You have already rated this support chat."), code="rated")
+        conversation.rating = rating
+        conversation.rated_at = now
+        conversation.save(update_fields=["rating", "rated_at"])
+    return conversation
+
+
+# --- Abuse ---------------------------------------------------------------------------------------
+
+REPORT_TRANSITIONS: dict[str, set[str]] = {
+    MessageReport.Status.OPEN: {MessageReport.Status.UPHELD, MessageReport.Status.DISMISSED},
+    MessageReport.Status.UPHELD: set(),
+    MessageReport.Status.DISMISSED: set(),
+}
+
+
+def message_report(
+    *, message: Message, reporter: User, reporter_side: str, reason: str, note: str, now: datetime
+) -> MessageReport:
+    """Report a message of the other side to the moderators."""
+    if message.side == reporter_side:
+        raise ValidationError(_("You can only report messages you received."), code="own")
+    if reason not in MessageReport.Reason.values:
+        raise ValidationError({"reason": [_("Choose a reason.")]})
+    try:
+        with transaction.atomic():
+            report = MessageReport.objects.create(
+                message=message, reporter=reporter, reason=reason, note=note.strip()[:1000], created_at=now
+            )
+            MessageReportEvent.objects.create(
+                report=report, actor=reporter, old_status="", new_status=report.status, created_at=now
+            )
+    except IntegrityError:
+        raise ValidationError(_("You have already reported this message."), code="duplicate") from None
+    return report
+
+
+def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, now: datetime) -> MessageReport:
+    """Uphold (remove the message) or dismiss a report; locked so that two moderators cannot both decide."""
+    with transaction.atomic():
+        report = MessageReport.objects.select_for_update().get(pk=report_id)
+        if to not in REPORT_TRANSITIONS[report.status]:
+            raise TransitionNotAllowed(
+                _("Cannot move report %(id)s from %(old)s to %(new)s.")
+                % {
+                    "id": report.pk,
+                    "old": MessageReport.Status(report.status).label,
+                    "new": MessageReport.Status(to).label if to in MessageReport.Status.values else to,
+                }
+            )
+        MessageReportEvent.objects.create(
+            report=report, actor=actor, old_status=report.status, new_status=to, note=note[:500], created_at=now
+        )
+        report.status = to
+        report.resolved_at = now
+        report.resolved_by = actor
+        report.save(update_fields=["status", "resolved_at", "resolved_by"])
+        if to == MessageReport.Status.UPHELD:
+            Message.objects.filter(pk=report.message_id, removed_at__isnull=True).update(removed_at=now)
+        notify(
+            user_id=report.reporter_id,
+            kind="message_report_upheld" if to == MessageReport.Status.UPHELD else "message_report_dismissed",
+            params={"number": report.pk},
+            url=f"/messages/c/{report.message.conversation_id}/",
+        )
+    return report
+
+
+# --- Unread-message e-mails ------------------------------------------------------------------
+
+
+def message_email_deliver(*, email_id: int, now: datetime) -> bool:
+    """Send one batched e-mail, once: the claim on `sent_at` makes a retried task harmless."""
+    email = MessageEmail.objects.select_related("recipient").filter(pk=email_id).first()
+    if email is None or not MessageEmail.objects.filter(pk=email_id, sent_at__isnull=True).update(sent_at=now):
+        return False
+    recipient = email.recipient
+    items = list(
+        MessageEmailItem.objects.filter(email=email)
+        .select_related("message__conversation__store", "message__conversation__buyer")
+        .order_by("message_id")
+    )
+    if not items:
+        return False
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        subject = translation.ngettext(
+            "You have %(count)d unread message on Opinia",
+            "You have %(count)d unread messages on Opinia",
+            len(items),
+        ) % {"count": len(items)}
+        body = render_to_string(
+            "messaging/email_unread.txt",
+            {"recipient": recipient, "items": [item.message for item in items], "site_url": settings.SITE_URL},
+        )
+    try:
+        send_mail(subject, body, None, [recipient.email])
+    except OSError:
+        MessageEmail.objects.filter(pk=email_id).update(sent_at=None)
+        raise
+    return True

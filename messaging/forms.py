@@ -1,0 +1,78 @@
+"""Input validation of the message centre's forms (the services check the rules)."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import MessageReport, MessagingPreferences
+from portal.uploads import PhotosField
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        help_text=_("Up to 5 photos: JPEG, PNG or WebP, at most 5 MB each."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.OPINIA_MESSAGE_TEXT_MAX
+        text_field = self.fields["text"]
+        assert isinstance(text_field, forms.CharField)
+        text_field.max_length = limit
+        self.fields["text"].widget.attrs["maxlength"] = str(limit)
+        self.fields["text"].validators.append(MaxLengthValidator(limit))
+        photos_field = self.fields["photos"]
+        assert isinstance(photos_field, PhotosField)
+        photos_field.max_count = settings.OPINIA_PHOTOS_PER_ITEM
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("text") and not cleaned.get("photos") and not self.errors:
+            raise forms.ValidationError(_("Write a message or attach a photo."), code="empty")
+        return cleaned
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why are you reporting this message?"), choices=MessageReport.Reason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Details (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How helpful was support?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = MessagingPreferences
+        fields = ("email_messages", "email_notifications", "sms_notifications")
+
+
+class ResolveReportForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (MessageReport.Status.UPHELD, _("Uphold: remove the message")),
+            (MessageReport.Status.DISMISSED, _("Dismiss the report")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note for the record"), required=False, max_length=500)

@@ -1,0 +1,76 @@
+"""Panels the message centre adds to the core's pages (product, orders, store page, dashboard)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from messaging import selectors
+from messaging.forms import MessageForm
+from portal.models import Order, Product, Store, StoreMember
+
+
+def product_panel(*, request: HttpRequest, user: Any, store: Store, product: Product, **_: Any) -> str:
+    """ "Message the seller" on a product page (nothing for the store's own people)."""
+    if user.is_authenticated and StoreMember.objects.filter(store=store, user=user).exists():
+        return ""
+    return render_to_string(
+        "messaging/panel_product.html",
+        {
+            "store": store,
+            "product": product,
+            "existing": selectors.conversation_for_buyer_and_store(buyer=user, store=store),
+            "form": MessageForm(auto_id="seller_%s"),
+        },
+        request=request,
+    )
+
+
+def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any) -> str:
+    """ "Message about this order" on the buyer's order page."""
+    return render_to_string(
+        "messaging/panel_order.html",
+        {
+            "order": order,
+            "store": order.store,
+            "existing": selectors.conversation_for_buyer_and_store(buyer=user, store=order.store),
+            "form": MessageForm(auto_id="order_%s"),
+        },
+        request=request,
+    )
+
+
+def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: Store, **_: Any) -> str:
+    return render_to_string(
+        "messaging/panel_seller_order.html",
+        {
+            "order": order,
+            "store": store,
+            "existing": selectors.conversation_for_buyer_and_store(buyer=order.buyer, store=store),
+            "form": MessageForm(auto_id="buyer_%s"),
+        },
+        request=request,
+    )
+
+
+def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+    return render_to_string(
+        "messaging/panel_store_stats.html",
+        {"store": store, "stats": selectors.store_response_stats(store=store, now=timezone.now()), "public": True},
+        request=request,
+    )
+
+
+def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+    return render_to_string(
+        "messaging/panel_store_stats.html",
+        {
+            "store": store,
+            "stats": selectors.store_response_stats(store=store, now=timezone.now()),
+            "unanswered": selectors.store_unanswered_count(store=store),
+            "unread": sum(store.conversations.filter(store_unread__gt=0).values_list("store_unread", flat=True)[:1000]),
+            "public": False,
+        },
+        request=request,
+    )

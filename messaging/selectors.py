@@ -1,0 +1,321 @@
+"""Every non-trivial read of the message centre. `*_get_for_user` raise Http404 for "missing or not yours"."""
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
+from portal.models import Photo, Store, StoreMember, User
+
+SUPPORT_GROUP = "Support agents"
+BADGE_CAP = 99
+INBOX_PAGE_SIZE = 25
+THREAD_PAGE_SIZE = 50
+
+
+def user_is_support_agent(user: Any) -> bool:
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    cached = getattr(user, "_opinia_support_agent", None)
+    if cached is None:
+        cached = user.groups.filter(name=SUPPORT_GROUP).exists()
+        user._opinia_support_agent = cached
+    return bool(cached)
+
+
+@dataclass(frozen=True)
+class ConversationAccess:
+    """A conversation and the side the user acts for; `side` None means staff reading, not writing."""
+
+    conversation: Conversation
+    side: str | None
+
+    @property
+    def can_write(self) -> bool:
+        return self.side is not None
+
+
+def _side_for(*, user: Any, conversation: Conversation) -> str | None:
+    if conversation.buyer_id == user.pk:
+        return Side.BUYER
+    if conversation.is_support or conversation.store_id is None:
+        return Side.STORE if conversation.is_support and user_is_support_agent(user) else None
+    if StoreMember.objects.filter(store_id=conversation.store_id, user=user).exists():
+        return Side.STORE
+    return None
+
+
+def conversation_get_for_user(*, user: Any, conversation_id: int, for_write: bool = False) -> ConversationAccess:
+    """The conversation if the user takes part in it (or is staff reading it), else Http404.
+
+    Taking part: the buyer; any member of the store; a support agent in a support chat.
+    Other staff may read any thread for moderation but never write in it.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such conversation.")
+    conversation = (
+        Conversation.objects.select_related("store", "buyer", "order", "product").filter(pk=conversation_id).first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    side = _side_for(user=user, conversation=conversation)
+    if side is None and not (user.is_staff and not for_write):
+        raise Http404("No such conversation.")
+    return ConversationAccess(conversation=conversation, side=side)
+
+
+def message_get_for_user(*, user: Any, message_id: int) -> tuple[Message, ConversationAccess]:
+    """A message in a conversation the user takes part in (as a writer), else Http404."""
+    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:
+        raise Http404("No such message.")
+    access = conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    return Message.objects.select_related("conversation").get(pk=message_id), access
+
+
+def thread_messages(*, conversation: Conversation, after_id: int = 0, before_id: int | None = None) -> list[Message]:
+    """The latest page of a thread (or the page before `before_id`, or everything after `after_id`), oldest first."""
+    messages = conversation.messages.select_related("sender", "product__store", "order__store").prefetch_related(
+        Prefetch("photos", queryset=Photo.objects.order_by("pk"))
+    )
+    if after_id:
+        return list(messages.filter(pk__gt=after_id).order_by("pk")[:THREAD_PAGE_SIZE])
+    if before_id:
+        messages = messages.filter(pk__lt=before_id)
+    page = list(messages.order_by("-pk")[:THREAD_PAGE_SIZE])
+    page.reverse()
+    return page
+
+
+def blocks_between(*, conversation: Conversation) -> set[str]:
+    """The sides that have blocked the other in this conversation."""
+    if conversation.store_id is None:
+        return set()
+    return set(
+        Block.objects.filter(store_id=conversation.store_id, buyer_id=conversation.buyer_id).values_list(
+            "by_side", flat=True
+        )
+    )
+
+
+# --- Inboxes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class InboxFilters:
+    unread: bool = False
+    with_order: bool = False
+    store_slug: str = ""
+    query: str = ""
+
+
+@dataclass
+class InboxPage:
+    items: list[Conversation]
+    next_cursor: str = ""
+    side: str = Side.BUYER
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """Parse a cursor from the query string; a damaged one is treated as "first page"."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.split("|", 1)
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            return None
+        return parsed, int(pk)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def inbox_page(
+    *,
+    conversations: QuerySet[Conversation],
+    side: str,
+    filters: InboxFilters,
+    cursor: str = "",
+    page_size: int = INBOX_PAGE_SIZE,
+) -> InboxPage:
+    """One page of an inbox by last activity, newest first, with keyset pagination.
+
+    `(last_message_at, id) < cursor` walks the (owner, -last_message_at, -id) index, so page
+    1000 costs what page 1 costs.
+    """
+    if filters.unread:
+        conversations = conversations.filter(**{f"{side}_unread__gt": 0})
+    if filters.with_order:
+        conversations = conversations.filter(order__isnull=False)
+    if filters.store_slug:
+        conversations = conversations.filter(store__slug=filters.store_slug)
+    if filters.query:
+        query = filters.query[:100]
+        matches_text = Message.objects.filter(
+            conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True
+        )
+        conversations = conversations.filter(
+            Q(store__name__icontains=query)
+            | Q(buyer__display_name__icontains=query)
+            | Q(order__number__icontains=query)
+            | Exists(matches_text)
+        )
+    position = decode_cursor(cursor)
+    if position is not None:
+        moment, pk = position
+        conversations = conversations.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk))
+    rows = list(
+        conversations.select_related("store", "buyer", "order", "product").order_by("-last_message_at", "-pk")[
+            : page_size + 1
+        ]
+    )
+    next_cursor = ""
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].pk)
+    return InboxPage(items=rows, next_cursor=next_cursor, side=side)
+
+
+def buyer_conversations(*, user: User) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(buyer=user)
+
+
+def store_conversations(*, store: Store) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(store=store)
+
+
+def support_conversations(*, status: str | None = None) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.filter(kind=Conversation.Kind.SUPPORT)
+    if status:
+        conversations = conversations.filter(status=status)
+    return conversations
+
+
+def conversation_for_buyer_and_store(*, buyer: Any, store: Store) -> Conversation | None:
+    if not buyer.is_authenticated:
+        return None
+    return Conversation.objects.filter(kind=Conversation.Kind.STORE, buyer=buyer, store=store).first()
+
+
+# --- The navigation badge ----------------------------------------------------------------------
+
+
+def unread_badge_count(*, user: Any) -> int:
+    """Unread messages for the navigation bar, capped at BADGE_CAP + 1 ("99+").
+
+    Reads only conversations that have something unread, through partial indexes that
+    carry the counter (index-only scans), and at most BADGE_CAP + 1 of them per side: the
+    cost does not grow with the number of messages or conversations.
+    """
+    if not user.is_authenticated:
+        return 0
+    limit = BADGE_CAP + 1
+    total = sum(
+        Conversation.objects.filter(buyer=user, buyer_unread__gt=0).values_list("buyer_unread", flat=True)[:limit]
+    )
+    if total > BADGE_CAP:
+        return limit
+    store_ids = list(StoreMember.objects.filter(user=user).values_list("store_id", flat=True))
+    if store_ids:
+        total += sum(
+            Conversation.objects.filter(store_id__in=store_ids, store_unread__gt=0).values_list(
+                "store_unread", flat=True
+            )[:limit]
+        )
+    if total <= BADGE_CAP and user_is_support_agent(user):
+        total += sum(
+            Conversation.objects.filter(kind=Conversation.Kind.SUPPORT, store_unread__gt=0)
+            .exclude(buyer=user)
+            .values_list("store_unread", flat=True)[:limit]
+        )
+    return min(total, limit)
+
+
+def unread_notifications_count(*, user: Any) -> int:
+    if not user.is_authenticated:
+        return 0
+    return len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
+
+
+def notifications_page(*, user: User, before_id: int | None = None, page_size: int = 30) -> list[Notification]:
+    notifications = Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    if before_id:
+        anchor = Notification.objects.filter(recipient=user, pk=before_id).values_list("created_at", flat=True).first()
+        if anchor is not None:
+            notifications = notifications.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=before_id))
+    return list(notifications[:page_size])
+
+
+def preferences_for(*, user: User) -> MessagingPreferences:
+    return MessagingPreferences.objects.filter(user=user).first() or MessagingPreferences(user=user)
+
+
+# --- Response statistics ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseStats:
+    exchanges: int
+    answered_in_time: int
+    median_seconds: int | None
+
+    @property
+    def rate_percent(self) -> int | None:
+        if not self.exchanges:
+            return None
+        return round(100 * self.answered_in_time / self.exchanges)
+
+
+def store_response_stats(*, store: Store, now: datetime) -> ResponseStats:
+    """Response rate and median response time over OPINIA_RESPONSE_STATS_DAYS.
+
+    An exchange counts once it is decided: answered, or unanswered for longer than the
+    response window (an exchange opened an hour ago is not yet a failure). Auto-replies
+    never close an exchange, so they never count as answers.
+    """
+    window = timedelta(hours=settings.OPINIA_RESPONSE_WINDOW_HOURS)
+    recent = ResponseExchange.objects.filter(
+        store=store, started_at__gte=now - timedelta(days=settings.OPINIA_RESPONSE_STATS_DAYS), started_at__lte=now
+    )
+    decided = recent.filter(Q(answered_at__isnull=False) | Q(started_at__lte=now - window))
+    exchanges = decided.count()
+    answered = recent.filter(answered_at__isnull=False)
+    in_time = answered.filter(response_seconds__lte=int(window.total_seconds())).count()
+    answered_count = answered.count()
+    median: int | None = None
+    if answered_count:
+        # The middle one or two rows by an ordered offset: the database sorts, Python never sees the rest.
+        ordered = answered.order_by("response_seconds").values_list("response_seconds", flat=True)
+        middle = [s or 0 for s in ordered[(answered_count - 1) // 2 : answered_count // 2 + 1]]
+        median = sum(middle) // len(middle)
+    return ResponseStats(exchanges=exchanges, answered_in_time=in_time, median_seconds=median)
+
+
+def store_unanswered_count(*, store: Store) -> int:
+    return ResponseExchange.objects.filter(store=store, answered_at__isnull=True).count()
+
+
+def photo_visible_in_conversation(user: Any, photo: Photo) -> bool:
+    """Photo access check: photos of a message are seen by the conversation's participants (staff by the core)."""
+    if not user.is_authenticated:
+        return False
+    messages = Message.objects.filter(photos=photo)
+    allowed = Q(conversation__buyer=user) | Q(
+        conversation__kind=Conversation.Kind.STORE,
+        conversation__store__members__user=user,
+    )
+    if user_is_support_agent(user):
+        allowed |= Q(conversation__kind=Conversation.Kind.SUPPORT)
+    return messages.filter(allowed).exists()

@@ -1,0 +1,595 @@
+"""HTTP for the message centre: inboxes, threads, live polling, support chat, notifications, abuse."""
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from messaging import selectors, services
+from messaging.forms import MessageForm, PreferencesForm, RatingForm, ReportForm
+from messaging.hours import store_is_open
+from messaging.models import Conversation, Message, Notification, Side
+from messaging.ratelimit import conversation_rate_limited, message_rate_limited
+from messaging.selectors import ConversationAccess, InboxFilters
+from portal.models import Order, Photo, Product, Store, User
+from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public
+from portal.uploads import ValidatedPhoto, photo_store
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it is about, or above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _store_photos(user: User, photos: list[ValidatedPhoto]) -> list[Photo]:
+    # Written before the service opens its transaction: no file I/O under the conversation lock.
+    now = timezone.now()
+    return [photo_store(owner=user, photo=photo, now=now) for photo in photos]
+
+
+def _int_or_none(raw: Any) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+TOO_MANY_MESSAGES = "too-many-messages"
+
+
+def _rate_message() -> str:
+    return _("You are sending messages too quickly. Wait a minute and try again; your text is kept below.")
+
+
+def _rate_conversation() -> str:
+    return _("You have started too many new conversations in the last hour. Try again later; your text is kept below.")
+
+
+# --- Inboxes -----------------------------------------------------------------------------------
+
+
+def _filters(request: HttpRequest) -> InboxFilters:
+    return InboxFilters(
+        unread=request.GET.get("unread") == "1",
+        with_order=request.GET.get("order") == "1",
+        store_slug=(request.GET.get("store") or "")[:140],
+        query=(request.GET.get("q") or "").strip()[:100],
+    )
+
+
+def _centre_context(request: HttpRequest, tab: str) -> dict[str, Any]:
+    user = _user(request)
+    return {
+        "tab": tab,
+        "member_stores": [m.store for m in user.store_memberships.select_related("store").order_by("store__name")],
+        "is_support_agent": selectors.user_is_support_agent(user),
+        "unread_notifications": selectors.unread_notifications_count(user=user),
+    }
+
+
+def _inbox_response(
+    request: HttpRequest, *, conversations: Any, side: str, tab: str, extra: dict[str, Any]
+) -> HttpResponse:
+    filters = _filters(request)
+    page = selectors.inbox_page(
+        conversations=conversations, side=side, filters=filters, cursor=request.GET.get("after", "")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        **extra,
+        "page": page,
+        "side": side,
+        "filters": filters,
+        "base_query": query.urlencode(),
+        "is_first_page": not request.GET.get("after"),
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "messaging/_inbox_list.html", context)
+    return render(request, "messaging/inbox.html", {**_centre_context(request, tab), **context})
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    stores = Store.objects.filter(conversations__buyer=user).distinct().order_by("name")[:50]
+    return _inbox_response(
+        request,
+        conversations=selectors.buyer_conversations(user=user),
+        side=Side.BUYER,
+        tab="inbox",
+        extra={"filter_stores": stores, "inbox_url": reverse("messaging:inbox")},
+    )
+
+
+@login_required
+@require_GET
+def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
+    store = store_get_for_member(user=_user(request), slug=slug)
+    return _inbox_response(
+        request,
+        conversations=selectors.store_conversations(store=store),
+        side=Side.STORE,
+        tab=f"store:{store.slug}",
+        extra={"store": store, "inbox_url": reverse("messaging:store_inbox", args=[store.slug])},
+    )
+
+
+@login_required
+@require_GET
+def support_inbox(request: HttpRequest) -> HttpResponse:
+    if not selectors.user_is_support_agent(request.user):
+        raise Http404("No such page.")
+    status = request.GET.get("status", Conversation.Status.OPEN)
+    if status not in Conversation.Status.values:
+        status = Conversation.Status.OPEN
+    return _inbox_response(
+        request,
+        conversations=selectors.support_conversations(status=status),
+        side=Side.STORE,
+        tab="support",
+        extra={"support_status": status, "inbox_url": reverse("messaging:support_inbox")},
+    )
+
+
+@login_required
+@require_GET
+def badge(request: HttpRequest) -> HttpResponse:
+    return render(request, "messaging/_nav.html", {"badge_count": selectors.unread_badge_count(user=request.user)})
+
+
+# --- Threads -----------------------------------------------------------------------------------
+
+
+def _decorate(messages: list[Message], access: ConversationAccess) -> list[Message]:
+    """Label each message for this reader: the buyer sees the store, never the agent."""
+    conversation = access.conversation
+    for message in messages:
+        mine = access.side is not None and message.side == access.side
+        message.is_mine = mine  # type: ignore[attr-defined]
+        if message.side == Side.BUYER:
+            label = _("You") if access.side == Side.BUYER else conversation.buyer.public_name
+            agent = ""
+        else:
+            label = _("Opinia support") if conversation.is_support else conversation.store.name  # type: ignore[union-attr]
+            agent = ""
+            if access.side != Side.BUYER:
+                # Colleagues and staff see which agent wrote; the buyer never does.
+                agent = message.sender.public_name if message.sender else _("automatic reply")
+        message.author_label = label  # type: ignore[attr-defined]
+        message.agent_label = agent  # type: ignore[attr-defined]
+        message.can_report = (  # type: ignore[attr-defined]
+            access.side is not None and message.side != access.side and not message.is_auto_reply
+        )
+    return messages
+
+
+def _thread_context(request: HttpRequest, access: ConversationAccess, form: MessageForm | None) -> dict[str, Any]:
+    conversation = access.conversation
+    before = _int_or_none(request.GET.get("before"))
+    page = _decorate(selectors.thread_messages(conversation=conversation, before_id=before), access)
+    blocks = selectors.blocks_between(conversation=conversation)
+    now = timezone.now()
+    context: dict[str, Any] = {
+        "access": access,
+        "conversation": conversation,
+        "thread": page,
+        "last_id": max((m.pk for m in page), default=0) if not before else 0,
+        "has_older": bool(page) and conversation.messages.filter(pk__lt=page[0].pk).exists(),
+        "oldest_id": page[0].pk if page else 0,
+        "form": form or MessageForm(),
+        "blocked_by_me": access.side in blocks,
+        "blocked_by_other": access.side is not None
+        and (Side.BUYER if access.side == Side.STORE else Side.STORE) in blocks,
+        "rating_form": RatingForm(),
+        "now": now,
+    }
+    if conversation.store is not None:
+        context["working_hours"] = list(conversation.store.working_hours.all())
+        context["store_open"] = store_is_open(store=conversation.store, now=now, hours=context["working_hours"])
+    if access.side == Side.STORE and not conversation.is_support:
+        context["buyer_orders"] = Order.objects.filter(buyer=conversation.buyer, store=conversation.store).order_by(
+            "-placed_at"
+        )[:10]
+    return context
+
+
+def _render_thread(
+    request: HttpRequest, access: ConversationAccess, form: MessageForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "messaging/thread.html",
+        {**_centre_context(request, "thread"), **_thread_context(request, access, form)},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+    if access.side is not None:
+        services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
+    return _render_thread(request, access)
+
+
+@login_required
+@require_GET
+def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Messages after `after`, for htmx polling; 204 (nothing swapped) when there are none."""
+    access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+    after = _int_or_none(request.GET.get("after")) or 0
+    new = selectors.thread_messages(conversation=access.conversation, after_id=after)
+    if not new:
+        return HttpResponse(status=204)
+    if access.side is not None:
+        services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
+    return render(
+        request,
+        "messaging/_poll.html",
+        {
+            "access": access,
+            "conversation": access.conversation,
+            "thread": _decorate(new, access),
+            "last_id": new[-1].pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = _user(request)
+    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    assert access.side is not None
+    form = MessageForm(request.POST, request.FILES)
+    now = timezone.now()
+    if message_rate_limited(user_id=user.pk, now=now):
+        form.is_valid()
+        form.add_error(None, _rate_message())
+        return _render_thread(request, access, form, status=429)
+    if not form.is_valid():
+        return _render_thread(request, access, form, status=400)
+    photos = _store_photos(user, form.cleaned_data["photos"])
+    try:
+        services.message_send(
+            conversation_id=access.conversation.pk,
+            sender=user,
+            side=access.side,
+            text=form.cleaned_data["text"],
+            photos=photos,
+            order_id=_int_or_none(request.POST.get("order")),
+            now=now,
+        )
+    except services.SendingBlocked as error:
+        _apply_errors(form, error)
+        return _render_thread(request, access, form, status=403)
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return _render_thread(request, access, form, status=400)
+    return redirect(reverse("messaging:thread", args=[access.conversation.pk]) + "#composer")
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id, for_write=True)
+    assert access.side is not None
+    services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
+    if getattr(request, "htmx", False):
+        return HttpResponse(status=204)
+    return redirect("messaging:thread", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = _user(request)
+    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    assert access.side is not None
+    if access.conversation.is_support:
+        raise Http404("Support chats cannot be blocked.")
+    blocked = request.POST.get("action") != "unblock"
+    services.block_set(
+        conversation=access.conversation, side=access.side, actor=user, blocked=blocked, now=timezone.now()
+    )
+    if access.side == Side.BUYER:
+        text = _("You blocked this store: it can no longer message you.") if blocked else _("You unblocked this store.")
+    else:
+        text = (
+            _("You blocked this buyer: they can no longer message your store.")
+            if blocked
+            else _("You unblocked this buyer.")
+        )
+    flash.success(request, text)
+    return redirect("messaging:thread", conversation_id=conversation_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, message_id: int) -> HttpResponse:
+    user = _user(request)
+    message, access = selectors.message_get_for_user(user=user, message_id=message_id)
+    assert access.side is not None
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_report(
+                message=message,
+                reporter=user,
+                reporter_side=access.side,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            flash.success(request, _("Thank you. Our moderators will look at this message."))
+            return redirect("messaging:thread", conversation_id=message.conversation_id)
+    decorated = _decorate([message], access)[0]
+    return render(
+        request,
+        "messaging/report.html",
+        {**_centre_context(request, "thread"), "form": form, "message": decorated, "access": access},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = _user(request)
+    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if not access.conversation.is_support:
+        raise Http404("Only support chats are closed.")
+    try:
+        services.support_chat_close(conversation_id=conversation_id, actor=user, now=timezone.now())
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(request, _("The support chat is closed."))
+    return redirect("messaging:thread", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = _user(request)
+    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if not access.conversation.is_support or access.side != Side.BUYER:
+        raise Http404("No such support chat.")
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.support_chat_rate(
+                conversation_id=conversation_id, user=user, rating=form.cleaned_data["rating"], now=timezone.now()
+            )
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        else:
+            flash.success(request, _("Thank you for rating our support."))
+    else:
+        flash.error(request, _("Choose from 1 to 5 stars."))
+    return redirect("messaging:thread", conversation_id=conversation_id)
+
+
+# --- Starting conversations ---------------------------------------------------------------------
+
+
+def _start_refs(request: HttpRequest, store: Store, user: User) -> tuple[Product | None, Order | None]:
+    data = request.POST if request.method == "POST" else request.GET
+    product = None
+    product_id = _int_or_none(data.get("product"))
+    if product_id:
+        product = Product.objects.filter(pk=product_id, store=store).first()
+    order = None
+    order_id = _int_or_none(data.get("order"))
+    if order_id:
+        # Another buyer's order is a 404, not a card.
+        order = Order.objects.filter(pk=order_id, store=store, buyer=user).first()
+        if order is None:
+            raise Http404("No such order.")
+    return product, order
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    """A buyer writes to a store: from a product page, an order, or the store page."""
+    user = _user(request)
+    store = store_get_public(slug=slug)
+    product, order = _start_refs(request, store, user)
+    existing = selectors.conversation_for_buyer_and_store(buyer=user, store=store)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        now = timezone.now()
+        if message_rate_limited(user_id=user.pk, now=now) or (
+            existing is None and conversation_rate_limited(user_id=user.pk, now=now)
+        ):
+            form.is_valid()
+            form.add_error(None, _rate_message() if existing else _rate_conversation())
+            status = 429
+        elif form.is_valid():
+            photos = _store_photos(user, form.cleaned_data["photos"])
+            try:
+                message, _created = services.conversation_start(
+                    buyer=user,
+                    store=store,
+                    text=form.cleaned_data["text"],
+                    photos=photos,
+                    product_id=product.pk if product else None,
+                    order_id=order.pk if order else None,
+                    now=now,
+                )
+            except services.SendingBlocked as error:
+                _apply_errors(form, error)
+                status = 403
+            except ValidationError as error:
+                _apply_errors(form, error)
+                status = 400
+            else:
+                return redirect(reverse("messaging:thread", args=[message.conversation_id]) + "#composer")
+        else:
+            status = 400
+    return render(
+        request,
+        "messaging/start.html",
+        {
+            **_centre_context(request, "start"),
+            "store": store,
+            "product": product,
+            "order": order,
+            "existing": existing,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
+    """A store member writes to the buyer of one of the store's orders."""
+    user = _user(request)
+    store = store_get_for_member(user=user, slug=slug)
+    order = order_get_for_seller(user=user, store=store, order_id=order_id)
+    form = MessageForm(request.POST, request.FILES)
+    now = timezone.now()
+    if message_rate_limited(user_id=user.pk, now=now):
+        flash.error(request, _rate_message())
+        return HttpResponse(_rate_message(), status=429, content_type="text/plain; charset=utf-8")
+    if form.is_valid():
+        photos = _store_photos(user, form.cleaned_data["photos"])
+        try:
+            message, _created = services.conversation_start_by_store(
+                store=store, sender=user, order=order, text=form.cleaned_data["text"], photos=photos, now=now
+            )
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        else:
+            return redirect("messaging:thread", conversation_id=message.conversation_id)
+    else:
+        flash.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("portal:store_order_detail", slug=store.slug, order_id=order.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def support_start(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    existing = Conversation.objects.filter(
+        kind=Conversation.Kind.SUPPORT, buyer=user, status=Conversation.Status.OPEN
+    ).first()
+    form = MessageForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        now = timezone.now()
+        if message_rate_limited(user_id=user.pk, now=now) or (
+            existing is None and conversation_rate_limited(user_id=user.pk, now=now)
+        ):
+            form.is_valid()
+            form.add_error(None, _rate_message() if existing else _rate_conversation())
+            status = 429
+        elif form.is_valid():
+            photos = _store_photos(user, form.cleaned_data["photos"])
+            try:
+                message, _created = services.support_chat_write(
+                    user=user, text=form.cleaned_data["text"], photos=photos, now=now
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+                status = 400
+            else:
+                return redirect("messaging:thread", conversation_id=message.conversation_id)
+        else:
+            status = 400
+    return render(
+        request,
+        "messaging/support_start.html",
+        {**_centre_context(request, "support_start"), "form": form, "existing": existing},
+        status=status,
+    )
+
+
+# --- Notifications and preferences ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    before = _int_or_none(request.GET.get("before"))
+    page = selectors.notifications_page(user=user, before_id=before)
+    items = [{"notification": n, "title": n.title(user.language), "body": n.body(user.language)} for n in page]
+    return render(
+        request,
+        "messaging/notifications.html",
+        {
+            **_centre_context(request, "notifications"),
+            "items": items,
+            "next_before": page[-1].pk if len(page) == 30 else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(user=_user(request), now=timezone.now())
+    return redirect("messaging:notifications")
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    user = _user(request)
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    services.notifications_mark_read(user=user, notification_ids=[notification.pk], now=timezone.now())
+    target = notification.url
+    if request.POST.get("open") and target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect(target)
+    return redirect("messaging:notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    current = selectors.preferences_for(user=user)
+    form = PreferencesForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.preferences_update(
+            user=user,
+            email_messages=form.cleaned_data["email_messages"],
+            email_notifications=form.cleaned_data["email_notifications"],
+            sms_notifications=form.cleaned_data["sms_notifications"],
+        )
+        flash.success(request, _("Your message settings were saved."))
+        return redirect("messaging:preferences")
+    return render(request, "messaging/preferences.html", {**_centre_context(request, "preferences"), "form": form})
