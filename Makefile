@@ -23,8 +23,10 @@ locale: $(STAMP)
 
 # Re-extract the catalogues after changing strings (developers only).
 messages: $(STAMP)
-	@for app in portal messaging feedback disputes; do \
-	  (cd $$app && DEBUG=1 ../$(PY) ../manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu --ignore=tests/* -v0); \
+	DEBUG=1 $(PY) manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu -v0 \
+	  --ignore=.venv --ignore=var --ignore=bench --ignore='*/tests/*' --ignore=messaging --ignore=feedback --ignore=disputes
+	@for app in messaging feedback disputes; do \
+	  (cd $$app && DEBUG=1 ../$(PY) ../manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu --ignore='tests/*' -v0); \
 	done
 
 run: locale

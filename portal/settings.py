@@ -197,7 +197,8 @@ LANGUAGES = [
 ]
 # Django ships no Gujarati locale; describe it so language menus and `get_language_info` know it.
 django.conf.locale.LANG_INFO["gu"] = {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"}
-LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+# Project catalogues first; `locale/` holds Gujarati for allauth and Django, which ship none.
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

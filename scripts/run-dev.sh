@@ -17,6 +17,11 @@ cleanup() {
   trap - INT TERM EXIT
   echo "Stopping web, worker and beat..."
   kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
