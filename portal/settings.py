@@ -238,7 +238,9 @@ STORAGES = {
 
 # E-mail and SMS: console backends by default, pluggable.
 EMAIL_BACKEND_DEFAULT = (
-    "django.core.mail.backends.console.EmailBackend" if DEBUG or TESTING else "django.core.mail.backends.smtp.EmailBackend"
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG or TESTING
+    else "django.core.mail.backends.smtp.EmailBackend"
 )
 MAILERS = {
     "default": {

@@ -82,7 +82,9 @@ def test_language_switch_refuses_foreign_redirects(client, db):
     assert response["Location"] == "/"
 
 
-def test_notifications_go_out_by_email_and_sms_in_the_users_language(buyer, store, settings, django_capture_on_commit_callbacks):
+def test_notifications_go_out_by_email_and_sms_in_the_users_language(
+    buyer, store, settings, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -97,7 +99,9 @@ def test_notifications_go_out_by_email_and_sms_in_the_users_language(buyer, stor
     buyer.save()
     order = make_order(buyer=buyer, store=store, status="paid")
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_ship(order_id=order.pk, actor=None, now=timezone.now() + timedelta(hours=1), tracking_number="LP42CN")
+        services.order_ship(
+            order_id=order.pk, actor=None, now=timezone.now() + timedelta(hours=1), tracking_number="LP42CN"
+        )
     notification = Notification.objects.get(recipient=buyer, kind="order_shipped")
     assert notification.emailed_at is not None
     assert mail.outbox[-1].to == [buyer.email]

@@ -23,7 +23,9 @@ def test_changelists_load_and_search(client, superuser, store, buyer, model):
     assert client.get(url, {"q": "example"}).status_code == 200
 
 
-def test_order_list_query_count_does_not_grow_with_orders(client, superuser, store, buyer, django_assert_max_num_queries):
+def test_order_list_query_count_does_not_grow_with_orders(
+    client, superuser, store, buyer, django_assert_max_num_queries
+):
     client.force_login(superuser)
     url = reverse("admin:portal_order_changelist")
     make_order(buyer=buyer, store=store)

@@ -57,7 +57,9 @@ def test_open_dispute_holds_the_clock(shipped_order):
 
 
 def test_buyer_confirmation_first_leaves_nothing_to_sweep(shipped_order):
-    services.order_confirm_receipt(order_id=shipped_order.pk, buyer=shipped_order.buyer, now=SHIPPED_AT + timedelta(days=3))
+    services.order_confirm_receipt(
+        order_id=shipped_order.pk, buyer=shipped_order.buyer, now=SHIPPED_AT + timedelta(days=3)
+    )
     assert services.orders_auto_confirm_sweep(now=SHIPPED_AT + timedelta(days=61)) == 0
     shipped_order.refresh_from_db()
     assert not shipped_order.completed_automatically

@@ -35,7 +35,12 @@ def test_seed_demo_builds_a_marketplace_and_is_safe_twice(db, capsys):
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPINIA_", "DEBUG", "SECRET_KEY", "DJANGO_"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -64,11 +69,14 @@ def test_missing_secret_key_fails_loudly_outside_debug():
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
-    ("OPINIA_FEEDBACK_WINDOW_DAYS", "45d", "OPINIA_FEEDBACK_WINDOW_DAYS='45d' is not a whole number."),
-    ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a usable database URL"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("OPINIA_FEEDBACK_WINDOW_DAYS", "45d", "OPINIA_FEEDBACK_WINDOW_DAYS='45d' is not a whole number."),
+        ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a usable database URL"),
+    ],
+)
 def test_bad_environment_values_fail_loudly(name, value, message):
     result = run_manage("check", env={**PRODUCTION, name: value})
     assert result.returncode != 0

@@ -29,9 +29,11 @@ def access_checks(monkeypatch):
 
 def stored(owner, content: bytes, name: str, *, process: bool = True) -> Photo:
     photo = uploads.photo_store(owner=owner, photo=uploads.validate_photo(SimpleUploadedFile(name, content)))
-    if process:
-        photo = uploads.photo_process(photo_id=photo.pk)
-    return photo
+    if not process:
+        return photo
+    processed = uploads.photo_process(photo_id=photo.pk)
+    assert processed is not None
+    return processed
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django import forms
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -29,7 +29,7 @@ class PhotoForm(forms.Form):
 
 
 def bound_form(*files: tuple[str, bytes]) -> PhotoForm:
-    chosen = [SimpleUploadedFile(name, content) for name, content in files]
+    chosen: list[UploadedFile] = [SimpleUploadedFile(name, content) for name, content in files]
     return PhotoForm(data={}, files=MultiValueDict({"photos": chosen}))
 
 
@@ -53,6 +53,9 @@ def corpus() -> dict[str, bytes]:
         "header_bomb_under_cap": hostile.jpeg_with_declared_size(7_000, 7_000),
         "many_scans": hostile.jpeg_with_many_scans(),
         "random": hostile.random_bytes(4096),
+        "truncated_png": hostile.truncated_png(),
+        "bad_crc_png": hostile.png_with_bad_crc(),
+        "truncated_webp": hostile.truncated_webp(),
     }
 
 
@@ -83,6 +86,10 @@ REFUSED = [
     ("header_bomb_under_cap", "bomb.jpg", DAMAGED),
     ("many_scans", "scans.jpg", TOO_MANY_SCANS),
     ("random", "noise.jpg", NOT_AN_IMAGE),
+    ("truncated_png", "cut.png", DAMAGED),
+    ("bad_crc_png", "flipped.png", DAMAGED),
+    # libwebp's demuxer refuses a cut RIFF container outright, before any frame is found.
+    ("truncated_webp", "cut.webp", NOT_AN_IMAGE),
 ]
 
 
@@ -96,6 +103,17 @@ def test_hostile_file_is_refused_with_a_clear_message(corpus, key, name, message
     # Refused from the header or a 1/8-scale decode, never by decoding the claimed pixels
     # (900 megapixels would take minutes and gigabytes).
     assert elapsed < 2
+
+
+def test_big_png_and_webp_are_checked_without_building_their_pixels(monkeypatch):
+    """49 MP declared in 8 kB: the request verifies the bytes, the worker pays for the pixels."""
+    from PIL import PngImagePlugin, WebPImagePlugin
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", pytest.fail)
+    monkeypatch.setattr(WebPImagePlugin.WebPImageFile, "load", pytest.fail)
+    flat = hostile.streamed_png(7_000, 7_000)
+    assert len(flat) < 20_000
+    assert bound_form(("scan.png", flat), ("sticker.webp", hostile.small_webp())).is_valid()
 
 
 def test_oversized_real_jpeg_is_refused_before_decoding(corpus, monkeypatch):
@@ -378,6 +396,14 @@ def test_photo_that_cannot_be_reencoded_ends_failed_and_is_not_retried(buyer, me
     assert uploads.photos_stuck(now=now + timedelta(days=1)) == []
 
     assert uploads.photo_process(photo_id=photo.pk, now=now + timedelta(minutes=1)).processed_at == now
+
+
+def test_png_whose_pixels_do_not_decode_is_accepted_then_failed_by_the_worker(buyer, media):
+    photo = uploads.photo_store(
+        owner=buyer, photo=uploads.validate_photo(SimpleUploadedFile("odd.png", hostile.png_with_corrupt_pixels()))
+    )
+    assert uploads.photo_process(photo_id=photo.pk).status == Photo.Status.FAILED
+    assert hostile.files_under(media) == [f"quarantine/{photo.uuid.hex}.bin"]
 
 
 def test_worker_checks_the_pixel_limit_again(buyer, media, settings):

@@ -65,9 +65,7 @@ def test_agent_sees_dashboard_but_not_owner_settings(client, order, store, agent
     for method, url in seller_urls(order, store):
         assert getattr(client, method)(url).status_code == 200, url
     member = StoreMember.objects.get(store=store, user=agent)
-    for method, url in owner_urls(store)[:-1] + [
-        ("post", reverse("portal:store_agent_remove", args=[store.slug, member.pk]))
-    ]:
+    for method, url in [*owner_urls(store)[:-1], ("post", reverse("portal:store_agent_remove", args=[store.slug, member.pk]))]:
         assert getattr(client, method)(url).status_code == 404, url
     assert StoreMember.objects.filter(pk=member.pk).exists()
 
@@ -159,7 +157,9 @@ def test_owner_adds_and_removes_an_agent(client, store, seller, other_buyer):
     client.post(reverse("portal:store_agent_add", args=[store.slug]), {"agent-email": other_buyer.email})
     member = StoreMember.objects.get(store=store, user=other_buyer)
     assert member.role == StoreMember.Role.AGENT
-    response = client.post(reverse("portal:store_agent_add", args=[store.slug]), {"agent-email": "nobody@example.com"}, follow=True)
+    response = client.post(
+        reverse("portal:store_agent_add", args=[store.slug]), {"agent-email": "nobody@example.com"}, follow=True
+    )
     assert "No user has the e-mail address nobody@example.com." in response.content.decode()
     client.post(reverse("portal:store_agent_remove", args=[store.slug, member.pk]))
     assert not StoreMember.objects.filter(pk=member.pk).exists()
@@ -177,13 +177,17 @@ def test_public_store_and_product_pages(client, store, product):
 def test_profile_keeps_input_and_explains_a_bad_phone(client, buyer):
     login(client, buyer)
     url = reverse("portal:profile")
-    response = client.post(url, {"display_name": "Alice K.", "language": "pl", "time_zone": "Europe/Warsaw", "phone": "12ab"})
+    response = client.post(
+        url, {"display_name": "Alice K.", "language": "pl", "time_zone": "Europe/Warsaw", "phone": "12ab"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="Alice K."' in html
     buyer.refresh_from_db()
     assert buyer.display_name == "Alice Buyer"
-    response = client.post(url, {"display_name": "Alice K.", "language": "pl", "time_zone": "Europe/Warsaw", "phone": "+48600100200"})
+    response = client.post(
+        url, {"display_name": "Alice K.", "language": "pl", "time_zone": "Europe/Warsaw", "phone": "+48600100200"}
+    )
     assert response.status_code == 302
     buyer.refresh_from_db()
     assert (buyer.display_name, buyer.language, buyer.phone) == ("Alice K.", "pl", "+48600100200")
