@@ -221,6 +221,7 @@ def buckets_from_raw(*, store_id: int) -> tuple[dict[date, dict[str, int]], dict
         .iterator(chunk_size=5000)
     )
     for pk, buyer_id, published_at, removed_at, stars, role in reviews:
+        assert published_at is not None
         by_buyer[buyer_id].append(RatingRow(pk, store_id, buyer_id, published_at, removed_at is not None, stars, role))
     buckets: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKET_FIELDS, 0))
     roles: dict[int, str] = {}
@@ -235,6 +236,7 @@ def buckets_from_raw(*, store_id: int) -> tuple[dict[date, dict[str, int]], dict
         "published_at", "as_described", "communication", "shipping"
     )
     for published_at, *values in ratings.iterator(chunk_size=5000):
+        assert published_at is not None
         day = utc_day(published_at)
         for prefix, value in zip(("described", "communication", "shipping"), values, strict=True):
             if value is not None:

@@ -451,6 +451,8 @@ def reply_submit(
             model: type[ItemReview] | type[AdditionalReview] = ItemReview
             target_id = review.pk
         else:
+            if additional_id is None:
+                raise ValidationError(_("Nothing to reply to."), code="target")
             additional = AdditionalReview.objects.select_for_update().filter(pk=additional_id).first()
             if additional is None or not _is_member(author, additional.store_id):
                 raise PermissionDenied

@@ -1,0 +1,325 @@
+"""HTTP of the feedback app: buyer and seller pages. Every object is loaded through a
+`*_get_for_*` selector, so another user's order or review is a 404 on GET and POST alike."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from feedback import selectors, services
+from feedback.forms import (
+    AdditionalReviewForm,
+    ReplyForm,
+    ReportForm,
+    ReviewForm,
+    RevisionAnswerForm,
+    SellerRatingForm,
+)
+from feedback.models import FeedbackWindow, ItemReview, SellerRating
+from portal.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _service_error(form: Form, error: ValidationError) -> None:
+    form.add_error(None, error)
+
+
+# --- Buyer --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_feedback(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "feedback/my_feedback.html",
+        {"windows": selectors.windows_for_buyer(user=_user(request)), "now": timezone.now()},
+    )
+
+
+def _buyer_can_rate(window: FeedbackWindow) -> bool:
+    return window.is_pending and window.buyer_rated_at is None and timezone.now() < window.closes_at
+
+
+def _additional_allowed(window: FeedbackWindow) -> bool:
+    return (
+        window.state == FeedbackWindow.State.PUBLISHED
+        and window.buyer_rated_at is not None
+        and timezone.now() < window.additional_until
+        and not hasattr(window, "additional_review")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Rate the items and the store; afterwards, the buyer's own (sealed or published) feedback."""
+    user = _user(request)
+    window = selectors.window_get_for_buyer(user=user, order_id=order_id)
+    items = list(window.order.items.all())
+    form: ReviewForm | None = None
+    if _buyer_can_rate(window):
+        form = ReviewForm(request.POST or None, request.FILES or None, items=items)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.review_submit(
+                    window_id=window.pk,
+                    author=user,
+                    items=[
+                        services.ItemInput(
+                            order_item_id=item.pk,
+                            stars=data[f"stars_{item.pk}"],
+                            text=data[f"text_{item.pk}"],
+                            photos=data[f"photos_{item.pk}"],
+                        )
+                        for item in items
+                    ],
+                    as_described=data["as_described"],
+                    communication=data["communication"],
+                    shipping=data["shipping"],
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                _service_error(form, error)
+            else:
+                messages.success(request, _("Thank you! Your feedback is sealed until the seller has rated you."))
+                return redirect("feedback:review_form", order_id=order_id)
+        if request.method == "POST" and not form.is_valid() and request.FILES:
+            messages.error(request, _("Please correct the errors below and choose your photos again."))
+    elif request.method == "POST":
+        messages.error(request, _("This order can no longer be rated."))
+    seller_rating = None
+    if window.state == FeedbackWindow.State.PUBLISHED:
+        seller_rating = SellerRating.objects.filter(window=window).first()
+    window = selectors.window_get_for_buyer(user=user, order_id=order_id)
+    return render(
+        request,
+        "feedback/review_form.html",
+        {
+            "window": window,
+            "order": window.order,
+            "form": form,
+            "reviews": list(window.item_reviews.all()),
+            "seller_rating": seller_rating,
+            "additional_allowed": _additional_allowed(window),
+        },
+        status=400 if form is not None and form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def additional_review(request: HttpRequest, order_id: int) -> HttpResponse:
+    user = _user(request)
+    window = selectors.window_get_for_buyer(user=user, order_id=order_id)
+    form = AdditionalReviewForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.additional_review_submit(
+                window_id=window.pk,
+                author=user,
+                text=form.cleaned_data["text"],
+                photos=form.cleaned_data["photos"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _service_error(form, error)
+        else:
+            messages.success(request, _("Your additional review is published."))
+            return redirect("feedback:review_form", order_id=order_id)
+    return render(
+        request,
+        "feedback/additional_form.html",
+        {"window": window, "order": window.order, "form": form, "allowed": _additional_allowed(window)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revision_answer(request: HttpRequest, review_id: int) -> HttpResponse:
+    user = _user(request)
+    review = selectors.review_get_for_buyer(user=user, review_id=review_id)
+    request_row = getattr(review, "revision_request", None)
+    if request_row is None:
+        raise Http404("No revision request.")
+    form = RevisionAnswerForm(request.POST or None, initial={"stars": str(review.stars)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revision_answer(
+                review_id=review.pk,
+                author=user,
+                stars=form.cleaned_data["stars"],
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _service_error(form, error)
+        else:
+            messages.success(request, _("Your review was updated."))
+            return redirect("feedback:review_form", order_id=review.window.order_id)
+    return render(
+        request,
+        "feedback/revision_form.html",
+        {"review": review, "revision": request_row, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_review(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_get_public(review_id=review_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_report(
+                review_id=review.pk,
+                reporter=_user(request),
+                reason=form.cleaned_data["reason"],
+                details=form.cleaned_data["details"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _service_error(form, error)
+        except PermissionDenied:
+            raise Http404("No such review.") from None
+        else:
+            messages.success(request, _("Thank you. A moderator will look at this review."))
+            return redirect("portal:product_page", slug=review.store.slug, product_slug=review.product.slug)
+    return render(
+        request,
+        "feedback/report_form.html",
+        {"review": review, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- Seller -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seller_rate(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
+    user = _user(request)
+    window = selectors.window_get_for_seller(user=user, slug=slug, order_id=order_id)
+    can_rate = window.is_pending and window.seller_rated_at is None and timezone.now() < window.closes_at
+    form = SellerRatingForm(request.POST or None) if can_rate else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("This buyer can no longer be rated."))
+        elif form.is_valid():
+            try:
+                services.seller_rating_submit(
+                    window_id=window.pk,
+                    author=user,
+                    stars=form.cleaned_data["stars"],
+                    text=form.cleaned_data["text"],
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                _service_error(form, error)
+            else:
+                messages.success(request, _("Your rating of the buyer is saved."))
+                return redirect("feedback:seller_rate", slug=slug, order_id=order_id)
+    window = selectors.window_get_for_seller(user=user, slug=slug, order_id=order_id)
+    public_reviews: list[ItemReview] = []
+    if window.state == FeedbackWindow.State.PUBLISHED:
+        public_reviews = list(
+            ItemReview.objects.filter(selectors.PUBLIC, window=window).select_related("product", "reply")
+        )
+    return render(
+        request,
+        "feedback/seller_rate.html",
+        {
+            "window": window,
+            "store": window.store,
+            "order": window.order,
+            "form": form,
+            "own_rating": SellerRating.objects.filter(window=window).first(),
+            "public_reviews": public_reviews,
+        },
+        status=400 if form is not None and form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
+    user = _user(request)
+    window = selectors.window_get_for_seller(user=user, slug=slug, order_id=order_id)
+    try:
+        services.review_invite(window_id=window.pk, actor=user, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The buyer was invited to rate the order."))
+    return redirect("portal:store_order_detail", slug=slug, order_id=order_id)
+
+
+def _reply_page(request: HttpRequest, slug: str, context: dict[str, Any], **target: int) -> HttpResponse:
+    user = _user(request)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reply_submit(author=user, text=form.cleaned_data["text"], now=timezone.now(), **target)
+        except ValidationError as error:
+            _service_error(form, error)
+        else:
+            messages.success(request, _("Your reply is published."))
+            return redirect("portal:store_dashboard", slug=slug)
+    return render(
+        request,
+        "feedback/reply_form.html",
+        {**context, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply(request: HttpRequest, slug: str, review_id: int) -> HttpResponse:
+    review = selectors.review_get_for_seller(user=_user(request), slug=slug, review_id=review_id)
+    revision = getattr(review, "revision_request", None)
+    return _reply_page(
+        request,
+        slug,
+        {"review": review, "store": review.store, "revision": revision, "now": timezone.now()},
+        review_id=review.pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_additional(request: HttpRequest, slug: str, additional_id: int) -> HttpResponse:
+    additional = selectors.additional_get_for_seller(user=_user(request), slug=slug, additional_id=additional_id)
+    return _reply_page(
+        request, slug, {"additional": additional, "store": additional.store}, additional_id=additional.pk
+    )
+
+
+@login_required
+@require_POST
+def request_revision(request: HttpRequest, slug: str, review_id: int) -> HttpResponse:
+    user = _user(request)
+    review = selectors.review_get_for_seller(user=user, slug=slug, review_id=review_id)
+    try:
+        services.revision_request(review_id=review.pk, actor=user, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The buyer was asked to reconsider the review."))
+    return redirect("feedback:reply", slug=slug, review_id=review.pk)
