@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class DisputesConfig(AppConfig):
     name = "disputes"
     verbose_name = _("Disputes")
+
+    def ready(self) -> None:
+        from disputes import panels, sweeps
+        from disputes.access import dispute_photo_visible
+        from disputes.notifications import register_kinds
+        from portal.deadlines import register_sweep
+        from portal.navigation import register_nav_counter
+        from portal.panels import register_panel
+        from portal.uploads import register_photo_access
+
+        register_kinds()
+        register_photo_access(dispute_photo_visible)
+        register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now))
+        register_panel("buyer_order", panels.buyer_order_panel)
+        register_panel("seller_order", panels.seller_order_panel)
+        register_panel("store_dashboard", panels.store_dashboard_panel)
+        register_panel("store_page", panels.store_page_panel)
+        register_nav_counter("disputes", panels.open_disputes_count)

@@ -1,0 +1,91 @@
+"""Panels on the core's pages: the dispute button and case on orders, disputes and penalties for sellers."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from disputes import selectors
+from disputes.models import Dispute
+from disputes.services import dispute_opening_refusal
+from portal.models import Order, Store, StoreMember
+
+
+def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **context: Any) -> str:
+    now = timezone.now()
+    dispute = selectors.open_dispute_for_order(order=order)
+    past = list(
+        Dispute.objects.filter(order=order).exclude(status__in=Dispute.OPEN_STATUSES).order_by("-opened_at")[:5]
+    )
+    refusal = "" if dispute else dispute_opening_refusal(order=order, now=now)
+    if dispute is None and not past and refusal and order.status in (Order.Status.PLACED, Order.Status.CANCELLED):
+        return ""
+    return render_to_string(
+        "disputes/panels/buyer_order.html",
+        {
+            "order": order,
+            "dispute": dispute,
+            "past": past,
+            "refusal": refusal,
+            "clocks": selectors.dispute_clocks(dispute=dispute, now=now) if dispute else [],
+        },
+        request=request,
+    )
+
+
+def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: Store, **context: Any) -> str:
+    disputes = list(Dispute.objects.filter(order=order).order_by("-opened_at")[:5])
+    if not disputes:
+        return ""
+    now = timezone.now()
+    return render_to_string(
+        "disputes/panels/seller_order.html",
+        {
+            "order": order,
+            "store": store,
+            "disputes": disputes,
+            "clocks": {d.pk: selectors.dispute_clocks(dispute=d, now=now) for d in disputes if d.is_open},
+        },
+        request=request,
+    )
+
+
+def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **context: Any) -> str:
+    now = timezone.now()
+    disputes = list(selectors.disputes_for_store(store=store, open_only=True)[:10])
+    points = selectors.penalty_points_live(store=store, now=now)
+    return render_to_string(
+        "disputes/panels/store_dashboard.html",
+        {
+            "store": store,
+            "disputes": [(d, selectors.dispute_clocks(dispute=d, now=now)[:1]) for d in disputes],
+            "open_count": selectors.disputes_for_store(store=store, open_only=True).count(),
+            "points": points,
+            "restricted": points >= _restriction(),
+            "threshold": _restriction(),
+            "entries": list(selectors.penalties_for_store(store=store)[:5]),
+        },
+        request=request,
+    )
+
+
+def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **context: Any) -> str:
+    if not selectors.store_is_restricted(store=store, now=timezone.now()):
+        return ""
+    return render_to_string("disputes/panels/store_restricted.html", {"store": store}, request=request)
+
+
+def _restriction() -> int:
+    return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+
+
+def open_disputes_count(user: Any) -> int:
+    """Open disputes the user takes part in, as buyer or seller (capped: a nav badge, not a report)."""
+    if not user.is_authenticated:
+        return 0
+    stores = StoreMember.objects.filter(user_id=user.pk).values("store_id")
+    buyer = Dispute.objects.filter(buyer_id=user.pk, status__in=Dispute.OPEN_STATUSES).values("pk")[:99]
+    seller = Dispute.objects.filter(store__in=stores, status__in=Dispute.OPEN_STATUSES).values("pk")[:99]
+    return min(99, len(buyer) + len(seller))

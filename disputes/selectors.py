@@ -1,0 +1,251 @@
+"""Every non-trivial read of disputes, complaints and penalties. `*_get_for_user` raise Http404."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from disputes.models import Complaint, Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
+from portal.models import Order, OrderItem, Photo, Store, StoreMember, User
+
+S = Dispute.Status
+
+
+def _party_filter(user: User) -> Q:
+    return Q(buyer_id=user.pk) | Q(store__in=StoreMember.objects.filter(user_id=user.pk).values("store_id"))
+
+
+def dispute_get_for_user(*, user: User, dispute_id: int, for_update: bool = False) -> Dispute:
+    """The dispute if `user` is its buyer or works for its store; Http404 for missing or not theirs."""
+    if not user.is_authenticated:
+        raise Http404("No such dispute.")
+    disputes = Dispute.objects.select_related("order", "store", "buyer").filter(_party_filter(user), pk=dispute_id)
+    if for_update:
+        disputes = disputes.select_for_update(of=("self",))
+    dispute = disputes.first()
+    if dispute is None:
+        raise Http404("No such dispute.")
+    return dispute
+
+
+def dispute_case(*, dispute: Dispute) -> dict[str, object]:
+    """Everything a case page shows, in a fixed number of queries."""
+    order = (
+        Order.objects.select_related("store", "buyer")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")))
+        .get(pk=dispute.order_id)
+    )
+    return {
+        "order": order,
+        "offers": list(
+            DisputeOffer.objects.filter(dispute=dispute).select_related("author").order_by("created_at", "pk")
+        ),
+        "evidence": list(dispute.photos.order_by("pk")),
+        "thread": list(
+            DisputeMessage.objects.filter(dispute=dispute)
+            .select_related("author")
+            .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("pk")))
+            .order_by("created_at", "pk")
+        ),
+        "events": list(
+            DisputeEvent.objects.filter(dispute=dispute).select_related("actor").order_by("created_at", "pk")
+        ),
+    }
+
+
+def latest_offers(*, offers: list[DisputeOffer]) -> dict[str, DisputeOffer]:
+    current: dict[str, DisputeOffer] = {}
+    for offer in offers:  # ordered oldest first: the last one of each side wins
+        current[offer.side] = offer
+    return current
+
+
+def disputes_for_buyer(*, user: User) -> QuerySet[Dispute]:
+    return Dispute.objects.filter(buyer=user).select_related("order", "store").order_by("-opened_at", "-pk")
+
+
+def disputes_for_store(*, store: Store, open_only: bool = False) -> QuerySet[Dispute]:
+    disputes = Dispute.objects.filter(store=store).select_related("order", "buyer").order_by("-opened_at", "-pk")
+    if open_only:
+        disputes = disputes.filter(status__in=Dispute.OPEN_STATUSES)
+    return disputes
+
+
+def open_dispute_for_order(*, order: Order) -> Dispute | None:
+    return Dispute.objects.filter(order=order, status__in=Dispute.OPEN_STATUSES).first()
+
+
+# --- Clocks, as the case pages show them -------------------------------------------------------------
+
+
+def duration_text(delta: timedelta) -> str:
+    """'3 days 4 hours', '5 hours 12 minutes', '2 minutes': the two largest units."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    day_text = ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    hour_text = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    minute_text = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    if days:
+        return f"{day_text} {hour_text}"
+    if hours:
+        return f"{hour_text} {minute_text}"
+    return minute_text
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    name: str
+    due_at: datetime
+    text: str
+    html: SafeString
+
+
+def _clock(name: str, due_at: datetime, sentence: str, now: datetime) -> RunningClock:
+    left = duration_text(due_at - now)
+    span = format_html(
+        '<span data-countdown="{}" data-format="{}" data-expired="{}">{}</span>',
+        due_at.isoformat(),
+        _("%d d %h h %m min"),
+        _("now"),
+        left,
+    )
+    # The sentence is translated with a placeholder; the span goes in after escaping the rest.
+    before, _sep, after = sentence.partition("%(left)s")
+    return RunningClock(
+        name=name,
+        due_at=due_at,
+        text=sentence % {"left": left},
+        html=format_html("{}{}{}", before, span, after),
+    )
+
+
+def dispute_clocks(*, dispute: Dispute, now: datetime) -> list[RunningClock]:
+    """Every clock running on the dispute now, soonest first."""
+    clocks: list[RunningClock] = []
+    status = dispute.status
+    if status == S.AWAITING_SELLER and dispute.seller_response_due_at:
+        clocks.append(
+            _clock("seller_response", dispute.seller_response_due_at, _("The seller has %(left)s to respond."), now)
+        )
+    if status in (S.AWAITING_SELLER, S.NEGOTIATING, S.AWAITING_RETURN, S.RETURN_SHIPPED):
+        if now < dispute.escalation_opens_at:
+            clocks.append(
+                _clock(
+                    "escalation_opens",
+                    dispute.escalation_opens_at,
+                    _("Either side can ask the platform to decide in %(left)s."),
+                    now,
+                )
+            )
+        elif now < dispute.auto_escalate_at and status in (S.AWAITING_RETURN, S.RETURN_SHIPPED):
+            clocks.append(
+                _clock(
+                    "escalation_closes",
+                    dispute.auto_escalate_at,
+                    _("Either side can ask the platform to decide for %(left)s more."),
+                    now,
+                )
+            )
+    if status in (S.AWAITING_SELLER, S.NEGOTIATING):
+        clocks.append(
+            _clock(
+                "auto_escalation",
+                dispute.auto_escalate_at,
+                _("If it is not resolved, the case goes to the platform in %(left)s."),
+                now,
+            )
+        )
+    if status == S.AWAITING_RETURN and dispute.return_ship_due_at:
+        clocks.append(
+            _clock("return_ship", dispute.return_ship_due_at, _("The buyer has %(left)s to ship the item back."), now)
+        )
+    if status == S.RETURN_SHIPPED and dispute.return_confirm_due_at:
+        clocks.append(
+            _clock(
+                "return_confirm",
+                dispute.return_confirm_due_at,
+                _("The seller has %(left)s to confirm receipt of the return."),
+                now,
+            )
+        )
+    if status == S.ESCALATED and dispute.decision_due_at and dispute.decision_due_at > now:
+        clocks.append(_clock("decision", dispute.decision_due_at, _("The platform will decide within %(left)s."), now))
+    return sorted(clocks, key=lambda clock: clock.due_at)
+
+
+def dispute_can_escalate(*, dispute: Dispute, now: datetime) -> bool:
+    return (
+        dispute.status in (S.AWAITING_SELLER, S.NEGOTIATING, S.AWAITING_RETURN, S.RETURN_SHIPPED)
+        and dispute.escalation_opens_at <= now < dispute.auto_escalate_at
+    )
+
+
+# --- Penalties ---------------------------------------------------------------------------------------
+
+
+def penalty_points_live(*, store: Store, now: datetime) -> int:
+    """Points not yet expired (withdrawals count negative and expire with what they withdraw)."""
+    total = PenaltyEntry.objects.filter(store=store, expires_at__gt=now).aggregate(total=Sum("points"))["total"]
+    return max(0, total or 0)
+
+
+def store_is_restricted(*, store: Store, now: datetime) -> bool:
+    return penalty_points_live(store=store, now=now) >= settings.OPINIA_PENALTY_RESTRICTION_POINTS
+
+
+def penalties_for_store(*, store: Store) -> QuerySet[PenaltyEntry]:
+    return (
+        PenaltyEntry.objects.filter(store=store)
+        .select_related("dispute__order", "reverses")
+        .prefetch_related("appeal", "reversal")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def penalty_appeal_deadline(*, entry: PenaltyEntry) -> datetime:
+    return entry.created_at + timedelta(days=settings.OPINIA_PENALTY_APPEAL_DAYS)
+
+
+def penalty_can_appeal(*, entry: PenaltyEntry, now: datetime) -> bool:
+    if entry.reverses_id is not None or now >= penalty_appeal_deadline(entry=entry):
+        return False
+    return not Complaint.objects.filter(penalty=entry).exists()
+
+
+# --- Complaints --------------------------------------------------------------------------------------
+
+
+def complaint_get_for_user(*, user: User, complaint_id: int) -> Complaint:
+    if not user.is_authenticated:
+        raise Http404("No such complaint.")
+    complaint = (
+        Complaint.objects.select_related("store", "order", "penalty").filter(author=user, pk=complaint_id).first()
+    )
+    if complaint is None:
+        raise Http404("No such complaint.")
+    return complaint
+
+
+def complaints_for_user(*, user: User) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(author=user).select_related("store").order_by("-created_at", "-pk")
+
+
+def complaint_clock(*, complaint: Complaint, now: datetime) -> RunningClock | None:
+    if complaint.first_responded_at is not None or complaint.status not in (
+        Complaint.Status.NEW,
+        Complaint.Status.IN_PROGRESS,
+    ):
+        return None
+    if complaint.first_response_due_at <= now:
+        return None
+    return _clock(
+        "complaint_response", complaint.first_response_due_at, _("The platform will answer within %(left)s."), now
+    )

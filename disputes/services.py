@@ -1,0 +1,651 @@
+"""Every write to disputes and the penalty ledger.
+
+Lock order, everywhere: the dispute row first (`select_for_update`), then the order row
+through `order_set_dispute_open` (an UPDATE). No service locks an order and then a dispute,
+so two services, the sweep and a staff decision can never deadlock.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
+from portal.models import Order, Photo, StoreMember, User
+from portal.notify import notify
+from portal.services import order_set_dispute_open
+from portal.uploads import ValidatedPhoto, photo_store
+
+S = Dispute.Status
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    S.AWAITING_SELLER: {S.NEGOTIATING, S.AWAITING_RETURN, S.RESOLVED, S.ESCALATED, S.CANCELLED},
+    S.NEGOTIATING: {S.AWAITING_RETURN, S.RESOLVED, S.ESCALATED, S.CANCELLED},
+    # Escalated cases end by a staff decision, an agreed refund, or the buyer withdrawing.
+    # Never back to awaiting_return: each return clock then runs at most once per dispute.
+    S.ESCALATED: {S.RESOLVED, S.CANCELLED},
+    S.AWAITING_RETURN: {S.RETURN_SHIPPED, S.RESOLVED, S.ESCALATED, S.CANCELLED},
+    S.RETURN_SHIPPED: {S.RESOLVED, S.ESCALATED},
+    S.RESOLVED: set(),
+    S.CANCELLED: set(),
+}
+
+REFUND_KINDS = {
+    Dispute.Outcome.FULL_REFUND: Dispute.Resolution.FULL_REFUND,
+    Dispute.Outcome.PARTIAL_REFUND: Dispute.Resolution.PARTIAL_REFUND,
+}
+
+
+class TransitionNotAllowed(ValidationError):
+    pass
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def dispute_side(*, dispute: Dispute, user: User) -> str | None:
+    """Which side `user` is on: the buyer, a member of the store, or neither (None)."""
+    if user.pk == dispute.buyer_id:
+        return DisputeOffer.Side.BUYER
+    if StoreMember.objects.filter(store_id=dispute.store_id, user_id=user.pk).exists():
+        return DisputeOffer.Side.SELLER
+    return None
+
+
+def _require_side(dispute: Dispute, user: User, side: str | None = None) -> str:
+    actual = dispute_side(dispute=dispute, user=user)
+    if actual is None or (side is not None and actual != side):
+        raise ValidationError(_("You cannot act on this dispute."), code="not_a_party")
+    return actual
+
+
+def _lock(dispute_id: int) -> Dispute:
+    return Dispute.objects.select_for_update().select_related("order").get(pk=dispute_id)
+
+
+def _refuse(dispute: Dispute, to: str) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("Cannot move dispute #%(id)s from %(old)s to %(new)s.")
+        % {"id": dispute.pk, "old": S(dispute.status).label, "new": S(to).label},
+        code="transition_not_allowed",
+    )
+
+
+def _move(
+    dispute: Dispute,
+    *,
+    to: str,
+    actor: User | None,
+    kind: str,
+    now: datetime,
+    note: str = "",
+    clock: str = "",
+    fields: Sequence[str] = (),
+) -> None:
+    """Change the status of a dispute the caller has locked, and record the event.
+
+    `to` may equal the current status for events that change no status (an offer).
+    """
+    if to != dispute.status and to not in ALLOWED_TRANSITIONS[dispute.status]:
+        raise _refuse(dispute, to)
+    DisputeEvent.objects.create(
+        dispute=dispute,
+        actor=actor,
+        kind=kind,
+        old_status=dispute.status,
+        new_status=to,
+        note=note,
+        clock=clock,
+        created_at=now,
+    )
+    dispute.status = to
+    dispute.updated_at = now
+    dispute.save(update_fields=["status", "updated_at", *fields])
+
+
+def _url(dispute: Dispute) -> str:
+    return f"/disputes/{dispute.pk}/"
+
+
+def _notify_parties(dispute: Dispute, *, kind: str, exclude: User | None = None, **params: object) -> None:
+    """Tell the buyer and every member of the store, except whoever acted."""
+    recipients = {
+        dispute.buyer_id,
+        *StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True),
+    }
+    if exclude is not None:
+        recipients.discard(exclude.pk)
+    base = {"id": dispute.pk, "number": dispute.order.number}
+    for user_id in sorted(recipients):
+        notify(user_id=user_id, kind=kind, params={**base, **params}, url=_url(dispute))
+
+
+def _notify_resolved(dispute: Dispute, *, exclude: User | None) -> None:
+    # Params carry numbers only: every recipient reads the text in their own language.
+    _notify_parties(
+        dispute,
+        kind="dispute_resolved",
+        exclude=exclude,
+        refund=str(dispute.refund_amount or Decimal("0.00")),
+        currency=dispute.order.currency,
+    )
+
+
+def _latest_offer(dispute: Dispute, side: str) -> DisputeOffer | None:
+    return DisputeOffer.objects.filter(dispute=dispute, side=side).order_by("-created_at", "-pk").first()
+
+
+def _close(
+    dispute: Dispute,
+    *,
+    to: str,
+    actor: User | None,
+    now: datetime,
+    closed_by: str,
+    resolution: str = "",
+    refund: Decimal | None = None,
+    responsibility: str = "",
+    note: str = "",
+    clock: str = "",
+    kind: str = DisputeEvent.Kind.RESOLVED,
+) -> None:
+    dispute.closed_at = now
+    dispute.closed_by = closed_by
+    dispute.resolution = resolution
+    dispute.refund_amount = refund
+    dispute.responsibility = responsibility
+    _move(
+        dispute,
+        to=to,
+        actor=actor,
+        kind=kind,
+        now=now,
+        note=note,
+        clock=clock,
+        fields=["closed_at", "closed_by", "resolution", "refund_amount", "responsibility"],
+    )
+    # The delivery guarantee resumes once no dispute is open on the order.
+    order_set_dispute_open(order_id=dispute.order_id, is_open=False)
+
+
+def _start_return(
+    dispute: Dispute, *, amount: Decimal, actor: User | None, now: datetime, note: str, kind: str, clock: str = ""
+) -> None:
+    dispute.agreed_amount = amount
+    dispute.return_ship_due_at = now + timedelta(days=settings.OPINIA_RETURN_SHIP_DAYS)
+    _move(
+        dispute,
+        to=S.AWAITING_RETURN,
+        actor=actor,
+        kind=kind,
+        now=now,
+        note=note,
+        clock=clock,
+        fields=["agreed_amount", "return_ship_due_at"],
+    )
+    _notify_parties(dispute, kind="dispute_return_awaited", exclude=actor)
+
+
+# --- Opening ---------------------------------------------------------------------------------
+
+
+def dispute_opening_reasons(*, order: Order, now: datetime) -> list[str]:
+    """The reasons the buyer may give for a dispute on `order` now; empty when none is possible."""
+    if order.status == Order.Status.PAID and order.paid_at is not None:
+        if now - order.paid_at > timedelta(days=settings.OPINIA_HANDLING_DAYS):
+            return [Dispute.Reason.REFUSED_TO_SHIP]
+        return []
+    shipped_reasons = [r for r in Dispute.Reason.values if r != Dispute.Reason.REFUSED_TO_SHIP]
+    if order.status == Order.Status.SHIPPED:
+        return shipped_reasons
+    if (
+        order.status == Order.Status.COMPLETED
+        and order.completed_at is not None
+        and now <= order.completed_at + timedelta(days=settings.OPINIA_PROTECTION_DAYS)
+    ):
+        return shipped_reasons
+    return []
+
+
+def dispute_opening_refusal(*, order: Order, now: datetime) -> str:
+    """Why no dispute can be opened on `order` now, in words for the buyer ("" when one can)."""
+    if order.has_open_dispute or Dispute.objects.filter(order=order, status__in=Dispute.OPEN_STATUSES).exists():
+        return _("A dispute is already open on this order.")
+    if dispute_opening_reasons(order=order, now=now):
+        return ""
+    if order.status == Order.Status.PAID:
+        return _("A dispute about an unshipped order can be opened %(days)s days after payment.") % {
+            "days": settings.OPINIA_HANDLING_DAYS
+        }
+    if order.status == Order.Status.COMPLETED:
+        return _("Buyer protection ended %(days)s days after the order was completed.") % {
+            "days": settings.OPINIA_PROTECTION_DAYS
+        }
+    return _("No dispute can be opened on an order that is %(status)s.") % {"status": Order.Status(order.status).label}
+
+
+def _check_amount(*, kind: str, amount: Decimal | None, total: Decimal) -> Decimal:
+    if kind == Dispute.Outcome.PARTIAL_REFUND:
+        if amount is None or amount <= 0:
+            raise ValidationError({"amount": _("Enter the amount of the partial refund.")})
+        if amount > total:
+            raise ValidationError(
+                {"amount": _("The refund cannot be larger than the order total, %(total)s.") % {"total": total}}
+            )
+        if amount == total:
+            # A "partial" refund of everything is a full refund; record it as one.
+            return total
+        return amount
+    return total
+
+
+def dispute_open(
+    *,
+    order_id: int,
+    buyer: User,
+    reason: str,
+    requested_outcome: str,
+    description: str,
+    now: datetime,
+    requested_amount: Decimal | None = None,
+    detail: str = "",
+    photos: Sequence[ValidatedPhoto] = (),
+) -> Dispute:
+    """Open a dispute on the buyer's order and pause its automatic confirmation.
+
+    Photos are written before the transaction (STYLE rule 5). The partial unique constraint
+    on open disputes per order is the guard against two tabs opening at once.
+    """
+    order = Order.objects.filter(pk=order_id, buyer=buyer).first()
+    if order is None:
+        raise ValidationError(_("Only the buyer of an order can open a dispute on it."))
+    refusal = dispute_opening_refusal(order=order, now=now)
+    if refusal:
+        raise ValidationError(refusal, code="cannot_open")
+    if reason not in dispute_opening_reasons(order=order, now=now):
+        raise ValidationError({"reason": _("This reason does not fit the order's state.")})
+    if reason != Dispute.Reason.NOT_AS_DESCRIBED:
+        detail = ""
+    amount = _check_amount(kind=requested_outcome, amount=requested_amount, total=order.total)
+    if requested_outcome == Dispute.Outcome.PARTIAL_REFUND and amount == order.total:
+        requested_outcome = Dispute.Outcome.FULL_REFUND
+    stored: list[Photo] = [photo_store(owner=buyer, photo=photo, now=now) for photo in photos]
+    try:
+        with transaction.atomic():
+            dispute = Dispute.objects.create(
+                order=order,
+                store_id=order.store_id,
+                buyer=buyer,
+                reason=reason,
+                detail=detail,
+                requested_outcome=requested_outcome,
+                requested_amount=amount,
+                description=description,
+                opened_at=now,
+                updated_at=now,
+                seller_response_due_at=now + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS),
+                escalation_opens_at=now + timedelta(days=settings.OPINIA_ESCALATION_FROM_DAYS),
+                auto_escalate_at=now + timedelta(days=settings.OPINIA_ESCALATION_UNTIL_DAYS),
+            )
+            dispute.photos.set(stored)
+            DisputeOffer.objects.create(
+                dispute=dispute,
+                side=DisputeOffer.Side.BUYER,
+                kind=requested_outcome,
+                amount=amount,
+                note=description[:2000],
+                author=buyer,
+                created_at=now,
+            )
+            DisputeEvent.objects.create(
+                dispute=dispute,
+                actor=buyer,
+                kind=DisputeEvent.Kind.OPENED,
+                old_status="",
+                new_status=S.AWAITING_SELLER,
+                created_at=now,
+            )
+            order_set_dispute_open(order_id=order.pk, is_open=True)
+            _notify_parties(dispute, kind="dispute_opened", exclude=buyer, days=settings.OPINIA_SELLER_RESPONSE_DAYS)
+    except IntegrityError:
+        raise ValidationError(_("A dispute is already open on this order."), code="already_open") from None
+    return dispute
+
+
+# --- Negotiation -------------------------------------------------------------------------------
+
+
+def dispute_make_offer(
+    *, dispute_id: int, actor: User, kind: str, now: datetime, amount: Decimal | None = None, note: str = ""
+) -> DisputeOffer:
+    """Make (or change) one side's offer. The seller's first offer is its answer: negotiation starts."""
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        side = _require_side(dispute, actor)
+        if not dispute.is_open:
+            raise _refuse(dispute, S.NEGOTIATING)
+        if dispute.status == S.ESCALATED and kind == Dispute.Outcome.RETURN_REFUND:
+            raise ValidationError(_("While the platform decides, only refunds can be offered."))
+        value = _check_amount(kind=kind, amount=amount, total=dispute.order.total)
+        if kind == Dispute.Outcome.PARTIAL_REFUND and value == dispute.order.total:
+            kind = Dispute.Outcome.FULL_REFUND
+        offer = DisputeOffer.objects.create(
+            dispute=dispute, side=side, kind=kind, amount=value, note=note, author=actor, created_at=now
+        )
+        to = dispute.status
+        fields: list[str] = []
+        if side == DisputeOffer.Side.SELLER and dispute.status == S.AWAITING_SELLER:
+            to = S.NEGOTIATING
+        if side == DisputeOffer.Side.SELLER and dispute.seller_responded_at is None:
+            dispute.seller_responded_at = now
+            dispute.seller_response_due_at = None
+            fields += ["seller_responded_at", "seller_response_due_at"]
+        _move(
+            dispute,
+            to=to,
+            actor=actor,
+            kind=DisputeEvent.Kind.OFFER,
+            now=now,
+            note=f"{offer.get_kind_display()} {value} {dispute.order.currency}",
+            fields=fields,
+        )
+        _notify_parties(
+            dispute, kind="dispute_offer", exclude=actor, amount=str(value), currency=dispute.order.currency
+        )
+    return offer
+
+
+def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Dispute:
+    """Accept the other side's current offer: a refund closes the case, a return starts its clock."""
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        side = _require_side(dispute, actor)
+        other = DisputeOffer.Side.SELLER if side == DisputeOffer.Side.BUYER else DisputeOffer.Side.BUYER
+        offer = _latest_offer(dispute, other)
+        if offer is None or offer.accepted_at is not None:
+            raise ValidationError(_("There is no offer from the other side to accept."), code="no_offer")
+        if not dispute.is_open:
+            raise _refuse(dispute, S.RESOLVED)
+        note = _("%(kind)s of %(amount)s %(currency)s accepted.") % {
+            "kind": offer.get_kind_display(),
+            "amount": offer.amount,
+            "currency": dispute.order.currency,
+        }
+        if offer.kind == Dispute.Outcome.RETURN_REFUND:
+            if dispute.status not in (S.AWAITING_SELLER, S.NEGOTIATING):
+                raise _refuse(dispute, S.AWAITING_RETURN)
+        elif S.RESOLVED not in ALLOWED_TRANSITIONS[dispute.status]:
+            raise _refuse(dispute, S.RESOLVED)
+        offer.accepted_at = now
+        offer.save(update_fields=["accepted_at"])
+        if side == DisputeOffer.Side.SELLER and dispute.seller_responded_at is None:
+            dispute.seller_responded_at = now
+            dispute.seller_response_due_at = None
+            dispute.save(update_fields=["seller_responded_at", "seller_response_due_at"])
+        if offer.kind == Dispute.Outcome.RETURN_REFUND:
+            _start_return(
+                dispute, amount=offer.amount, actor=actor, now=now, note=note, kind=DisputeEvent.Kind.ACCEPTED
+            )
+        else:
+            _close(
+                dispute,
+                to=S.RESOLVED,
+                actor=actor,
+                now=now,
+                closed_by=Dispute.ClosedBy.AGREEMENT,
+                resolution=REFUND_KINDS[Dispute.Outcome(offer.kind)],
+                refund=offer.amount,
+                note=note,
+                kind=DisputeEvent.Kind.ACCEPTED,
+            )
+            _notify_resolved(dispute, exclude=None)
+    return dispute
+
+
+def dispute_cancel(*, dispute_id: int, buyer: User, now: datetime, note: str = "") -> Dispute:
+    """The buyer withdraws the dispute; the order's guarantee clock resumes."""
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        _require_side(dispute, buyer, DisputeOffer.Side.BUYER)
+        if S.CANCELLED not in ALLOWED_TRANSITIONS[dispute.status]:
+            raise _refuse(dispute, S.CANCELLED)
+        _close(
+            dispute,
+            to=S.CANCELLED,
+            actor=buyer,
+            now=now,
+            closed_by=Dispute.ClosedBy.BUYER_CANCELLED,
+            note=note,
+            kind=DisputeEvent.Kind.CANCELLED,
+        )
+        _notify_parties(dispute, kind="dispute_cancelled", exclude=buyer)
+    return dispute
+
+
+def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str = "") -> Dispute:
+    """Either side asks the platform to decide, between day 3 and day 15 after opening."""
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        _require_side(dispute, actor)
+        if S.ESCALATED not in ALLOWED_TRANSITIONS[dispute.status]:
+            raise _refuse(dispute, S.ESCALATED)
+        if not (dispute.escalation_opens_at <= now < dispute.auto_escalate_at):
+            raise ValidationError(
+                _("The platform can be asked to decide from %(start)s until %(end)s.")
+                % {
+                    "start": dispute.escalation_opens_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    "end": dispute.auto_escalate_at.strftime("%Y-%m-%d %H:%M UTC"),
+                },
+                code="escalation_window",
+            )
+        _escalate(dispute, actor=actor, now=now, note=note)
+    return dispute
+
+
+def _escalate(dispute: Dispute, *, actor: User | None, now: datetime, note: str, clock: str = "") -> None:
+    dispute.escalated_at = now
+    dispute.decision_due_at = now + timedelta(days=settings.OPINIA_STAFF_DECISION_DAYS)
+    _move(
+        dispute,
+        to=S.ESCALATED,
+        actor=actor,
+        kind=DisputeEvent.Kind.ESCALATED,
+        now=now,
+        note=note,
+        clock=clock,
+        fields=["escalated_at", "decision_due_at"],
+    )
+    _notify_parties(dispute, kind="dispute_escalated", exclude=actor, days=settings.OPINIA_STAFF_DECISION_DAYS)
+
+
+def dispute_ship_return(*, dispute_id: int, buyer: User, tracking_number: str, now: datetime) -> Dispute:
+    """The buyer sends the item back; the seller's clock to confirm receipt starts."""
+    tracking_number = tracking_number.strip()
+    if not tracking_number:
+        raise ValidationError({"tracking_number": _("Enter the tracking number of the return parcel.")})
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        _require_side(dispute, buyer, DisputeOffer.Side.BUYER)
+        if dispute.status != S.AWAITING_RETURN:
+            raise _refuse(dispute, S.RETURN_SHIPPED)
+        dispute.return_tracking_number = tracking_number
+        dispute.return_confirm_due_at = now + timedelta(days=settings.OPINIA_RETURN_CONFIRM_DAYS)
+        _move(
+            dispute,
+            to=S.RETURN_SHIPPED,
+            actor=buyer,
+            kind=DisputeEvent.Kind.RETURN_SHIPPED,
+            now=now,
+            note=tracking_number,
+            fields=["return_tracking_number", "return_confirm_due_at"],
+        )
+        _notify_parties(dispute, kind="dispute_return_shipped", exclude=buyer, tracking=tracking_number)
+    return dispute
+
+
+def dispute_confirm_return(*, dispute_id: int, seller: User, now: datetime) -> Dispute:
+    """The seller has the item back: the agreed refund is executed and the case closes."""
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        _require_side(dispute, seller, DisputeOffer.Side.SELLER)
+        if dispute.status != S.RETURN_SHIPPED:
+            raise _refuse(dispute, S.RESOLVED)
+        _refund_after_return(dispute, actor=seller, now=now, closed_by=Dispute.ClosedBy.RETURN_RECEIVED)
+    return dispute
+
+
+def _refund_after_return(
+    dispute: Dispute, *, actor: User | None, now: datetime, closed_by: str, clock: str = ""
+) -> None:
+    amount = dispute.agreed_amount if dispute.agreed_amount is not None else dispute.order.total
+    resolution = Dispute.Resolution.FULL_REFUND if amount >= dispute.order.total else Dispute.Resolution.PARTIAL_REFUND
+    _close(
+        dispute,
+        to=S.RESOLVED,
+        actor=actor,
+        now=now,
+        closed_by=closed_by,
+        resolution=resolution,
+        refund=amount,
+        clock=clock,
+        kind=DisputeEvent.Kind.RETURN_RECEIVED if actor else DisputeEvent.Kind.CLOCK,
+    )
+    _notify_resolved(dispute, exclude=actor)
+
+
+def dispute_post_message(
+    *, dispute_id: int, actor: User, text: str, now: datetime, photos: Sequence[ValidatedPhoto] = ()
+) -> DisputeMessage:
+    """Add to the dispute's thread: text and photos are evidence, accepted until the case closes."""
+    text = text.strip()
+    if not text and not photos:
+        raise ValidationError({"text": _("Write a message or attach a photo.")})
+    dispute = Dispute.objects.filter(pk=dispute_id).first()
+    if dispute is None:
+        raise ValidationError(_("You cannot act on this dispute."))
+    _require_side(dispute, actor)
+    if not dispute.is_open:
+        raise ValidationError(_("This dispute is closed; its thread is kept as it is."), code="closed")
+    stored = [photo_store(owner=actor, photo=photo, now=now) for photo in photos]
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        side = _require_side(dispute, actor)
+        if not dispute.is_open:
+            raise ValidationError(_("This dispute is closed; its thread is kept as it is."), code="closed")
+        message = DisputeMessage.objects.create(dispute=dispute, author=actor, side=side, text=text, created_at=now)
+        message.photos.set(stored)
+        Dispute.objects.filter(pk=dispute.pk).update(updated_at=now)
+        _notify_parties(dispute, kind="dispute_message", exclude=actor)
+    return message
+
+
+# --- Staff decision ---------------------------------------------------------------------------------
+
+
+def dispute_resolve_by_staff(
+    *,
+    dispute_id: int,
+    staff: User,
+    resolution: str,
+    responsibility: str,
+    note: str,
+    now: datetime,
+    amount: Decimal | None = None,
+) -> Dispute:
+    """Decide an escalated dispute; final. Adds penalty points when the seller is responsible.
+
+    The row lock makes the decision single: of two staff members deciding at once, the
+    second waits, then finds the case resolved and is refused. The ledger's unique
+    constraint on the dispute is the last guard against a second penalty.
+    """
+    if resolution not in Dispute.Resolution.values:
+        raise ValidationError({"resolution": _("Choose a decision.")})
+    if responsibility not in Dispute.Responsibility.values:
+        raise ValidationError({"responsibility": _("Choose who is responsible.")})
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        if dispute.status != S.ESCALATED:
+            raise _refuse(dispute, S.RESOLVED)
+        total = dispute.order.total
+        if resolution == Dispute.Resolution.FULL_REFUND:
+            refund: Decimal = total
+        elif resolution == Dispute.Resolution.PARTIAL_REFUND:
+            refund = _check_amount(kind=Dispute.Outcome.PARTIAL_REFUND, amount=amount, total=total)
+        else:
+            refund = Decimal("0.00")
+        dispute.decided_by = staff
+        dispute.resolution_note = note
+        dispute.save(update_fields=["decided_by", "resolution_note"])
+        _close(
+            dispute,
+            to=S.RESOLVED,
+            actor=staff,
+            now=now,
+            closed_by=Dispute.ClosedBy.STAFF,
+            resolution=resolution,
+            refund=refund,
+            responsibility=responsibility,
+            note=note,
+        )
+        if responsibility == Dispute.Responsibility.SELLER:
+            _penalty_add(dispute, now=now)
+        _notify_parties(dispute, kind="dispute_decided", exclude=None, note=note or "—")
+    return dispute
+
+
+# --- Penalty points ---------------------------------------------------------------------------------
+
+
+def penalty_reason_for(dispute: Dispute) -> str | None:
+    """Which penalty a decision against the seller brings, by the dispute's reason."""
+    if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP:
+        if dispute.seller_responded_at is None:
+            return PenaltyEntry.Reason.REFUSED_NOT_COOPERATING
+        return PenaltyEntry.Reason.REFUSED_TO_SHIP
+    if dispute.reason == Dispute.Reason.NOT_AS_DESCRIBED:
+        return PenaltyEntry.Reason.NOT_AS_DESCRIBED
+    return None
+
+
+def _penalty_add(dispute: Dispute, *, now: datetime) -> PenaltyEntry | None:
+    reason = penalty_reason_for(dispute)
+    if reason is None:
+        return None
+    points = settings.OPINIA_PENALTY_POINTS[reason]
+    entry = PenaltyEntry.objects.create(
+        store_id=dispute.store_id,
+        dispute=dispute,
+        reason=reason,
+        points=points,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
+    )
+    for user_id in StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True):
+        notify(
+            user_id=user_id,
+            kind="penalty_added",
+            params={"points": points, "id": dispute.pk, "days": settings.OPINIA_PENALTY_APPEAL_DAYS},
+            url=f"/disputes/store/{dispute.store.slug}/penalties/",
+        )
+    return entry
+
+
+def penalty_reverse(*, entry_id: int, staff: User, now: datetime) -> PenaltyEntry:
+    """Withdraw an entry by appending its negative; the original row is never touched."""
+    with transaction.atomic():
+        entry = PenaltyEntry.objects.select_for_update().get(pk=entry_id)
+        if entry.reverses_id is not None or PenaltyEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError(_("These points were already withdrawn."))
+        return PenaltyEntry.objects.create(
+            store_id=entry.store_id,
+            dispute_id=entry.dispute_id,
+            reason=PenaltyEntry.Reason.APPEAL_UPHELD,
+            points=-entry.points,
+            created_at=now,
+            expires_at=entry.expires_at,
+            reverses=entry,
+        )

@@ -1,0 +1,220 @@
+"""The dispute and complaint clocks, enforced by the worker (STYLE rule 6).
+
+Each clock is a due-date column with a partial index on the rows still waiting for it. A
+sweep reads a batch of due ids, then handles each case in its own transaction: it locks
+the row with `SKIP LOCKED` and re-checks status and due date under the lock (the
+compare-and-set), so a second worker either skips the row or finds it already moved on.
+The event row's unique (dispute, clock) constraint is the last guard: a clock fires once.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from disputes import services
+from disputes.models import Complaint, Dispute, DisputeOffer
+from portal.models import User
+from portal.notify import notify
+
+S = Dispute.Status
+
+RESOLVERS_GROUP = "Dispute resolvers"
+SUPPORT_GROUP = "Support agents"
+
+
+def _group_members(name: str) -> list[int]:
+    return list(User.objects.filter(groups__name=name, is_active=True).order_by("pk").values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    field: str
+    statuses: tuple[str, ...]
+    fire: Callable[[Dispute, datetime], None]
+
+
+def _seller_timeout(dispute: Dispute, now: datetime) -> None:
+    """The seller did not answer in time: the buyer's current request is granted."""
+    request = services._latest_offer(dispute, DisputeOffer.Side.BUYER)
+    assert request is not None  # every dispute opens with the buyer's request
+    note = _("The seller did not respond within %(days)s days: the buyer's request is granted.") % {
+        "days": settings.OPINIA_SELLER_RESPONSE_DAYS
+    }
+    request.accepted_at = now
+    request.save(update_fields=["accepted_at"])
+    dispute.seller_response_due_at = None
+    dispute.responsibility = Dispute.Responsibility.SELLER
+    dispute.save(update_fields=["seller_response_due_at", "responsibility"])
+    if request.kind == Dispute.Outcome.RETURN_REFUND:
+        services._start_return(
+            dispute, amount=request.amount, actor=None, now=now, note=note, kind="clock", clock="seller_response"
+        )
+    else:
+        services._close(
+            dispute,
+            to=S.RESOLVED,
+            actor=None,
+            now=now,
+            closed_by=Dispute.ClosedBy.SELLER_TIMEOUT,
+            resolution=services.REFUND_KINDS[Dispute.Outcome(request.kind)],
+            refund=request.amount,
+            responsibility=Dispute.Responsibility.SELLER,
+            note=note,
+            clock="seller_response",
+            kind="clock",
+        )
+        services._notify_resolved(dispute, exclude=None)
+    # Not answering is a decision against the seller (and, for an unshipped order, not cooperating).
+    services._penalty_add(dispute, now=now)
+
+
+def _auto_escalate(dispute: Dispute, now: datetime) -> None:
+    note = _("Not resolved within %(days)s days: escalated to the platform automatically.") % {
+        "days": settings.OPINIA_ESCALATION_UNTIL_DAYS
+    }
+    services._escalate(dispute, actor=None, now=now, note=note, clock="auto_escalation")
+
+
+def _return_not_shipped(dispute: Dispute, now: datetime) -> None:
+    note = _("The buyer did not ship the return within %(days)s days: the case closes for the seller.") % {
+        "days": settings.OPINIA_RETURN_SHIP_DAYS
+    }
+    services._close(
+        dispute,
+        to=S.RESOLVED,
+        actor=None,
+        now=now,
+        closed_by=Dispute.ClosedBy.RETURN_NOT_SHIPPED,
+        resolution=Dispute.Resolution.REJECTED,
+        responsibility=Dispute.Responsibility.BUYER,
+        note=note,
+        clock="return_ship",
+        kind="clock",
+    )
+    services._notify_resolved(dispute, exclude=None)
+
+
+def _return_not_confirmed(dispute: Dispute, now: datetime) -> None:
+    services._refund_after_return(
+        dispute, actor=None, now=now, closed_by=Dispute.ClosedBy.RETURN_NOT_CONFIRMED, clock="return_confirm"
+    )
+
+
+def _decision_overdue(dispute: Dispute, now: datetime) -> None:
+    """Remind every dispute resolver once; the case stays highlighted in the admin queue."""
+    dispute.decision_reminded_at = now
+    services._move(
+        dispute,
+        to=S.ESCALATED,
+        actor=None,
+        kind="clock",
+        now=now,
+        note=_("The decision is overdue; the dispute resolvers were reminded."),
+        clock="decision_overdue",
+        fields=["decision_reminded_at"],
+    )
+    for user_id in _group_members(RESOLVERS_GROUP):
+        notify(
+            user_id=user_id,
+            kind="dispute_decision_overdue",
+            params={"id": dispute.pk, "number": dispute.order.number},
+            url=f"/admin/disputes/dispute/{dispute.pk}/change/",
+        )
+
+
+CLOCKS: tuple[Clock, ...] = (
+    Clock("seller_response", "seller_response_due_at", (S.AWAITING_SELLER,), _seller_timeout),
+    Clock("auto_escalation", "auto_escalate_at", (S.AWAITING_SELLER, S.NEGOTIATING), _auto_escalate),
+    Clock("return_ship", "return_ship_due_at", (S.AWAITING_RETURN,), _return_not_shipped),
+    Clock("return_confirm", "return_confirm_due_at", (S.RETURN_SHIPPED,), _return_not_confirmed),
+    Clock("decision_overdue", "decision_due_at", (S.ESCALATED,), _decision_overdue),
+)
+
+
+def _due(clock: Clock, now: datetime) -> Q:
+    due = Q(status__in=clock.statuses, **{f"{clock.field}__lte": now})
+    if clock.name == "decision_overdue":
+        due &= Q(decision_reminded_at__isnull=True)
+    return due
+
+
+def dispute_clock_fire(*, clock: Clock, dispute_id: int, now: datetime) -> bool:
+    """Fire one clock on one dispute if it is still due; False when another path got there first."""
+    with transaction.atomic():
+        dispute = (
+            Dispute.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("order")
+            .filter(_due(clock, now), pk=dispute_id)
+            .first()
+        )
+        if dispute is None:
+            return False
+        clock.fire(dispute, now)
+    return True
+
+
+def disputes_sweep_clock(*, clock: Clock, now: datetime, batch_size: int | None = None) -> int:
+    batch_size = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
+    fired = 0
+    while True:
+        due = list(
+            Dispute.objects.filter(_due(clock, now))
+            .order_by(clock.field, "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        progressed = 0
+        for dispute_id in due:
+            if dispute_clock_fire(clock=clock, dispute_id=dispute_id, now=now):
+                progressed += 1
+        fired += progressed
+        # A short batch was the last one; a batch where nothing fired belongs to another worker.
+        if len(due) < batch_size or progressed == 0:
+            return fired
+
+
+def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -> int:
+    """Remind support agents of complaints unanswered after 48 hours; each claimed once by UPDATE."""
+    batch_size = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
+    reminded = 0
+    due_filter = Q(
+        status__in=[Complaint.Status.NEW, Complaint.Status.IN_PROGRESS],
+        first_responded_at__isnull=True,
+        reminded_at__isnull=True,
+        first_response_due_at__lte=now,
+    )
+    agents = _group_members(SUPPORT_GROUP)
+    while True:
+        due = list(
+            Complaint.objects.filter(due_filter)
+            .order_by("first_response_due_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        for complaint_id in due:
+            with transaction.atomic():
+                if not Complaint.objects.filter(due_filter, pk=complaint_id).update(reminded_at=now):
+                    continue
+                for user_id in agents:
+                    notify(
+                        user_id=user_id,
+                        kind="complaint_overdue",
+                        params={"id": complaint_id, "hours": settings.OPINIA_COMPLAINT_RESPONSE_HOURS},
+                        url=f"/admin/disputes/complaint/{complaint_id}/change/",
+                    )
+                reminded += 1
+        if len(due) < batch_size:
+            return reminded
+
+
+def sweep_dispute_deadlines(*, now: datetime, batch_size: int | None = None) -> int:
+    """Run every dispute and complaint clock once; returns how many effects this run had."""
+    total = 0
+    for clock in CLOCKS:
+        total += disputes_sweep_clock(clock=clock, now=now, batch_size=batch_size)
+    total += complaints_remind_overdue(now=now, batch_size=batch_size)
+    return total

@@ -1,0 +1,26 @@
+import pytest
+from django.utils import timezone
+
+
+@pytest.fixture
+def now():
+    return timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _staff_groups(request):
+    """Transactional tests flush the groups the migrations made; make them again first."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue(
+        "transactional_db" if request.node.get_closest_marker("django_db").kwargs.get("transaction") else "db"
+    )
+    from django.contrib.auth.models import Group
+
+    for name in ("Dispute resolvers", "Moderators", "Support agents"):
+        Group.objects.get_or_create(name=name)
