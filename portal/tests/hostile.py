@@ -35,6 +35,43 @@ def streamed_png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + idat + _png_chunk(b"IEND", b"")
 
 
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, position = [], 8
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        chunks.append((data[position + 4 : position + 8], data[position + 8 : position + 8 + length]))
+        position += 12 + length
+    return chunks
+
+
+def png_with_bad_crc() -> bytes:
+    """A byte of pixel data flipped in transit: the chunk's CRC no longer matches."""
+    data = bytearray(small_png())
+    data[data.index(b"IDAT") + 6] ^= 0xFF
+    return bytes(data)
+
+
+def png_with_corrupt_pixels() -> bytes:
+    """Every chunk well-formed with a correct CRC, but the compressed pixel data is garbage.
+
+    Only a full decode finds this out: the request accepts it, the worker must fail it.
+    """
+    chunks = png_chunks(small_png())
+    garbage = b"\x78\x9c" + bytes(range(7, 250, 3)) * 4
+    rebuilt = [(kind, garbage if kind == b"IDAT" else payload) for kind, payload in chunks]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(_png_chunk(kind, payload) for kind, payload in rebuilt)
+
+
+def truncated_png() -> bytes:
+    data = _save(noise_image(200, 100), "PNG")
+    return data[: len(data) // 2]
+
+
+def truncated_webp() -> bytes:
+    data = _save(noise_image(200, 100), "WEBP", quality=90)
+    return data[: len(data) // 2]
+
+
 def _save(image: Image.Image, image_format: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, image_format, **options)

@@ -323,6 +323,12 @@ def test_sixteen_bit_grey_png_is_scaled_not_clipped_to_white(buyer, media):
     assert image.getpixel((8, 8)) == 0x80
 
 
+def test_black_and_white_png_comes_out_greyscale(buyer, media):
+    photo = process(buyer, hostile.streamed_png(64, 32), "fax.png")
+    image = Image.open(io.BytesIO(read(photo.image)))
+    assert (image.mode, image.size, image.getpixel((10, 10))) == ("L", (64, 32), 0)
+
+
 def test_animated_webp_becomes_its_first_frame(buyer, media):
     content = hostile.animated_webp()
     assert Image.open(io.BytesIO(content)).n_frames == 3
