@@ -71,7 +71,11 @@ def _megabytes(size: int) -> str:
 
 
 def validate_photo(upload: UploadedFile) -> ValidatedPhoto:
-    """Decode the upload with Pillow and return it, or raise a ValidationError saying why not."""
+    """Check the upload with the allowed formats' parsers; return it, or raise a ValidationError saying why not.
+
+    Cheap whatever the file declares: size first, then the header and pixel cap, then a check
+    that reads every byte without building the full image (see `_decode_check`).
+    """
     name = sanitize_filename(upload.name or "")
     max_bytes = settings.OPINIA_PHOTO_MAX_BYTES
     if upload.size is None or upload.size == 0:
@@ -334,7 +338,8 @@ def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 
 def _photo_fail(*, photo_id: int, now: datetime) -> Photo:
-    # Compare-and-set: a worker that already finished this photo keeps its result.
+    # Compare-and-set: a worker that already finished this photo keeps its result. The
+    # quarantined bytes stay for investigation; nothing ever serves them.
     Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(
         status=Photo.Status.FAILED, processed_at=now
     )

@@ -459,3 +459,18 @@ def test_photos_stuck_finds_processing_photos_from_five_minutes_ago(buyer, media
     assert uploads.photos_stuck(now=now) == [older.pk, at_limit.pk]
     assert uploads.photos_stuck(now=now, limit=1) == [older.pk]
     assert just_in_time.pk in uploads.photos_stuck(now=now + timedelta(seconds=1))
+
+
+def test_stuck_photo_sweep_runs_lost_photos_again(buyer, media, monkeypatch):
+    from portal.tasks import process_photo, sweep_stuck_photos
+
+    monkeypatch.setattr(process_photo, "delay", lambda photo_id: process_photo.apply(args=(photo_id,)))
+    validated = uploads.validate_photo(SimpleUploadedFile("lost.jpg", hostile.small_jpeg()))
+    lost = uploads.photo_store(owner=buyer, photo=validated, now=timezone.now() - timedelta(minutes=10))
+    recent = uploads.photo_store(owner=buyer, photo=validated)
+
+    assert sweep_stuck_photos() == 1
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert (lost.status, recent.status) == (Photo.Status.READY, Photo.Status.PROCESSING)
+    assert sweep_stuck_photos() == 0
