@@ -6,7 +6,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,7 +54,9 @@ def _int_or_none(raw: Any) -> int | None:
     return value if value > 0 else None
 
 
-TOO_MANY_MESSAGES = "too-many-messages"
+# Views that load a user's object check ownership before the method, so that a stranger
+# gets the same 404 for every method and learns nothing from a 405.
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _rate_message() -> str:
@@ -124,9 +126,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(ANY_METHOD)
 def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
     store = store_get_for_member(user=_user(request), slug=slug)
+    if request.method not in ("GET",):
+        return HttpResponseNotAllowed(["GET"])
     return _inbox_response(
         request,
         conversations=selectors.store_conversations(store=store),
@@ -137,10 +141,12 @@ def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(ANY_METHOD)
 def support_inbox(request: HttpRequest) -> HttpResponse:
     if not selectors.user_is_support_agent(request.user):
         raise Http404("No such page.")
+    if request.method not in ("GET",):
+        return HttpResponseNotAllowed(["GET"])
     status = request.GET.get("status", Conversation.Status.OPEN)
     if status not in Conversation.Status.values:
         status = Conversation.Status.OPEN
@@ -227,19 +233,23 @@ def _render_thread(
 
 
 @login_required
-@require_GET
+@require_http_methods(ANY_METHOD)
 def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+    if request.method not in ("GET",):
+        return HttpResponseNotAllowed(["GET"])
     if access.side is not None:
         services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
     return _render_thread(request, access)
 
 
 @login_required
-@require_GET
+@require_http_methods(ANY_METHOD)
 def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after `after`, for htmx polling; 204 (nothing swapped) when there are none."""
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+    if request.method not in ("GET",):
+        return HttpResponseNotAllowed(["GET"])
     after = _int_or_none(request.GET.get("after")) or 0
     new = selectors.thread_messages(conversation=access.conversation, after_id=after)
     if not new:
@@ -259,10 +269,12 @@ def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
     access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if request.method not in ("POST",):
+        return HttpResponseNotAllowed(["POST"])
     assert access.side is not None
     form = MessageForm(request.POST, request.FILES)
     now = timezone.now()
@@ -293,9 +305,11 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id, for_write=True)
+    if request.method not in ("POST",):
+        return HttpResponseNotAllowed(["POST"])
     assert access.side is not None
     services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
     if getattr(request, "htmx", False):
@@ -304,10 +318,12 @@ def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
     access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if request.method not in ("POST",):
+        return HttpResponseNotAllowed(["POST"])
     assert access.side is not None
     if access.conversation.is_support:
         raise Http404("Support chats cannot be blocked.")
@@ -328,10 +344,12 @@ def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(ANY_METHOD)
 def report(request: HttpRequest, message_id: int) -> HttpResponse:
     user = _user(request)
     message, access = selectors.message_get_for_user(user=user, message_id=message_id)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
     assert access.side is not None
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -359,10 +377,12 @@ def report(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
     access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if not access.conversation.is_support:
         raise Http404("Only support chats are closed.")
     try:
@@ -375,10 +395,12 @@ def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def rate(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
     access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if not access.conversation.is_support or access.side != Side.BUYER:
         raise Http404("No such support chat.")
     form = RatingForm(request.POST)
@@ -471,12 +493,14 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
     """A store member writes to the buyer of one of the store's orders."""
     user = _user(request)
     store = store_get_for_member(user=user, slug=slug)
     order = order_get_for_seller(user=user, store=store, order_id=order_id)
+    if request.method not in ("POST",):
+        return HttpResponseNotAllowed(["POST"])
     form = MessageForm(request.POST, request.FILES)
     now = timezone.now()
     if message_rate_limited(user_id=user.pk, now=now):
@@ -564,12 +588,14 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(ANY_METHOD)
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     user = _user(request)
     notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
     if notification is None:
         raise Http404("No such notification.")
+    if request.method not in ("POST",):
+        return HttpResponseNotAllowed(["POST"])
     services.notifications_mark_read(user=user, notification_ids=[notification.pk], now=timezone.now())
     target = notification.url
     if request.POST.get("open") and target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):

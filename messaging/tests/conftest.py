@@ -13,13 +13,13 @@ from portal.models import WorkingHours
 from portal.tests.factories import UserFactory
 
 
-def jpeg_bytes(size=(64, 48), colour=(200, 30, 30)) -> bytes:
+def jpeg_bytes(size=(64, 48), colour=(200, 30, 30)):
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "JPEG")
     return buffer.getvalue()
 
 
-def jpeg_upload(name="photo.jpg", **kwargs) -> SimpleUploadedFile:
+def jpeg_upload(name="photo.jpg", **kwargs):
     return SimpleUploadedFile(name, jpeg_bytes(**kwargs), content_type="image/jpeg")
 
 
