@@ -1,0 +1,225 @@
+"""The moderation queue: reported reviews, kept or removed through `review_moderate` (STYLE rule 9)."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from feedback import services
+from feedback.forms import ModerationForm
+from feedback.models import (
+    FeedbackWindow,
+    ItemReview,
+    ModerationDecision,
+    ReviewReport,
+    SellerRating,
+    StoreScoreDay,
+)
+from portal.models import User
+
+
+def _is_moderator(user: Any) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.groups.filter(name="Moderators").exists()))
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("reports")
+    parameter_name = "reported"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", gettext_lazy("Open reports (queue)")), ("any", gettext_lazy("Ever reported"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ItemReview]) -> QuerySet[ItemReview]:
+        if self.value() == "open":
+            return queryset.filter(
+                Exists(ReviewReport.objects.filter(review=OuterRef("pk"), status=ReviewReport.Status.OPEN))
+            )
+        if self.value() == "any":
+            return queryset.filter(reports__isnull=False).distinct()
+        return queryset
+
+
+class ReportInline(admin.TabularInline):
+    model = ReviewReport
+    extra = 0
+    fields = ("reporter", "reason", "details", "created_at", "status", "decided_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DecisionInline(admin.TabularInline):
+    model = ModerationDecision
+    extra = 0
+    fields = ("moderator", "decision", "note", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ItemReview)
+class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("pk", "product", "store", "stars", "is_automatic", "published_at", "removed_at", "open_count")
+    list_filter = (ReportedFilter, "is_automatic", ("removed_at", admin.EmptyFieldListFilter))
+    search_fields = ("text", "product__title", "store__name")
+    list_select_related = ("product", "store")
+    show_full_result_count = False
+    ordering = ("-pk",)
+    readonly_fields = (
+        "window",
+        "order_item",
+        "product",
+        "store",
+        "buyer",
+        "stars",
+        "text",
+        "photo_links",
+        "is_automatic",
+        "created_at",
+        "published_at",
+        "removed_at",
+        "original_stars",
+        "revised_at",
+        "revision_note",
+        "score_role",
+    )
+    fields = readonly_fields
+    # Every field is read-only: the "change" permission only opens the keep/remove views.
+    inlines = (ReportInline, DecisionInline)
+    change_form_template = "admin/feedback/itemreview/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ItemReview]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_reports=Count("reports", filter=Q(reports__status=ReviewReport.Status.OPEN)))
+        )
+
+    @admin.display(description=gettext_lazy("open reports"), ordering="open_reports")
+    def open_count(self, obj: ItemReview) -> int:
+        return getattr(obj, "open_reports", 0)
+
+    @admin.display(description=gettext_lazy("photos"))
+    def photo_links(self, obj: ItemReview) -> str:
+        links = [
+            format_html(
+                '<a href="{}"><img src="{}" alt="" class="thumb"></a>',
+                reverse("portal:photo", args=[p.uuid]),
+                reverse("portal:photo_thumbnail", args=[p.uuid]),
+            )
+            for p in obj.photos.all()
+        ]
+        return format_html("{}", " ".join(links)) if links else "—"
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "<int:review_id>/moderate/<str:decision>/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="feedback_itemreview_moderate",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def moderate_view(self, request: HttpRequest, review_id: int, decision: str) -> HttpResponse:
+        """Keep or remove one review: permission, form, service, log, message, redirect."""
+        if not (self.has_change_permission(request) and _is_moderator(request.user)):
+            raise PermissionDenied
+        if decision not in ModerationDecision.Decision.values:
+            raise PermissionDenied
+        review = get_object_or_404(ItemReview.objects.select_related("product", "store"), pk=review_id)
+        form = ModerationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            moderator = request.user
+            assert isinstance(moderator, User)
+            try:
+                services.review_moderate(
+                    review_id=review.pk,
+                    moderator=moderator,
+                    decision=decision,
+                    note=form.cleaned_data["note"],
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                label = ModerationDecision.Decision(decision).label
+                note = form.cleaned_data["note"]
+                self.log_change(request, review, f"Moderation: {decision}. {note}".strip())
+                self.message_user(
+                    request, _("Decision recorded: %(decision)s.") % {"decision": label}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:feedback_itemreview_changelist") + "?reported=open")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Keep review") if decision == "keep" else _("Remove review"),
+            "review": review,
+            "decision": decision,
+            "form": form,
+            "reports": review.reports.select_related("reporter").order_by("created_at"),
+        }
+        return TemplateResponse(request, "admin/feedback/moderate.html", context)
+
+
+@admin.register(ReviewReport)
+class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("pk", "review_link", "reason", "status", "created_at", "decided_at")
+    list_filter = ("status", "reason")
+    list_select_related = ("review",)
+    readonly_fields = ("review", "reporter", "reason", "details", "created_at", "status", "decided_at")
+    show_full_result_count = False
+    ordering = ("-created_at",)
+
+    @admin.display(description=gettext_lazy("review"))
+    def review_link(self, obj: ReviewReport) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:feedback_itemreview_change", args=[obj.review_id]), obj.review
+        )
+
+
+@admin.register(FeedbackWindow)
+class FeedbackWindowAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("order", "store", "state", "completed_at", "closes_at", "buyer_rated_at", "seller_rated_at")
+    list_filter = ("state",)
+    list_select_related = ("order", "store")
+    search_fields = ("order__number",)
+    show_full_result_count = False
+    readonly_fields = tuple(f.name for f in FeedbackWindow._meta.fields)
+
+
+@admin.register(SellerRating)
+class SellerRatingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("window", "store", "stars", "created_at", "published_at")
+    list_select_related = ("window", "store")
+    show_full_result_count = False
+    readonly_fields = tuple(f.name for f in SellerRating._meta.fields)
+
+
+@admin.register(StoreScoreDay)
+class StoreScoreDayAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("store", "day", "positive", "neutral", "negative", "merged", "removed")
+    list_select_related = ("store",)
+    show_full_result_count = False
+    readonly_fields = tuple(f.name for f in StoreScoreDay._meta.fields)

@@ -1,0 +1,70 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback import services
+from feedback.models import FeedbackWindow, ItemReview, ModerationDecision
+from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
+from portal.tests.factories import UserFactory
+
+
+@pytest.fixture
+def reported(buyer, seller, store, other_buyer):
+    order = complete_order(buyer, store, at=timezone.now() - timedelta(days=1), items=1)
+    window = FeedbackWindow.objects.select_related("order").get(order=order)
+    buyer_rates(window, buyer, stars=1, text="Call me at +48 600 100 200", now=timezone.now())
+    seller_rates(window, seller, now=timezone.now())
+    review = ItemReview.objects.get(window=window)
+    services.review_report(review_id=review.pk, reporter=seller, reason="offensive", now=timezone.now())
+    return review
+
+
+def test_moderators_group_has_the_feedback_permissions(db):
+    group = Group.objects.get(name="Moderators")
+    codenames = set(group.permissions.filter(content_type__app_label="feedback").values_list("codename", flat=True))
+    assert {"view_itemreview", "change_itemreview", "view_reviewreport", "change_reviewreport"} <= codenames
+
+
+def test_queue_lists_reported_reviews_for_moderators(client, staff, reported):
+    client.force_login(staff)
+    response = client.get(reverse("admin:feedback_itemreview_changelist") + "?reported=open")
+    assert response.status_code == 200
+    assert reported.product.title in response.content.decode()
+    change = client.get(reverse("admin:feedback_itemreview_change", args=[reported.pk])).content.decode()
+    assert reverse("admin:feedback_itemreview_moderate", args=[reported.pk, "remove"]) in change
+
+
+def test_remove_through_the_admin_view_calls_the_service_and_logs(client, staff, reported):
+    client.force_login(staff)
+    url = reverse("admin:feedback_itemreview_moderate", args=[reported.pk, "remove"])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"note": "Personal data"})
+    assert response.status_code == 302
+    reported.refresh_from_db()
+    assert reported.removed_at is not None
+    assert ModerationDecision.objects.get(review=reported).note == "Personal data"
+    entry = LogEntry.objects.get(object_id=str(reported.pk))
+    assert "remove" in entry.change_message
+    assert reported.reports.get().status == "removed"
+
+
+def test_keep_through_the_admin_view(client, staff, reported):
+    client.force_login(staff)
+    client.post(reverse("admin:feedback_itemreview_moderate", args=[reported.pk, "keep"]), {"note": ""})
+    reported.refresh_from_db()
+    assert reported.removed_at is None
+    assert reported.reports.get().status == "kept"
+
+
+def test_staff_outside_moderators_cannot_decide(client, reported):
+    support = UserFactory(is_staff=True)
+    support.groups.add(Group.objects.get(name="Support agents"))
+    client.force_login(support)
+    url = reverse("admin:feedback_itemreview_moderate", args=[reported.pk, "remove"])
+    assert client.post(url, {"note": "x"}).status_code == 403
+    reported.refresh_from_db()
+    assert reported.removed_at is None
