@@ -42,6 +42,7 @@ def test_sign_up_confirm_log_in_see_orders_and_switch_to_polish(browser_page, li
     assert order.number in page.content()
 
     page.get_by_label("Language").select_option("pl")
+    page.get_by_role("button", name="Change").click()
     page.wait_for_load_state("load")
     page.wait_for_selector("html[lang=pl]")
     with translation.override("pl"):

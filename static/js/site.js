@@ -1,9 +1,5 @@
 // Small progressive enhancements; every page works without JavaScript.
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
-    select.addEventListener("change", () => select.form.submit());
-  });
-  document.querySelectorAll(".js-hide").forEach((el) => el.classList.add("visually-hidden"));
   document.querySelectorAll("[data-countdown]").forEach((el) => {
     const deadline = Date.parse(el.dataset.countdown);
     if (Number.isNaN(deadline)) return;
