@@ -25,6 +25,10 @@ class FeedbackConfig(AppConfig):
         register_sweep("feedback.windows_close", lambda now: services.feedback_windows_close_sweep(now=now))
         register_sweep("feedback.reminders", lambda now: services.feedback_reminders_sweep(now=now))
         register_photo_access(notifications.photo_is_public_review)
+        from feedback.demo import seed_feedback
+        from portal.demo import register_demo_seeder
+
+        register_demo_seeder(seed_feedback)
         self._register_pages()
 
     def _register_pages(self) -> None:
