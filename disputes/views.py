@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from disputes import complaints as complaint_services
 from disputes import selectors, services
@@ -37,6 +37,11 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def _get_only() -> HttpResponse:
+    """405 for a page that is only read, answered after the ownership check so strangers see 404."""
+    return HttpResponseNotAllowed(["GET"])
 
 
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -121,9 +126,11 @@ def _case_context(request: HttpRequest, dispute: Dispute, **forms_in: forms.Form
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
     dispute = selectors.dispute_get_for_user(user=_user(request), dispute_id=dispute_id)
+    if request.method != "GET":
+        return _get_only()
     return render(request, "disputes/detail.html", _case_context(request, dispute))
 
 
@@ -138,6 +145,9 @@ def _action(
     """POST one form of the case page: the service on success, the page with the typed input on error."""
     user = _user(request)
     dispute = selectors.dispute_get_for_user(user=user, dispute_id=dispute_id)
+    if request.method == "GET":
+        # Loaded first, so that a stranger gets 404 for every method, never 405.
+        return redirect("disputes:detail", dispute_id=dispute.pk)
     form = form_class(request.POST, request.FILES or None)
     if form.is_valid():
         try:
@@ -157,7 +167,7 @@ def _action(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_offer(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -172,7 +182,7 @@ def dispute_offer(request: HttpRequest, dispute_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_message(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -187,7 +197,7 @@ def dispute_message(request: HttpRequest, dispute_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_escalate(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -200,7 +210,7 @@ def dispute_escalate(request: HttpRequest, dispute_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_return_shipped(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -215,7 +225,7 @@ def dispute_return_shipped(request: HttpRequest, dispute_id: int) -> HttpRespons
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_cancel(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -232,7 +242,7 @@ class _EmptyForm(forms.Form):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_accept(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -245,7 +255,7 @@ def dispute_accept(request: HttpRequest, dispute_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dispute_return_received(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _action(
         request,
@@ -273,9 +283,11 @@ def my_disputes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def store_disputes(request: HttpRequest, slug: str) -> HttpResponse:
     store = store_get_for_member(user=_user(request), slug=slug)
+    if request.method != "GET":
+        return _get_only()
     open_only = request.GET.get("open") == "1"
     now = timezone.now()
     disputes = list(selectors.disputes_for_store(store=store, open_only=open_only)[:200])
@@ -295,9 +307,11 @@ def store_disputes(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def store_penalties(request: HttpRequest, slug: str) -> HttpResponse:
     store = store_get_for_member(user=_user(request), slug=slug)
+    if request.method != "GET":
+        return _get_only()
     now = timezone.now()
     entries = list(selectors.penalties_for_store(store=store))
     return render(
@@ -425,17 +439,21 @@ def _complaint_page(
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
     complaint = selectors.complaint_get_for_user(user=_user(request), complaint_id=complaint_id)
+    if request.method != "GET":
+        return _get_only()
     return _complaint_page(request, complaint)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def complaint_rate(request: HttpRequest, complaint_id: int) -> HttpResponse:
     user = _user(request)
     complaint = selectors.complaint_get_for_user(user=user, complaint_id=complaint_id)
+    if request.method == "GET":
+        return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
     form = RateAnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -455,10 +473,12 @@ def complaint_rate(request: HttpRequest, complaint_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def complaint_follow_up(request: HttpRequest, complaint_id: int) -> HttpResponse:
     user = _user(request)
     complaint = selectors.complaint_get_for_user(user=user, complaint_id=complaint_id)
+    if request.method == "GET":
+        return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
@@ -474,10 +494,12 @@ def complaint_follow_up(request: HttpRequest, complaint_id: int) -> HttpResponse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def complaint_close(request: HttpRequest, complaint_id: int) -> HttpResponse:
     user = _user(request)
     complaint = selectors.complaint_get_for_user(user=user, complaint_id=complaint_id)
+    if request.method == "GET":
+        return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
     try:
         complaint_services.complaint_close(complaint_id=complaint.pk, actor=user, now=timezone.now())
     except ValidationError as error:

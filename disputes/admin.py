@@ -1,0 +1,513 @@
+"""Staff side: the dispute queue and its Resolve view, the complaint desk, the penalty ledger.
+
+Statuses are read-only here (STYLE rule 9): a decision or an answer goes through a custom
+view added in `get_urls()` that checks the staff group, validates a form, calls the service,
+logs the change and redirects.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from disputes import complaints as complaint_services
+from disputes import selectors, services
+from disputes.forms import ComplaintAnswerForm, ResolveForm
+from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding
+from disputes.sweeps import RESOLVERS_GROUP, SUPPORT_GROUP
+from portal.models import Store, User
+
+COMPLAINT_GROUPS = (SUPPORT_GROUP, "Moderators")
+
+
+def _in_group(user: Any, *names: str) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.groups.filter(name__in=names).exists()))
+
+
+def _overdue_badge(due: Any, overdue: bool) -> str:
+    if due is None:
+        return "—"
+    text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    if overdue:
+        return format_html('<span class="opinia-overdue">{} · {}</span>', text, gettext("overdue"))
+    return text
+
+
+class AdminMedia:
+    css = {"all": ("disputes/admin.css",)}
+
+
+# --- Disputes ------------------------------------------------------------------------------------------
+
+
+class EscalatedFilter(admin.SimpleListFilter):
+    title = _("escalated")
+    parameter_name = "escalated"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Escalated (ever)")), ("no", _("Never escalated"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(escalated_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(escalated_at__isnull=True)
+        return queryset
+
+
+class DecisionOverdueFilter(admin.SimpleListFilter):
+    title = _("decision overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        overdue = Q(status=Dispute.Status.ESCALATED, decision_due_at__lte=timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class StoreFilter(admin.SimpleListFilter):
+    """The stores with the most cases waiting for staff (a full store list would not scale)."""
+
+    title = _("store")
+    parameter_name = "store"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        busiest = (
+            Dispute.objects.filter(status=Dispute.Status.ESCALATED)
+            .values("store_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:15]
+        )
+        ids = [row["store_id"] for row in busiest]
+        if self.value() and self.value().isdigit():  # type: ignore[union-attr]
+            ids.append(int(self.value()))  # type: ignore[arg-type]
+        return [(str(store.pk), store.name) for store in Store.objects.filter(pk__in=ids).order_by("name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(store_id=int(value))
+        return queryset
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "order_number",
+        "store",
+        "buyer",
+        "reason",
+        "status",
+        "opened_at",
+        "decision_due",
+    )
+    list_filter = ("status", "reason", EscalatedFilter, DecisionOverdueFilter, StoreFilter)
+    search_fields = ("=id", "=order__number", "buyer__email", "store__name")
+    list_select_related = ("order", "store", "buyer")
+    show_full_result_count = False
+    ordering = ("-opened_at", "-id")
+    list_per_page = 50
+    change_form_template = "admin/disputes/dispute/change_form.html"
+    readonly_fields = [field.name for field in Dispute._meta.fields if field.name != "id"] + ["photos"]
+    fieldsets = (
+        (None, {"fields": ("order", "store", "buyer", "status", "reason", "detail", "description")}),
+        (_("Request"), {"fields": ("requested_outcome", "requested_amount", "agreed_amount")}),
+        (
+            _("Clocks"),
+            {
+                "fields": (
+                    "opened_at",
+                    "seller_response_due_at",
+                    "seller_responded_at",
+                    "escalation_opens_at",
+                    "auto_escalate_at",
+                    "escalated_at",
+                    "decision_due_at",
+                    "decision_reminded_at",
+                    "return_ship_due_at",
+                    "return_tracking_number",
+                    "return_confirm_due_at",
+                )
+            },
+        ),
+        (
+            _("Outcome"),
+            {
+                "fields": (
+                    "closed_at",
+                    "closed_by",
+                    "resolution",
+                    "refund_amount",
+                    "responsibility",
+                    "resolution_note",
+                    "decided_by",
+                )
+            },
+        ),
+    )
+    Media = AdminMedia
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_number(self, dispute: Dispute) -> str:
+        return dispute.order.number
+
+    @admin.display(description=_("decision due"), ordering="decision_due_at")
+    def decision_due(self, dispute: Dispute) -> str:
+        if dispute.status != Dispute.Status.ESCALATED:
+            return "—"
+        return _overdue_badge(dispute.decision_due_at, dispute.decision_overdue())
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:object_id>/resolve/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="disputes_dispute_resolve",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        dispute = Dispute.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        extra = dict(extra_context or {})
+        if dispute is not None:
+            now = timezone.now()
+            extra.update(selectors.dispute_case(dispute=dispute))
+            extra.update(
+                {
+                    "dispute": dispute,
+                    "clocks": selectors.dispute_clocks(dispute=dispute, now=now),
+                    "overdue": dispute.decision_overdue(now),
+                    "store_points": selectors.penalty_points_live(store=dispute.store, now=now),
+                    "store_restricted": selectors.store_is_restricted(store=dispute.store, now=now),
+                    "can_resolve": dispute.status == Dispute.Status.ESCALATED
+                    and _in_group(request.user, RESOLVERS_GROUP),
+                    "penalties": list(dispute.penalties.order_by("pk")),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def resolve_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Decide an escalated dispute (Dispute resolvers only); the decision is final."""
+        if not _in_group(request.user, RESOLVERS_GROUP):
+            raise PermissionDenied
+        dispute = get_object_or_404(Dispute.objects.select_related("order", "store", "buyer"), pk=object_id)
+        change_url = reverse("admin:disputes_dispute_change", args=[dispute.pk])
+        if dispute.status != Dispute.Status.ESCALATED:
+            messages.error(
+                request,
+                gettext("Dispute #%(id)s is %(status)s: only escalated disputes are decided here.")
+                % {"id": dispute.pk, "status": dispute.get_status_display()},
+            )
+            return HttpResponseRedirect(change_url)
+        form = ResolveForm(request.POST or None, total=dispute.order.total)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            user = request.user
+            assert isinstance(user, User)
+            try:
+                services.dispute_resolve_by_staff(
+                    dispute_id=dispute.pk,
+                    staff=user,
+                    resolution=data["resolution"],
+                    amount=data["amount"],
+                    responsibility=data["responsibility"],
+                    note=data["note"],
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                dispute.refresh_from_db()
+                self.log_change(
+                    request,
+                    dispute,
+                    f"Resolved: {dispute.resolution}, refund {dispute.refund_amount or Decimal('0')}, "
+                    f"responsibility {dispute.responsibility}.",
+                )
+                messages.success(
+                    request,
+                    gettext("Dispute #%(id)s is resolved: %(decision)s. Both parties were notified.")
+                    % {"id": dispute.pk, "decision": dispute.get_resolution_display()},
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Resolve dispute #%(id)s") % {"id": dispute.pk},
+            "opts": self.model._meta,
+            "original": dispute,
+            "dispute": dispute,
+            "form": form,
+            "media": self.media + form.media,
+            "store_points": selectors.penalty_points_live(store=dispute.store, now=timezone.now()),
+            "penalty_reason": services.penalty_reason_for(dispute),
+        }
+        return TemplateResponse(
+            request, "admin/disputes/dispute/resolve.html", context, status=400 if form.errors else 200
+        )
+
+
+# --- Complaints -------------------------------------------------------------------------------------------------
+
+
+class ComplaintOverdueFilter(admin.SimpleListFilter):
+    title = _("first answer overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        overdue = Q(first_responded_at__isnull=True, first_response_due_at__lte=timezone.now()) & ~Q(
+            status=Complaint.Status.CLOSED
+        )
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "subject",
+        "category",
+        "author",
+        "store",
+        "status",
+        "created_at",
+        "first_answer_due",
+        "rating",
+    )
+    list_filter = ("status", "subject", "category", ComplaintOverdueFilter)
+    search_fields = ("=id", "author__email", "store__name", "text", "reference")
+    list_select_related = ("author", "store")
+    show_full_result_count = False
+    ordering = ("-created_at", "-id")
+    change_form_template = "admin/disputes/complaint/change_form.html"
+    readonly_fields = [field.name for field in Complaint._meta.fields if field.name != "id"] + ["photos"]
+    Media = AdminMedia
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("first answer due"), ordering="first_response_due_at")
+    def first_answer_due(self, complaint: Complaint) -> str:
+        if complaint.first_responded_at is not None:
+            return gettext("answered")
+        return _overdue_badge(
+            complaint.first_response_due_at,
+            complaint.status != Complaint.Status.CLOSED and complaint.response_overdue(),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:object_id>/answer/",
+                self.admin_site.admin_view(self.answer_view),
+                name="disputes_complaint_answer",
+            ),
+            path("<int:object_id>/take/", self.admin_site.admin_view(self.take_view), name="disputes_complaint_take"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        complaint = Complaint.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        extra = dict(extra_context or {})
+        if complaint is not None:
+            extra.update(
+                {
+                    "complaint": complaint,
+                    "events": complaint.events.select_related("actor").order_by("created_at", "pk"),
+                    "attachments": complaint.photos.order_by("pk"),
+                    "overdue": complaint.status != Complaint.Status.CLOSED and complaint.response_overdue(),
+                    "can_answer": complaint.status != Complaint.Status.CLOSED
+                    and _in_group(request.user, *COMPLAINT_GROUPS),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def take_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if not _in_group(request.user, *COMPLAINT_GROUPS):
+            raise PermissionDenied
+        complaint = get_object_or_404(Complaint, pk=object_id)
+        change_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            complaint_services.complaint_take(complaint_id=complaint.pk, staff=user, now=timezone.now())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            self.log_change(request, complaint, "Taken in progress.")
+            messages.success(request, gettext("You are working on complaint #%(id)s.") % {"id": complaint.pk})
+        return HttpResponseRedirect(change_url)
+
+    def answer_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Answer the author (Support agents and Moderators); an upheld appeal withdraws the points."""
+        if not _in_group(request.user, *COMPLAINT_GROUPS):
+            raise PermissionDenied
+        complaint = get_object_or_404(Complaint.objects.select_related("author", "penalty"), pk=object_id)
+        change_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])
+        form = ComplaintAnswerForm(request.POST or None, initial={"answer": complaint.answer})
+        if complaint.penalty_id is None:
+            del form.fields["uphold_appeal"]
+        if request.method == "POST" and form.is_valid():
+            user = request.user
+            assert isinstance(user, User)
+            try:
+                complaint_services.complaint_answer(
+                    complaint_id=complaint.pk,
+                    staff=user,
+                    answer=form.cleaned_data["answer"],
+                    uphold_appeal=bool(form.cleaned_data.get("uphold_appeal")),
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.log_change(
+                    request,
+                    complaint,
+                    "Answered"
+                    + (" (appeal upheld, points withdrawn)." if form.cleaned_data.get("uphold_appeal") else "."),
+                )
+                messages.success(request, gettext("The answer was sent to the author."))
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Answer complaint #%(id)s") % {"id": complaint.pk},
+            "opts": self.model._meta,
+            "original": complaint,
+            "complaint": complaint,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/disputes/complaint/answer.html", context, status=400 if form.errors else 200
+        )
+
+
+# --- Penalty ledger ------------------------------------------------------------------------------------------------
+
+
+@admin.register(PenaltyEntry)
+class PenaltyEntryAdmin(admin.ModelAdmin):
+    """Append-only: staff read the ledger; entries are added by decisions and withdrawn by appeals."""
+
+    list_display = ("id", "store", "dispute", "reason", "points", "created_at", "expires_at", "is_live")
+    list_filter = ("reason",)
+    search_fields = ("store__name", "=dispute__id")
+    list_select_related = ("store", "dispute")
+    show_full_result_count = False
+    readonly_fields = [field.name for field in PenaltyEntry._meta.fields if field.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("live"), boolean=True)
+    def is_live(self, entry: PenaltyEntry) -> bool:
+        return entry.expires_at > timezone.now()
+
+
+class RestrictedFilter(admin.SimpleListFilter):
+    title = _("restricted")
+    parameter_name = "restricted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Restricted")), ("points", _("Has live points"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        from django.conf import settings
+
+        if self.value() == "yes":
+            return queryset.filter(live_points__gte=settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+        if self.value() == "points":
+            return queryset.filter(live_points__gt=0)
+        return queryset
+
+
+@admin.register(StorePenaltyStanding)
+class StorePenaltyStandingAdmin(admin.ModelAdmin):
+    """Stores by live penalty points: where restriction stands, at a glance."""
+
+    list_display = ("name", "slug", "live_points_display", "restricted")
+    list_filter = (RestrictedFilter,)
+    search_fields = ("name", "slug")
+    show_full_result_count = False
+    Media = AdminMedia
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        live = Sum("penalties__points", filter=Q(penalties__expires_at__gt=timezone.now()))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(live_points=Coalesce(live, Value(0), output_field=IntegerField()))
+            .order_by("-live_points", "name")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("live points"), ordering="live_points")
+    def live_points_display(self, store: Any) -> int:
+        return int(store.live_points)
+
+    @admin.display(description=_("restricted"))
+    def restricted(self, store: Any) -> str:
+        from django.conf import settings
+
+        if store.live_points >= settings.OPINIA_PENALTY_RESTRICTION_POINTS:
+            return format_html('<span class="opinia-overdue">{}</span>', gettext("restricted"))
+        return "—"
