@@ -22,11 +22,14 @@ locale: $(STAMP)
 	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
 
 # Re-extract the catalogues after changing strings (developers only).
+APPS := portal messaging feedback disputes
 messages: $(STAMP)
-	DEBUG=1 $(PY) manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu -v0 \
-	  --ignore=.venv --ignore=var --ignore=bench --ignore='*/tests/*' --ignore=messaging --ignore=feedback --ignore=disputes
-	@for app in messaging feedback disputes; do \
-	  (cd $$app && DEBUG=1 ../$(PY) ../manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu --ignore='tests/*' -v0); \
+	@for app in $(APPS); do \
+	  others=$$(for o in $(APPS); do [ $$o = $$app ] || printf -- "--ignore=%s --ignore=templates/%s " $$o $$o; done); \
+	  extra=$$([ $$app = portal ] || echo "--ignore=base.html --ignore=templates/allauth --ignore=templates/account"); \
+	  echo "Extracting $$app"; \
+	  OPINIA_EXTRACT_APP=$$app DEBUG=1 $(PY) manage.py makemessages --no-obsolete -l pl -l zh_Hans -l ko -l gu -v0 \
+	    --ignore=.venv --ignore=var --ignore=bench --ignore='*/tests/*' --ignore=conftest.py $$others $$extra; \
 	done
 
 run: locale

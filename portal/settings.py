@@ -197,8 +197,12 @@ LANGUAGES = [
 ]
 # Django ships no Gujarati locale; describe it so language menus and `get_language_info` know it.
 django.conf.locale.LANG_INFO["gu"] = {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"}
-# Project catalogues first; `locale/` holds Gujarati for allauth and Django, which ship none.
-LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "locale"]
+# Project catalogues first; `portal/vendor_locale/` holds Gujarati for allauth and Django, which ship none.
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "vendor_locale"]
+# `make messages` extracts one app at a time (its code and its folder under templates/) into
+# that app's own catalogue: makemessages writes template strings to the first locale path.
+if env_str("OPINIA_EXTRACT_APP"):
+    LOCALE_PATHS = [BASE_DIR / env_str("OPINIA_EXTRACT_APP") / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
