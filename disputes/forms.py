@@ -123,7 +123,9 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["order"].queryset = Order.objects.filter(buyer=user).order_by("-placed_at")[:100]  # type: ignore[attr-defined]
+        order_field = self.fields["order"]
+        assert isinstance(order_field, forms.ModelChoiceField)
+        order_field.queryset = Order.objects.filter(buyer=user).order_by("-placed_at")
         self.fields["photos"].widget.attrs["data-preview"] = "photo-preview"
 
     def clean_store(self) -> Any:

@@ -431,6 +431,7 @@ def _complaint_page(
             "events": complaint.events.select_related("actor").order_by("created_at", "pk"),
             "photos": complaint.photos.order_by("pk"),
             "clock": selectors.complaint_clock(complaint=complaint, now=timezone.now()),
+            "forms_with_errors": list(forms_in.values()),
             "rate_form": forms_in.get("rate_form") or RateAnswerForm(),
             "follow_form": forms_in.get("follow_form") or FollowUpForm(),
         },
