@@ -177,10 +177,10 @@ def inbox_page(
         moment, pk = position
         conversations = conversations.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk))
     rows = list(
-        conversations.select_related("store", "buyer", "order", "product").order_by("-last_message_at", "-pk")[
-            : page_size + 1
-        ]
+        conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[: page_size + 1]
     )
+    for row in rows:
+        row.unread = row.unread_for(side)  # type: ignore[attr-defined]
     next_cursor = ""
     if len(rows) > page_size:
         rows = rows[:page_size]

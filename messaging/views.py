@@ -80,13 +80,9 @@ def _filters(request: HttpRequest) -> InboxFilters:
 
 
 def _centre_context(request: HttpRequest, tab: str) -> dict[str, Any]:
-    user = _user(request)
-    return {
-        "tab": tab,
-        "member_stores": [m.store for m in user.store_memberships.select_related("store").order_by("store__name")],
-        "is_support_agent": selectors.user_is_support_agent(user),
-        "unread_notifications": selectors.unread_notifications_count(user=user),
-    }
+    # The member stores and the unread notifications come from the navigation context
+    # processor (nav_stores, nav_counts): no second query for them here.
+    return {"tab": tab, "is_support_agent": selectors.user_is_support_agent(request.user)}
 
 
 def _inbox_response(
@@ -115,7 +111,12 @@ def _inbox_response(
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    stores = Store.objects.filter(conversations__buyer=user).distinct().order_by("name")[:50]
+    # The stores of the 30 most recent conversations: walks the inbox index, never the whole history.
+    recent = selectors.buyer_conversations(user=user).order_by("-last_message_at", "-pk")
+    stores = sorted(
+        {(slug, name) for slug, name in recent.values_list("store__slug", "store__name")[:30] if slug},
+        key=lambda pair: pair[1],
+    )
     return _inbox_response(
         request,
         conversations=selectors.buyer_conversations(user=user),
