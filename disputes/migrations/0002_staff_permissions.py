@@ -30,7 +30,9 @@ GRANTS = {
 def grant(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     # Permissions are normally created after all migrations; create ours now so they can be granted.
     app_config = apps.get_app_config("disputes")
-    app_config.models_module = True
+    if not getattr(app_config, "models_module", None):
+        # The migration state's stub lacks it; create_permissions only checks that it is set.
+        app_config.models_module = True  # type: ignore[assignment]
     create_permissions(app_config, apps=apps, verbosity=0)
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

@@ -20,7 +20,12 @@ def _staff_groups(request):
     request.getfixturevalue(
         "transactional_db" if request.node.get_closest_marker("django_db").kwargs.get("transaction") else "db"
     )
+    import importlib
+
+    from django.apps import apps
     from django.contrib.auth.models import Group
 
     for name in ("Dispute resolvers", "Moderators", "Support agents"):
         Group.objects.get_or_create(name=name)
+    # ... and grant our permissions again, as the data migration did.
+    importlib.import_module("disputes.migrations.0002_staff_permissions").grant(apps, None)
