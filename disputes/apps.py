@@ -9,8 +9,10 @@ class DisputesConfig(AppConfig):
     def ready(self) -> None:
         from disputes import panels, sweeps
         from disputes.access import dispute_photo_visible
+        from disputes.demo import seed_disputes
         from disputes.notifications import register_kinds
         from portal.deadlines import register_sweep
+        from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.panels import register_panel
         from portal.uploads import register_photo_access
@@ -23,3 +25,4 @@ class DisputesConfig(AppConfig):
         register_panel("store_dashboard", panels.store_dashboard_panel)
         register_panel("store_page", panels.store_page_panel)
         register_nav_counter("disputes", panels.open_disputes_count)
+        register_demo_seeder(seed_disputes)
