@@ -11,7 +11,7 @@ from feedback import services
 from feedback.models import FeedbackWindow, ItemReview
 from portal import services as portal_services
 from portal.demo import DemoWorld
-from portal.models import Order, Store, User
+from portal.models import Order, Photo, Store, User
 from portal.uploads import ValidatedPhoto, photo_process, validate_photo
 
 TEXTS = {
@@ -116,6 +116,9 @@ def seed_feedback(world: DemoWorld) -> None:
             services.seller_rating_submit(window_id=window.pk, author=store.owner, stars=seller_stars, now=now)
         if buyer_rates:
             _rate_buyer_side(window, buyer, stars=4, at=now, rng=rng, photo=minutes > 10)
+    # The photo worker may not be running while seeding: re-encode the demo photos now.
+    for photo_id in Photo.objects.filter(status=Photo.Status.PROCESSING).values_list("pk", flat=True):
+        photo_process(photo_id=photo_id)
 
 
 def _after_publication(world: DemoWorld) -> None:
@@ -129,10 +132,10 @@ def _after_publication(world: DemoWorld) -> None:
     done_windows: set[int] = set()
     for index, review in enumerate(public):
         owner = review.store.owner
+        published = review.published_at
+        assert published is not None
         if index % 3 == 0 and not review.has_reply:
-            services.reply_submit(
-                author=owner, text="Thank you for your feedback!", review_id=review.pk, now=review.published_at
-            )
+            services.reply_submit(author=owner, text="Thank you for your feedback!", review_id=review.pk, now=published)
         window = review.window
         if index % 4 == 1 and window.pk not in done_windows and now < window.additional_until:
             done_windows.add(window.pk)
@@ -141,7 +144,7 @@ def _after_publication(world: DemoWorld) -> None:
                 author=review.buyer,
                 text=_texts(review.buyer)[0] + " (+1 month)",
                 photos=[demo_photo((200, 160, 90), "after-a-month.jpg")],
-                now=min(now, review.published_at + timedelta(days=20)),
+                now=min(now, published + timedelta(days=20)),
             )
             if index % 8 == 1:
                 services.reply_submit(
@@ -162,8 +165,3 @@ def _after_publication(world: DemoWorld) -> None:
             details="Asked for a refund first.",
             now=now,
         )
-    # The photo worker is not running while seeding: re-encode the demo photos now.
-    from portal.models import Photo
-
-    for photo_id in Photo.objects.filter(status=Photo.Status.PROCESSING).values_list("pk", flat=True):
-        photo_process(photo_id=photo_id)

@@ -41,6 +41,7 @@ class RatingRow:
     removed: bool
     stars: int
     role: str
+    publishing: bool = False
 
 
 Delta = dict[tuple[int, date], dict[str, int]]
@@ -116,7 +117,10 @@ def lock_pairs(pairs: Iterable[tuple[int, int]]) -> None:
             )
 
 
-def _rows_for_pairs(pairs: Sequence[tuple[int, int]]) -> list[RatingRow]:
+def _rows_for_pairs(
+    pairs: Sequence[tuple[int, int]], *, publish_windows: Sequence[int], now: datetime | None
+) -> list[RatingRow]:
+    """The pairs' published ratings, plus the still sealed ones of `publish_windows` dated `now`."""
     table = ItemReview._meta.db_table
     columns = "id, store_id, buyer_id, published_at, removed_at IS NOT NULL, stars, score_role"
     with connection.cursor() as cursor:
@@ -124,17 +128,25 @@ def _rows_for_pairs(pairs: Sequence[tuple[int, int]]) -> list[RatingRow]:
             cursor.execute(
                 f"SELECT {columns} FROM {table} r "  # noqa: S608 - table name from the model, values bound
                 "JOIN unnest(%s::int[], %s::int[]) AS p(s, b) ON r.store_id = p.s AND r.buyer_id = p.b "
-                "WHERE r.published_at IS NOT NULL",
-                [[p[0] for p in pairs], [p[1] for p in pairs]],
+                "WHERE r.published_at IS NOT NULL OR r.window_id = ANY(%s::int[])",
+                [[p[0] for p in pairs], [p[1] for p in pairs], list(publish_windows)],
             )
         else:
             clause = " OR ".join(["(store_id = %s AND buyer_id = %s)"] * len(pairs))
             params: list[int] = [v for pair in pairs for v in pair]
+            windows = ", ".join(["%s"] * len(publish_windows)) or "NULL"
             cursor.execute(
-                f"SELECT {columns} FROM {table} WHERE published_at IS NOT NULL AND ({clause})",  # noqa: S608
-                params,
+                f"SELECT {columns} FROM {table} WHERE (published_at IS NOT NULL "  # noqa: S608
+                f"OR window_id IN ({windows})) AND ({clause})",
+                [*publish_windows, *params],
             )
-        return [RatingRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in cursor.fetchall()]
+        rows = []
+        for pk, store_id, buyer_id, published_at, removed, stars, role in cursor.fetchall():
+            publishing = published_at is None
+            moment = now if publishing else published_at
+            assert moment is not None, "publishing ratings needs `now`"
+            rows.append(RatingRow(pk, store_id, buyer_id, moment, bool(removed), stars, role, publishing))
+        return rows
 
 
 def add_delta(delta: Delta, store_id: int, day: date, field: str, amount: int) -> None:
@@ -142,9 +154,17 @@ def add_delta(delta: Delta, store_id: int, day: date, field: str, amount: int) -
     bucket[field] += amount
 
 
-def refresh_pairs(pairs: Iterable[tuple[int, int]], *, delta: Delta | None = None) -> Delta:
+def refresh_pairs(
+    pairs: Iterable[tuple[int, int]],
+    *,
+    delta: Delta | None = None,
+    publish_windows: Sequence[int] = (),
+    now: datetime | None = None,
+) -> Delta:
     """Recompute the merge chains of these (store, buyer) pairs; fix roles and buckets.
 
+    The sealed item ratings of `publish_windows` are published at `now` by the same
+    UPDATE that records their role: one write per rating (the close sweep's hot path).
     Call inside a transaction that already holds the pair locks (see `lock_pairs`).
     Returns the bucket changes applied (with any `delta` passed in merged into them).
     """
@@ -156,16 +176,17 @@ def refresh_pairs(pairs: Iterable[tuple[int, int]], *, delta: Delta | None = Non
     merge_days = settings.OPINIA_SCORE_MERGE_DAYS
     by_pair: dict[tuple[int, int], list[RatingRow]] = defaultdict(list)
     for chunk_start in range(0, len(pair_list), 5000):
-        for row in _rows_for_pairs(pair_list[chunk_start : chunk_start + 5000]):
+        chunk = pair_list[chunk_start : chunk_start + 5000]
+        for row in _rows_for_pairs(chunk, publish_windows=publish_windows, now=now):
             by_pair[(row.store_id, row.buyer_id)].append(row)
-    changes: dict[str, list[int]] = defaultdict(list)
+    updates: list[tuple[int, str, bool]] = []
     for rows in by_pair.values():
         roles = chain_roles(rows, merge_days=merge_days)
         for row in rows:
             new = roles[row.id]
-            if new == row.role:
+            if new == row.role and not row.publishing:
                 continue
-            changes[new].append(row.id)
+            updates.append((row.id, new, row.publishing))
             day = utc_day(row.published_at)
             old_field = contribution(row.role, row.stars)
             new_field = contribution(new, row.stars)
@@ -173,11 +194,32 @@ def refresh_pairs(pairs: Iterable[tuple[int, int]], *, delta: Delta | None = Non
                 add_delta(delta, row.store_id, day, old_field, -1)
             if new_field:
                 add_delta(delta, row.store_id, day, new_field, 1)
-    for role, ids in changes.items():
-        for start in range(0, len(ids), 5000):
-            ItemReview.objects.filter(pk__in=ids[start : start + 5000]).update(score_role=role)
+    _write_roles(updates, now=now)
     apply_delta(delta)
     return delta
+
+
+def _write_roles(updates: list[tuple[int, str, bool]], *, now: datetime | None) -> None:
+    table = ItemReview._meta.db_table
+    for start in range(0, len(updates), 5000):
+        chunk = updates[start : start + 5000]
+        if _is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} AS r SET score_role = v.role, "  # noqa: S608 - table name from the model
+                    "published_at = CASE WHEN v.pub THEN %s ELSE r.published_at END "
+                    "FROM unnest(%s::int[], %s::text[], %s::bool[]) AS v(id, role, pub) WHERE r.id = v.id",
+                    [now, [u[0] for u in chunk], [u[1] for u in chunk], [u[2] for u in chunk]],
+                )
+            continue
+        groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
+        for pk, role, publishing in chunk:
+            groups[(role, publishing)].append(pk)
+        for (role, publishing), ids in groups.items():
+            values: dict[str, object] = {"score_role": role}
+            if publishing:
+                values["published_at"] = now
+            ItemReview.objects.filter(pk__in=ids).update(**values)
 
 
 def add_detailed(delta: Delta, *, store_id: int, day: date, values: Sequence[int | None]) -> None:

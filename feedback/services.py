@@ -118,18 +118,31 @@ def _publish_content(windows: Sequence[tuple[int, int, int]], *, now: datetime, 
     day = scoring.utc_day(now)
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        ItemReview.objects.filter(window_id__in=chunk, published_at__isnull=True).update(published_at=now)
         SellerRating.objects.filter(window_id__in=chunk, published_at__isnull=True).update(published_at=now)
-        ratings = list(
-            StoreRating.objects.filter(window_id__in=chunk, published_at__isnull=True).values_list(
-                "pk", "store_id", "as_described", "communication", "shipping"
-            )
-        )
-        if ratings:
-            StoreRating.objects.filter(pk__in=[r[0] for r in ratings]).update(published_at=now)
-        for _pk, store_id, *values in ratings:
+        for store_id, *values in _publish_store_ratings(chunk, now=now):
             scoring.add_detailed(delta, store_id=store_id, day=day, values=values)
-    scoring.refresh_pairs(pairs, delta=delta)
+    # Item ratings are published by the same UPDATE that records their place in the score.
+    scoring.refresh_pairs(pairs, delta=delta, publish_windows=ids, now=now)
+
+
+def _publish_store_ratings(
+    window_ids: Sequence[int], *, now: datetime
+) -> list[tuple[int, int | None, int | None, int | None]]:
+    """Publish the detailed ratings of these windows; returns (store, the three ratings) of each."""
+    if connection.vendor == "postgresql":
+        table = StoreRating._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET published_at = %s "  # noqa: S608 - table name from the model
+                "WHERE window_id = ANY(%s::int[]) AND published_at IS NULL "
+                "RETURNING store_id, as_described, communication, shipping",
+                [now, list(window_ids)],
+            )
+            return [(r[0], r[1], r[2], r[3]) for r in cursor.fetchall()]
+    pending = StoreRating.objects.filter(window_id__in=window_ids, published_at__isnull=True)
+    rows = list(pending.values_list("pk", "store_id", "as_described", "communication", "shipping"))
+    StoreRating.objects.filter(pk__in=[r[0] for r in rows]).update(published_at=now)
+    return [(r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def _publish_one(window: FeedbackWindow, *, now: datetime) -> None:
