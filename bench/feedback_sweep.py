@@ -12,8 +12,8 @@ within 10 days), a cheaper approximation of the chain rule the sweep applies exa
 """
 
 import argparse
-import re
 import os
+import re
 import subprocess
 import sys
 import time
