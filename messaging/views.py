@@ -130,7 +130,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_http_methods(ANY_METHOD)
 def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
     store = store_get_for_member(user=_user(request), slug=slug)
-    if request.method not in ("GET",):
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     return _inbox_response(
         request,
@@ -146,7 +146,7 @@ def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
 def support_inbox(request: HttpRequest) -> HttpResponse:
     if not selectors.user_is_support_agent(request.user):
         raise Http404("No such page.")
-    if request.method not in ("GET",):
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     status = request.GET.get("status", Conversation.Status.OPEN)
     if status not in Conversation.Status.values:
@@ -237,7 +237,7 @@ def _render_thread(
 @require_http_methods(ANY_METHOD)
 def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
-    if request.method not in ("GET",):
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     if access.side is not None:
         services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
@@ -249,7 +249,7 @@ def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after `after`, for htmx polling; 204 (nothing swapped) when there are none."""
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
-    if request.method not in ("GET",):
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     after = _int_or_none(request.GET.get("after")) or 0
     new = selectors.thread_messages(conversation=access.conversation, after_id=after)
