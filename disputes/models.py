@@ -165,6 +165,11 @@ class Dispute(models.Model):
                 condition=Q(status="return_shipped"),
             ),
             models.Index(fields=["decision_due_at"], name="dispute_decision_due", condition=Q(status="escalated")),
+            # The admin's store filter lists the stores with the most escalated cases.
+            models.Index(fields=["store"], name="dispute_escalated_store", condition=Q(status="escalated")),
+            models.Index(
+                fields=["-opened_at", "-id"], name="dispute_ever_escalated", condition=Q(escalated_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -111,12 +111,18 @@ def _url(dispute: Dispute) -> str:
     return f"/disputes/{dispute.pk}/"
 
 
+def _store_member_ids(dispute: Dispute) -> list[int]:
+    """The store's members, read once per dispute object (a sweep notifies them twice per case)."""
+    cached: list[int] | None = getattr(dispute, "_member_ids", None)
+    if cached is None:
+        cached = list(StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True))
+        dispute._member_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _notify_parties(dispute: Dispute, *, kind: str, exclude: User | None = None, **params: object) -> None:
     """Tell the buyer and every member of the store, except whoever acted."""
-    recipients = {
-        dispute.buyer_id,
-        *StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True),
-    }
+    recipients = {dispute.buyer_id, *_store_member_ids(dispute)}
     if exclude is not None:
         recipients.discard(exclude.pk)
     base = {"id": dispute.pk, "number": dispute.order.number}
@@ -152,6 +158,7 @@ def _close(
     note: str = "",
     clock: str = "",
     kind: str = DisputeEvent.Kind.RESOLVED,
+    extra_fields: Sequence[str] = (),
 ) -> None:
     dispute.closed_at = now
     dispute.closed_by = closed_by
@@ -166,7 +173,7 @@ def _close(
         now=now,
         note=note,
         clock=clock,
-        fields=["closed_at", "closed_by", "resolution", "refund_amount", "responsibility"],
+        fields=["closed_at", "closed_by", "resolution", "refund_amount", "responsibility", *extra_fields],
     )
     # The delivery guarantee resumes once no dispute is open on the order.
     order_set_dispute_open(order_id=dispute.order_id, is_open=False)
@@ -624,7 +631,7 @@ def _penalty_add(dispute: Dispute, *, now: datetime) -> PenaltyEntry | None:
         created_at=now,
         expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
     )
-    for user_id in StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True):
+    for user_id in _store_member_ids(dispute):
         notify(
             user_id=user_id,
             kind="penalty_added",
