@@ -68,7 +68,7 @@ def main() -> None:
 
     from portal.models import User
 
-    User.objects.create_superuser(email="bench-staff@example.com", password="bench-password")  # noqa: S106
+    User.objects.create_superuser(email="bench-staff@example.com", password="bench-password")
     buyers = max(1000, n // 10)
     # status by i % 20: 0-7 resolved, 8-9 cancelled, 10-13 awaiting_seller, 14-16 negotiating,
     # 17-18 escalated, 19 awaiting_return.

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from disputes_generate import DATABASE, psql, setup_django  # noqa: E402
+from disputes_generate import DATABASE, psql, setup_django
 
 COPY = DATABASE + "_sweep"
 
