@@ -203,6 +203,12 @@ def main() -> None:
                 count(*) FILTER (WHERE stars <= 2), 0, 0, 0, 0, 0, 0, 0, 0
             FROM feedback_itemreview WHERE published_at IS NOT NULL GROUP BY 1, 2""",
         ),
+        (
+            "product stars",
+            """INSERT INTO feedback_productstarcount (product_id, stars, count)
+            SELECT product_id, stars, count(*) FROM feedback_itemreview
+            WHERE published_at IS NOT NULL AND removed_at IS NULL GROUP BY 1, 2""",
+        ),
     ]
     for name, sql in bulk:
         t = time.perf_counter()

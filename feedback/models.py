@@ -382,3 +382,23 @@ BUCKET_FIELDS = (
     "shipping_sum",
     "shipping_n",
 )
+
+
+class ProductStarCount(models.Model):
+    """How many public (published, not removed) reviews a product has with each number of stars.
+
+    Kept with the score buckets, in the same transactions, so the product page's average and
+    distribution cost one small read at any number of reviews; the nightly recount checks it.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="star_counts")
+    stars = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("product star count")
+        verbose_name_plural = _("product star counts")
+        constraints = [models.UniqueConstraint(fields=["product", "stars"], name="product_star_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.stars}★ × {self.count}"

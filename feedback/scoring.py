@@ -23,9 +23,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
-from feedback.models import BUCKET_FIELDS, FeedbackWindow, ItemReview, StoreRating, StoreScoreDay
+from feedback.models import (
+    BUCKET_FIELDS,
+    FeedbackWindow,
+    ItemReview,
+    ProductStarCount,
+    StoreRating,
+    StoreScoreDay,
+)
 
 Role = ItemReview.ScoreRole
 # The one-key advisory lock space is shared by the whole database: keep ours apart.
@@ -42,9 +49,13 @@ class RatingRow:
     stars: int
     role: str
     publishing: bool = False
+    product_id: int = 0
 
 
 Delta = dict[tuple[int, date], dict[str, int]]
+# (product id, stars) -> change in the number of public reviews
+StarDelta = dict[tuple[int, int], int]
+PUBLIC_ROLES = (Role.COUNTED, Role.MERGED)
 
 
 def utc_day(moment: datetime) -> date:
@@ -122,7 +133,7 @@ def _rows_for_pairs(
 ) -> list[RatingRow]:
     """The pairs' published ratings, plus the still sealed ones of `publish_windows` dated `now`."""
     table = ItemReview._meta.db_table
-    columns = "id, store_id, buyer_id, published_at, removed_at IS NOT NULL, stars, score_role"
+    columns = "id, store_id, buyer_id, published_at, removed_at IS NOT NULL, stars, score_role, product_id"
     with connection.cursor() as cursor:
         if _is_postgres():
             cursor.execute(
@@ -141,11 +152,11 @@ def _rows_for_pairs(
                 [*publish_windows, *params],
             )
         rows = []
-        for pk, store_id, buyer_id, published_at, removed, stars, role in cursor.fetchall():
+        for pk, store_id, buyer_id, published_at, removed, stars, role, product_id in cursor.fetchall():
             publishing = published_at is None
             moment = now if publishing else published_at
             assert moment is not None, "publishing ratings needs `now`"
-            rows.append(RatingRow(pk, store_id, buyer_id, moment, bool(removed), stars, role, publishing))
+            rows.append(RatingRow(pk, store_id, buyer_id, moment, bool(removed), stars, role, publishing, product_id))
         return rows
 
 
@@ -180,6 +191,7 @@ def refresh_pairs(
         for row in _rows_for_pairs(chunk, publish_windows=publish_windows, now=now):
             by_pair[(row.store_id, row.buyer_id)].append(row)
     updates: list[tuple[int, str, bool]] = []
+    star_delta: StarDelta = defaultdict(int)
     for rows in by_pair.values():
         roles = chain_roles(rows, merge_days=merge_days)
         for row in rows:
@@ -187,6 +199,8 @@ def refresh_pairs(
             if new == row.role and not row.publishing:
                 continue
             updates.append((row.id, new, row.publishing))
+            was_public = not row.publishing and row.role in PUBLIC_ROLES
+            star_delta[(row.product_id, row.stars)] += int(new in PUBLIC_ROLES) - int(was_public)
             day = utc_day(row.published_at)
             old_field = contribution(row.role, row.stars)
             new_field = contribution(new, row.stars)
@@ -196,7 +210,24 @@ def refresh_pairs(
                 add_delta(delta, row.store_id, day, new_field, 1)
     _write_roles(updates, now=now)
     apply_delta(delta)
+    apply_star_delta(star_delta)
     return delta
+
+
+def apply_star_delta(star_delta: StarDelta) -> None:
+    """Add to the products' public star counts with one additive upsert."""
+    rows = sorted((key, amount) for key, amount in star_delta.items() if amount)
+    if not rows:
+        return
+    table = ProductStarCount._meta.db_table
+    placeholders = ", ".join(["(%s, %s, %s)"] * len(rows))
+    params: list[int] = [v for (product_id, stars), amount in rows for v in (product_id, stars, amount)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (product_id, stars, count) VALUES {placeholders} "  # noqa: S608
+            f"ON CONFLICT (product_id, stars) DO UPDATE SET count = {table}.count + excluded.count",
+            params,
+        )
 
 
 def _write_roles(updates: list[tuple[int, str, bool]], *, now: datetime | None) -> None:
@@ -312,6 +343,7 @@ def store_score_recount(*, store_id: int) -> int:
             if any(leftover[f] for f in BUCKET_FIELDS):
                 corrected += 1
             StoreScoreDay.objects.filter(pk=leftover["id"]).delete()
+        corrected += _recount_product_stars(store_id)
         wrong_roles: dict[str, list[int]] = defaultdict(list)
         current_roles = ItemReview.objects.filter(store_id=store_id, published_at__isnull=False).values_list(
             "id", "score_role"
@@ -322,6 +354,30 @@ def store_score_recount(*, store_id: int) -> int:
         for role, ids in wrong_roles.items():
             for start in range(0, len(ids), 5000):
                 ItemReview.objects.filter(pk__in=ids[start : start + 5000]).update(score_role=role)
+    return corrected
+
+
+def _recount_product_stars(store_id: int) -> int:
+    """Make the store's products' star counts equal the public reviews; returns rows corrected."""
+    expected = {
+        (product_id, stars): n
+        for product_id, stars, n in ItemReview.objects.filter(
+            store_id=store_id, published_at__isnull=False, removed_at__isnull=True
+        )
+        .values_list("product_id", "stars")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    }
+    stored = {(row.product_id, row.stars): row for row in ProductStarCount.objects.filter(product__store_id=store_id)}
+    corrected = 0
+    for key in expected.keys() | stored.keys():
+        want, row = expected.get(key, 0), stored.get(key)
+        if row is None:
+            ProductStarCount.objects.create(product_id=key[0], stars=key[1], count=want)
+            corrected += 1
+        elif row.count != want:
+            ProductStarCount.objects.filter(pk=row.pk).update(count=want)
+            corrected += 1
     return corrected
 
 

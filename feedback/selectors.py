@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
-from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, StoreScoreDay
+from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, ProductStarCount, StoreScoreDay
 from feedback.scoring import utc_day
 from portal.models import OrderItem, Photo, Product, Store, StoreMember, User
 
@@ -202,7 +202,8 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
     position = decode_cursor(cursor)
     if position is not None:
         moment, pk = position
-        reviews = reviews.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk))
+        # `published_at <= moment` bounds the index range scan; the OR only trims ties.
+        reviews = reviews.filter(Q(published_at__lte=moment) & (Q(published_at__lt=moment) | Q(pk__lt=pk)))
     page = list(
         reviews.select_related("buyer", "product", "reply", "window__additional_review__reply")
         .prefetch_related(
@@ -236,9 +237,8 @@ class StarSummary:
 
 
 def product_star_summary(*, product: Product) -> StarSummary:
-    counts = dict(
-        ItemReview.objects.filter(PUBLIC, product=product).values_list("stars").annotate(n=Count("pk")).order_by()
-    )
+    """Average and distribution from the stored per-product counts: one read of five rows at most."""
+    counts = dict(ProductStarCount.objects.filter(product=product, count__gt=0).values_list("stars", "count"))
     total = sum(counts.values())
     average = sum(stars * n for stars, n in counts.items()) / total if total else None
     distribution = [

@@ -541,6 +541,8 @@ def revision_answer(*, review_id: int, author: User, stars: int, note: str, now:
         request.answered_at = now
         request.new_stars = stars
         request.save(update_fields=["answered_at", "new_stars"])
+        if review.is_public and old != stars:
+            scoring.apply_star_delta({(review.product_id, old): -1, (review.product_id, stars): 1})
         if review.score_role == ItemReview.ScoreRole.COUNTED and review.published_at is not None:
             before, after = scoring.star_class(old), scoring.star_class(stars)
             if before != after:

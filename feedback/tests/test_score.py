@@ -9,7 +9,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from feedback import scoring, selectors, services, tasks
-from feedback.models import FeedbackWindow, ItemReview, StoreScoreDay
+from feedback.models import FeedbackWindow, ItemReview, ProductStarCount, StoreScoreDay
 from feedback.tests.conftest import T0, buyer_rates, complete_order, seller_rates
 from portal.tests.factories import UserFactory
 
@@ -156,6 +156,14 @@ def test_buckets_equal_a_recount_from_raw_reviews(cast, store, seller, operation
                             review_id=review.pk, author=review.buyer, stars=stars, note="", now=review.published_at
                         )
         assert stored(store) == oracle(store)
+        public = ItemReview.objects.filter(store=store, published_at__isnull=False, removed_at__isnull=True)
+        raw_stars = {(r.product_id, r.stars): 0 for r in public}
+        for review in public:
+            raw_stars[(review.product_id, review.stars)] += 1
+        counted = {
+            (c.product_id, c.stars): c.count for c in ProductStarCount.objects.filter(product__store=store, count__gt=0)
+        }
+        assert counted == raw_stars
         expected, _roles = scoring.buckets_from_raw(store_id=store.pk)
         assert scoring.store_score_recount(store_id=store.pk) == 0, expected
         transaction.set_rollback(True)
