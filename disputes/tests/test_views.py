@@ -130,3 +130,16 @@ def test_escalation_too_early_is_refused_with_the_window(client, buyer, dispute)
     response = client.post(reverse("disputes:escalate", args=[dispute.pk]), {"note": "help"})
     assert response.status_code == 400
     assert "can be asked to decide from" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("pl", "Spór nr"), ("zh-hans", "争议 #"), ("ko", "분쟁 #"), ("gu", "વિવાદ #")],
+)
+def test_case_page_in_every_language(client, buyer, dispute, language, expected):
+    buyer.language = language
+    buyer.save(update_fields=["language"])
+    client.force_login(buyer)
+    client.cookies["django_language"] = language
+    body = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+    assert expected in body
