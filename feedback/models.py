@@ -114,6 +114,9 @@ class ItemReview(models.Model):
     revision_note = models.TextField(_("revision note"), max_length=1000, blank=True)
     score_role = models.CharField(max_length=8, choices=ScoreRole.choices, default="", blank=True)
 
+    # Set by the review-list selectors: the order's additional review, when it has one.
+    additional: "AdditionalReview | None" = None
+
     class Meta:
         verbose_name = _("item review")
         verbose_name_plural = _("item reviews")

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, ProductStarCount, StoreScoreDay
@@ -189,8 +190,8 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
     """One page, newest first, by (published_at, id) keyset: constant cost at any depth.
 
     A fixed number of queries whatever the number of reviews: the page itself (with
-    buyer, reply, additional review and its reply joined), then the photos of the page's
-    reviews and of their additional reviews.
+    buyer, product and reply joined) and its photos; when the page shows additional
+    reviews, those (with their replies) and their photos.
     """
     reviews = base.filter(PUBLIC)
     if filters.stars:
@@ -204,17 +205,24 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
         moment, pk = position
         # `published_at <= moment` bounds the index range scan; the OR only trims ties.
         reviews = reviews.filter(Q(published_at__lte=moment) & (Q(published_at__lt=moment) | Q(pk__lt=pk)))
+    ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
     page = list(
-        reviews.select_related("buyer", "product", "reply", "window__additional_review__reply")
-        .prefetch_related(
-            Prefetch("photos", queryset=Photo.objects.filter(status=Photo.Status.READY).order_by("pk")),
-            Prefetch(
-                "window__additional_review__photos",
-                queryset=Photo.objects.filter(status=Photo.Status.READY).order_by("pk"),
-            ),
-        )
+        reviews.select_related("buyer", "product", "reply")
+        .prefetch_related(Prefetch("photos", queryset=ready_photos))
         .order_by("-published_at", "-pk")[: size + 1]
     )
+    # Additional reviews are fetched apart rather than joined: three more joins cost the
+    # planner more than these two small queries, which run only when the page has any.
+    windows = {review.window_id for review in page if review.has_additional}
+    if windows:
+        additional = {
+            a.window_id: a
+            for a in AdditionalReview.objects.filter(window_id__in=windows)
+            .select_related("reply")
+            .prefetch_related(Prefetch("photos", queryset=ready_photos))
+        }
+        for review in page:
+            review.additional = additional.get(review.window_id)
     next_cursor = encode_cursor(page[size - 1]) if len(page) > size else None
     return ReviewPage(reviews=page[:size], next_cursor=next_cursor, filters=filters)
 
@@ -282,31 +290,39 @@ def _avg(total: int | None, count: int | None) -> float | None:
     return round(total / count, 1) if total and count else None
 
 
+SCORE_FIELDS = ("positive", "neutral", "negative", "merged", "removed")
+DETAIL_FIELDS = ("described_sum", "described_n", "communication_sum", "communication_n", "shipping_sum", "shipping_n")
+# One pass over the store's daily buckets (a few hundred rows a year), written out once:
+# the ORM's sixteen filtered aggregates cost more to compile than to run.
+_SCORE_COLUMNS = ", ".join(
+    [f"coalesce(sum({f}) FILTER (WHERE day >= %(since)s), 0)" for f in (*SCORE_FIELDS, *DETAIL_FIELDS)]
+    + [f"coalesce(sum({f}), 0)" for f in SCORE_FIELDS]
+)
+SCORE_SQL = f"SELECT {_SCORE_COLUMNS} FROM {StoreScoreDay._meta.db_table} WHERE store_id = %(store)s"  # noqa: S608
+
+
 def store_score(*, store: Store, now: datetime) -> StoreScore:
-    """The score header from the daily buckets: two aggregate queries whatever the volume."""
+    """The score header from the daily buckets: one aggregate query whatever the volume."""
     window_days = settings.OPINIA_SCORE_WINDOW_DAYS
     since = utc_day(now) - timedelta(days=window_days - 1)
-    fields = ("positive", "neutral", "negative", "merged", "removed")
-    details = ("described_sum", "described_n", "communication_sum", "communication_n", "shipping_sum", "shipping_n")
-    sums: dict[str, Any] = {f"w_{f}": Sum(f, filter=Q(day__gte=since)) for f in (*fields, *details)}
-    sums.update({f"a_{f}": Sum(f) for f in ("positive", "neutral", "negative", "merged", "removed")})
-    totals = StoreScoreDay.objects.filter(store=store).aggregate(**sums)
-    value = {key: total or 0 for key, total in totals.items()}
-    all_time = sum(value[f"a_{f}"] for f in fields)
-    in_window = sum(value[f"w_{f}"] for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(SCORE_SQL, {"since": since, "store": store.pk})
+        row = [int(v) for v in cursor.fetchone() or ()]
+    window = dict(zip((*SCORE_FIELDS, *DETAIL_FIELDS), row[:11], strict=True))
+    all_time = dict(zip(SCORE_FIELDS, row[11:], strict=True))
     return StoreScore(
         window_days=window_days,
         merge_days=settings.OPINIA_SCORE_MERGE_DAYS,
-        positive=value["w_positive"],
-        neutral=value["w_neutral"],
-        negative=value["w_negative"],
-        merged=value["w_merged"],
-        removed=value["w_removed"],
-        older=all_time - in_window,
-        feedback_score=value["a_positive"] - value["a_negative"],
-        described=_avg(value["w_described_sum"], value["w_described_n"]),
-        communication=_avg(value["w_communication_sum"], value["w_communication_n"]),
-        shipping=_avg(value["w_shipping_sum"], value["w_shipping_n"]),
+        positive=window["positive"],
+        neutral=window["neutral"],
+        negative=window["negative"],
+        merged=window["merged"],
+        removed=window["removed"],
+        older=sum(all_time.values()) - sum(window[f] for f in SCORE_FIELDS),
+        feedback_score=all_time["positive"] - all_time["negative"],
+        described=_avg(window["described_sum"], window["described_n"]),
+        communication=_avg(window["communication_sum"], window["communication_n"]),
+        shipping=_avg(window["shipping_sum"], window["shipping_n"]),
     )
 
 
