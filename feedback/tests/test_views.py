@@ -218,3 +218,15 @@ def test_review_pages_run_a_constant_number_of_queries(client, store, page, djan
     with django_assert_num_queries(few):
         deeper = client.get(url + match.group(1).replace("&amp;", "&"))
     assert deeper.content.decode().count('class="card review"') == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("pl", "Oceń to zamówienie"), ("zh-hans", "评价此订单"), ("ko", "이 주문 평가하기"), ("gu", "આ ઓર્ડરને રેટિંગ આપો")],
+)
+def test_feedback_pages_speak_the_users_language(client, buyer, fresh, language, expected):
+    buyer.language = language
+    buyer.save(update_fields=["language"])
+    client.force_login(buyer)
+    client.cookies["django_language"] = language
+    assert expected in client.get(reverse("feedback:my_feedback")).content.decode()
