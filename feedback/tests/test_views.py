@@ -230,3 +230,94 @@ def test_feedback_pages_speak_the_users_language(client, buyer, fresh, language,
     client.force_login(buyer)
     client.cookies["django_language"] = language
     assert expected in client.get(reverse("feedback:my_feedback")).content.decode()
+
+
+def _jpeg_upload(name="p.jpg"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_sealed_photo_is_served_to_its_owner_only_until_publication(client, buyer, seller, fresh, settings, tmp_path):
+    from portal.models import Photo
+    from portal.uploads import photo_process, validate_photo
+
+    settings.MEDIA_ROOT = tmp_path
+    buyer_rates(fresh, buyer, stars=5, photos=[validate_photo(_jpeg_upload())], now=timezone.now())
+    photo = Photo.objects.get()
+    photo_process(photo_id=photo.pk)
+    url = reverse("portal:photo_thumbnail", args=[photo.uuid])
+    client.force_login(buyer)
+    assert client.get(url).status_code == 200
+    client.force_login(seller)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 404
+    seller_rates(fresh, seller, now=timezone.now())
+    assert client.get(url).status_code == 200
+
+
+def test_product_page_filters_by_stars_photos_and_additional_review(client, store, settings, tmp_path):
+    from feedback import selectors, services
+    from portal.uploads import validate_photo
+
+    settings.MEDIA_ROOT = tmp_path
+    product = None
+    for stars, with_photo, with_additional in ((5, True, False), (3, False, True), (1, False, False)):
+        buyer = UserFactory()
+        order = complete_order(buyer, store, at=timezone.now() - timedelta(days=1), items=1)
+        item = order.items.get()
+        if product is None:
+            product = item.product
+        else:
+            item.product = product
+            item.save()
+        window = FeedbackWindow.objects.select_related("order").get(order=order)
+        photos = [validate_photo(_jpeg_upload())] if with_photo else []
+        buyer_rates(window, buyer, stars=stars, text=f"{stars} stars here", photos=photos, now=timezone.now())
+        seller_rates(window, store.owner, now=timezone.now())
+        if with_additional:
+            services.additional_review_submit(window_id=window.pk, author=buyer, text="Later", now=timezone.now())
+
+    def shown(**params):
+        page = selectors.product_reviews(product=product, filters=selectors.filters_from_params(params))
+        return sorted(r.stars for r in page.reviews)
+
+    assert shown() == [1, 3, 5]
+    assert shown(stars="3") == [3]
+    assert shown(photos="1") == [5]
+    assert shown(additional="1") == [3]
+    assert shown(stars="9") == [1, 3, 5]  # nonsense is ignored, never an error
+    summary = selectors.product_star_summary(product=product)
+    assert (summary.count, summary.average) == (3, 3.0)
+    url = reverse("portal:product_page", args=[store.slug, product.slug])
+    html = client.get(url + "?stars=1").content.decode()
+    assert "1 stars here" in html
+    assert "5 stars here" not in html
+
+
+def test_keyset_pages_cover_every_review_once_even_with_equal_times(client, store):
+    from feedback import selectors
+
+    for _ in range(4):
+        buyer = UserFactory()
+        window = FeedbackWindow.objects.select_related("order").get(
+            order=complete_order(buyer, store, at=timezone.now() - timedelta(days=1), items=3)
+        )
+        buyer_rates(window, buyer, stars=4, now=timezone.now())
+        seller_rates(window, store.owner, now=timezone.now())
+    seen, cursor = [], None
+    while True:
+        page = selectors.store_reviews(store=store, cursor=cursor, size=5)
+        seen += [r.pk for r in page.reviews]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(ItemReview.objects.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen)) == 12
+    assert client.get(reverse("portal:store_page", args=[store.slug]) + "?after=not-a-cursor").status_code == 200
