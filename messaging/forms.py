@@ -11,8 +11,20 @@ from messaging.models import MessageReport, MessagingPreferences
 from portal.uploads import PhotosField
 
 
+class MessageTextField(forms.CharField):
+    """Browsers send a line break as CRLF but count it as one character against `maxlength`.
+
+    Normalising to LF before the length check means a message the textarea accepted is
+    never refused for being a few characters too long.
+    """
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class MessageForm(forms.Form):
-    text = forms.CharField(
+    text = MessageTextField(
         label=_("Message"),
         required=False,
         strip=True,

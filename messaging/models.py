@@ -11,6 +11,22 @@ from django.utils.translation import gettext_lazy as _
 from portal.notify import NOTIFICATION_KINDS
 
 
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def _fill(template: str, params: dict[str, Any]) -> str:
+    """Fill a notification text; a parameter the sender left out (or an older row) shows as a dash.
+
+    One malformed row must never break the whole Notifications tab or its e-mail.
+    """
+    try:
+        return template % _Params(params)
+    except (TypeError, ValueError):
+        return template
+
+
 class Notification(models.Model):
     """A system message in the Notifications tab; its text is rendered in the reader's language."""
 
@@ -42,8 +58,8 @@ class Notification(models.Model):
         template: Any = getattr(kind, attribute)
         if language:
             with translation.override(language):
-                return str(template) % self.params
-        return str(template) % self.params
+                return _fill(str(template), self.params)
+        return _fill(str(template), self.params)
 
     def title(self, language: str | None = None) -> str:
         return self._render("title", language)

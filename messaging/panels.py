@@ -57,7 +57,13 @@ def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: 
 def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
     return render_to_string(
         "messaging/panel_store_stats.html",
-        {"store": store, "stats": selectors.store_response_stats(store=store, now=timezone.now()), "public": True},
+        {
+            "store": store,
+            "stats": selectors.store_response_stats(store=store, now=timezone.now()),
+            "public": True,
+            # Buyers may write to a store from its page too; its own people answer from the inbox.
+            "can_message": not (user.is_authenticated and StoreMember.objects.filter(store=store, user=user).exists()),
+        },
         request=request,
     )
 

@@ -311,7 +311,8 @@ def photo_visible_in_conversation(user: Any, photo: Photo) -> bool:
     """Photo access check: photos of a message are seen by the conversation's participants (staff by the core)."""
     if not user.is_authenticated:
         return False
-    messages = Message.objects.filter(photos=photo)
+    # A message removed by moderators takes its photos with it (staff still see them through the core).
+    messages = Message.objects.filter(photos=photo, removed_at__isnull=True)
     allowed = Q(conversation__buyer=user) | Q(
         conversation__kind=Conversation.Kind.STORE,
         conversation__store__members__user=user,

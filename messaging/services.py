@@ -520,9 +520,34 @@ def message_report(
     return report
 
 
+def _preview_refresh(*, conversation: Conversation) -> None:
+    """Show the latest message that is still visible in the inbox row (the caller holds the row lock)."""
+    latest = (
+        Message.objects.filter(conversation=conversation, removed_at__isnull=True)
+        .prefetch_related("photos")
+        .order_by("-pk")
+        .first()
+    )
+    if latest is None:
+        conversation.last_message_preview = ""
+    else:
+        conversation.last_message_preview = _preview(latest.text, list(latest.photos.all()))
+        conversation.last_message_side = latest.side
+    conversation.save(update_fields=["last_message_preview", "last_message_side"])
+
+
 def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, now: datetime) -> MessageReport:
-    """Uphold (remove the message) or dismiss a report; locked so that two moderators cannot both decide."""
+    """Uphold (remove the message) or dismiss a report; locked so that two moderators cannot both decide.
+
+    Upholding hides the message everywhere the participants see it: the thread, its photos,
+    the unread e-mail and the inbox preview (recomputed from the latest message still shown).
+    """
+    conversation_id = (
+        MessageReport.objects.filter(pk=report_id).values_list("message__conversation_id", flat=True).first()
+    )
     with transaction.atomic():
+        # Lock order: the conversation first, like every other write of a thread.
+        conversation = Conversation.objects.select_for_update().filter(pk=conversation_id or 0).first()
         report = MessageReport.objects.select_for_update().get(pk=report_id)
         if to not in REPORT_TRANSITIONS[report.status]:
             raise TransitionNotAllowed(
@@ -542,6 +567,8 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
         report.save(update_fields=["status", "resolved_at", "resolved_by"])
         if to == MessageReport.Status.UPHELD:
             Message.objects.filter(pk=report.message_id, removed_at__isnull=True).update(removed_at=now)
+            if conversation is not None:
+                _preview_refresh(conversation=conversation)
         notify(
             user_id=report.reporter_id,
             kind="message_report_upheld" if to == MessageReport.Status.UPHELD else "message_report_dismissed",
@@ -561,13 +588,18 @@ def message_email_deliver(*, email_id: int, now: datetime) -> bool:
         return False
     recipient = email.recipient
     items = list(
-        MessageEmailItem.objects.filter(email=email)
+        # A message removed by moderators in the meantime is not repeated by e-mail.
+        MessageEmailItem.objects.filter(email=email, message__removed_at__isnull=True)
         .select_related("message__conversation__store", "message__conversation__buyer")
         .order_by("message_id")
     )
     if not items:
         return False
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+    # In the recipient's language and time zone, as they would see it on the site.
+    with (
+        translation.override(recipient.language or settings.LANGUAGE_CODE),
+        timezone.override(recipient.time_zone or settings.TIME_ZONE),
+    ):
         subject = translation.ngettext(
             "You have %(count)d unread message on Opinia",
             "You have %(count)d unread messages on Opinia",

@@ -1,5 +1,6 @@
 """HTTP for the message centre: inboxes, threads, live polling, support chat, notifications, abuse."""
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages as flash
@@ -79,6 +80,15 @@ def _filters(request: HttpRequest) -> InboxFilters:
     )
 
 
+def _inbox_version(items: list[Conversation]) -> str:
+    """A short fingerprint of what an inbox page shows; the live poll sends it back."""
+    seen = "|".join(
+        f"{c.pk}:{c.last_message_at.isoformat()}:{c.unread}:{c.status}:{c.order_id}:{c.last_message_preview}"  # type: ignore[attr-defined]
+        for c in items
+    )
+    return hashlib.blake2b(seen.encode(), digest_size=8).hexdigest()
+
+
 def _centre_context(request: HttpRequest, tab: str) -> dict[str, Any]:
     # The member stores and the unread notifications come from the navigation context
     # processor (nav_stores, nav_counts): no second query for them here.
@@ -94,12 +104,19 @@ def _inbox_response(
     )
     query = request.GET.copy()
     query.pop("after", None)
+    query.pop("seen", None)
+    version = _inbox_version(page.items)
+    if getattr(request, "htmx", False) and request.GET.get("seen") == version:
+        # Nothing changed since the last poll: swap nothing, so the list under a keyboard or
+        # screen-reader user's focus is not rebuilt every few seconds.
+        return HttpResponse(status=204)
     context = {
         **extra,
         "page": page,
         "side": side,
         "filters": filters,
         "base_query": query.urlencode(),
+        "page_version": version,
         "is_first_page": not request.GET.get("after"),
     }
     if getattr(request, "htmx", False):
@@ -215,7 +232,8 @@ def _thread_context(request: HttpRequest, access: ConversationAccess, form: Mess
     if conversation.store is not None:
         context["working_hours"] = list(conversation.store.working_hours.all())
         context["store_open"] = store_is_open(store=conversation.store, now=now, hours=context["working_hours"])
-    if access.side == Side.STORE and not conversation.is_support:
+    if access.side is not None and not conversation.is_support:
+        # Either side may put one of this buyer's orders with this store on a message.
         context["buyer_orders"] = Order.objects.filter(buyer=conversation.buyer, store=conversation.store).order_by(
             "-placed_at"
         )[:10]
@@ -427,7 +445,10 @@ def _start_refs(request: HttpRequest, store: Store, user: User) -> tuple[Product
     product = None
     product_id = _int_or_none(data.get("product"))
     if product_id:
+        # Another store's product is a 404 too: the message must not silently lose its card.
         product = Product.objects.filter(pk=product_id, store=store).first()
+        if product is None:
+            raise Http404("No such product.")
     order = None
     order_id = _int_or_none(data.get("order"))
     if order_id:
@@ -496,30 +517,54 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(ANY_METHOD)
 def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
-    """A store member writes to the buyer of one of the store's orders."""
+    """A store member writes to the buyer of one of the store's orders.
+
+    The order page's panel posts here; a refused message is shown again on this page, with
+    the reason next to the field and the text kept, instead of being lost on a redirect.
+    """
     user = _user(request)
     store = store_get_for_member(user=user, slug=slug)
     order = order_get_for_seller(user=user, store=store, order_id=order_id)
-    if request.method not in ("POST",):
-        return HttpResponseNotAllowed(["POST"])
-    form = MessageForm(request.POST, request.FILES)
-    now = timezone.now()
-    if message_rate_limited(user_id=user.pk, now=now):
-        flash.error(request, _rate_message())
-        return HttpResponse(_rate_message(), status=429, content_type="text/plain; charset=utf-8")
-    if form.is_valid():
-        photos = _store_photos(user, form.cleaned_data["photos"])
-        try:
-            message, _created = services.conversation_start_by_store(
-                store=store, sender=user, order=order, text=form.cleaned_data["text"], photos=photos, now=now
-            )
-        except ValidationError as error:
-            flash.error(request, " ".join(error.messages))
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = MessageForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        now = timezone.now()
+        if message_rate_limited(user_id=user.pk, now=now):
+            form.is_valid()
+            form.add_error(None, _rate_message())
+            status = 429
+        elif form.is_valid():
+            photos = _store_photos(user, form.cleaned_data["photos"])
+            try:
+                message, _created = services.conversation_start_by_store(
+                    store=store, sender=user, order=order, text=form.cleaned_data["text"], photos=photos, now=now
+                )
+            except services.SendingBlocked as error:
+                _apply_errors(form, error)
+                status = 403
+            except ValidationError as error:
+                _apply_errors(form, error)
+                status = 400
+            else:
+                return redirect(reverse("messaging:thread", args=[message.conversation_id]) + "#composer")
         else:
-            return redirect("messaging:thread", conversation_id=message.conversation_id)
-    else:
-        flash.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("portal:store_order_detail", slug=store.slug, order_id=order.pk)
+            status = 400
+    return render(
+        request,
+        "messaging/store_write.html",
+        {
+            **_centre_context(request, f"store:{store.slug}"),
+            "store": store,
+            "order": order,
+            # The order card links to the seller's order page.
+            "access": {"side": Side.STORE},
+            "existing": selectors.conversation_for_buyer_and_store(buyer=order.buyer, store=store),
+            "form": form,
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -1,0 +1,213 @@
+"""What buyers, sellers and staff expect of the message centre (SPEC §2, §6, §7), page by page."""
+
+from datetime import timedelta
+
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from messaging import services
+from messaging.models import Conversation, MessageReport, Notification, Side
+from messaging.sweeps import unread_message_emails_sweep
+from messaging.tests.conftest import jpeg_upload, reply
+from portal.tests.factories import ProductFactory, make_order
+
+
+def test_store_write_refusal_keeps_the_text_and_explains(client, buyer, seller, store, settings):
+    order = make_order(buyer=buyer, store=store)
+    url = reverse("messaging:store_write", args=[store.slug, order.pk])
+    client.force_login(seller)
+    too_long = "z" * (settings.OPINIA_MESSAGE_TEXT_MAX + 1)
+    response = client.post(url, {"text": too_long})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert too_long in content
+    assert "at most 2000 characters" in content
+    assert order.number in content  # the order card stays on the page
+    assert not Conversation.objects.exists()
+    # The page also opens on its own, and a good message goes through.
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"text": "Your parcel left today"})
+    assert response.status_code == 302
+
+
+def test_store_write_when_the_buyer_blocked_the_store_or_too_fast(client, conversation, buyer, seller, store, settings):
+    order = make_order(buyer=buyer, store=store)
+    services.block_set(conversation=conversation, side=Side.BUYER, actor=buyer, blocked=True, now=timezone.now())
+    client.force_login(seller)
+    url = reverse("messaging:store_write", args=[store.slug, order.pk])
+    response = client.post(url, {"text": "Buy more!"})
+    assert response.status_code == 403
+    assert "This buyer has blocked messages from your store." in response.content.decode()
+    assert "Buy more!" in response.content.decode()
+    services.block_set(conversation=conversation, side=Side.BUYER, actor=buyer, blocked=False, now=timezone.now())
+    settings.OPINIA_MESSAGES_PER_MINUTE = 2  # the refused attempt above counted as one
+    assert client.post(url, {"text": "first"}).status_code == 302
+    response = client.post(url, {"text": "second, too fast"})
+    assert response.status_code == 429
+    assert "sending messages too quickly" in response.content.decode()
+    assert "second, too fast" in response.content.decode()
+
+
+def test_another_stores_product_is_a_404_not_a_silently_dropped_card(client, buyer, store, open_all_week):
+    client.force_login(buyer)
+    foreign = ProductFactory()
+    url = reverse("messaging:start", args=[store.slug])
+    assert client.get(url, {"product": foreign.pk}).status_code == 404
+    assert client.post(url, {"product": foreign.pk, "text": "about this"}).status_code == 404
+    assert not Conversation.objects.exists()
+
+
+def test_line_breaks_count_once_against_the_limit(client, conversation, buyer, settings):
+    """A browser sends CRLF for each line break but its maxlength counts it as one character."""
+    client.force_login(buyer)
+    lines = ["x" * 99] * 20  # 20 × 99 characters + 19 line breaks = 1,999 characters
+    response = client.post(reverse("messaging:send", args=[conversation.pk]), {"text": "\r\n".join(lines)})
+    assert response.status_code == 302
+    assert conversation.messages.latest("pk").text == "\n".join(lines)
+
+
+def test_a_removed_message_disappears_from_previews_photos_and_emails(
+    client, conversation, buyer, seller, staff, django_capture_on_commit_callbacks
+):
+    from portal.uploads import photo_store, validate_photo
+
+    reply(conversation, seller, "A polite earlier answer")
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = photo_store(owner=seller, photo=validate_photo(jpeg_upload()))
+    rude = services.message_send(
+        conversation_id=conversation.pk,
+        sender=seller,
+        side=Side.STORE,
+        text="You idiot",
+        photos=[photo],
+        now=timezone.now(),
+    )
+    report = services.message_report(
+        message=rude, reporter=buyer, reporter_side=Side.BUYER, reason="abuse", note="", now=timezone.now()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_report_resolve(report_id=report.pk, actor=staff, to="upheld", note="", now=timezone.now())
+    client.force_login(buyer)
+    inbox = client.get(reverse("messaging:inbox")).content.decode()
+    assert "You idiot" not in inbox
+    assert "A polite earlier answer" in inbox
+    assert client.get(reverse("portal:photo", args=[photo.uuid])).status_code == 404
+    client.force_login(staff)
+    assert client.get(reverse("portal:photo", args=[photo.uuid])).status_code == 200  # evidence for staff
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        unread_message_emails_sweep(now=timezone.now() + timedelta(minutes=11))
+    buyer_mails = [m for m in mail.outbox if m.to == [buyer.email]]
+    assert len(buyer_mails) == 1
+    assert "A polite earlier answer" in buyer_mails[0].body
+    assert "You idiot" not in buyer_mails[0].body
+    assert MessageReport.objects.get().status == "upheld"
+
+
+def test_unread_email_shows_times_in_the_recipients_time_zone(conversation, seller, django_capture_on_commit_callbacks):
+    seller.time_zone = "Asia/Shanghai"
+    seller.save()
+    sent = conversation.messages.get().created_at
+    with django_capture_on_commit_callbacks(execute=True):
+        unread_message_emails_sweep(now=sent + timedelta(minutes=10))
+    (email,) = [m for m in mail.outbox if m.to == [seller.email]]
+    local = timezone.localtime(sent, timezone=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    assert local.strftime("%-I:%M") in email.body
+    utc = timezone.localtime(sent, timezone=__import__("zoneinfo").ZoneInfo("UTC"))
+    assert f", {utc:%m/%d/%Y} {utc:%-I:%M}" not in email.body
+
+
+def test_unread_notifications_show_in_the_navigation_bar(client, buyer, store, django_capture_on_commit_callbacks):
+    from portal import services as portal_services
+
+    order = make_order(buyer=buyer, store=store, status="paid")
+    client.force_login(buyer)
+    assert 'id="nav-notifications"' not in client.get(reverse("portal:home")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_services.order_ship(order_id=order.pk, actor=None, now=timezone.now(), tracking_number="LP9")
+    home = client.get(reverse("portal:home")).content.decode()
+    assert 'id="nav-notifications"' in home
+    assert 'data-notifications="1"' in home
+    badge = client.get(reverse("messaging:badge")).content.decode()
+    assert 'data-notifications="1"' in badge  # kept live by the same poll as the message badge
+    assert 'id="nav-messages"' in badge
+    client.post(reverse("messaging:notifications_read_all"))
+    assert "data-notifications" not in client.get(reverse("messaging:badge")).content.decode()
+
+
+def test_notification_open_button_reads_as_an_action_in_polish(client, buyer):
+    buyer.language = "pl"
+    buyer.save()
+    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 3}, url="/messages/")
+    client.force_login(buyer)
+    page = client.get(reverse("messaging:notifications"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert ">Otwórz</button>" in page
+
+
+def test_a_notification_missing_a_parameter_does_not_break_the_tab(client, buyer):
+    Notification.objects.create(
+        recipient=buyer, kind="order_shipped", params={"number": "OP1"}, created_at=timezone.now()
+    )
+    client.force_login(buyer)
+    response = client.get(reverse("messaging:notifications"))
+    assert response.status_code == 200
+    assert "Your order OP1 is on its way. Tracking number: —." in response.content.decode()
+
+
+def test_median_under_a_minute_reads_less_than_a_minute(client, conversation, seller, store):
+    reply(conversation, seller, now=conversation.created_at + timedelta(seconds=20))
+    page = client.get(reverse("portal:store_page", args=[store.slug])).content.decode()
+    assert "less than a minute" in page
+    assert "0 minutes" not in page
+
+
+def test_buyers_can_write_from_the_store_page(client, buyer, seller, store):
+    start = reverse("messaging:start", args=[store.slug])
+    client.force_login(buyer)
+    assert start in client.get(reverse("portal:store_page", args=[store.slug])).content.decode()
+    client.force_login(seller)
+    assert start not in client.get(reverse("portal:store_page", args=[store.slug])).content.decode()
+
+
+def test_inbox_poll_swaps_nothing_when_nothing_changed(client, conversation, buyer, seller):
+    """The live inbox must not rebuild the list (and drop keyboard focus) every few seconds."""
+    client.force_login(buyer)
+    url = reverse("messaging:inbox")
+    first = client.get(url, {"unread": "0"}, HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    version = first.context["page_version"]
+    assert f"seen={version}" in first.content.decode()
+    assert f'id="conversation-{conversation.pk}"' in first.content.decode()  # htmx restores focus by id
+    assert client.get(url, {"unread": "0", "seen": version}, HTTP_HX_REQUEST="true").status_code == 204
+    reply(conversation, seller, "News!")
+    changed = client.get(url, {"unread": "0", "seen": version}, HTTP_HX_REQUEST="true")
+    assert changed.status_code == 200
+    assert "News!" in changed.content.decode()
+    # A full page load always renders, whatever `seen` says.
+    assert client.get(url, {"seen": changed.context["page_version"]}).status_code == 200
+
+
+def test_the_buyer_can_attach_an_order_card_from_the_thread(client, conversation, buyer, store):
+    order = make_order(buyer=buyer, store=store)
+    client.force_login(buyer)
+    page = client.get(reverse("messaging:thread", args=[conversation.pk])).content.decode()
+    assert f'<option value="{order.pk}">{order.number}' in page
+    response = client.post(reverse("messaging:send", args=[conversation.pk]), {"text": "This one", "order": order.pk})
+    assert response.status_code == 302
+    assert conversation.messages.latest("pk").order == order
+    conversation.refresh_from_db()
+    assert conversation.order == order  # the inbox's "about an order" filter finds it
+
+
+def test_the_photo_field_is_described_by_its_help_and_error(client, conversation, buyer):
+    client.force_login(buyer)
+    url = reverse("messaging:send", args=[conversation.pk])
+    page = client.get(reverse("messaging:thread", args=[conversation.pk])).content.decode()
+    assert 'aria-describedby="id_photos_helptext"' in page
+    assert 'id="id_photos_helptext"' in page
+    refused = client.post(url, {"text": "six", "photos": [jpeg_upload(f"{n}.jpg") for n in range(6)]})
+    content = refused.content.decode()
+    assert 'aria-describedby="id_photos_helptext id_photos_error"' in content
+    assert 'aria-invalid="true"' in content
+    assert 'id="id_photos_error"' in content
