@@ -38,6 +38,7 @@ from portal.notify import notify
 
 SUPPORT_GROUP = "Support agents"
 PREVIEW_LENGTH = 140
+EMAIL_LISTED_MESSAGES = 20
 
 
 class SendingBlocked(ValidationError):
@@ -607,7 +608,13 @@ def message_email_deliver(*, email_id: int, now: datetime) -> bool:
         ) % {"count": len(items)}
         body = render_to_string(
             "messaging/email_unread.txt",
-            {"recipient": recipient, "items": [item.message for item in items], "site_url": settings.SITE_URL},
+            {
+                "recipient": recipient,
+                # A busy inbox is summed up, not pasted: the rest is one click away.
+                "items": [item.message for item in items[:EMAIL_LISTED_MESSAGES]],
+                "more": max(0, len(items) - EMAIL_LISTED_MESSAGES),
+                "site_url": settings.SITE_URL,
+            },
         )
     try:
         send_mail(subject, body, None, [recipient.email])

@@ -10,6 +10,9 @@ from django.db.models import Q
 from messaging.models import Conversation, Message, MessageEmail, MessageEmailItem, MessagingPreferences, Side
 from portal.models import StoreMember, User
 
+# At most this many not-yet-due messages ride along per due message claimed in one round.
+BATCH_EXPANSION = 10
+
 
 def _enqueue_email(email_id: int) -> None:
     from messaging.tasks import send_message_email
@@ -35,26 +38,59 @@ def _recipients(messages: list[Message]) -> dict[int, list[int]]:
     return recipients
 
 
+def _same_recipients(due: list[tuple[int, str]]) -> Q:
+    """Messages addressed to the people who are about to get an e-mail about `due` messages.
+
+    A store message is for the conversation's buyer; a buyer message in a store conversation
+    is for every member of that store (and so for every store those members work for).
+    """
+    threads = Q()
+    for conversation_id, side in set(due):
+        threads |= Q(conversation_id=conversation_id, side=side)
+    to_buyers = {conversation_id for conversation_id, side in due if side == Side.STORE}
+    to_stores = {conversation_id for conversation_id, side in due if side == Side.BUYER}
+    if to_buyers:
+        buyer_ids = Conversation.objects.filter(pk__in=to_buyers).values_list("buyer_id", flat=True)
+        threads |= Q(side=Side.STORE, conversation__buyer_id__in=list(buyer_ids))
+    if to_stores:
+        store_ids = Conversation.objects.filter(pk__in=to_stores, kind=Conversation.Kind.STORE).values_list(
+            "store_id", flat=True
+        )
+        members = StoreMember.objects.filter(store_id__in=list(store_ids)).values_list("user_id", flat=True)
+        all_stores = StoreMember.objects.filter(user_id__in=list(members)).values_list("store_id", flat=True)
+        threads |= Q(
+            side=Side.BUYER, conversation__kind=Conversation.Kind.STORE, conversation__store_id__in=list(all_stores)
+        )
+    return threads
+
+
 def _sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
     """Claim one batch of due messages and create the e-mails; returns (due rows seen, e-mails created)."""
     with transaction.atomic():
         # Rows another worker is claiming right now are skipped, never waited for.
-        due = list(
+        due_rows = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(email_due_at__lte=now)
             .order_by("email_due_at", "id")
-            .values_list("conversation_id", "side")[:batch_size]
+            .values_list("pk", "conversation_id", "side")[:batch_size]
         )
-        if not due:
+        if not due_rows:
             return 0, 0
-        # Batch per recipient: once one message is due, everything still pending in the same
-        # direction of that conversation goes in the same e-mail, younger messages included.
-        threads = Q()
-        for conversation_id, side in set(due):
-            threads |= Q(conversation_id=conversation_id, side=side)
+        due = [(conversation_id, side) for _pk, conversation_id, side in due_rows]
+        # Batch per recipient: once one message to someone is due, what is still pending for
+        # the same people goes in the same e-mail, younger messages and other conversations
+        # included, so a busy hour brings one e-mail, not one per conversation. Bounded: what
+        # does not fit goes out with a later round.
+        due_ids = [pk for pk, _conversation_id, _side in due_rows]
+        younger = list(
+            Message.objects.filter(_same_recipients(due), email_due_at__isnull=False)
+            .exclude(pk__in=due_ids)
+            .order_by("id")
+            .values_list("pk", flat=True)[: batch_size * BATCH_EXPANSION]
+        )
         pending = list(
             Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(threads, email_due_at__isnull=False)
+            .filter(pk__in=due_ids + younger, email_due_at__isnull=False)
             .select_related("conversation")
             .order_by("id")
         )

@@ -211,3 +211,42 @@ def test_the_photo_field_is_described_by_its_help_and_error(client, conversation
     assert 'aria-describedby="id_photos_helptext id_photos_error"' in content
     assert 'aria-invalid="true"' in content
     assert 'id="id_photos_error"' in content
+
+
+def test_order_feedback_and_dispute_notices_arrive_in_the_readers_language(
+    client, buyer, seller, store, django_capture_on_commit_callbacks
+):
+    """System messages of every app land in the Notifications tab and render in each reader's language."""
+    from disputes.services import dispute_open
+    from portal import services as portal_services
+
+    buyer.language = "ko"
+    buyer.save()
+    seller.language = "pl"
+    seller.phone = "+48600100200"
+    seller.save()
+    shipped = make_order(buyer=buyer, store=store, status="shipped")
+    completed = make_order(buyer=buyer, store=store, status="completed")
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_services.orders_auto_confirm_reminder_sweep(now=shipped.shipped_at + timedelta(days=56), batch_size=10)
+        dispute = dispute_open(
+            order_id=shipped.pk,
+            buyer=buyer,
+            reason="not_received",
+            requested_outcome="full_refund",
+            description="Nothing arrived",
+            now=shipped.shipped_at + timedelta(days=56, minutes=5),
+            requested_amount=shipped.total,
+        )
+    kinds = set(buyer.notifications.values_list("kind", flat=True))
+    assert {"order_shipped", "order_auto_confirm_reminder", "feedback_invitation"} <= kinds
+    assert seller.notifications.filter(kind="dispute_opened").exists()
+    client.force_login(buyer)
+    page = client.get(reverse("messaging:notifications")).content.decode()
+    assert f"주문 {shipped.number} 상품이 발송되었습니다" in page  # order shipped
+    assert f"주문 {shipped.number}: 5일 후 자동 수령 확인 예정" in page  # auto-confirmation reminder
+    assert f"주문 {completed.number} 어떠셨나요?" in page  # feedback invitation
+    assert all(kind not in page for kind in kinds)  # titles rendered, not raw kinds
+    client.force_login(seller)
+    page = client.get(reverse("messaging:notifications")).content.decode()
+    assert f"Otwarto spór nr {dispute.pk} dotyczący zamówienia {shipped.number}" in page

@@ -13,7 +13,7 @@ from messaging.models import Message, MessageEmailItem, MessagingPreferences, Si
 from messaging.tasks import sweep_unread_message_emails
 from messaging.tests.conftest import reply, write
 from portal.deadlines import run_all_sweeps
-from portal.tests.factories import StoreFactory
+from portal.tests.factories import StoreFactory, UserFactory
 
 T0 = datetime(2026, 2, 3, 10, 0, 0, tzinfo=UTC)
 
@@ -109,16 +109,32 @@ def test_run_deadlines_runs_the_sweep(at_t0, buyer, django_capture_on_commit_cal
     assert effects["messaging.unread_emails"] == 1
 
 
-def test_sweep_works_in_batches(at_t0, buyer, seller, settings, django_capture_on_commit_callbacks):
+def test_sweep_works_in_batches(at_t0, seller, settings, django_capture_on_commit_callbacks):
     settings.OPINIA_SWEEP_BATCH_SIZE = 2
-    for n in range(5):
+    buyers = [UserFactory() for _ in range(5)]
+    for n, someone in enumerate(buyers):
         store = StoreFactory()
-        message, _ = services.conversation_start(buyer=buyer, store=store, text="hi", now=T0)
+        message, _ = services.conversation_start(buyer=someone, store=store, text="hi", now=T0)
         Message.objects.filter(pk=message.pk).update(email_due_at=None)
         reply(message.conversation, store.owner, f"Answer {n}", now=T0)
-    assert sweep_at(T0 + timedelta(minutes=10), django_capture_on_commit_callbacks) == 3
-    assert MessageEmailItem.objects.filter(recipient=buyer).count() == 5
+    # Rounds of two due messages each (2 + 2 + 1): five buyers, five e-mails.
+    assert sweep_at(T0 + timedelta(minutes=10), django_capture_on_commit_callbacks) == 5
+    assert sorted(MessageEmailItem.objects.values_list("recipient_id", flat=True)) == sorted(b.pk for b in buyers)
     assert not Message.objects.filter(email_due_at__isnull=False).exists()
+
+
+def test_younger_messages_ride_along_only_up_to_a_bound(at_t0, buyer, settings, django_capture_on_commit_callbacks):
+    settings.OPINIA_SWEEP_BATCH_SIZE = 1
+    stores = [StoreFactory() for _ in range(13)]
+    for n, store in enumerate(stores):
+        message, _ = services.conversation_start(buyer=buyer, store=store, text="hi", now=T0)
+        Message.objects.filter(pk=message.pk).update(email_due_at=None)
+        reply(message.conversation, store.owner, f"Answer {n}", now=T0 + timedelta(minutes=n % 2))
+    # One due message and at most 10 younger ones per round; the rest go in the next round.
+    assert sweep_at(T0 + timedelta(minutes=10), django_capture_on_commit_callbacks) == 2
+    sizes = sorted(len(m.body.split("/messages/c/")) - 1 for m in mail.outbox)
+    assert sizes == [2, 11]
+    assert MessageEmailItem.objects.filter(recipient=buyer).count() == 13
 
 
 def test_a_failed_send_is_retried_not_lost(at_t0, buyer, seller, monkeypatch, django_capture_on_commit_callbacks):
@@ -142,3 +158,48 @@ def test_a_failed_send_is_retried_not_lost(at_t0, buyer, seller, monkeypatch, dj
     # Delivered once: a second delivery attempt does nothing.
     assert services.message_email_deliver(email_id=email_id, now=timezone.now()) is False
     assert len(mail.outbox) == 1
+
+
+def test_one_email_per_recipient_across_conversations_not_one_per_conversation(
+    at_t0, buyer, other_buyer, seller, agent, store, django_capture_on_commit_callbacks
+):
+    """Three buyers write within a few minutes: each store member gets one e-mail listing all three."""
+    third = StoreFactory().owner  # a buyer of this store who runs another store
+    write(at_t0, buyer, "From Alice", now=T0)
+    services.conversation_start(buyer=other_buyer, store=store, text="From Charlie", now=T0 + timedelta(minutes=2))
+    services.conversation_start(buyer=third, store=store, text="From a third buyer", now=T0 + timedelta(minutes=4))
+    assert sweep_at(T0 + timedelta(minutes=10), django_capture_on_commit_callbacks) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [agent.email, seller.email]
+    for email in mail.outbox:
+        assert "3 unread messages" in email.subject
+        for text in ("From Alice", "From Charlie", "From a third buyer"):
+            assert text in email.body
+    # Nothing is repeated when the younger messages reach their own 10 minutes.
+    assert sweep_at(T0 + timedelta(minutes=15), django_capture_on_commit_callbacks) == 0
+    assert len(mail.outbox) == 2
+
+
+def test_a_buyer_gets_one_email_for_answers_from_two_stores(at_t0, buyer, seller, django_capture_on_commit_callbacks):
+    other_store = StoreFactory(name="Second Store")
+    message, _ = services.conversation_start(buyer=buyer, store=other_store, text="hi", now=T0 - timedelta(hours=1))
+    Message.objects.filter(conversation=message.conversation).update(email_due_at=None)
+    reply(at_t0, seller, "Answer from Bob", now=T0)
+    reply(message.conversation, other_store.owner, "Answer from the second store", now=T0 + timedelta(minutes=6))
+    assert sweep_at(T0 + timedelta(minutes=10), django_capture_on_commit_callbacks) == 1
+    (email,) = mail.outbox
+    assert email.to == [buyer.email]
+    assert "Answer from Bob" in email.body
+    assert "Answer from the second store" in email.body
+
+
+def test_a_busy_inbox_is_summed_up_in_the_email(at_t0, buyer, django_capture_on_commit_callbacks):
+    for n in range(23):
+        store = StoreFactory()
+        message, _ = services.conversation_start(buyer=buyer, store=store, text="hi", now=T0)
+        Message.objects.filter(pk=message.pk).update(email_due_at=None)
+        reply(message.conversation, store.owner, f"Answer number {n}", now=T0)
+    assert sweep_at(T0 + timedelta(minutes=10), django_capture_on_commit_callbacks) == 1
+    (email,) = mail.outbox
+    assert "23 unread messages" in email.subject
+    assert email.body.count("Answer number") == 20
+    assert "… and 3 more messages:" in email.body
