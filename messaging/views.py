@@ -21,7 +21,7 @@ from messaging.hours import store_is_open
 from messaging.models import Conversation, Message, Notification, Side
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
 from messaging.selectors import ConversationAccess, InboxFilters
-from portal.models import Order, Photo, Product, Store, User
+from portal.models import Order, Photo, Product, Store, User, WorkingHours
 from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public
 from portal.uploads import ValidatedPhoto, photo_store
 
@@ -230,8 +230,13 @@ def _thread_context(request: HttpRequest, access: ConversationAccess, form: Mess
         "now": now,
     }
     if conversation.store is not None:
-        context["working_hours"] = list(conversation.store.working_hours.all())
-        context["store_open"] = store_is_open(store=conversation.store, now=now, hours=context["working_hours"])
+        hours = list(conversation.store.working_hours.all())
+        by_day = {h.weekday: h for h in hours}
+        # The whole week, in the store's local time, so a day without hours reads "closed".
+        context["working_hours"] = hours
+        context["week"] = [(day, label, by_day.get(day)) for day, label in WorkingHours.Weekday.choices]
+        context["store_today"] = conversation.store.local_now(now).weekday()
+        context["store_open"] = store_is_open(store=conversation.store, now=now, hours=hours)
     if access.side is not None and not conversation.is_support:
         # Either side may put one of this buyer's orders with this store on a message.
         context["buyer_orders"] = Order.objects.filter(buyer=conversation.buyer, store=conversation.store).order_by(

@@ -250,3 +250,27 @@ def test_order_feedback_and_dispute_notices_arrive_in_the_readers_language(
     client.force_login(seller)
     page = client.get(reverse("messaging:notifications")).content.decode()
     assert f"Otwarto spór nr {dispute.pk} dotyczący zamówienia {shipped.number}" in page
+
+
+def test_working_hours_show_the_whole_week_and_closed_days(client, buyer, store):
+    from datetime import UTC, datetime, time
+
+    import time_machine
+
+    from portal.models import WorkingHours
+
+    for day in range(5):
+        WorkingHours.objects.create(store=store, weekday=day, opens_at=time(9), closes_at=time(18))
+    store.auto_reply = ""
+    store.save()
+    saturday_noon_in_shanghai = datetime(2026, 2, 7, 4, 0, tzinfo=UTC)
+    with time_machine.travel(saturday_noon_in_shanghai, tick=False):
+        message, _ = services.conversation_start(buyer=buyer, store=store, text="Hi", now=timezone.now())
+        client.force_login(buyer)
+        content = client.get(reverse("messaging:thread", args=[message.conversation_id])).content.decode()
+    assert "Monday: 09:00–18:00" in content
+    assert "Sunday: closed" in content
+    assert '<li aria-current="date"><strong>Saturday: closed</strong></li>' in content  # today, in the store's zone
+    assert "In the store's local time." in content
+    assert "Closed now" in content
+    assert "an automatic reply may answer first" not in content  # the store wrote none
