@@ -79,6 +79,19 @@ def message_get_for_user(*, user: Any, message_id: int) -> tuple[Message, Conver
     return Message.objects.select_related("conversation").get(pk=message_id), access
 
 
+def message_photo_get_for_user(*, user: Any, message_id: int, photo_uuid: Any) -> tuple[Message, Photo]:
+    """A photo of a message the user may read (participants, staff), else Http404."""
+    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:
+        raise Http404("No such photo.")
+    conversation_get_for_user(user=user, conversation_id=conversation_id)
+    message = Message.objects.filter(pk=message_id, removed_at__isnull=True).first()
+    photo = Photo.objects.filter(uuid=photo_uuid, messages__pk=message_id).first()
+    if message is None or photo is None:
+        raise Http404("No such photo.")
+    return message, photo
+
+
 def thread_messages(*, conversation: Conversation, after_id: int = 0, before_id: int | None = None) -> list[Message]:
     """The latest page of a thread (or the page before `before_id`, or everything after `after_id`), oldest first."""
     messages = conversation.messages.select_related("sender", "product__store", "order__store").prefetch_related(

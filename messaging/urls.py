@@ -20,6 +20,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/close/", views.close, name="close"),
     path("c/<int:conversation_id>/rate/", views.rate, name="rate"),
     path("m/<int:message_id>/report/", views.report, name="report"),
+    path("m/<int:message_id>/photos/<uuid:photo_uuid>/", views.message_photo, name="message_photo"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),

@@ -294,6 +294,21 @@ def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(ANY_METHOD)
+def message_photo(request: HttpRequest, message_id: int, photo_uuid: str) -> HttpResponse:
+    """One photo of a message, for htmx: a photo still being re-encoded by the worker replaces
+    its placeholder once ready, so neither side has to reload the thread to see it."""
+    message, photo = selectors.message_photo_get_for_user(
+        user=request.user, message_id=message_id, photo_uuid=photo_uuid
+    )
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    if photo.status == Photo.Status.PROCESSING:
+        return HttpResponse(status=204)  # nothing to swap yet; the placeholder asks again
+    return render(request, "messaging/_photo.html", {"message": message, "photo": photo})
+
+
+@login_required
+@require_http_methods(ANY_METHOD)
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
     access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)

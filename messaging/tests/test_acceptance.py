@@ -274,3 +274,29 @@ def test_working_hours_show_the_whole_week_and_closed_days(client, buyer, store)
     assert "In the store's local time." in content
     assert "Closed now" in content
     assert "an automatic reply may answer first" not in content  # the store wrote none
+
+
+def test_a_photo_still_processing_appears_in_place_without_a_reload(client, conversation, buyer, seller, staff):
+    """The worker re-encodes after the message is sent; the placeholder fetches the photo once ready."""
+    from portal.models import Photo
+    from portal.uploads import photo_process, photo_store, validate_photo
+
+    photo = photo_store(owner=buyer, photo=validate_photo(jpeg_upload()))  # the worker has not run yet
+    message = services.message_send(
+        conversation_id=conversation.pk, sender=buyer, side=Side.BUYER, text="See", photos=[photo], now=timezone.now()
+    )
+    url = reverse("messaging:message_photo", args=[message.pk, photo.uuid])
+    client.force_login(seller)
+    thread = client.get(reverse("messaging:thread", args=[conversation.pk])).content.decode()
+    assert "Photo processing…" in thread
+    assert f'hx-get="{url}"' in thread
+    assert client.get(url).status_code == 204  # still processing: nothing to swap
+    photo_process(photo_id=photo.pk)
+    assert Photo.objects.get(pk=photo.pk).status == "ready"
+    ready = client.get(url)
+    assert ready.status_code == 200
+    assert reverse("portal:photo_thumbnail", args=[photo.uuid]) in ready.content.decode()
+    assert "hx-get" not in ready.content.decode()  # polling stops
+    assert client.post(url).status_code == 405
+    client.force_login(staff)
+    assert client.get(url).status_code == 200

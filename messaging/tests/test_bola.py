@@ -48,6 +48,7 @@ def conversation_urls(w):
         "mark_read": reverse("messaging:mark_read", args=[c]),
         "block": reverse("messaging:block", args=[c]),
         "report": reverse("messaging:report", args=[w["buyer_message"].pk]),
+        "message_photo": reverse("messaging:message_photo", args=[w["buyer_message"].pk, w["photo"].uuid]),
         "report_store_message": reverse("messaging:report", args=[w["store_message"].pk]),
         "support_thread": reverse("messaging:thread", args=[s]),
         "support_send": reverse("messaging:send", args=[s]),
