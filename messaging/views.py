@@ -1,6 +1,8 @@
 """HTTP for the message centre: inboxes, threads, live polling, support chat, notifications, abuse."""
 
 import hashlib
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
@@ -24,6 +26,26 @@ from messaging.selectors import ConversationAccess, InboxFilters
 from portal.models import Order, Photo, Product, Store, User, WorkingHours
 from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public
 from portal.uploads import ValidatedPhoto, photo_store
+
+ViewFunction = Callable[..., HttpResponse]
+
+
+def login_required_live(view: ViewFunction) -> ViewFunction:
+    """`login_required`, except for htmx polls after the session ended.
+
+    A poll would follow the redirect and paste the whole login page into the navigation bar
+    or the thread; instead the page reloads itself, and that reload goes to the login page.
+    """
+    guarded = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+        response: HttpResponse = guarded(request, *args, **kwargs)
+        return response
+
+    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -124,7 +146,7 @@ def _inbox_response(
     return render(request, "messaging/inbox.html", {**_centre_context(request, tab), **context})
 
 
-@login_required
+@login_required_live
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -143,7 +165,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
     store = store_get_for_member(user=_user(request), slug=slug)
@@ -158,7 +180,7 @@ def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def support_inbox(request: HttpRequest) -> HttpResponse:
     if not selectors.user_is_support_agent(request.user):
@@ -177,7 +199,7 @@ def support_inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
     return render(request, "messaging/_nav.html", {"badge_count": selectors.unread_badge_count(user=request.user)})
@@ -256,7 +278,7 @@ def _render_thread(
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
@@ -267,7 +289,7 @@ def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _render_thread(request, access)
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after `after`, for htmx polling; 204 (nothing swapped) when there are none."""
@@ -292,7 +314,7 @@ def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def message_photo(request: HttpRequest, message_id: int, photo_uuid: str) -> HttpResponse:
     """One photo of a message, for htmx: a photo still being re-encoded by the worker replaces
@@ -307,7 +329,7 @@ def message_photo(request: HttpRequest, message_id: int, photo_uuid: str) -> Htt
     return render(request, "messaging/_photo.html", {"message": message, "photo": photo})
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
@@ -343,7 +365,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect(reverse("messaging:thread", args=[access.conversation.pk]) + "#composer")
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
     access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id, for_write=True)
@@ -356,7 +378,7 @@ def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect("messaging:thread", conversation_id=conversation_id)
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
@@ -382,7 +404,7 @@ def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect("messaging:thread", conversation_id=conversation_id)
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def report(request: HttpRequest, message_id: int) -> HttpResponse:
     user = _user(request)
@@ -415,7 +437,7 @@ def report(request: HttpRequest, message_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
@@ -433,7 +455,7 @@ def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect("messaging:thread", conversation_id=conversation_id)
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def rate(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = _user(request)
@@ -479,7 +501,7 @@ def _start_refs(request: HttpRequest, store: Store, user: User) -> tuple[Product
     return product, order
 
 
-@login_required
+@login_required_live
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     """A buyer writes to a store: from a product page, an order, or the store page."""
@@ -534,7 +556,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
     """A store member writes to the buyer of one of the store's orders.
@@ -587,7 +609,7 @@ def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_http_methods(["GET", "POST"])
 def support_start(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -628,7 +650,7 @@ def support_start(request: HttpRequest) -> HttpResponse:
 # --- Notifications and preferences ------------------------------------------------------------
 
 
-@login_required
+@login_required_live
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -646,14 +668,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_required_live
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_read(user=_user(request), now=timezone.now())
     return redirect("messaging:notifications")
 
 
-@login_required
+@login_required_live
 @require_http_methods(ANY_METHOD)
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     user = _user(request)
@@ -669,7 +691,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect("messaging:notifications")
 
 
-@login_required
+@login_required_live
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     user = _user(request)

@@ -300,3 +300,16 @@ def test_a_photo_still_processing_appears_in_place_without_a_reload(client, conv
     assert client.post(url).status_code == 405
     client.force_login(staff)
     assert client.get(url).status_code == 200
+
+
+def test_live_polls_after_logout_reload_the_page_instead_of_pasting_the_login_form(client, conversation, buyer):
+    polled = [
+        reverse("messaging:badge"),
+        reverse("messaging:inbox"),
+        reverse("messaging:poll", args=[conversation.pk]) + "?after=0",
+    ]
+    for url in polled:
+        response = client.get(url, HTTP_HX_REQUEST="true")
+        assert response.status_code == 204, url
+        assert response["HX-Refresh"] == "true"
+        assert client.get(url).status_code == 302  # an ordinary visit still goes to the login page
