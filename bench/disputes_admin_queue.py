@@ -70,15 +70,28 @@ def main() -> None:
         with connection.execute_wrapper(count):
             client.get(url)
         times = []
-        for _ in range(args.repeat):
+        sql_times: list[float] = []
+
+        def timed(execute, sql, params, many, context, sql_times=sql_times):
             started = time.perf_counter()
-            response = client.get(url)
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                sql_times.append((time.perf_counter() - started) * 1000)
+
+        sql_per_request = []
+        for _ in range(args.repeat):
+            sql_times.clear()
+            started = time.perf_counter()
+            with connection.execute_wrapper(timed):
+                response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            sql_per_request.append(sum(sql_times))
             assert response.status_code == 200
         everything += times
         print(
             f"{name:>24}: p50 {statistics.median(times):6.1f} ms  p95 {percentile(times, 0.95):6.1f} ms  "
-            f"max {max(times):6.1f} ms  ({len(queries)} queries)"
+            f"max {max(times):6.1f} ms  ({len(queries)} queries, SQL p50 {statistics.median(sql_per_request):5.1f} ms)"
         )
     print(
         f"{'all':>24}: p50 {statistics.median(everything):6.1f} ms  p95 {percentile(everything, 0.95):6.1f} ms  "

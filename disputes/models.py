@@ -145,6 +145,8 @@ class Dispute(models.Model):
             models.Index(fields=["-opened_at", "-id"], name="dispute_queue"),
             models.Index(fields=["status", "-opened_at", "-id"], name="dispute_status_queue"),
             models.Index(fields=["reason", "-opened_at", "-id"], name="dispute_reason_queue"),
+            # Both filters at once: the capped count stays an index-only scan.
+            models.Index(fields=["status", "reason", "-opened_at", "-id"], name="dispute_status_reason_queue"),
             models.Index(fields=["store", "status", "-opened_at"], name="dispute_store_status"),
             models.Index(fields=["buyer", "-opened_at"], name="dispute_buyer_recent"),
             # One partial index per clock: only the cases still waiting for it.
