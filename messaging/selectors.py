@@ -216,6 +216,13 @@ def support_conversations(*, status: str | None = None) -> QuerySet[Conversation
     return conversations
 
 
+def store_blocks_buyer(*, store: Store, buyer: Any) -> bool:
+    """Whether the store has blocked this buyer from writing to it (said up front, not after typing)."""
+    if not buyer.is_authenticated:
+        return False
+    return Block.objects.filter(store=store, buyer=buyer, by_side=Side.STORE).exists()
+
+
 def conversation_for_buyer_and_store(*, buyer: Any, store: Store) -> Conversation | None:
     if not buyer.is_authenticated:
         return None

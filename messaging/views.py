@@ -550,6 +550,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             "product": product,
             "order": order,
             "existing": existing,
+            "blocked": selectors.store_blocks_buyer(store=store, buyer=user),
             "form": form,
         },
         status=status,

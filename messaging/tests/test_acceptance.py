@@ -313,3 +313,45 @@ def test_live_polls_after_logout_reload_the_page_instead_of_pasting_the_login_fo
         assert response.status_code == 204, url
         assert response["HX-Refresh"] == "true"
         assert client.get(url).status_code == 302  # an ordinary visit still goes to the login page
+
+
+def test_jpeg_png_and_webp_go_through_and_a_gif_is_refused_with_the_text_kept(client, buyer, store, open_all_week):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    def upload(name, image_format, content_type):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (10, 200, 30)).save(buffer, image_format)
+        return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+    client.force_login(buyer)
+    url = reverse("messaging:start", args=[store.slug])
+    photos = [jpeg_upload("a.jpg"), upload("b.png", "PNG", "image/png"), upload("c.webp", "WEBP", "image/webp")]
+    assert client.post(url, {"text": "three kinds", "photos": photos}).status_code == 302
+    assert Conversation.objects.get().messages.get().photos.count() == 3
+    refused = client.post(url, {"text": "an animation", "photos": [upload("d.gif", "GIF", "image/gif")]})
+    assert refused.status_code == 400
+    assert "“d.gif” is not a JPEG, PNG or WebP photo." in refused.content.decode()
+    assert "an animation" in refused.content.decode()
+
+
+def test_a_blocked_buyer_is_told_before_typing_on_product_order_and_start_pages(
+    client, conversation, buyer, seller, store, product
+):
+    order = make_order(buyer=buyer, store=store)
+    services.block_set(conversation=conversation, side=Side.STORE, actor=seller, blocked=True, now=timezone.now())
+    client.force_login(buyer)
+    refusal = "This store does not accept messages from you."
+    product_page = client.get(reverse("portal:product_page", args=[store.slug, product.slug])).content.decode()
+    assert refusal in product_page
+    assert 'id="seller_text"' not in product_page
+    order_page = client.get(reverse("portal:order_detail", args=[order.pk])).content.decode()
+    assert refusal in order_page
+    assert 'id="order_text"' not in order_page
+    assert refusal in client.get(reverse("messaging:start", args=[store.slug])).content.decode()
+    services.block_set(conversation=conversation, side=Side.STORE, actor=seller, blocked=False, now=timezone.now())
+    product_page = client.get(reverse("portal:product_page", args=[store.slug, product.slug])).content.decode()
+    assert refusal not in product_page
+    assert 'id="seller_text"' in product_page
