@@ -23,8 +23,9 @@ locale: $(STAMP)
 
 # Re-extract the catalogues after changing strings (developers only).
 APPS := portal messaging feedback disputes
+EXTRACT ?= $(APPS)
 messages: $(STAMP)
-	@for app in $(APPS); do \
+	@for app in $(EXTRACT); do \
 	  others=$$(for o in $(APPS); do [ $$o = $$app ] || printf -- "--ignore=%s --ignore=templates/%s " $$o $$o; done); \
 	  extra=$$([ $$app = portal ] || echo "--ignore=base.html --ignore=templates/allauth --ignore=templates/account"); \
 	  echo "Extracting $$app"; \

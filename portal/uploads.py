@@ -9,6 +9,7 @@ after the owning app has said that the user may see the photo.
 """
 
 import io
+import math
 import logging
 import re
 import unicodedata
@@ -66,8 +67,11 @@ def sanitize_filename(name: str) -> str:
     return name[:100] or "photo"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
+def _megabytes(size: int, *, round_up: bool = False) -> str:
+    """Megabytes for a message: a file just over the limit must never read as equal to it."""
+    hundredths = size * 100 / (1024 * 1024)
+    value = (math.ceil(hundredths) if round_up else math.floor(hundredths)) / 100
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
 
 
 def validate_photo(upload: UploadedFile) -> ValidatedPhoto:
@@ -84,7 +88,7 @@ def validate_photo(upload: UploadedFile) -> ValidatedPhoto:
         raise ValidationError(
             _("“%(name)s” is %(size)s MB; a photo may be at most %(limit)s MB."),
             code="too_large",
-            params={"name": name, "size": _megabytes(upload.size), "limit": _megabytes(max_bytes)},
+            params={"name": name, "size": _megabytes(upload.size, round_up=True), "limit": _megabytes(max_bytes)},
         )
     upload.seek(0)
     content = upload.read(max_bytes + 1)

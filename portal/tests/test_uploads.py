@@ -122,8 +122,15 @@ def test_oversized_real_jpeg_is_refused_before_decoding(corpus, monkeypatch):
     monkeypatch.setattr(uploads, "_decode_check", pytest.fail)
     form = bound_form(("camera.jpg", content))
     assert not form.is_valid()
-    size = f"{len(content) / (1024 * 1024):.1f}"
-    assert form.errors["photos"] == [f"“camera.jpg” is {size} MB; a photo may be at most 5.0 MB."]
+    size = uploads._megabytes(len(content), round_up=True)
+    assert size != "5"
+    assert form.errors["photos"] == [f"“camera.jpg” is {size} MB; a photo may be at most 5 MB."]
+
+
+def test_a_file_one_byte_over_the_limit_never_reads_as_the_limit():
+    limit = 5 * 1024 * 1024
+    assert uploads._megabytes(limit) == "5"
+    assert uploads._megabytes(limit + 1, round_up=True) == "5.01"
 
 
 def test_six_files_are_refused_without_decoding_any(monkeypatch):
