@@ -9,8 +9,8 @@ after the owning app has said that the user may see the photo.
 """
 
 import io
-import math
 import logging
+import math
 import re
 import unicodedata
 import warnings
