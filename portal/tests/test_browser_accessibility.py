@@ -35,7 +35,13 @@ def test_core_pages_have_no_serious_accessibility_violations(browser_page, buyer
     EmailAddress.objects.create(user=store.owner, email=store.owner.email, primary=True, verified=True)
     order = make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED, products=[product])
     page = browser_page
-    public = ["/", "/accounts/login/", "/accounts/signup/", f"/stores/{store.slug}/", f"/stores/{store.slug}/products/{product.slug}/"]
+    public = [
+        "/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        f"/stores/{store.slug}/",
+        f"/stores/{store.slug}/products/{product.slug}/",
+    ]
     problems = {}
     for url in public:
         page.goto(url)
@@ -46,7 +52,11 @@ def test_core_pages_have_no_serious_accessibility_violations(browser_page, buyer
         problems[url] = serious_violations(page)
     page.context.clear_cookies()
     log_in(page, store.owner.email)
-    for url in [f"/seller/{store.slug}/", f"/seller/{store.slug}/settings/", f"/seller/{store.slug}/orders/{order.pk}/"]:
+    for url in [
+        f"/seller/{store.slug}/",
+        f"/seller/{store.slug}/settings/",
+        f"/seller/{store.slug}/orders/{order.pk}/",
+    ]:
         page.goto(url)
         problems[url] = serious_violations(page)
     assert {url: found for url, found in problems.items() if found} == {}

@@ -65,7 +65,10 @@ def test_agent_sees_dashboard_but_not_owner_settings(client, order, store, agent
     for method, url in seller_urls(order, store):
         assert getattr(client, method)(url).status_code == 200, url
     member = StoreMember.objects.get(store=store, user=agent)
-    for method, url in [*owner_urls(store)[:-1], ("post", reverse("portal:store_agent_remove", args=[store.slug, member.pk]))]:
+    for method, url in [
+        *owner_urls(store)[:-1],
+        ("post", reverse("portal:store_agent_remove", args=[store.slug, member.pk])),
+    ]:
         assert getattr(client, method)(url).status_code == 404, url
     assert StoreMember.objects.filter(pk=member.pk).exists()
 
