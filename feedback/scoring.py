@@ -154,6 +154,9 @@ def _rows_for_pairs(
         rows = []
         for pk, store_id, buyer_id, published_at, removed, stars, role, product_id in cursor.fetchall():
             publishing = published_at is None
+            if published_at is not None and published_at.tzinfo is None:
+                # SQLite hands raw cursors naive UTC datetimes; PostgreSQL aware ones.
+                published_at = published_at.replace(tzinfo=UTC)
             moment = now if publishing else published_at
             assert moment is not None, "publishing ratings needs `now`"
             rows.append(RatingRow(pk, store_id, buyer_id, moment, bool(removed), stars, role, publishing, product_id))
@@ -240,7 +243,12 @@ def _write_roles(updates: list[tuple[int, str, bool]], *, now: datetime | None) 
                     f"UPDATE {table} AS r SET score_role = v.role, "  # noqa: S608 - table name from the model
                     "published_at = CASE WHEN v.pub THEN %s ELSE r.published_at END "
                     "FROM unnest(%s::int[], %s::text[], %s::bool[]) AS v(id, role, pub) WHERE r.id = v.id",
-                    [now, [u[0] for u in chunk], [u[1] for u in chunk], [u[2] for u in chunk]],
+                    [
+                        connection.ops.adapt_datetimefield_value(now),
+                        [u[0] for u in chunk],
+                        [u[1] for u in chunk],
+                        [u[2] for u in chunk],
+                    ],
                 )
             continue
         groups: dict[tuple[str, bool], list[int]] = defaultdict(list)

@@ -8,6 +8,7 @@ storage before any transaction opens (STYLE rule 5).
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +56,11 @@ def _store_photos(owner: User, photos: Sequence[ValidatedPhoto], now: datetime) 
             _("Attach at most %(limit)d photos.") % {"limit": settings.OPINIA_PHOTOS_PER_ITEM}, code="too_many"
         )
     return [photo_store(owner=owner, photo=p, now=now) for p in photos]
+
+
+def _db_time(moment: datetime) -> Any:
+    """A datetime as the ORM would bind it (SQLite stores naive UTC text), for raw SQL."""
+    return connection.ops.adapt_datetimefield_value(moment)
 
 
 def _order_url(order_id: int) -> str:
@@ -136,7 +142,7 @@ def _publish_store_ratings(
                 f"UPDATE {table} SET published_at = %s "  # noqa: S608 - table name from the model
                 "WHERE window_id = ANY(%s::int[]) AND published_at IS NULL "
                 "RETURNING store_id, as_described, communication, shipping",
-                [now, list(window_ids)],
+                [_db_time(now), list(window_ids)],
             )
             return [(r[0], r[1], r[2], r[3]) for r in cursor.fetchall()]
     pending = StoreRating.objects.filter(window_id__in=window_ids, published_at__isnull=True)
@@ -286,10 +292,11 @@ def _claim_due_windows(*, now: datetime, limit: int) -> list[tuple[int, int, int
             f"UPDATE {table} SET state = 'published', published_at = %s "  # noqa: S608 - names from models
             f"WHERE state = 'pending' AND id IN (SELECT id FROM {table} WHERE state = 'pending' "
             f"AND closes_at <= %s ORDER BY closes_at LIMIT %s{skip_locked}) "
-            "RETURNING id, store_id, buyer_id, buyer_rated_at IS NOT NULL",
-            [now, now, limit],
+            "RETURNING id, store_id, buyer_id, buyer_rated_at",
+            [_db_time(now), _db_time(now), limit],
         )
-        return [(r[0], r[1], r[2], bool(r[3])) for r in cursor.fetchall()]
+        # The column itself, not `IS NOT NULL`: SQLite evaluates that expression wrongly in RETURNING.
+        return [(r[0], r[1], r[2], r[3] is not None) for r in cursor.fetchall()]
 
 
 def _leave_automatic_ratings(window_ids: Sequence[int], *, now: datetime) -> set[int]:
@@ -315,7 +322,7 @@ def _leave_automatic_ratings(window_ids: Sequence[int], *, now: datetime) -> set
             f"JOIN {item} oi ON oi.order_id = w.order_id "
             f"WHERE w.id IN ({placeholders}) AND w.buyer_rated_at IS NULL AND sr.stars >= 4 "
             "ON CONFLICT (order_item_id) DO NOTHING RETURNING window_id",
-            [now, now, *window_ids],
+            [_db_time(now), _db_time(now), *window_ids],
         )
         return {r[0] for r in cursor.fetchall()}
 
