@@ -114,7 +114,7 @@ def main() -> None:
             "disputes",
             f"""INSERT INTO disputes_dispute (order_id, store_id, buyer_id, reason, detail, requested_outcome,
                 requested_amount, description, status, opened_at, updated_at, seller_responded_at,
-                seller_response_due_at, escalation_opens_at, auto_escalate_at, agreed_amount,
+                seller_response_due_at, escalation_opens_at, escalation_closes_at, auto_escalate_at, agreed_amount,
                 return_ship_due_at, return_confirm_due_at, return_tracking_number, escalated_at, decision_due_at,
                 decision_reminded_at, closed_at, closed_by, resolution, refund_amount, responsibility,
                 resolution_note, decided_by_id)
@@ -123,7 +123,7 @@ def main() -> None:
                 '', 'full_refund', g.total, 'Generated dispute ' || g.id, {status}, g.o, g.o,
                 CASE WHEN g.k >= 14 THEN g.o + interval '1 day' END,
                 CASE WHEN g.k BETWEEN 10 AND 13 THEN g.o + interval '5 days' END,
-                g.o + interval '3 days', g.o + interval '15 days',
+                g.o + interval '3 days', g.o + interval '15 days', g.o + interval '16 days',
                 CASE WHEN g.k = 19 THEN g.total END,
                 CASE WHEN g.k = 19 THEN g.o + interval '12 days' END, NULL, '',
                 CASE WHEN g.k IN (17, 18) THEN g.o + interval '4 days' END,

@@ -91,6 +91,8 @@ class Dispute(models.Model):
     # Clocks, copied from the settings when each starts (rules in force at that moment).
     seller_response_due_at = models.DateTimeField(_("seller response due"), null=True, blank=True)
     escalation_opens_at = models.DateTimeField(_("escalation possible from"))
+    # Day 15 itself still counts ("from day 3 to day 15"); the worker escalates on day 16.
+    escalation_closes_at = models.DateTimeField(_("escalation possible until"))
     auto_escalate_at = models.DateTimeField(_("automatic escalation"))
     return_ship_due_at = models.DateTimeField(_("return shipment due"), null=True, blank=True)
     return_confirm_due_at = models.DateTimeField(_("return receipt due"), null=True, blank=True)

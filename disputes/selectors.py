@@ -145,11 +145,11 @@ def dispute_clocks(*, dispute: Dispute, now: datetime) -> list[RunningClock]:
                     now,
                 )
             )
-        elif now < dispute.auto_escalate_at and status in (S.AWAITING_RETURN, S.RETURN_SHIPPED):
+        elif now <= dispute.escalation_closes_at and status in (S.AWAITING_RETURN, S.RETURN_SHIPPED):
             clocks.append(
                 _clock(
                     "escalation_closes",
-                    dispute.auto_escalate_at,
+                    dispute.escalation_closes_at,
                     _("Either side can ask the platform to decide for %(left)s more."),
                     now,
                 )
@@ -184,7 +184,7 @@ def dispute_clocks(*, dispute: Dispute, now: datetime) -> list[RunningClock]:
 def dispute_can_escalate(*, dispute: Dispute, now: datetime) -> bool:
     return (
         dispute.status in (S.AWAITING_SELLER, S.NEGOTIATING, S.AWAITING_RETURN, S.RETURN_SHIPPED)
-        and dispute.escalation_opens_at <= now < dispute.auto_escalate_at
+        and dispute.escalation_opens_at <= now <= dispute.escalation_closes_at
     )
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
@@ -105,6 +107,11 @@ def _move(
     dispute.status = to
     dispute.updated_at = now
     dispute.save(update_fields=["status", "updated_at", *fields])
+
+
+def _when(moment: datetime) -> str:
+    """A moment in the reader's time zone (the middleware activates it), for error messages."""
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _url(dispute: Dispute) -> str:
@@ -222,6 +229,11 @@ def dispute_opening_refusal(*, order: Order, now: datetime) -> str:
     """Why no dispute can be opened on `order` now, in words for the buyer ("" when one can)."""
     if order.has_open_dispute or Dispute.objects.filter(order=order, status__in=Dispute.OPEN_STATUSES).exists():
         return _("A dispute is already open on this order.")
+    # A resolved case is final (an agreement, the clocks or the platform decided it); a
+    # cancelled one may be opened again while the order is still protected.
+    resolved = Dispute.objects.filter(order=order, status=S.RESOLVED).values_list("pk", flat=True).first()
+    if resolved is not None:
+        return _("Dispute #%(id)s on this order is resolved; its outcome is final.") % {"id": resolved}
     if dispute_opening_reasons(order=order, now=now):
         return ""
     if order.status == Order.Status.PAID:
@@ -296,7 +308,8 @@ def dispute_open(
                 updated_at=now,
                 seller_response_due_at=now + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS),
                 escalation_opens_at=now + timedelta(days=settings.OPINIA_ESCALATION_FROM_DAYS),
-                auto_escalate_at=now + timedelta(days=settings.OPINIA_ESCALATION_UNTIL_DAYS),
+                escalation_closes_at=now + timedelta(days=settings.OPINIA_ESCALATION_UNTIL_DAYS),
+                auto_escalate_at=now + timedelta(days=settings.OPINIA_AUTO_ESCALATION_DAYS),
             )
             dispute.photos.set(stored)
             DisputeOffer.objects.create(
@@ -440,13 +453,19 @@ def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str =
         _require_side(dispute, actor)
         if S.ESCALATED not in ALLOWED_TRANSITIONS[dispute.status]:
             raise _refuse(dispute, S.ESCALATED)
-        if not (dispute.escalation_opens_at <= now < dispute.auto_escalate_at):
+        if now < dispute.escalation_opens_at:
             raise ValidationError(
-                _("The platform can be asked to decide from %(start)s until %(end)s.")
-                % {
-                    "start": dispute.escalation_opens_at.strftime("%Y-%m-%d %H:%M UTC"),
-                    "end": dispute.auto_escalate_at.strftime("%Y-%m-%d %H:%M UTC"),
-                },
+                _("The platform can be asked to decide from %(start)s, %(days)s days after the dispute was opened.")
+                % {"start": _when(dispute.escalation_opens_at), "days": settings.OPINIA_ESCALATION_FROM_DAYS},
+                code="escalation_window",
+            )
+        if now > dispute.escalation_closes_at:
+            raise ValidationError(
+                _(
+                    "The time to ask the platform ended %(end)s; an unresolved case goes to the platform "
+                    "automatically on %(auto)s."
+                )
+                % {"end": _when(dispute.escalation_closes_at), "auto": _when(dispute.auto_escalate_at)},
                 code="escalation_window",
             )
         _escalate(dispute, actor=actor, now=now, note=note)

@@ -64,6 +64,8 @@ def dispute_open(request: HttpRequest, order_id: int) -> HttpResponse:
     now = timezone.now()
     existing = selectors.open_dispute_for_order(order=order)
     if existing is not None:
+        # One open dispute per order: a second attempt (a stale tab, the back button) lands on the open one.
+        messages.info(request, _("A dispute is already open on this order."))
         return redirect("disputes:detail", dispute_id=existing.pk)
     refusal = services.dispute_opening_refusal(order=order, now=now)
     reasons = services.dispute_opening_reasons(order=order, now=now)

@@ -23,7 +23,8 @@ def test_opening_pauses_auto_confirmation_records_request_and_tells_the_store(bu
     assert dispute.status == Dispute.Status.AWAITING_SELLER
     assert dispute.seller_response_due_at == now + timedelta(days=5)
     assert dispute.escalation_opens_at == now + timedelta(days=3)
-    assert dispute.auto_escalate_at == now + timedelta(days=15)
+    assert dispute.escalation_closes_at == now + timedelta(days=15)
+    assert dispute.auto_escalate_at == now + timedelta(days=16)
     assert dispute.photos.count() == 2
     offer = DisputeOffer.objects.get(dispute=dispute)
     assert (offer.side, offer.kind, offer.amount) == ("buyer", "full_refund", dispute.order.total)
@@ -50,6 +51,7 @@ def test_one_open_dispute_per_order_in_the_service_and_the_database(buyer, store
             opened_at=now,
             updated_at=now,
             escalation_opens_at=now,
+            escalation_closes_at=now,
             auto_escalate_at=now,
         )
 

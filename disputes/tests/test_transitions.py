@@ -137,14 +137,21 @@ def test_seller_cannot_ship_the_return_nor_buyer_confirm_it(buyer, seller, store
 def test_escalation_window_from_day_three_to_day_fifteen(buyer, seller, store, now, who):
     actor = buyer if who == "buyer" else seller
     dispute = open_dispute(buyer=buyer, store=store, now=now)
-    with pytest.raises(ValidationError, match="can be asked to decide"):
+    with pytest.raises(ValidationError, match="can be asked to decide from"):
         services.dispute_escalate(dispute_id=dispute.pk, actor=actor, now=now + timedelta(days=3, seconds=-1))
-    with pytest.raises(ValidationError, match="can be asked to decide"):
-        services.dispute_escalate(dispute_id=dispute.pk, actor=actor, now=now + timedelta(days=15))
+    with pytest.raises(ValidationError, match="time to ask the platform ended"):
+        services.dispute_escalate(dispute_id=dispute.pk, actor=actor, now=now + timedelta(days=15, seconds=1))
     services.dispute_escalate(dispute_id=dispute.pk, actor=actor, now=now + timedelta(days=3))
     dispute.refresh_from_db()
     assert dispute.status == S.ESCALATED
     assert dispute.decision_due_at == now + timedelta(days=10)
+
+
+def test_day_fifteen_itself_may_still_escalate(buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now)
+    services.dispute_escalate(dispute_id=dispute.pk, actor=seller, now=now + timedelta(days=15))
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.escalated_at) == (S.ESCALATED, now + timedelta(days=15))
 
 
 def test_only_the_buyer_may_cancel(buyer, seller, store, now):

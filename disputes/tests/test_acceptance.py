@@ -1,0 +1,183 @@
+"""Acceptance scenarios from SPEC §4, as a buyer, a seller and platform staff use the pages."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+
+from disputes import services
+from disputes.models import Dispute
+from disputes.tests.helpers import DAY, jpeg_upload, open_dispute, shipped_order
+from messaging.models import Notification
+from portal.models import Order
+from portal.tests.factories import make_order
+
+S = Dispute.Status
+SECOND = timedelta(seconds=1)
+
+
+def _open_form(**overrides):
+    data = {
+        "reason": "not_as_described",
+        "detail": "colour",
+        "requested_outcome": "full_refund",
+        "amount": "",
+        "description": "Pink, not black.",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("after", "allowed"),
+    [(3 * DAY - SECOND, False), (3 * DAY, True), (15 * DAY, True), (15 * DAY + SECOND, False)],
+)
+def test_escalation_window_through_the_case_page(client, buyer, seller, store, now, after, allowed):
+    dispute = open_dispute(buyer=buyer, store=store, now=now)
+    url = reverse("disputes:escalate", args=[dispute.pk])
+    with time_machine.travel(now + after, tick=False):
+        client.force_login(buyer)
+        page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+        assert (url in page) is allowed
+        response = client.post(url, {"note": "The seller does not answer."})
+    dispute.refresh_from_db()
+    if allowed:
+        assert response.status_code == 302
+        assert dispute.status == S.ESCALATED
+    else:
+        assert response.status_code == 400
+        assert dispute.status == S.AWAITING_SELLER
+        body = response.content.decode()
+        assert "can be asked to decide from" in body or "The time to ask the platform ended" in body
+        assert "The seller does not answer." in body
+
+
+def test_unresolved_dispute_escalates_on_day_sixteen(buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now)
+    services.dispute_make_offer(
+        dispute_id=dispute.pk, actor=seller, kind="partial_refund", amount=Decimal("2.00"), now=now + DAY
+    )
+    with time_machine.travel(now + 16 * DAY - SECOND, tick=False):
+        call_command("run_deadlines", verbosity=0)
+    dispute.refresh_from_db()
+    assert dispute.status == S.NEGOTIATING
+    with time_machine.travel(now + 16 * DAY, tick=False):
+        call_command("run_deadlines", verbosity=0)
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.escalated_at) == (S.ESCALATED, now + 16 * DAY)
+    assert dispute.decision_due_at == now + 23 * DAY
+    assert Notification.objects.filter(kind="dispute_escalated", recipient=buyer).count() == 1
+    assert Notification.objects.filter(kind="dispute_escalated", recipient=seller).count() == 1
+
+
+def test_second_dispute_attempt_gets_a_message(client, buyer, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now - DAY)
+    client.force_login(buyer)
+    response = client.post(reverse("disputes:open", args=[dispute.order_id]), _open_form(), follow=True)
+    print(response.status_code, response.redirect_chain)
+    assert "already open" in response.content.decode()
+    assert Dispute.objects.count() == 1
+
+
+def test_a_resolved_dispute_is_final_a_cancelled_one_may_be_opened_again(client, buyer, seller, store, now):
+    resolved = open_dispute(buyer=buyer, store=store, now=now - DAY)
+    services.dispute_accept_offer(dispute_id=resolved.pk, actor=seller, now=now - DAY)
+    client.force_login(buyer)
+    page = client.get(reverse("disputes:open", args=[resolved.order_id])).content.decode()
+    assert f"Dispute #{resolved.pk} on this order is resolved; its outcome is final." in page
+    response = client.post(reverse("disputes:open", args=[resolved.order_id]), _open_form())
+    assert response.status_code == 400
+    assert Dispute.objects.filter(order=resolved.order).count() == 1
+
+    cancelled = open_dispute(buyer=buyer, store=store, now=now - DAY)
+    services.dispute_cancel(dispute_id=cancelled.pk, buyer=buyer, now=now - DAY)
+    response = client.post(reverse("disputes:open", args=[cancelled.order_id]), _open_form())
+    assert response.status_code == 302
+    assert Dispute.objects.filter(order=cancelled.order, status=S.AWAITING_SELLER).count() == 1
+
+
+def test_unshipped_order_opens_only_after_seven_days_through_the_page(client, buyer, store, now):
+    order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=now - 10 * DAY)
+    url = reverse("disputes:open", args=[order.pk])
+    data = _open_form(reason="refused_to_ship", detail="")
+    with time_machine.travel(order.paid_at + 7 * DAY, tick=False):
+        client.force_login(buyer)
+        page = client.get(url).content.decode()
+        assert "can be opened 7 days after payment" in page
+        assert client.post(url, data).status_code == 400
+    assert not Dispute.objects.exists()
+    with time_machine.travel(order.paid_at + 7 * DAY + SECOND, tick=False):
+        client.force_login(buyer)
+        page = client.get(url).content.decode()
+        assert 'value="refused_to_ship"' in page
+        assert 'value="not_received"' not in page
+        response = client.post(url, data)
+    assert response.status_code == 302
+    assert Dispute.objects.get(order=order).reason == "refused_to_ship"
+
+
+@pytest.mark.parametrize(("after", "allowed"), [(15 * DAY, True), (15 * DAY + SECOND, False)])
+def test_completed_order_protected_up_to_fifteen_days_through_the_page(client, buyer, store, now, after, allowed):
+    order = make_order(buyer=buyer, store=store, status=Order.Status.COMPLETED, at=now - 30 * DAY)
+    with time_machine.travel(order.completed_at + after, tick=False):
+        client.force_login(buyer)
+        response = client.post(reverse("disputes:open", args=[order.pk]), _open_form())
+    assert response.status_code == (302 if allowed else 400)
+    assert Dispute.objects.filter(order=order).exists() is allowed
+    if not allowed:
+        assert "Buyer protection ended 15 days after the order was completed." in response.content.decode()
+
+
+@pytest.mark.parametrize("reason", [r for r in Dispute.Reason.values if r != "refused_to_ship"])
+def test_every_reason_of_a_shipped_order(client, buyer, store, now, reason):
+    order = shipped_order(buyer=buyer, store=store, at=now)
+    client.force_login(buyer)
+    response = client.post(
+        reverse("disputes:open", args=[order.pk]), _open_form(reason=reason, requested_outcome="return_refund")
+    )
+    assert response.status_code == 302
+    dispute = Dispute.objects.get(order=order)
+    assert (dispute.reason, dispute.requested_outcome) == (reason, "return_refund")
+
+
+def test_partial_refund_equal_to_the_total_is_allowed_larger_is_refused(client, buyer, store, now):
+    order = shipped_order(buyer=buyer, store=store, at=now)
+    client.force_login(buyer)
+    url = reverse("disputes:open", args=[order.pk])
+    larger = str(order.total + Decimal("0.01"))
+    response = client.post(url, _open_form(requested_outcome="partial_refund", amount=larger, description="Torn."))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"The refund cannot be larger than the order total, {order.total}." in body
+    assert f'value="{larger}"' in body
+    assert "Torn." in body
+    response = client.post(url, _open_form(requested_outcome="partial_refund", amount=str(order.total)))
+    assert response.status_code == 302
+    assert Dispute.objects.get(order=order).requested_amount == order.total
+
+
+def test_up_to_five_photos(client, buyer, store, now):
+    order = shipped_order(buyer=buyer, store=store, at=now)
+    client.force_login(buyer)
+    url = reverse("disputes:open", args=[order.pk])
+    six = [jpeg_upload(f"p{i}.jpg") for i in range(6)]
+    response = client.post(url, {**_open_form(description="Six photos."), "photos": six})
+    assert response.status_code == 400
+    assert "Six photos." in response.content.decode()
+    assert not Dispute.objects.exists()
+    five = [jpeg_upload(f"p{i}.jpg") for i in range(5)]
+    response = client.post(url, {**_open_form(), "photos": five})
+    assert response.status_code == 302
+    assert Dispute.objects.get(order=order).photos.count() == 5
+
+
+def test_another_users_order_is_404(client, buyer, other_buyer, store, now):
+    order = shipped_order(buyer=buyer, store=store, at=now)
+    client.force_login(other_buyer)
+    url = reverse("disputes:open", args=[order.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, _open_form()).status_code == 404
+    assert not Dispute.objects.exists()
