@@ -92,7 +92,15 @@ def product_page_panel(*, request: HttpRequest, user: Any, store: Store, product
     )
 
 
+def buyer_home_panel(*, request: HttpRequest, user: Any, **_: Any) -> str:
+    windows = selectors.windows_awaiting_buyer(user=user, now=timezone.now())
+    if not windows:
+        return ""
+    return render_to_string("feedback/panels/buyer_home.html", {"windows": windows}, request=request)
+
+
 def register() -> None:
+    register_panel("buyer_home", buyer_home_panel)
     register_panel("buyer_order", buyer_order_panel)
     register_panel("seller_order", seller_order_panel)
     register_panel("store_dashboard", store_dashboard_panel)

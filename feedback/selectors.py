@@ -107,6 +107,17 @@ def windows_for_buyer(*, user: User, limit: int = 100) -> list[FeedbackWindow]:
     )
 
 
+def windows_awaiting_buyer(*, user: User, now: datetime, limit: int = 5) -> list[FeedbackWindow]:
+    """Open windows the buyer has still to rate, soonest closing first (the home page's list)."""
+    return list(
+        FeedbackWindow.objects.filter(
+            buyer=user, state=FeedbackWindow.State.PENDING, buyer_rated_at__isnull=True, closes_at__gt=now
+        )
+        .select_related("order", "store")
+        .order_by("closes_at", "pk")[:limit]
+    )
+
+
 def window_for_order(*, order_id: int) -> FeedbackWindow | None:
     return FeedbackWindow.objects.filter(order_id=order_id).first()
 

@@ -321,3 +321,12 @@ def test_keyset_pages_cover_every_review_once_even_with_equal_times(client, stor
     assert sorted(seen) == sorted(ItemReview.objects.values_list("pk", flat=True))
     assert len(seen) == len(set(seen)) == 12
     assert client.get(reverse("portal:store_page", args=[store.slug]) + "?after=not-a-cursor").status_code == 200
+
+
+def test_home_page_lists_orders_to_rate(client, buyer, fresh):
+    client.force_login(buyer)
+    html = client.get(reverse("portal:home")).content.decode()
+    assert "Orders to rate" in html
+    assert fresh.order.number in html
+    buyer_rates(fresh, buyer, now=timezone.now())
+    assert "Orders to rate" not in client.get(reverse("portal:home")).content.decode()
