@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from disputes import complaints as complaint_services
 from disputes import selectors, services
 from disputes.forms import ComplaintAnswerForm, ResolveForm
-from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding
+from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
 from disputes.sweeps import RESOLVERS_GROUP, SUPPORT_GROUP
 from portal.models import Store, User
 
@@ -470,6 +470,42 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("live"), boolean=True)
     def is_live(self, entry: PenaltyEntry) -> bool:
         return entry.expires_at > timezone.now()
+
+
+class RunningFilter(admin.SimpleListFilter):
+    title = _("running")
+    parameter_name = "running"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Running")), ("no", _("Lifted"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(lifted_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(lifted_at__isnull=False)
+        return queryset
+
+
+@admin.register(StoreRestriction)
+class StoreRestrictionAdmin(admin.ModelAdmin):
+    """When each store was restricted and lifted: written by decisions and the penalty-expiry sweep only."""
+
+    list_display = ("id", "store", "started_at", "points_at_start", "lifted_at")
+    list_filter = (RunningFilter,)
+    search_fields = ("store__name", "store__slug")
+    list_select_related = ("store",)
+    show_full_result_count = False
+    ordering = ("-started_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class RestrictedFilter(admin.SimpleListFilter):

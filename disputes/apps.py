@@ -24,5 +24,6 @@ class DisputesConfig(AppConfig):
         register_panel("seller_order", panels.seller_order_panel)
         register_panel("store_dashboard", panels.store_dashboard_panel)
         register_panel("store_page", panels.store_page_panel)
+        register_panel("product_page", panels.store_page_panel)
         register_nav_counter("disputes", panels.open_disputes_count)
         register_demo_seeder(seed_disputes)

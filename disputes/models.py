@@ -311,6 +311,33 @@ class PenaltyEntry(models.Model):
         return f"{self.store_id}: {self.points:+d} ({self.reason})"
 
 
+class StoreRestriction(models.Model):
+    """One period in which a store had the restricting number of live penalty points.
+
+    The banner reads the live points directly; these rows exist so that the start and the
+    lift (when points expire or an appeal withdraws them) are each told to the seller once.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="restrictions", verbose_name=_("store"))
+    started_at = models.DateTimeField(_("restricted from"))
+    points_at_start = models.IntegerField(_("live points then"))
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("store restriction")
+        verbose_name_plural = _("store restrictions")
+        ordering = ("-started_at", "-pk")
+        constraints = [
+            # At most one running restriction per store: two decisions at once cannot open two.
+            models.UniqueConstraint(
+                fields=["store"], condition=Q(lifted_at__isnull=True), name="store_restriction_one_running"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.started_at:%Y-%m-%d} → {self.lifted_at or '…'}"
+
+
 class Complaint(models.Model):
     class Subject(models.TextChoices):
         SELLER = "seller", _("A seller")

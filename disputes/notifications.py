@@ -60,6 +60,21 @@ KINDS: dict[str, NotificationKind] = {
         ),
         sms=True,
     ),
+    "store_restricted": NotificationKind(
+        title=_("Your store is restricted"),
+        body=_(
+            "Your store has %(points)s live penalty points (the limit is %(threshold)s) and is restricted. "
+            "The restriction is lifted when expiring points bring it below the limit."
+        ),
+        sms=True,
+    ),
+    "store_restriction_lifted": NotificationKind(
+        title=_("The restriction of your store is lifted"),
+        body=_(
+            "Your store now has %(points)s live penalty points, below the limit of %(threshold)s: it is no longer restricted."
+        ),
+        sms=True,
+    ),
     "complaint_answered": NotificationKind(
         title=_("Your complaint #%(id)s was answered"),
         body=_("The platform answered your complaint #%(id)s. You can read the answer and rate it."),

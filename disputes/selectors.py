@@ -191,10 +191,14 @@ def dispute_can_escalate(*, dispute: Dispute, now: datetime) -> bool:
 # --- Penalties ---------------------------------------------------------------------------------------
 
 
-def penalty_points_live(*, store: Store, now: datetime) -> int:
+def store_points_live(*, store_id: int, now: datetime) -> int:
     """Points not yet expired (withdrawals count negative and expire with what they withdraw)."""
-    total = PenaltyEntry.objects.filter(store=store, expires_at__gt=now).aggregate(total=Sum("points"))["total"]
+    total = PenaltyEntry.objects.filter(store_id=store_id, expires_at__gt=now).aggregate(total=Sum("points"))["total"]
     return max(0, total or 0)
+
+
+def penalty_points_live(*, store: Store, now: datetime) -> int:
+    return store_points_live(store_id=store.pk, now=now)
 
 
 def store_is_restricted(*, store: Store, now: datetime) -> bool:

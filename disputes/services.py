@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
+from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry, StoreRestriction
+from disputes.selectors import store_points_live
 from portal.models import Order, Photo, StoreMember, User
 from portal.notify import notify
 from portal.services import order_set_dispute_open
@@ -629,7 +630,10 @@ def dispute_resolve_by_staff(
 def penalty_reason_for(dispute: Dispute) -> str | None:
     """Which penalty a decision against the seller brings, by the dispute's reason."""
     if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP:
-        if dispute.seller_responded_at is None:
+        # Not cooperating: no offer and no acceptance within the seller's response time. An
+        # answer first given after the case went to the platform does not undo the silence.
+        answer_due = dispute.opened_at + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS)
+        if dispute.seller_responded_at is None or dispute.seller_responded_at >= answer_due:
             return PenaltyEntry.Reason.REFUSED_NOT_COOPERATING
         return PenaltyEntry.Reason.REFUSED_TO_SHIP
     if dispute.reason == Dispute.Reason.NOT_AS_DESCRIBED:
@@ -657,7 +661,36 @@ def _penalty_add(dispute: Dispute, *, now: datetime) -> PenaltyEntry | None:
             params={"points": points, "id": dispute.pk, "days": settings.OPINIA_PENALTY_APPEAL_DAYS},
             url=f"/disputes/store/{dispute.store.slug}/penalties/",
         )
+    _restriction_start(dispute, now=now)
     return entry
+
+
+def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
+    """The store reached the restricting points: record the period and tell its members once.
+
+    A running period's row is locked first: the lift sweep locks it too (SKIP LOCKED) before
+    it reads the points, so a lift and a new penalty never miss each other. Callers that add
+    penalties to several stores in one transaction (the sweep) do so in store order.
+    """
+    running = StoreRestriction.objects.select_for_update().filter(store_id=dispute.store_id, lifted_at=None)
+    if list(running.values_list("pk", flat=True)[:1]):
+        return
+    points = store_points_live(store_id=dispute.store_id, now=now)
+    threshold = settings.OPINIA_PENALTY_RESTRICTION_POINTS
+    if points < threshold:
+        return
+    try:
+        with transaction.atomic():
+            StoreRestriction.objects.create(store_id=dispute.store_id, started_at=now, points_at_start=points)
+    except IntegrityError:
+        return  # another decision for this store opened the period at the same moment
+    for user_id in _store_member_ids(dispute):
+        notify(
+            user_id=user_id,
+            kind="store_restricted",
+            params={"points": points, "threshold": threshold},
+            url=f"/disputes/store/{dispute.store.slug}/penalties/",
+        )
 
 
 def penalty_reverse(*, entry_id: int, staff: User, now: datetime) -> PenaltyEntry:

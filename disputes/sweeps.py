@@ -18,8 +18,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from disputes import services
-from disputes.models import Complaint, Dispute, DisputeOffer
-from portal.models import User
+from disputes.models import Complaint, Dispute, DisputeOffer, StoreRestriction
+from disputes.selectors import store_points_live
+from portal.models import StoreMember, User
 from portal.notify import notify
 
 S = Dispute.Status
@@ -166,7 +167,9 @@ def disputes_clock_fire(*, clock: Clock, dispute_ids: Sequence[int], now: dateti
             Dispute.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("order")
             .filter(_due(clock, now), pk__in=list(dispute_ids))
-            .order_by("pk")
+            # Store order: a case that adds penalty points locks its store's restriction
+            # period, and two workers must take those locks in the same order.
+            .order_by("store_id", "pk")
         )
         for dispute in disputes:
             try:
@@ -235,10 +238,57 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
             return reminded
 
 
+def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) -> int:
+    """Penalty expiry: lift each running restriction whose store fell below the limit; tell it once.
+
+    Each period's row is claimed with SKIP LOCKED and the points are read after the lock (a
+    decision adding points to that store locks the same row first), then the lift is a
+    compare-and-set on `lifted_at IS NULL`: two workers, or one run twice, lift and notify once.
+    """
+    batch_size = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
+    threshold = settings.OPINIA_PENALTY_RESTRICTION_POINTS
+    lifted = 0
+    after = 0
+    while True:
+        running = list(
+            StoreRestriction.objects.filter(lifted_at=None, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        for restriction_id in running:
+            with transaction.atomic():
+                restriction = (
+                    StoreRestriction.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("store")
+                    .filter(pk=restriction_id, lifted_at=None)
+                    .first()
+                )
+                if restriction is None:
+                    continue
+                points = store_points_live(store_id=restriction.store_id, now=now)
+                if points >= threshold:
+                    continue
+                if not StoreRestriction.objects.filter(pk=restriction.pk, lifted_at=None).update(lifted_at=now):
+                    continue
+                members = StoreMember.objects.filter(store_id=restriction.store_id).values_list("user_id", flat=True)
+                for user_id in members.order_by("user_id"):
+                    notify(
+                        user_id=user_id,
+                        kind="store_restriction_lifted",
+                        params={"points": points, "threshold": threshold},
+                        url=f"/disputes/store/{restriction.store.slug}/penalties/",
+                    )
+                lifted += 1
+        if len(running) < batch_size:
+            return lifted
+        after = running[-1]
+
+
 def sweep_dispute_deadlines(*, now: datetime, batch_size: int | None = None) -> int:
-    """Run every dispute and complaint clock once; returns how many effects this run had."""
+    """Run every dispute, complaint and penalty clock once; returns how many effects this run had."""
     total = 0
     for clock in CLOCKS:
         total += disputes_sweep_clock(clock=clock, now=now, batch_size=batch_size)
     total += complaints_remind_overdue(now=now, batch_size=batch_size)
+    total += stores_lift_restrictions(now=now, batch_size=batch_size)
     return total

@@ -29,3 +29,4 @@ def _staff_groups(request):
         Group.objects.get_or_create(name=name)
     # ... and grant our permissions again, as the data migration did.
     importlib.import_module("disputes.migrations.0002_staff_permissions").grant(apps, None)
+    importlib.import_module("disputes.migrations.0007_restriction_permissions").grant(apps, None)
