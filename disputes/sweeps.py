@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from disputes import services
-from disputes.models import Complaint, Dispute, DisputeOffer, StoreRestriction
+from disputes.models import Complaint, Dispute, DisputeEvent, DisputeOffer, StoreRestriction
 from disputes.selectors import store_points_live
 from portal.models import StoreMember, User
 from portal.notify import notify
@@ -185,6 +185,34 @@ def disputes_clock_fire(*, clock: Clock, dispute_ids: Sequence[int], now: dateti
 def dispute_clock_fire(*, clock: Clock, dispute_id: int, now: datetime) -> bool:
     """Fire one clock on one dispute if it is still due; False when another path got there first."""
     return disputes_clock_fire(clock=clock, dispute_ids=[dispute_id], now=now) == 1
+
+
+def dispute_catch_up(*, dispute_id: int, now: datetime) -> list[str]:
+    """Fire the clocks already due on one dispute, before a party acts on it; returns their notes.
+
+    The worker runs every minute; a seller answering in the seconds after the deadline, or a
+    buyer shipping a return too late, must meet the state the deadline made, not the old one.
+    The overdue-decision reminder is for staff only and is left to the worker.
+    """
+    notes: list[str] = []
+    for _round in range(len(CLOCKS)):
+        dispute = Dispute.objects.filter(pk=dispute_id).first()
+        if dispute is None:
+            return notes
+        due = [
+            clock
+            for clock in CLOCKS
+            if clock.name != "decision_overdue"
+            and dispute.status in clock.statuses
+            and getattr(dispute, clock.field) is not None
+            and getattr(dispute, clock.field) <= now
+        ]
+        if not due or not dispute_clock_fire(clock=due[0], dispute_id=dispute_id, now=now):
+            return notes
+        event = DisputeEvent.objects.filter(dispute_id=dispute_id, clock=due[0].name).first()
+        if event is not None and event.note:
+            notes.append(event.note)
+    return notes
 
 
 def disputes_sweep_clock(*, clock: Clock, now: datetime, batch_size: int | None = None) -> int:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from disputes import complaints as complaint_services
-from disputes import selectors, services
+from disputes import selectors, services, sweeps
 from disputes.forms import (
     AppealForm,
     CancelForm,
@@ -150,6 +150,13 @@ def _action(
     if request.method == "GET":
         # Loaded first, so that a stranger gets 404 for every method, never 405.
         return redirect("disputes:detail", dispute_id=dispute.pk)
+    passed = sweeps.dispute_catch_up(dispute_id=dispute.pk, now=timezone.now())
+    if passed and form_class is not MessageForm:
+        # A deadline changed the case before this action: show the new state, not a stale refusal.
+        messages.warning(request, " ".join([_("A deadline passed before your action:"), *passed]))
+        return redirect("disputes:detail", dispute_id=dispute.pk)
+    if passed:
+        dispute.refresh_from_db()
     form = form_class(request.POST, request.FILES or None)
     if form.is_valid():
         try:

@@ -37,6 +37,9 @@ def _open_form(**overrides):
 )
 def test_escalation_window_through_the_case_page(client, buyer, seller, store, now, after, allowed):
     dispute = open_dispute(buyer=buyer, store=store, now=now)
+    services.dispute_make_offer(
+        dispute_id=dispute.pk, actor=seller, kind="partial_refund", amount=Decimal("2.00"), now=now + SECOND
+    )
     url = reverse("disputes:escalate", args=[dispute.pk])
     with time_machine.travel(now + after, tick=False):
         client.force_login(buyer)
@@ -49,7 +52,7 @@ def test_escalation_window_through_the_case_page(client, buyer, seller, store, n
         assert dispute.status == S.ESCALATED
     else:
         assert response.status_code == 400
-        assert dispute.status == S.AWAITING_SELLER
+        assert dispute.status == S.NEGOTIATING
         body = response.content.decode()
         assert "can be asked to decide from" in body or "The time to ask the platform ended" in body
         assert "The seller does not answer." in body
@@ -181,3 +184,58 @@ def test_another_users_order_is_404(client, buyer, other_buyer, store, now):
     assert client.get(url).status_code == 404
     assert client.post(url, _open_form()).status_code == 404
     assert not Dispute.objects.exists()
+
+
+def test_seller_answering_after_the_five_days_finds_the_request_granted(client, buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now)
+    with time_machine.travel(now + 5 * DAY - SECOND, tick=False):
+        # One second before the deadline nothing is due: the worker changes nothing.
+        call_command("run_deadlines", verbosity=0)
+    dispute.refresh_from_db()
+    assert dispute.status == S.AWAITING_SELLER
+    with time_machine.travel(now + 5 * DAY + timedelta(seconds=20), tick=False):
+        # The worker has not run yet this minute; the seller's late counter-offer meets the deadline.
+        client.force_login(seller)
+        response = client.post(
+            reverse("disputes:offer", args=[dispute.pk]), {"kind": "partial_refund", "amount": "1.00"}, follow=True
+        )
+    body = response.content.decode()
+    assert "A deadline passed before your action:" in body
+    assert "The seller did not respond within 5 days: the buyer&#x27;s request is granted." in body
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.closed_by, dispute.refund_amount) == (
+        S.RESOLVED,
+        "seller_timeout",
+        dispute.order.total,
+    )
+    assert not dispute.offers.filter(side="seller").exists()
+    for party in (buyer, seller):
+        assert Notification.objects.filter(recipient=party, kind="dispute_resolved").count() == 1
+
+
+def test_seller_silence_granted_at_exactly_five_days_by_the_worker(client, buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now, outcome="partial_refund", amount=Decimal("4.00"))
+    with time_machine.travel(now + 5 * DAY, tick=False):
+        call_command("run_deadlines", verbosity=0)
+        client.force_login(buyer)
+        page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.resolution, dispute.refund_amount) == (
+        S.RESOLVED,
+        "partial_refund",
+        Decimal("4.00"),
+    )
+    assert "The seller did not respond in time" in page
+    assert "4.00" in page
+
+
+def test_return_shipped_after_ten_days_meets_the_closed_case(client, buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now, outcome="return_refund")
+    services.dispute_accept_offer(dispute_id=dispute.pk, actor=seller, now=now + DAY)
+    with time_machine.travel(now + 11 * DAY, tick=False):
+        client.force_login(buyer)
+        response = client.post(reverse("disputes:return_shipped", args=[dispute.pk]), {"tracking_number": "RR1PL"})
+    assert response.status_code == 302
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.closed_by, dispute.resolution) == (S.RESOLVED, "return_not_shipped", "rejected")
+    assert dispute.return_tracking_number == ""
