@@ -41,7 +41,18 @@ KINDS: dict[str, NotificationKind] = {
     ),
     "dispute_decided": NotificationKind(
         title=_("The platform decided dispute #%(id)s"),
-        body=_("The platform decided the dispute on order %(number)s. Note from the platform: %(note)s"),
+        body=_(
+            "The platform decided the dispute on order %(number)s: a refund of %(refund)s %(currency)s to the "
+            "buyer. Note from the platform: %(note)s"
+        ),
+        sms=True,
+    ),
+    "dispute_decided_rejected": NotificationKind(
+        title=_("The platform decided dispute #%(id)s"),
+        body=_(
+            "The platform decided the dispute on order %(number)s: the request is rejected, no refund. "
+            "Note from the platform: %(note)s"
+        ),
         sms=True,
     ),
     "dispute_cancelled": NotificationKind(

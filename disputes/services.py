@@ -620,7 +620,14 @@ def dispute_resolve_by_staff(
         )
         if responsibility == Dispute.Responsibility.SELLER:
             _penalty_add(dispute, now=now)
-        _notify_parties(dispute, kind="dispute_decided", exclude=None, note=note or "—")
+        _notify_parties(
+            dispute,
+            kind="dispute_decided" if refund > 0 else "dispute_decided_rejected",
+            exclude=None,
+            note=note or "—",
+            refund=str(refund),
+            currency=dispute.order.currency,
+        )
     return dispute
 
 

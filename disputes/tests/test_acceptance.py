@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from disputes import services
-from disputes.models import Dispute
+from disputes.models import Dispute, PenaltyEntry
 from disputes.tests.helpers import DAY, jpeg_upload, open_dispute, shipped_order
 from messaging.models import Notification
 from portal.models import Order
@@ -239,3 +239,83 @@ def test_return_shipped_after_ten_days_meets_the_closed_case(client, buyer, sell
     dispute.refresh_from_db()
     assert (dispute.status, dispute.closed_by, dispute.resolution) == (S.RESOLVED, "return_not_shipped", "rejected")
     assert dispute.return_tracking_number == ""
+
+
+@pytest.fixture
+def escalated_case(buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now - 4 * DAY)
+    services.dispute_escalate(dispute_id=dispute.pk, actor=buyer, now=now - DAY, note="The seller ignores me.")
+    dispute.refresh_from_db()
+    return dispute
+
+
+@pytest.mark.parametrize("group", ["Moderators", "Support agents"])
+def test_only_dispute_resolvers_resolve_others_get_403(client, escalated_case, group):
+    from django.contrib.auth.models import Group
+
+    from portal.tests.factories import UserFactory
+
+    user = UserFactory(email=f"{group[:3]}@example.com", is_staff=True)
+    user.groups.set(Group.objects.filter(name=group))
+    client.force_login(user)
+    url = reverse("admin:disputes_dispute_resolve", args=[escalated_case.pk])
+    assert client.get(url).status_code == 403
+    data = {"resolution": "full_refund", "responsibility": "seller", "note": "x"}
+    assert client.post(url, data).status_code == 403
+    escalated_case.refresh_from_db()
+    assert escalated_case.status == S.ESCALATED
+
+
+def test_resolver_decides_a_partial_refund_logged_final_and_in_both_notification_tabs(
+    client, escalated_case, buyer, seller, staff
+):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(staff)
+    url = reverse("admin:disputes_dispute_resolve", args=[escalated_case.pk])
+    total = escalated_case.order.total
+    too_much = {
+        "resolution": "partial_refund",
+        "amount": str(total + Decimal("1.00")),
+        "responsibility": "seller",
+        "note": "Half of the set was missing.",
+    }
+    response = client.post(url, too_much)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "cannot be larger than the order total" in body
+    assert "Half of the set was missing." in body
+    response = client.post(url, {**too_much, "amount": "3.00"})
+    assert response.status_code == 302
+    escalated_case.refresh_from_db()
+    assert (escalated_case.status, escalated_case.resolution, escalated_case.refund_amount) == (
+        S.RESOLVED,
+        "partial_refund",
+        Decimal("3.00"),
+    )
+    assert (escalated_case.responsibility, escalated_case.decided_by) == ("seller", staff)
+    assert LogEntry.objects.filter(object_id=str(escalated_case.pk), user=staff).exists()
+    # Final: a second decision is refused.
+    again = client.post(url, {**too_much, "resolution": "rejected"}, follow=True)
+    assert "only escalated disputes are decided here" in again.content.decode()
+    escalated_case.refresh_from_db()
+    assert escalated_case.resolution == "partial_refund"
+    for party in (buyer, seller):
+        client.force_login(party)
+        tab = client.get(reverse("messaging:notifications")).content.decode()
+        assert f"The platform decided dispute #{escalated_case.pk}" in tab
+        assert "a refund of 3.00" in tab
+        assert "Half of the set was missing." in tab
+    # The case page shows the outcome to both sides too.
+    page = client.get(reverse("disputes:detail", args=[escalated_case.pk])).content.decode()
+    assert "Half of the set was missing." in page
+
+
+def test_rejection_is_told_as_no_refund(client, escalated_case, buyer, staff):
+    client.force_login(staff)
+    url = reverse("admin:disputes_dispute_resolve", args=[escalated_case.pk])
+    client.post(url, {"resolution": "rejected", "responsibility": "buyer", "note": "Tracking shows delivery."})
+    client.force_login(buyer)
+    tab = client.get(reverse("messaging:notifications")).content.decode()
+    assert "the request is rejected, no refund" in tab
+    assert not PenaltyEntry.objects.exists()
