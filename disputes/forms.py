@@ -69,6 +69,11 @@ class OfferForm(_AmountRequiredForPartial):
     note = forms.CharField(
         label=_("Explain your offer"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    photos = PhotosField(
+        label=_("Evidence photos (optional)"),
+        max_count=5,
+        help_text=_("Up to 5 photos; they are added to the case thread with your note."),
+    )
 
 
 class MessageForm(forms.Form):

@@ -94,9 +94,9 @@ def duration_text(delta: timedelta) -> str:
     hour_text = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
     minute_text = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
     if days:
-        return f"{day_text} {hour_text}"
+        return f"{day_text} {hour_text}" if hours else day_text
     if hours:
-        return f"{hour_text} {minute_text}"
+        return f"{hour_text} {minute_text}" if minutes else hour_text
     return minute_text
 
 
@@ -109,22 +109,22 @@ class RunningClock:
 
 
 def _clock(name: str, due_at: datetime, sentence: str, now: datetime) -> RunningClock:
-    left = duration_text(due_at - now)
-    span = format_html(
-        '<span data-countdown="{}" data-format="{}" data-expired="{}">{}</span>',
+    """One running clock as a whole sentence ("The seller has 3 days 4 hours to respond.").
+
+    The sentence stays one piece of text (readable as such by screen readers and searches);
+    static/js/disputes.js re-words it from `data-clock-sentence` once less than a day is left,
+    ticking by the minute, and says so when the deadline has passed.
+    """
+    text = sentence % {"left": duration_text(due_at - now)}
+    html = format_html(
+        '<span data-clock="{}" data-clock-sentence="{}" data-format="{}" data-expired="{}">{}</span>',
         due_at.isoformat(),
-        _("%d d %h h %m min"),
-        _("now"),
-        left,
+        sentence.replace("%(left)s", "{left}"),
+        _("%h h %m min"),
+        _("The deadline has passed; the case is updated within a minute."),
+        text,
     )
-    # The sentence is translated with a placeholder; the span goes in after escaping the rest.
-    before, _sep, after = sentence.partition("%(left)s")
-    return RunningClock(
-        name=name,
-        due_at=due_at,
-        text=sentence % {"left": left},
-        html=format_html("{}{}{}", before, span, after),
-    )
+    return RunningClock(name=name, due_at=due_at, text=text, html=html)
 
 
 def dispute_clocks(*, dispute: Dispute, now: datetime) -> list[RunningClock]:

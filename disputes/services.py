@@ -341,9 +341,30 @@ def dispute_open(
 
 
 def dispute_make_offer(
-    *, dispute_id: int, actor: User, kind: str, now: datetime, amount: Decimal | None = None, note: str = ""
+    *,
+    dispute_id: int,
+    actor: User,
+    kind: str,
+    now: datetime,
+    amount: Decimal | None = None,
+    note: str = "",
+    photos: Sequence[ValidatedPhoto] = (),
 ) -> DisputeOffer:
-    """Make (or change) one side's offer. The seller's first offer is its answer: negotiation starts."""
+    """Make (or change) one side's offer. The seller's first offer is its answer: negotiation starts.
+
+    Photos sent with an offer (the seller's evidence for a counter-offer, say) go into the
+    case thread with the offer's note, where both sides and the platform see them.
+    """
+    stored: list[Photo] = []
+    if photos:
+        # Checked before the files are written (STYLE rule 5: photos outside the transaction).
+        unlocked = Dispute.objects.filter(pk=dispute_id).first()
+        if unlocked is None:
+            raise ValidationError(_("You cannot act on this dispute."))
+        _require_side(unlocked, actor)
+        if not unlocked.is_open:
+            raise _refuse(unlocked, S.NEGOTIATING)
+        stored = [photo_store(owner=actor, photo=photo, now=now) for photo in photos]
     with transaction.atomic():
         dispute = _lock(dispute_id)
         side = _require_side(dispute, actor)
@@ -374,6 +395,11 @@ def dispute_make_offer(
             note=f"{offer.get_kind_display()} {value} {dispute.order.currency}",
             fields=fields,
         )
+        if stored:
+            message = DisputeMessage.objects.create(
+                dispute=dispute, author=actor, side=side, text=note.strip(), created_at=now
+            )
+            message.photos.set(stored)
         _notify_parties(
             dispute, kind="dispute_offer", exclude=actor, amount=str(value), currency=dispute.order.currency
         )

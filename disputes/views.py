@@ -184,7 +184,13 @@ def dispute_offer(request: HttpRequest, dispute_id: int) -> HttpResponse:
         OfferForm,
         "offer_form",
         lambda d, u, data: services.dispute_make_offer(
-            dispute_id=d.pk, actor=u, kind=data["kind"], amount=data["amount"], note=data["note"], now=timezone.now()
+            dispute_id=d.pk,
+            actor=u,
+            kind=data["kind"],
+            amount=data["amount"],
+            note=data["note"],
+            photos=data["photos"],
+            now=timezone.now(),
         ),
         _("Your offer was sent."),
     )

@@ -319,3 +319,69 @@ def test_rejection_is_told_as_no_refund(client, escalated_case, buyer, staff):
     tab = client.get(reverse("messaging:notifications")).content.decode()
     assert "the request is rejected, no refund" in tab
     assert not PenaltyEntry.objects.exists()
+
+
+def test_seller_rejects_with_a_counter_offer_and_evidence_photos(client, buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now - DAY)
+    client.force_login(seller)
+    page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+    assert "Reject with a counter-offer" in page
+    assert "The seller has 3 days 23 hours to respond." in page
+    response = client.post(
+        reverse("disputes:offer", args=[dispute.pk]),
+        {
+            "kind": "return_refund",
+            "amount": "",
+            "note": "The colour matches the listing photo; return it and we refund.",
+            "photos": [jpeg_upload("listing.jpg"), jpeg_upload("label.jpg")],
+        },
+    )
+    assert response.status_code == 302
+    dispute.refresh_from_db()
+    assert dispute.status == S.NEGOTIATING
+    offer = dispute.offers.get(side="seller")
+    assert (offer.kind, offer.amount) == ("return_refund", dispute.order.total)
+    message = dispute.messages.get()
+    assert (message.side, message.photos.count()) == ("seller", 2)
+    assert "matches the listing photo" in message.text
+    # The buyer sees the counter-offer with its evidence, and may accept it.
+    client.force_login(buyer)
+    page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+    assert "The other side offers: Return and refund" in page
+    for photo in message.photos.all():
+        assert reverse("portal:photo_thumbnail", args=[photo.uuid]) in page or "Processing" in page
+    assert client.post(reverse("disputes:accept", args=[dispute.pk])).status_code == 302
+    dispute.refresh_from_db()
+    assert dispute.status == S.AWAITING_RETURN
+
+
+@pytest.mark.parametrize(
+    ("left", "text"),
+    [
+        (3 * DAY + timedelta(hours=4, minutes=59), "3 days 4 hours"),
+        (2 * DAY, "2 days"),
+        (DAY + timedelta(hours=1), "1 day 1 hour"),
+        (timedelta(hours=5, minutes=12), "5 hours 12 minutes"),
+        (timedelta(hours=5), "5 hours"),
+        (timedelta(minutes=1, seconds=30), "1 minute"),
+        (timedelta(seconds=30), "0 minutes"),
+    ],
+)
+def test_countdown_words(left, text):
+    from django.utils import translation
+
+    from disputes.selectors import duration_text
+
+    with translation.override("en"):
+        assert duration_text(left) == text
+
+
+def test_case_page_says_how_long_the_seller_has_in_one_sentence(client, buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now)
+    with time_machine.travel(now + timedelta(hours=19, minutes=30), tick=False):
+        for user in (buyer, seller):
+            client.force_login(user)
+            page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+            assert "The seller has 4 days 4 hours to respond." in page
+            assert "Either side can ask the platform to decide in 2 days 4 hours." in page
+            assert "If it is not resolved, the case goes to the platform in 15 days 4 hours." in page
