@@ -360,6 +360,9 @@ class ComplaintAdmin(admin.ModelAdmin):
                 name="disputes_complaint_answer",
             ),
             path("<int:object_id>/take/", self.admin_site.admin_view(self.take_view), name="disputes_complaint_take"),
+            path(
+                "<int:object_id>/close/", self.admin_site.admin_view(self.close_view), name="disputes_complaint_close"
+            ),
             *super().get_urls(),
         ]
 
@@ -397,6 +400,25 @@ class ComplaintAdmin(admin.ModelAdmin):
         else:
             self.log_change(request, complaint, "Taken in progress.")
             messages.success(request, gettext("You are working on complaint #%(id)s.") % {"id": complaint.pk})
+        return HttpResponseRedirect(change_url)
+
+    def close_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Close a complaint that needs nothing more (answered, or a duplicate)."""
+        if not _in_group(request.user, *COMPLAINT_GROUPS):
+            raise PermissionDenied
+        complaint = get_object_or_404(Complaint, pk=object_id)
+        change_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            complaint_services.complaint_close(complaint_id=complaint.pk, actor=user, now=timezone.now())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            self.log_change(request, complaint, "Closed.")
+            messages.success(request, gettext("Complaint #%(id)s is closed.") % {"id": complaint.pk})
         return HttpResponseRedirect(change_url)
 
     def answer_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -177,6 +177,9 @@ def complaint_follow_up(*, complaint_id: int, author: User, text: str, now: date
         raise ValidationError({"text": _("Write your reply.")})
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint_id, author=author)
+        if complaint.status != C.ANSWERED:
+            # Before an answer the complaint is already waiting for staff; the author does not move it.
+            raise ValidationError(_("You can reply once the platform has answered."), code="not_answered")
         _move(complaint, to=C.IN_PROGRESS, actor=author, now=now, note=text.strip())
     return complaint
 

@@ -385,3 +385,85 @@ def test_case_page_says_how_long_the_seller_has_in_one_sentence(client, buyer, s
             assert "The seller has 4 days 4 hours to respond." in page
             assert "Either side can ask the platform to decide in 2 days 4 hours." in page
             assert "If it is not resolved, the case goes to the platform in 15 days 4 hours." in page
+
+
+def test_complaint_about_a_seller_from_new_to_closed_with_a_rated_answer(client, buyer, store, staff, now):
+    from disputes.models import Complaint
+
+    client.force_login(buyer)
+    response = client.post(
+        reverse("disputes:complaint_new"),
+        {
+            "subject": "seller",
+            "category": "coercion",
+            "store": store.slug,
+            "reference": "Review #41",
+            "text": "The seller offered a coupon if I deleted my one-star review.",
+            "photos": [jpeg_upload("chat.jpg")],
+        },
+    )
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert (complaint.status, complaint.store, complaint.reference, complaint.photos.count()) == (
+        "new",
+        store,
+        "Review #41",
+        1,
+    )
+    assert complaint.first_response_due_at == complaint.created_at + timedelta(hours=48)
+    page = client.get(reverse("disputes:complaint_detail", args=[complaint.pk])).content.decode()
+    assert "The platform will answer within" in page
+
+    # 48 hours later with no answer: highlighted in the admin queue, support agents reminded once.
+    due = complaint.first_response_due_at
+    with time_machine.travel(due - SECOND, tick=False):
+        call_command("run_deadlines", verbosity=0)
+    assert not Notification.objects.filter(kind="complaint_overdue").exists()
+    with time_machine.travel(due, tick=False):
+        call_command("run_deadlines", verbosity=0)
+        call_command("run_deadlines", verbosity=0)
+        client.force_login(staff)
+        queue = client.get(reverse("admin:disputes_complaint_changelist") + "?overdue=yes").content.decode()
+    assert Notification.objects.filter(kind="complaint_overdue", recipient=staff).count() == 1
+    assert "opinia-overdue" in queue
+    assert f">{complaint.pk}<" in queue or f"/{complaint.pk}/change/" in queue
+
+    # Staff take it, answer it, the author reads the answer in the Notifications tab and rates it.
+    client.force_login(staff)
+    client.post(reverse("admin:disputes_complaint_take", args=[complaint.pk]))
+    complaint.refresh_from_db()
+    assert complaint.status == "in_progress"
+    client.post(
+        reverse("admin:disputes_complaint_answer", args=[complaint.pk]),
+        {"answer": "We warned the seller; coupons for reviews are forbidden."},
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == "answered"
+    client.force_login(buyer)
+    assert (
+        f"Your complaint #{complaint.pk} was answered"
+        in client.get(reverse("messaging:notifications")).content.decode()
+    )
+    page = client.get(reverse("disputes:complaint_detail", args=[complaint.pk])).content.decode()
+    assert "coupons for reviews are forbidden" in page
+    client.post(reverse("disputes:complaint_rate", args=[complaint.pk]), {"rating": "4", "comment": "Quick."})
+    complaint.refresh_from_db()
+    assert complaint.rating == 4
+    # Closed by staff in the admin: final.
+    client.force_login(staff)
+    client.post(reverse("admin:disputes_complaint_close", args=[complaint.pk]))
+    complaint.refresh_from_db()
+    assert complaint.status == "closed"
+    assert list(complaint.events.values_list("new_status", flat=True)) == ["new", "in_progress", "answered", "closed"]
+
+
+def test_author_cannot_move_an_unanswered_complaint(client, buyer, now):
+    from disputes.complaints import complaint_submit
+
+    complaint = complaint_submit(author=buyer, subject="site", text="Broken menu.", now=now)
+    client.force_login(buyer)
+    response = client.post(reverse("disputes:complaint_follow_up", args=[complaint.pk]), {"text": "Any news?"})
+    assert response.status_code == 400
+    assert "You can reply once the platform has answered." in response.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.status == "new"
