@@ -345,6 +345,8 @@ def store_penalties(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "points": selectors.penalty_points_live(store=store, now=now),
             "restricted": selectors.store_is_restricted(store=store, now=now),
+            "threshold": settings.OPINIA_PENALTY_RESTRICTION_POINTS,
+            "expiry_days": settings.OPINIA_PENALTY_EXPIRY_DAYS,
         },
     )
 
@@ -387,6 +389,7 @@ def penalty_appeal(request: HttpRequest, slug: str, entry_id: int) -> HttpRespon
             "form": form,
             "can_appeal": selectors.penalty_can_appeal(entry=entry, now=now),
             "deadline": selectors.penalty_appeal_deadline(entry=entry),
+            "appeal_days": settings.OPINIA_PENALTY_APPEAL_DAYS,
         },
         status=400 if request.method == "POST" else 200,
     )
