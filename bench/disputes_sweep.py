@@ -22,19 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from disputes_generate import DATABASE, psql, setup_django
 
-COPY = DATABASE + "_sweep"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--due", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--database", default=DATABASE, help="the generated database to copy")
     args = parser.parse_args()
 
-    psql(f"DROP DATABASE IF EXISTS {COPY} WITH (FORCE)")
-    psql(f"CREATE DATABASE {COPY} TEMPLATE {DATABASE}")
-    setup_django(COPY)
+    copy = args.database + "_sweep"
+    psql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
+    psql(f"CREATE DATABASE {copy} TEMPLATE {args.database}")
+    setup_django(copy)
     from django.contrib.auth.models import Group
     from django.db import connection
     from django.utils import timezone
