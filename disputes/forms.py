@@ -115,7 +115,7 @@ class ComplaintForm(forms.Form):
         choices=[c for c in Complaint.Subject.choices if c[0] != Complaint.Subject.PENALTY_APPEAL],
     )
     category = forms.ChoiceField(label=_("Kind of problem"), choices=Complaint.Category.choices)
-    store = forms.CharField(label=_("Store (address name)"), max_length=140, required=False)
+    store = forms.CharField(label=_("Store (name or address name)"), max_length=140, required=False)
     order = forms.ModelChoiceField(label=_("Order"), queryset=Order.objects.none(), required=False)
     reference = forms.CharField(
         label=_("Reference"),
@@ -139,7 +139,8 @@ class ComplaintForm(forms.Form):
         slug = (self.cleaned_data.get("store") or "").strip()
         if not slug:
             return None
-        store = Store.objects.filter(slug=slug).first()
+        # Buyers know a store by its name more often than by its address name: either will do.
+        store = Store.objects.filter(slug=slug).first() or Store.objects.filter(name__iexact=slug).first()
         if store is None:
             raise forms.ValidationError(_("No store has the address name “%(slug)s”."), params={"slug": slug})
         return store

@@ -467,3 +467,16 @@ def test_author_cannot_move_an_unanswered_complaint(client, buyer, now):
     assert "You can reply once the platform has answered." in response.content.decode()
     complaint.refresh_from_db()
     assert complaint.status == "new"
+
+
+def test_complaint_names_the_store_by_its_name_or_address_name(client, buyer, store):
+    from disputes.models import Complaint
+
+    client.force_login(buyer)
+    for typed in ("bob's gadgets", store.slug):
+        response = client.post(
+            reverse("disputes:complaint_new"),
+            {"subject": "seller", "category": "harassment", "store": typed, "text": "Insults in the chat."},
+        )
+        assert response.status_code == 302
+    assert list(Complaint.objects.values_list("store", flat=True)) == [store.pk, store.pk]
