@@ -135,11 +135,14 @@ def _rows_for_pairs(
     table = ItemReview._meta.db_table
     columns = "id, store_id, buyer_id, published_at, removed_at IS NOT NULL, stars, score_role, product_id"
     with connection.cursor() as cursor:
+        # Two index paths, not one OR: published ratings through the partial chain index,
+        # the ratings being published through the window foreign key.
         if _is_postgres():
             cursor.execute(
                 f"SELECT {columns} FROM {table} r "  # noqa: S608 - table name from the model, values bound
                 "JOIN unnest(%s::int[], %s::int[]) AS p(s, b) ON r.store_id = p.s AND r.buyer_id = p.b "
-                "WHERE r.published_at IS NOT NULL OR r.window_id = ANY(%s::int[])",
+                f"WHERE r.published_at IS NOT NULL UNION ALL SELECT {columns} FROM {table} r "
+                "WHERE r.window_id = ANY(%s::int[]) AND r.published_at IS NULL",
                 [[p[0] for p in pairs], [p[1] for p in pairs], list(publish_windows)],
             )
         else:
@@ -147,12 +150,15 @@ def _rows_for_pairs(
             params: list[int] = [v for pair in pairs for v in pair]
             windows = ", ".join(["%s"] * len(publish_windows)) or "NULL"
             cursor.execute(
-                f"SELECT {columns} FROM {table} WHERE (published_at IS NOT NULL "  # noqa: S608
-                f"OR window_id IN ({windows})) AND ({clause})",
-                [*publish_windows, *params],
+                f"SELECT {columns} FROM {table} WHERE published_at IS NOT NULL AND ({clause}) "  # noqa: S608
+                f"UNION ALL SELECT {columns} FROM {table} WHERE window_id IN ({windows}) AND published_at IS NULL",
+                [*params, *publish_windows],
             )
+        wanted = set(pairs)
         rows = []
         for pk, store_id, buyer_id, published_at, removed, stars, role, product_id in cursor.fetchall():
+            if (store_id, buyer_id) not in wanted:
+                continue  # a window of another chunk of pairs: handled with its own chain
             publishing = published_at is None
             if published_at is not None and published_at.tzinfo is None:
                 # SQLite hands raw cursors naive UTC datetimes; PostgreSQL aware ones.

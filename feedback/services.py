@@ -128,7 +128,8 @@ def _publish_content(windows: Sequence[tuple[int, int, int]], *, now: datetime, 
         for store_id, *values in _publish_store_ratings(chunk, now=now):
             scoring.add_detailed(delta, store_id=store_id, day=day, values=values)
     # Item ratings are published by the same UPDATE that records their place in the score.
-    scoring.refresh_pairs(pairs, delta=delta, publish_windows=ids, now=now)
+    publishing = ids if rated is None else sorted(rated)
+    scoring.refresh_pairs(pairs, delta=delta, publish_windows=publishing, now=now)
 
 
 def _publish_store_ratings(
