@@ -151,11 +151,12 @@ def _action(
         # Loaded first, so that a stranger gets 404 for every method, never 405.
         return redirect("disputes:detail", dispute_id=dispute.pk)
     passed = sweeps.dispute_catch_up(dispute_id=dispute.pk, now=timezone.now())
-    if passed and form_class is not MessageForm:
-        # A deadline changed the case before this action: show the new state, not a stale refusal.
-        messages.warning(request, " ".join([_("A deadline passed before your action:"), *passed]))
-        return redirect("disputes:detail", dispute_id=dispute.pk)
     if passed:
+        messages.warning(request, " ".join([_("A deadline passed before your action:"), *passed]))
+        if form_class is not MessageForm:
+            # A deadline changed the case: show the new state, not a stale refusal. A message
+            # still goes in if the case is open (and keeps its text with the refusal if not).
+            return redirect("disputes:detail", dispute_id=dispute.pk)
         dispute.refresh_from_db()
     form = form_class(request.POST, request.FILES or None)
     if form.is_valid():

@@ -480,3 +480,17 @@ def test_complaint_names_the_store_by_its_name_or_address_name(client, buyer, st
         )
         assert response.status_code == 302
     assert list(Complaint.objects.values_list("store", flat=True)) == [store.pk, store.pk]
+
+
+def test_late_thread_message_explains_the_deadline_and_keeps_the_text(client, buyer, seller, store, now):
+    dispute = open_dispute(buyer=buyer, store=store, now=now)
+    with time_machine.travel(now + 5 * DAY, tick=False):
+        client.force_login(seller)
+        response = client.post(reverse("disputes:message", args=[dispute.pk]), {"text": "We ship tomorrow!"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "A deadline passed before your action:" in body
+    assert "This dispute is closed" in body
+    dispute.refresh_from_db()
+    assert dispute.status == S.RESOLVED
+    assert not dispute.messages.exists()
