@@ -69,22 +69,40 @@ def test_a_deadline_under_a_day_ticks_on_the_case_page(browser_page, live_server
     assert _fits(page)
 
 
-def test_every_dispute_page_fits_a_phone(browser_page, live_server, buyer, seller, store, staff):
+def _serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_every_dispute_page_fits_a_phone_without_serious_accessibility_violations(
+    browser_page, live_server, buyer, seller, store, staff
+):
     from disputes.complaints import complaint_submit
 
     page = browser_page
     page.set_viewport_size({"width": 360, "height": 740})
     dispute = open_dispute(buyer=buyer, store=store, now=timezone.now() - timedelta(days=1))
+    order = make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED, at=timezone.now() - timedelta(days=3))
     complaint = complaint_submit(author=buyer, subject="site", text="The language menu forgets me.", now=timezone.now())
+    problems = {}
     _login(page, live_server, buyer)
     for url in (
         "/disputes/",
+        f"/disputes/open/{order.pk}/",
+        f"/disputes/{dispute.pk}/",
         "/disputes/complaints/",
         "/disputes/complaints/new/",
         f"/disputes/complaints/{complaint.pk}/",
     ):
         page.goto(url)
         assert _fits(page), url
+        problems[url] = _serious_violations(page)
     _login(page, live_server, seller)
     for url in (
         f"/disputes/{dispute.pk}/",
@@ -93,3 +111,5 @@ def test_every_dispute_page_fits_a_phone(browser_page, live_server, buyer, selle
     ):
         page.goto(url)
         assert _fits(page), url
+        problems[url] = _serious_violations(page)
+    assert {url: found for url, found in problems.items() if found} == {}
