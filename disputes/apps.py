@@ -9,8 +9,10 @@ class DisputesConfig(AppConfig):
     def ready(self) -> None:
         from disputes import panels, sweeps
         from disputes.access import dispute_photo_visible
+        from disputes.complaints import complaint_from_message_report
         from disputes.demo import seed_disputes
         from disputes.notifications import register_kinds
+        from messaging.services import register_message_report_listener
         from portal.deadlines import register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
@@ -27,3 +29,4 @@ class DisputesConfig(AppConfig):
         register_panel("product_page", panels.store_page_panel)
         register_nav_counter("disputes", panels.open_disputes_count)
         register_demo_seeder(seed_disputes)
+        register_message_report_listener(complaint_from_message_report)

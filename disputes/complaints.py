@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from disputes.models import Complaint, ComplaintEvent, PenaltyEntry
 from disputes.services import penalty_reverse
+from messaging.models import MessageReport
 from portal.models import Order, Photo, Store, StoreMember, User
 from portal.notify import notify
 from portal.uploads import ValidatedPhoto, photo_store
@@ -208,3 +209,31 @@ def complaint_rate(*, complaint_id: int, author: User, rating: int, now: datetim
         complaint.updated_at = now
         complaint.save(update_fields=["rating", "rating_comment", "updated_at"])
     return complaint
+
+
+MESSAGE_REPORT_CATEGORIES = {
+    "spam": Complaint.Category.OTHER,
+    "abuse": Complaint.Category.HARASSMENT,
+    "fraud": Complaint.Category.FRAUD,
+    "other": Complaint.Category.OTHER,
+}
+
+
+def complaint_from_message_report(report: MessageReport) -> Complaint:
+    """File a reported message as the reporter's complaint about a message (SPEC §2: a report creates a complaint).
+
+    Runs inside the messaging app's reporting transaction: the report and its complaint commit together.
+    """
+    message = report.message
+    conversation = message.conversation
+    reason = MessageReport.Reason(report.reason).label
+    text = f"{reason}: {report.note}" if report.note else str(reason)
+    return complaint_submit(
+        author=report.reporter,
+        subject=Complaint.Subject.MESSAGE,
+        category=MESSAGE_REPORT_CATEGORIES.get(report.reason, Complaint.Category.OTHER),
+        text=text,
+        store=conversation.store,
+        reference=f"Message #{message.pk} in conversation #{conversation.pk} (report #{report.pk})",
+        now=report.created_at,
+    )

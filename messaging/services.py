@@ -6,7 +6,7 @@ people writing in one thread at once are serialised on that row and the stored u
 counters, the auto-reply clock and the open response exchange never drift.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -500,10 +500,21 @@ REPORT_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+# Apps that act on a reported message (the disputes app files it as a complaint) register here;
+# each listener runs inside the reporting transaction, so a report and its complaint exist together.
+MessageReportListener = Callable[[MessageReport], Any]
+MESSAGE_REPORT_LISTENERS: list[MessageReportListener] = []
+
+
+def register_message_report_listener(listener: MessageReportListener) -> None:
+    if listener not in MESSAGE_REPORT_LISTENERS:
+        MESSAGE_REPORT_LISTENERS.append(listener)
+
+
 def message_report(
     *, message: Message, reporter: User, reporter_side: str, reason: str, note: str, now: datetime
 ) -> MessageReport:
-    """Report a message of the other side to the moderators."""
+    """Report a message of the other side to the moderators, and to every registered listener."""
     if message.side == reporter_side:
         raise ValidationError(_("You can only report messages you received."), code="own")
     if reason not in MessageReport.Reason.values:
@@ -516,6 +527,8 @@ def message_report(
             MessageReportEvent.objects.create(
                 report=report, actor=reporter, old_status="", new_status=report.status, created_at=now
             )
+            for listener in MESSAGE_REPORT_LISTENERS:
+                listener(report)
     except IntegrityError:
         raise ValidationError(_("You have already reported this message."), code="duplicate") from None
     return report
