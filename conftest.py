@@ -60,7 +60,18 @@ def _clear_cache():
     from django.core.cache import cache
 
     cache.clear()
-    return
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_zone():
+    """Each test starts in English and UTC: a request made by a Korean user leaves the thread Korean."""
+    from django.utils import timezone, translation
+
+    translation.activate("en")
+    timezone.deactivate()
+    yield
+    translation.activate("en")
+    timezone.deactivate()
 
 
 BROWSER_ARGS = [
