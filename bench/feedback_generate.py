@@ -125,7 +125,9 @@ def main() -> None:
                 "BD",
                 orders,
                 f"({stores_array})[1 + (i % {len(other_stores)})]",
-                "now() - interval '46 days' - (i % 86400) * interval '1 second'",
+                # Completed in id order over one day, as real orders arrive: the table's
+                # physical order follows closes_at, like production data.
+                f"now() - interval '46 days' - ({orders} - i) * interval '{86400 / orders:.6f} seconds'",
             ),
         ),
         (
