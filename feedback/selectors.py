@@ -26,8 +26,9 @@ PUBLIC = Q(published_at__isnull=False, removed_at__isnull=True)
 # --- Loading one object for a user ------------------------------------------------------------
 
 
-def window_get_for_buyer(*, user: User, order_id: int) -> FeedbackWindow:
-    window = (
+def window_find_for_buyer(*, user: User, order_id: int) -> FeedbackWindow | None:
+    """The buyer's window of this order, or None (no such order of theirs, or not completed)."""
+    return (
         FeedbackWindow.objects.select_related("order", "store")
         .prefetch_related(
             Prefetch("order__items", queryset=OrderItem.objects.select_related("product").order_by("pk")),
@@ -39,6 +40,10 @@ def window_get_for_buyer(*, user: User, order_id: int) -> FeedbackWindow:
         .filter(order_id=order_id, buyer=user)
         .first()
     )
+
+
+def window_get_for_buyer(*, user: User, order_id: int) -> FeedbackWindow:
+    window = window_find_for_buyer(user=user, order_id=order_id)
     if window is None:
         raise Http404("No such order.")
     return window

@@ -24,6 +24,7 @@ from feedback.forms import (
 )
 from feedback.models import FeedbackWindow, ItemReview, SellerRating
 from portal.models import User
+from portal.selectors import order_get_for_buyer
 
 
 def _user(request: HttpRequest) -> User:
@@ -67,7 +68,16 @@ def _additional_allowed(window: FeedbackWindow) -> bool:
 def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
     """Rate the items and the store; afterwards, the buyer's own (sealed or published) feedback."""
     user = _user(request)
-    window = selectors.window_get_for_buyer(user=user, order_id=order_id)
+    window = selectors.window_find_for_buyer(user=user, order_id=order_id)
+    if window is None:
+        # The buyer's own order that has not completed (yet): say why, rather than a 404.
+        order = order_get_for_buyer(user=user, order_id=order_id)
+        return render(
+            request,
+            "feedback/not_completed.html",
+            {"order": order},
+            status=400 if request.method == "POST" else 200,
+        )
     items = list(window.order.items.all())
     form: ReviewForm | None = None
     if _buyer_can_rate(window):
