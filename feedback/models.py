@@ -143,6 +143,12 @@ class ItemReview(models.Model):
                 name="review_store_buyer_chain",
                 condition=Q(published_at__isnull=False),
             ),
+            # The score's exact 180-day edge reads the removed ratings of one day.
+            models.Index(
+                fields=["store", "published_at"],
+                name="review_store_removed",
+                condition=Q(published_at__isnull=False, removed_at__isnull=False),
+            ),
             models.Index(
                 fields=["store", "-published_at"],
                 name="review_awaiting_reply",
@@ -177,6 +183,12 @@ class StoreRating(models.Model):
     class Meta:
         verbose_name = _("detailed store rating")
         verbose_name_plural = _("detailed store ratings")
+        # The score's exact 180-day edge reads one day of published detailed ratings.
+        indexes = [
+            models.Index(
+                fields=["store", "published_at"], name="storerating_published", condition=Q(published_at__isnull=False)
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=_detail_range("as_described"), name="storerating_described_1_to_5"),
             models.CheckConstraint(condition=_detail_range("communication"), name="storerating_comm_1_to_5"),

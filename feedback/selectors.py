@@ -7,16 +7,23 @@ Sealed content never leaves this module for anyone but its author: public reads 
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
-from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, ProductStarCount, StoreScoreDay
-from feedback.scoring import utc_day
+from feedback.models import (
+    AdditionalReview,
+    FeedbackWindow,
+    ItemReview,
+    ProductStarCount,
+    StoreRating,
+    StoreScoreDay,
+)
+from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, Store, StoreMember, User
 
 PAGE_SIZE = 10
@@ -309,22 +316,55 @@ def _avg(total: int | None, count: int | None) -> float | None:
 SCORE_FIELDS = ("positive", "neutral", "negative", "merged", "removed")
 DETAIL_FIELDS = ("described_sum", "described_n", "communication_sum", "communication_n", "shipping_sum", "shipping_n")
 # One pass over the store's daily buckets (a few hundred rows a year), written out once:
-# the ORM's sixteen filtered aggregates cost more to compile than to run.
+# the ORM's sixteen filtered aggregates cost more to compile than to run. Whole days after
+# the cutoff's day come from the buckets; the cutoff's own day is read from the raw rows.
 _SCORE_COLUMNS = ", ".join(
-    [f"coalesce(sum({f}) FILTER (WHERE day >= %(since)s), 0)" for f in (*SCORE_FIELDS, *DETAIL_FIELDS)]
+    [f"coalesce(sum({f}) FILTER (WHERE day > %(cutoff_day)s), 0)" for f in (*SCORE_FIELDS, *DETAIL_FIELDS)]
     + [f"coalesce(sum({f}), 0)" for f in SCORE_FIELDS]
 )
 SCORE_SQL = f"SELECT {_SCORE_COLUMNS} FROM {StoreScoreDay._meta.db_table} WHERE store_id = %(store)s"  # noqa: S608
 
 
+def _cutoff_day_part(*, store: Store, cutoff: datetime) -> dict[str, int]:
+    """What the cutoff's UTC day adds to the window: its ratings published after the cutoff.
+
+    The window is exact to the second (a rating 180 days old minus one second counts; at
+    180 days it does not), while buckets are whole days: only this one day is read raw,
+    through the store's time-ordered indexes, so the cost does not grow with the store.
+    """
+    day_end = datetime.combine(utc_day(cutoff) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    part = dict.fromkeys((*SCORE_FIELDS, *DETAIL_FIELDS), 0)
+    in_part = Q(store=store, published_at__gt=cutoff, published_at__lt=day_end)
+    public = ItemReview.objects.filter(in_part, removed_at__isnull=True).exclude(score_role="")
+    for role, stars, count in public.values_list("score_role", "stars").annotate(n=Count("pk")).order_by():
+        if role == ItemReview.ScoreRole.COUNTED:
+            part[star_class(stars)] += count
+        elif role == ItemReview.ScoreRole.MERGED:
+            part["merged"] += count
+    part["removed"] = ItemReview.objects.filter(in_part, removed_at__isnull=False).count()
+    detailed = StoreRating.objects.filter(in_part).aggregate(
+        described_sum=Sum("as_described"),
+        described_n=Count("as_described"),
+        communication_sum=Sum("communication"),
+        communication_n=Count("communication"),
+        shipping_sum=Sum("shipping"),
+        shipping_n=Count("shipping"),
+    )
+    for name, value in detailed.items():
+        part[name] += int(value or 0)
+    return part
+
+
 def store_score(*, store: Store, now: datetime) -> StoreScore:
-    """The score header from the daily buckets: one aggregate query whatever the volume."""
+    """The score header: whole days from the daily buckets, the cutoff's day from raw rows."""
     window_days = settings.OPINIA_SCORE_WINDOW_DAYS
-    since = utc_day(now) - timedelta(days=window_days - 1)
+    cutoff = now - timedelta(days=window_days)
     with connection.cursor() as cursor:
-        cursor.execute(SCORE_SQL, {"since": since, "store": store.pk})
+        cursor.execute(SCORE_SQL, {"cutoff_day": utc_day(cutoff), "store": store.pk})
         row = [int(v) for v in cursor.fetchone() or ()]
     window = dict(zip((*SCORE_FIELDS, *DETAIL_FIELDS), row[:11], strict=True))
+    for name, value in _cutoff_day_part(store=store, cutoff=cutoff).items():
+        window[name] += value
     all_time = dict(zip(SCORE_FIELDS, row[11:], strict=True))
     return StoreScore(
         window_days=window_days,

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from feedback import selectors, services
 from feedback.models import FeedbackWindow, ItemReview
-from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
+from feedback.tests.conftest import T0, buyer_rates, complete_order, seller_rates
 from portal.models import Order
-from portal.tests.factories import ProductFactory, make_order
+from portal.tests.factories import ProductFactory, UserFactory, make_order
 
 
 @pytest.fixture
@@ -40,3 +40,105 @@ def test_an_unfinished_order_of_another_buyer_is_404(client, other_buyer, buyer,
     client.force_login(other_buyer)
     assert client.get(reverse("feedback:review_form", args=[order.pk])).status_code == 404
     assert client.post(reverse("feedback:review_form", args=[order.pk]), {}).status_code == 404
+
+
+def _publish(window, buyer, seller, *, stars=5, text="Solid kettle", seller_stars=5):
+    now = timezone.now()
+    buyer_rates(window, buyer, stars=stars, text=text, now=now)
+    seller_rates(window, seller, stars=seller_stars, now=now)
+    return ItemReview.objects.get(window=window)
+
+
+def test_1000_characters_pass_1001_are_refused_and_kept(client, buyer, fresh):
+    client.force_login(buyer)
+    item = fresh.order.items.get()
+    url = reverse("feedback:review_form", args=[fresh.order_id])
+    too_long = "a" * 1000 + "b"
+    response = client.post(url, {f"stars_{item.pk}": "4", f"text_{item.pk}": too_long})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert too_long in html
+    assert 'value="4" checked' in html
+    assert not ItemReview.objects.exists()
+    assert client.post(url, {f"stars_{item.pk}": "4", f"text_{item.pk}": "a" * 1000}).status_code == 302
+    assert len(ItemReview.objects.get().text) == 1000
+
+
+def test_stars_without_text_and_detailed_ratings_are_optional(client, buyer, fresh):
+    client.force_login(buyer)
+    item = fresh.order.items.get()
+    response = client.post(reverse("feedback:review_form", args=[fresh.order_id]), {f"stars_{item.pk}": "3"})
+    assert response.status_code == 302
+    review = ItemReview.objects.get()
+    assert (review.stars, review.text) == (3, "")
+
+
+def test_removed_review_leaves_the_product_summary_and_the_store_page(client, buyer, seller, staff, fresh):
+    review = _publish(fresh, buyer, seller, stars=1, text="Call me at 555-0100")
+    product_url = reverse("portal:product_page", args=[review.store.slug, review.product.slug])
+    assert selectors.product_star_summary(product=review.product).count == 1
+    services.review_moderate(review_id=review.pk, moderator=staff, decision="remove", now=timezone.now())
+    assert ItemReview.objects.filter(pk=review.pk).exists()
+    assert selectors.product_star_summary(product=review.product).count == 0
+    html = client.get(product_url).content.decode()
+    assert "555-0100" not in html
+    store_html = client.get(reverse("portal:store_page", args=[review.store.slug])).content.decode()
+    assert "555-0100" not in store_html
+    assert "1 rating left out: removed by moderation." in store_html
+
+
+def test_revision_can_only_raise_and_says_so(client, buyer, seller, store, fresh):
+    review = _publish(fresh, buyer, seller, stars=3)
+    services.revision_request(review_id=review.pk, actor=seller, now=timezone.now())
+    client.force_login(buyer)
+    url = reverse("feedback:revision_answer", args=[review.pk])
+    response = client.post(url, {"stars": "2", "note": "meh"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "never lower" in html
+    assert "meh" in html
+    review.refresh_from_db()
+    assert review.stars == 3
+
+
+def test_automatic_rating_on_the_product_page(client, buyer, seller, fresh):
+    seller_rates(fresh, seller, stars=4, now=timezone.now())
+    services.feedback_windows_close_sweep(now=fresh.closes_at)
+    review = ItemReview.objects.get()
+    assert (review.is_automatic, review.stars, review.text) == (True, 4, "")
+    html = client.get(reverse("portal:product_page", args=[review.store.slug, review.product.slug])).content.decode()
+    assert "Automatic rating" in html
+    assert buyer.public_name not in html
+
+
+@pytest.mark.parametrize("hour", [0, 9, 23])
+def test_score_window_is_exact_to_the_second_at_any_hour_of_publication(buyer, other_buyer, seller, store, hour):
+    at = T0.replace(hour=hour, minute=30) - timedelta(hours=1)
+    window = FeedbackWindow.objects.select_related("order").get(order=complete_order(buyer, store, at=at, items=1))
+    buyer_rates(window, buyer, stars=5, now=at + timedelta(hours=1), details=(4, 2, None))
+    seller_rates(window, seller, now=at + timedelta(hours=1))
+    other = FeedbackWindow.objects.select_related("order").get(order=complete_order(other_buyer, store, at=at, items=1))
+    buyer_rates(other, other_buyer, stars=1, now=at + timedelta(hours=1, seconds=5))
+    seller_rates(other, seller, now=at + timedelta(hours=1, seconds=5))
+    services.review_moderate(
+        review_id=other.item_reviews.get().pk, moderator=seller_staff(store), decision="remove", now=at
+    )
+    published = window.item_reviews.get().published_at
+    inside = selectors.store_score(store=store, now=published + timedelta(days=180, seconds=-1))
+    assert (inside.positive, inside.removed, inside.older, inside.positive_percent) == (1, 1, 0, 100.0)
+    assert (inside.described, inside.communication) == (4.0, 2.0)
+    outside = selectors.store_score(store=store, now=published + timedelta(days=180))
+    assert (outside.positive, outside.older, outside.positive_percent) == (0, 1, None)
+    assert outside.removed == 1  # the removed one was published five seconds later
+    assert outside.described is None
+    assert outside.feedback_score == inside.feedback_score == 1
+    gone = selectors.store_score(store=store, now=published + timedelta(days=180, seconds=5))
+    assert (gone.removed, gone.older) == (0, 2)
+
+
+def seller_staff(store):
+    from django.contrib.auth.models import Group
+
+    moderator = UserFactory()
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    return moderator
