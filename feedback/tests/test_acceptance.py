@@ -142,3 +142,13 @@ def seller_staff(store):
     moderator = UserFactory()
     moderator.groups.add(Group.objects.get(name="Moderators"))
     return moderator
+
+
+def test_the_refusal_speaks_the_buyers_language(client, buyer, store):
+    order = make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED)
+    buyer.language = "pl"
+    buyer.save(update_fields=["language"])
+    client.force_login(buyer)
+    client.cookies["django_language"] = "pl"
+    html = client.get(reverse("feedback:review_form", args=[order.pk])).content.decode()
+    assert "najpierw potwierdź odbiór przedmiotów" in html
