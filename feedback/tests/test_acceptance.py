@@ -152,3 +152,75 @@ def test_the_refusal_speaks_the_buyers_language(client, buyer, store):
     client.cookies["django_language"] = "pl"
     html = client.get(reverse("feedback:review_form", args=[order.pk])).content.decode()
     assert "najpierw potwierdź odbiór przedmiotów" in html
+
+
+def _jpeg(name):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (20, 120, 30)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_five_photos_pass_six_are_refused_with_the_text_kept(client, buyer, fresh, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(buyer)
+    item = fresh.order.items.get()
+    url = reverse("feedback:review_form", args=[fresh.order_id])
+    six = [_jpeg(f"p{n}.jpg") for n in range(6)]
+    response = client.post(url, {f"stars_{item.pk}": "5", f"text_{item.pk}": "Six angles", f"photos_{item.pk}": six})
+    assert response.status_code == 400
+    assert "Attach at most 5 photos." in response.content.decode()
+    assert "Six angles" in response.content.decode()
+    five = [_jpeg(f"p{n}.jpg") for n in range(5)]
+    response = client.post(url, {f"stars_{item.pk}": "5", f"text_{item.pk}": "Five", f"photos_{item.pk}": five})
+    assert response.status_code == 302
+    assert ItemReview.objects.get().photos.count() == 5
+
+
+def test_invite_messages_second_click_and_after_the_buyer_rated(client, buyer, seller, store, fresh):
+    client.force_login(seller)
+    url = reverse("feedback:invite", args=[store.slug, fresh.order_id])
+    first = client.post(url, follow=True).content.decode()
+    assert "The buyer was invited to rate the order." in first
+    second = client.post(url, follow=True).content.decode()
+    assert "already been invited again" in second
+    other = complete_order(buyer, store, at=timezone.now() - timedelta(hours=1), items=1)
+    window = FeedbackWindow.objects.select_related("order").get(order=other)
+    buyer_rates(window, buyer, now=timezone.now())
+    refused = client.post(reverse("feedback:invite", args=[store.slug, other.pk]), follow=True).content.decode()
+    assert "The buyer can no longer be invited" in refused
+
+
+def test_seller_rates_the_buyer_with_or_without_words(client, seller, store, fresh):
+    client.force_login(seller)
+    url = reverse("feedback:seller_rate", args=[store.slug, fresh.order_id])
+    assert client.post(url, {"stars": "6", "text": "Paid fast"}).status_code == 400
+    assert "Paid fast" in client.post(url, {"stars": "", "text": "Paid fast"}).content.decode()
+    assert client.post(url, {"stars": "1"}).status_code == 302
+    assert fresh.seller_rating.stars == 1
+
+
+def test_report_twice_and_reply_to_additional_review_twice(client, buyer, seller, store, fresh, other_buyer):
+    review = _publish(fresh, buyer, seller, stars=2)
+    client.force_login(other_buyer)
+    url = reverse("feedback:report", args=[review.pk])
+    assert client.post(url, {"reason": "competitor"}).status_code == 302
+    again = client.post(url, {"reason": "unrelated"})
+    assert again.status_code == 400
+    assert "You have already reported this review." in again.content.decode()
+    client.force_login(buyer)
+    client.post(reverse("feedback:additional_review", args=[fresh.order_id]), {"text": "Broke after a month"})
+    additional = fresh.additional_review
+    client.force_login(seller)
+    reply_url = reverse("feedback:reply_additional", args=[store.slug, additional.pk])
+    assert client.post(reply_url, {"text": "Sorry, sending a new one"}).status_code == 302
+    second = client.post(reply_url, {"text": "Edited"})
+    assert second.status_code == 400
+    assert "already has a reply" in second.content.decode()
+    html = client.get(reverse("portal:product_page", args=[store.slug, review.product.slug])).content.decode()
+    assert "Broke after a month" in html
+    assert "Sorry, sending a new one" in html
