@@ -224,3 +224,16 @@ def test_report_twice_and_reply_to_additional_review_twice(client, buyer, seller
     html = client.get(reverse("portal:product_page", args=[store.slug, review.product.slug])).content.decode()
     assert "Broke after a month" in html
     assert "Sorry, sending a new one" in html
+
+
+def test_additional_review_page_at_150_days_says_the_time_has_passed(client, buyer, seller, fresh, time_machine):
+    _publish(fresh, buyer, seller, stars=4)
+    url = reverse("feedback:additional_review", args=[fresh.order_id])
+    time_machine.move_to(fresh.additional_until - timedelta(seconds=1), tick=False)
+    client.force_login(buyer)  # a session of today would have expired by then
+    assert "Publish additional review" in client.get(url).content.decode()
+    time_machine.move_to(fresh.additional_until, tick=False)
+    response = client.post(url, {"text": "Still fine"})
+    assert response.status_code == 400
+    assert "The time for an additional review has passed." in response.content.decode()
+    assert not hasattr(FeedbackWindow.objects.get(pk=fresh.pk), "additional_review")
