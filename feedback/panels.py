@@ -51,7 +51,7 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_:
         "feedback/panels/store_dashboard.html",
         {
             "store": store,
-            "to_rate": selectors.windows_to_rate(store=store),
+            "to_rate": selectors.windows_to_rate(store=store, now=timezone.now()),
             "awaiting_reply": selectors.reviews_awaiting_reply(store=store),
             "score": selectors.store_score(store=store, now=timezone.now()),
         },

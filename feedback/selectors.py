@@ -137,10 +137,15 @@ def window_for_order(*, order_id: int) -> FeedbackWindow | None:
 # --- Seller -----------------------------------------------------------------------------------
 
 
-def windows_to_rate(*, store: Store, limit: int = 10) -> list[FeedbackWindow]:
-    """Open windows where the store has still to rate the buyer, soonest closing first."""
+def windows_to_rate(*, store: Store, now: datetime, limit: int = 10) -> list[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer, soonest closing first.
+
+    A window past its end but not yet closed by the sweep (at most a minute) is not offered.
+    """
     return list(
-        FeedbackWindow.objects.filter(store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True)
+        FeedbackWindow.objects.filter(
+            store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True, closes_at__gt=now
+        )
         .select_related("order", "buyer")
         .order_by("closes_at", "pk")[:limit]
     )

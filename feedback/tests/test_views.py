@@ -330,3 +330,12 @@ def test_home_page_lists_orders_to_rate(client, buyer, fresh):
     assert fresh.order.number in html
     buyer_rates(fresh, buyer, now=timezone.now())
     assert "Orders to rate" not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_feedback_to_give_leaves_out_windows_past_their_end(buyer, store, window):
+    from datetime import timedelta
+
+    from feedback import selectors
+
+    assert selectors.windows_to_rate(store=store, now=window.closes_at - timedelta(seconds=1)) == [window]
+    assert selectors.windows_to_rate(store=store, now=window.closes_at) == []
