@@ -1,11 +1,19 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import services
 from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @admin.register(User)
@@ -56,12 +64,41 @@ class ProductAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class OrderItemFormSet(forms.BaseInlineFormSet):
+    """Check what `order_create` would refuse, so the admin shows it next to the items instead of failing."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk:
+            return
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not rows:
+            raise forms.ValidationError(_("An order needs at least one item."))
+        store_id = getattr(self.instance, "store_id", None)
+        for row in rows:
+            if store_id and row["product"].store_id != store_id:
+                raise forms.ValidationError(
+                    _("Product %(product)s is not sold by this store.") % {"product": row["product"]}
+                )
+
+
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
-    extra = 0
+    formset = OrderItemFormSet
+    extra = 1
     raw_id_fields = ("product",)
 
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        return 0 if obj else 1
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Items are given when the order is recorded, never added to an existing order.
+        return obj is None and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -75,8 +112,49 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class OrderAddForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = ("number", "buyer", "store", "currency")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["number"].required = False
+        self.fields["number"].help_text = _("Leave empty to have a number made.")
+
+
+def _transition_action(to: str, label: "StrOrPromise") -> Any:
+    def action(modeladmin: "OrderAdmin", request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                services.order_transition(
+                    order_id=order.pk,
+                    to=to,
+                    actor=cast(User, request.user),
+                    now=timezone.now(),
+                    note=str(_("Changed in the admin.")),
+                )
+            except ValidationError as error:
+                modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                modeladmin.log_change(request, order, f"Status changed to {to}.")
+                done += 1
+        if done:
+            modeladmin.message_user(request, _("%(count)d orders changed.") % {"count": done}, messages.SUCCESS)
+
+    action.__name__ = f"mark_{to}"
+    return admin.action(description=label, permissions=["change"])(action)
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    """Orders are recorded and moved only through the order services: the transition table and its events.
+
+    Adding an order here calls `order_create`; the actions move orders with `order_transition`;
+    an existing order's fields are read-only.
+    """
+
     list_display = ("number", "buyer", "store", "status", "total", "currency", "placed_at", "completed_at")
     list_filter = ("status", "completed_automatically", "has_open_dispute", "currency")
     search_fields = ("number", "buyer__email", "store__name", "tracking_number")
@@ -84,22 +162,56 @@ class OrderAdmin(admin.ModelAdmin):
     raw_id_fields = ("buyer", "store")
     date_hierarchy = "placed_at"
     show_full_result_count = False
-    # Status and its clocks change only through the order services (transition table, events).
-    readonly_fields = (
-        "status",
-        "placed_at",
-        "paid_at",
-        "shipped_at",
-        "completed_at",
-        "cancelled_at",
-        "completed_automatically",
-        "auto_confirm_due_at",
-        "auto_confirm_reminder_due_at",
-        "auto_confirm_reminded_at",
-        "has_open_dispute",
-        "total",
-    )
     inlines = (OrderItemInline, OrderEventInline)
+    actions = (
+        _transition_action(Order.Status.PAID, _("Mark as paid")),
+        _transition_action(Order.Status.SHIPPED, _("Mark as shipped")),
+        _transition_action(Order.Status.COMPLETED, _("Confirm receipt (complete)")),
+        _transition_action(Order.Status.CANCELLED, _("Cancel")),
+    )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = OrderAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        return tuple(field.name for field in Order._meta.fields)
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (OrderItemInline,) if obj is None else self.inlines
+
+    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing on an existing order is edited here
+        # A new order is created in save_related, where its items are known.
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:
+            return
+        lines = [
+            services.LineItem(product=row["product"], quantity=row["quantity"], unit_price=row.get("unit_price"))
+            for formset in formsets
+            for row in formset.cleaned_data
+            if row and not row.get("DELETE")
+        ]
+        data = form.cleaned_data
+        order = services.order_create(
+            buyer=data["buyer"],
+            store=data["store"],
+            items=lines,
+            now=timezone.now(),
+            currency=data["currency"],
+            number=data["number"] or None,
+        )
+        # The admin redirects to (and logs) the form's instance: make it the order just created.
+        form.instance.__dict__.update({k: v for k, v in order.__dict__.items() if not k.startswith("_")})
+        form.instance._state.adding = False
+        for formset in formsets:
+            # What the admin's change message reads after a formset.save() that the service replaced.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = list(order.items.all()), [], []
 
 
 @admin.register(Photo)

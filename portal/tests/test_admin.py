@@ -42,3 +42,68 @@ def test_order_status_cannot_be_edited_in_the_admin(client, superuser, store, bu
     client.force_login(superuser)
     page = client.get(reverse("admin:portal_order_change", args=[order.pk])).content.decode()
     assert 'name="status"' not in page
+    assert 'name="buyer"' not in page
+
+
+def test_staff_record_an_order_through_the_service(client, superuser, store, buyer, product):
+    from portal.models import OrderEvent
+
+    client.force_login(superuser)
+    data = {
+        "number": "",
+        "buyer": buyer.pk,
+        "store": store.pk,
+        "currency": "EUR",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-product": product.pk,
+        "items-0-quantity": "3",
+        "items-0-unit_price": "2.50",
+    }
+    response = client.post(reverse("admin:portal_order_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert (order.buyer, order.store, order.status, order.currency) == (buyer, store, "placed", "EUR")
+    assert str(order.total) == "7.50"
+    assert order.number.startswith("OP")
+    assert list(OrderEvent.objects.filter(order=order).values_list("new_status", flat=True)) == ["placed"]
+
+
+def test_admin_actions_move_orders_through_the_transition_table(client, superuser, store, buyer):
+    placed = make_order(buyer=buyer, store=store)
+    completed = make_order(buyer=buyer, store=store, status=Order.Status.COMPLETED)
+    client.force_login(superuser)
+    url = reverse("admin:portal_order_changelist")
+    response = client.post(url, {"action": "mark_paid", "_selected_action": [placed.pk, completed.pk]}, follow=True)
+    html = response.content.decode()
+    assert "cannot go from Completed to Paid" in html
+    placed.refresh_from_db()
+    completed.refresh_from_db()
+    assert (placed.status, completed.status) == ("paid", "completed")
+    assert placed.events.latest("pk").actor == superuser
+
+
+def test_recording_an_order_with_another_stores_product_is_refused_clearly(client, superuser, store, buyer):
+    from portal.tests.factories import ProductFactory, StoreFactory
+
+    foreign = ProductFactory(store=StoreFactory())
+    client.force_login(superuser)
+    data = {
+        "number": "",
+        "buyer": buyer.pk,
+        "store": store.pk,
+        "currency": "USD",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-product": foreign.pk,
+        "items-0-quantity": "1",
+        "items-0-unit_price": "1.00",
+    }
+    response = client.post(reverse("admin:portal_order_add"), data)
+    assert response.status_code == 200
+    assert f"Product {foreign.title} is not sold by this store." in response.content.decode()
+    assert not Order.objects.exists()
