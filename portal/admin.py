@@ -141,7 +141,7 @@ def _transition_action(to: str, label: "StrOrPromise") -> Any:
                 modeladmin.log_change(request, order, f"Status changed to {to}.")
                 done += 1
         if done:
-            modeladmin.message_user(request, _("%(count)d orders changed.") % {"count": done}, messages.SUCCESS)
+            modeladmin.message_user(request, _("Orders changed: %(count)d.") % {"count": done}, messages.SUCCESS)
 
     action.__name__ = f"mark_{to}"
     return admin.action(description=label, permissions=["change"])(action)
