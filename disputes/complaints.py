@@ -32,7 +32,7 @@ COMPLAINT_TRANSITIONS: dict[str, set[str]] = {
 
 
 class ComplaintTransitionNotAllowed(ValidationError):
-    pass
+    """A complaint status change that its transition table does not allow."""
 
 
 def _refuse(complaint: Complaint, to: str) -> ComplaintTransitionNotAllowed:

@@ -20,7 +20,7 @@ from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer,
 from disputes.selectors import store_points_live
 from portal.models import Order, Photo, StoreMember, User
 from portal.notify import notify
-from portal.services import order_set_dispute_open
+from portal.services import TransitionNotAllowed, order_set_dispute_open
 from portal.uploads import ValidatedPhoto, photo_store
 
 S = Dispute.Status
@@ -41,10 +41,6 @@ REFUND_KINDS = {
     Dispute.Outcome.FULL_REFUND: Dispute.Resolution.FULL_REFUND,
     Dispute.Outcome.PARTIAL_REFUND: Dispute.Resolution.PARTIAL_REFUND,
 }
-
-
-class TransitionNotAllowed(ValidationError):
-    pass
 
 
 # --- Helpers --------------------------------------------------------------------------------

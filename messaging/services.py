@@ -35,6 +35,7 @@ from messaging.models import (
 )
 from portal.models import Order, Photo, Product, Store, StoreMember, User
 from portal.notify import notify
+from portal.services import TransitionNotAllowed
 
 SUPPORT_GROUP = "Support agents"
 PREVIEW_LENGTH = 140
@@ -43,10 +44,6 @@ EMAIL_LISTED_MESSAGES = 20
 
 class SendingBlocked(ValidationError):
     """One side of the conversation has blocked the other."""
-
-
-class TransitionNotAllowed(ValidationError):
-    pass
 
 
 # --- Notifications (system messages) --------------------------------------------------------

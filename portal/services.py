@@ -25,7 +25,7 @@ order_completed = Signal()
 
 
 class TransitionNotAllowed(ValidationError):
-    pass
+    """A state change that the transition table does not allow; the message names both states."""
 
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
