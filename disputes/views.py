@@ -29,14 +29,9 @@ from disputes.forms import (
     ReturnShippedForm,
 )
 from disputes.models import Complaint, Dispute, PenaltyEntry
+from portal.http import request_user as _user
 from portal.models import StoreMember, User
 from portal.selectors import order_get_for_buyer, store_get_for_member
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _get_only() -> HttpResponse:

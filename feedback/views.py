@@ -23,14 +23,8 @@ from feedback.forms import (
     SellerRatingForm,
 )
 from feedback.models import FeedbackWindow, ItemReview, SellerRating
-from portal.models import User
+from portal.http import request_user as _user
 from portal.selectors import order_get_for_buyer
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _service_error(form: Form, error: ValidationError) -> None:

@@ -23,6 +23,7 @@ from messaging.hours import store_is_open
 from messaging.models import Conversation, Message, Notification, Side
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
 from messaging.selectors import ConversationAccess, InboxFilters
+from portal.http import request_user as _user
 from portal.models import Order, Photo, Product, Store, User, WorkingHours
 from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public
 from portal.uploads import ValidatedPhoto, photo_store
@@ -46,12 +47,6 @@ def login_required_live(view: ViewFunction) -> ViewFunction:
         return response
 
     return wrapper
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _apply_errors(form: Form, error: ValidationError) -> None:

@@ -16,15 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import selectors, services
 from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsForm, WorkingWeekFormSet
-from portal.models import Order, Product, Store, StoreMember, User, WorkingHours
+from portal.http import request_user as _user
+from portal.models import Order, Product, Store, StoreMember, WorkingHours
 from portal.panels import panels_for
 from portal.uploads import photo_serve
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @require_GET
