@@ -5,6 +5,7 @@ view added in `get_urls()` that checks the staff group, validates a form, calls 
 logs the change and redirects.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -384,7 +385,16 @@ class ComplaintAdmin(admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
-    def take_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def _complaint_button(
+        self,
+        request: HttpRequest,
+        object_id: int,
+        *,
+        perform: Callable[[Complaint, User], object],
+        log: str,
+        success: str,
+    ) -> HttpResponse:
+        """A one-button complaint action: complaint staff only, POST only, through the service, logged."""
         if not _in_group(request.user, *COMPLAINT_GROUPS):
             raise PermissionDenied
         complaint = get_object_or_404(Complaint, pk=object_id)
@@ -394,32 +404,36 @@ class ComplaintAdmin(admin.ModelAdmin):
         user = request.user
         assert isinstance(user, User)
         try:
-            complaint_services.complaint_take(complaint_id=complaint.pk, staff=user, now=timezone.now())
+            perform(complaint, user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            self.log_change(request, complaint, "Taken in progress.")
-            messages.success(request, gettext("You are working on complaint #%(id)s.") % {"id": complaint.pk})
+            self.log_change(request, complaint, log)
+            messages.success(request, success % {"id": complaint.pk})
         return HttpResponseRedirect(change_url)
+
+    def take_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return self._complaint_button(
+            request,
+            object_id,
+            perform=lambda complaint, user: complaint_services.complaint_take(
+                complaint_id=complaint.pk, staff=user, now=timezone.now()
+            ),
+            log="Taken in progress.",
+            success=gettext("You are working on complaint #%(id)s."),
+        )
 
     def close_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Close a complaint that needs nothing more (answered, or a duplicate)."""
-        if not _in_group(request.user, *COMPLAINT_GROUPS):
-            raise PermissionDenied
-        complaint = get_object_or_404(Complaint, pk=object_id)
-        change_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(change_url)
-        user = request.user
-        assert isinstance(user, User)
-        try:
-            complaint_services.complaint_close(complaint_id=complaint.pk, actor=user, now=timezone.now())
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            self.log_change(request, complaint, "Closed.")
-            messages.success(request, gettext("Complaint #%(id)s is closed.") % {"id": complaint.pk})
-        return HttpResponseRedirect(change_url)
+        return self._complaint_button(
+            request,
+            object_id,
+            perform=lambda complaint, user: complaint_services.complaint_close(
+                complaint_id=complaint.pk, actor=user, now=timezone.now()
+            ),
+            log="Closed.",
+            success=gettext("Complaint #%(id)s is closed."),
+        )
 
     def answer_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Answer the author (Support agents and Moderators); an upheld appeal withdraws the points."""

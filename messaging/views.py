@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -496,6 +497,17 @@ def _start_refs(request: HttpRequest, store: Store, user: User) -> tuple[Product
     return product, order
 
 
+def _rate_limited(form: MessageForm, *, user: User, starts_conversation: bool, now: datetime) -> bool:
+    """Refuse a message over the per-minute limit, or a new conversation over the hourly one, on the form."""
+    if message_rate_limited(user_id=user.pk, now=now) or (
+        starts_conversation and conversation_rate_limited(user_id=user.pk, now=now)
+    ):
+        form.is_valid()  # keep what was typed, shown again with the refusal
+        form.add_error(None, _rate_conversation() if starts_conversation else _rate_message())
+        return True
+    return False
+
+
 @login_required_live
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, slug: str) -> HttpResponse:
@@ -508,11 +520,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         now = timezone.now()
-        if message_rate_limited(user_id=user.pk, now=now) or (
-            existing is None and conversation_rate_limited(user_id=user.pk, now=now)
-        ):
-            form.is_valid()
-            form.add_error(None, _rate_message() if existing else _rate_conversation())
+        if _rate_limited(form, user=user, starts_conversation=existing is None, now=now):
             status = 429
         elif form.is_valid():
             photos = _store_photos(user, form.cleaned_data["photos"])
@@ -616,11 +624,7 @@ def support_start(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         now = timezone.now()
-        if message_rate_limited(user_id=user.pk, now=now) or (
-            existing is None and conversation_rate_limited(user_id=user.pk, now=now)
-        ):
-            form.is_valid()
-            form.add_error(None, _rate_message() if existing else _rate_conversation())
+        if _rate_limited(form, user=user, starts_conversation=existing is None, now=now):
             status = 429
         elif form.is_valid():
             photos = _store_photos(user, form.cleaned_data["photos"])
