@@ -39,6 +39,8 @@ run: locale
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# Models and migrations must agree (settings refuse to load without DEBUG or a SECRET_KEY).
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 typecheck: $(STAMP)
 	OPINIA_TESTING=1 $(VENV)/bin/mypy .
