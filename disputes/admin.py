@@ -29,6 +29,7 @@ from disputes import selectors, services
 from disputes.forms import ComplaintAnswerForm, ResolveForm
 from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
 from disputes.sweeps import RESOLVERS_GROUP, SUPPORT_GROUP
+from portal.dates import format_moment
 from portal.models import Store, User
 
 COMPLAINT_GROUPS = (SUPPORT_GROUP, "Moderators")
@@ -41,7 +42,8 @@ def _in_group(user: Any, *names: str) -> bool:
 def _overdue_badge(due: Any, overdue: bool) -> str:
     if due is None:
         return "—"
-    text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    # The locale's format, as Django prints the other date columns and the change page.
+    text = format_moment(due)
     if overdue:
         return format_html('<span class="opinia-overdue">{} · {}</span>', text, gettext("overdue"))
     return text

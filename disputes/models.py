@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import format_moment
 from portal.models import Order, Photo, Store
 
 
@@ -335,7 +336,7 @@ class StoreRestriction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.store_id}: {self.started_at:%Y-%m-%d} → {self.lifted_at or '…'}"
+        return f"{self.store_id}: {format_moment(self.started_at)} → {format_moment(self.lifted_at, empty='…')}"
 
 
 class Complaint(models.Model):

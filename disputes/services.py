@@ -12,12 +12,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry, StoreRestriction
 from disputes.selectors import store_points_live
+from portal.dates import format_moment
 from portal.models import Order, Photo, StoreMember, User
 from portal.notify import notify
 from portal.services import TransitionNotAllowed, order_set_dispute_open
@@ -108,7 +107,7 @@ def _move(
 
 def _when(moment: datetime) -> str:
     """A moment in the reader's time zone (the middleware activates it), for error messages."""
-    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return format_moment(moment)
 
 
 def _url(dispute: Dispute) -> str:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import format_moment
 from portal.notify import NOTIFICATION_KINDS
 
 
@@ -247,7 +248,7 @@ class ResponseExchange(models.Model):
         indexes = [models.Index(fields=["store", "started_at"], name="exchange_store_recent")]
 
     def __str__(self) -> str:
-        return f"{self.conversation_id} @ {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.conversation_id} @ {format_moment(self.started_at)}"
 
 
 class Block(models.Model):

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import format_moment
+
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
 
 
@@ -144,7 +146,7 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+        return f"{self.get_weekday_display()} {format_moment(self.opens_at)}–{format_moment(self.closes_at)}"
 
     def contains(self, moment: time) -> bool:
         return self.opens_at <= moment < self.closes_at

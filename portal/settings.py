@@ -211,6 +211,9 @@ LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "vendor_lo
 if env_str("OPINIA_EXTRACT_APP"):
     LOCALE_PATHS = [BASE_DIR / env_str("OPINIA_EXTRACT_APP") / "locale"]
 USE_I18N = True
+# The portal's own date formats come first: Django ships none for Gujarati, and its English ones
+# end in "a.m." (a double full stop at the end of a sentence). See portal/formats/__init__.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 

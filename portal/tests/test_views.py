@@ -204,7 +204,7 @@ def test_times_are_shown_in_the_users_time_zone(client, buyer, store):
     buyer.save()
     login(client, buyer)
     html = client.get(reverse("portal:order_list")).content.decode()
-    assert "05/02/2026 8:30 a.m." in html  # 23:30 UTC on 1 May is 08:30 on 2 May in Seoul
+    assert "May 2, 2026, 08:30" in html  # 23:30 UTC on 1 May is 08:30 on 2 May in Seoul
 
 
 def test_pages_carry_a_content_security_policy(client, store):

@@ -1,0 +1,8 @@
+# "E" is the month's genitive ("16 stycznia 2027"), as a Polish date is read.
+DATE_FORMAT = "j E Y"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "j E Y, H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j E"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
