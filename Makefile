@@ -23,6 +23,9 @@ locale: $(STAMP)
 
 # Re-extract the catalogues after changing strings (developers only).
 APPS := portal messaging feedback disputes
+# Coverage of the whole suite, printed at the end; the run fails below the floor.
+COVERAGE_FLOOR ?= 90
+COVERAGE ?= --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 EXTRACT ?= $(APPS)
 messages: $(STAMP)
 	@for app in $(EXTRACT); do \
@@ -39,6 +42,7 @@ run: locale
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint templates
 	@# Models and migrations must agree (settings refuse to load without DEBUG or a SECRET_KEY).
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
@@ -47,7 +51,7 @@ typecheck: $(STAMP)
 
 pytest: locale
 	@if [ -n "$${CI:-}" ] || [ -n "$${OPINIA_BROWSER_TESTS:-}" ]; then scripts/system-deps.sh chromium; fi
-	OPINIA_TESTING=1 CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	OPINIA_TESTING=1 CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -n 2 --dist loadgroup $(COVERAGE) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -17,6 +17,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal import observability
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OPINIA_VAR_DIR", BASE_DIR / "var"))
 
@@ -45,6 +47,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -86,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -301,6 +314,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and not TESTING
 SECURE_HSTS_PRELOAD = not DEBUG and not TESTING
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe the health check over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Uploads: whole requests are capped a little above five 5 MB photos plus the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
@@ -332,6 +347,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+# The worker logs through LOGGING below (JSON lines with the task's request id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The beat schedule, in one place. Each sweep is short, batched and idempotent, so running
 # every minute costs little and keeps every clock within a minute of its deadline.
@@ -355,13 +372,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "disputes-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": timedelta(minutes=1)},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: plain lines for a terminal, JSON lines (`LOG_FORMAT=json`) for a log collector; every
+# line carries the request id (X-Request-ID), also in the worker's task logs.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+try:
+    LOGGING = observability.logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+
+# Errors of the web processes and the worker go to Sentry when a DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    observability.sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        release=env_str("SENTRY_RELEASE"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 # --- Product rules (SPEC). An order is judged by the rules in force when it completed, so
 # services copy these into due-date columns at the moment a clock starts.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import health, views
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,7 @@ portal_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("", include((portal_patterns, "portal"))),
     path("messages/", include("messaging.urls")),
     path("feedback/", include("feedback.urls")),
