@@ -11,6 +11,7 @@ class DisputesConfig(AppConfig):
         from disputes.access import dispute_photo_visible
         from disputes.complaints import complaint_from_message_report
         from disputes.demo import seed_disputes
+        from disputes.notes import register_note_kinds
         from disputes.notifications import register_kinds
         from messaging.services import register_message_report_listener
         from portal.deadlines import register_sweep
@@ -20,6 +21,7 @@ class DisputesConfig(AppConfig):
         from portal.uploads import register_photo_access
 
         register_kinds()
+        register_note_kinds()
         register_photo_access(dispute_photo_visible)
         register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now))
         register_panel("buyer_order", panels.buyer_order_panel)

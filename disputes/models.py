@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.dates import format_moment
 from portal.models import Order, Photo, Store
+from portal.timeline import TimelineNote
 
 
 class Dispute(models.Model):
@@ -236,8 +237,12 @@ class DisputeMessage(models.Model):
         return f"{self.dispute_id}: {self.text[:40]}"
 
 
-class DisputeEvent(models.Model):
-    """The audit timeline: one row per change (actor None for the system)."""
+class DisputeEvent(TimelineNote):
+    """The audit timeline: one row per change (actor None for the system).
+
+    The system's notes are a note kind with parameters, rendered in the reader's language
+    (`note_text`); `note` keeps what a person typed.
+    """
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("Dispute opened")

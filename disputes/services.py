@@ -5,9 +5,10 @@ through `order_set_dispute_open` (an UPDATE). No service locks an order and then
 so two services, the sweep and a staff decision can never deadlock.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -81,12 +82,16 @@ def _move(
     kind: str,
     now: datetime,
     note: str = "",
+    note_kind: str = "",
+    note_params: Mapping[str, Any] | None = None,
     clock: str = "",
     fields: Sequence[str] = (),
 ) -> None:
     """Change the status of a dispute the caller has locked, and record the event.
 
-    `to` may equal the current status for events that change no status (an offer).
+    `to` may equal the current status for events that change no status (an offer). `note`
+    is what a person typed; what the system says is a `note_kind` with parameters (see
+    `portal.timeline`), rendered in each reader's language.
     """
     if to != dispute.status and to not in ALLOWED_TRANSITIONS[dispute.status]:
         raise _refuse(dispute, to)
@@ -97,6 +102,8 @@ def _move(
         old_status=dispute.status,
         new_status=to,
         note=note,
+        note_kind=note_kind,
+        note_params=dict(note_params or {}),
         clock=clock,
         created_at=now,
     )
@@ -159,6 +166,8 @@ def _close(
     refund: Decimal | None = None,
     responsibility: str = "",
     note: str = "",
+    note_kind: str = "",
+    note_params: Mapping[str, Any] | None = None,
     clock: str = "",
     kind: str = DisputeEvent.Kind.RESOLVED,
     extra_fields: Sequence[str] = (),
@@ -175,6 +184,8 @@ def _close(
         kind=kind,
         now=now,
         note=note,
+        note_kind=note_kind,
+        note_params=note_params,
         clock=clock,
         fields=["closed_at", "closed_by", "resolution", "refund_amount", "responsibility", *extra_fields],
     )
@@ -183,7 +194,15 @@ def _close(
 
 
 def _start_return(
-    dispute: Dispute, *, amount: Decimal, actor: User | None, now: datetime, note: str, kind: str, clock: str = ""
+    dispute: Dispute,
+    *,
+    amount: Decimal,
+    actor: User | None,
+    now: datetime,
+    note_kind: str,
+    note_params: Mapping[str, Any],
+    kind: str,
+    clock: str = "",
 ) -> None:
     dispute.agreed_amount = amount
     dispute.return_ship_due_at = now + timedelta(days=settings.OPINIA_RETURN_SHIP_DAYS)
@@ -193,7 +212,8 @@ def _start_return(
         actor=actor,
         kind=kind,
         now=now,
-        note=note,
+        note_kind=note_kind,
+        note_params=note_params,
         clock=clock,
         fields=["agreed_amount", "return_ship_due_at"],
     )
@@ -387,7 +407,8 @@ def dispute_make_offer(
             actor=actor,
             kind=DisputeEvent.Kind.OFFER,
             now=now,
-            note=f"{offer.get_kind_display()} {value} {dispute.order.currency}",
+            note_kind="dispute_offer",
+            note_params={"outcome": kind, "amount": str(value), "currency": dispute.order.currency},
             fields=fields,
         )
         if stored:
@@ -412,11 +433,7 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
             raise ValidationError(_("There is no offer from the other side to accept."), code="no_offer")
         if not dispute.is_open:
             raise _refuse(dispute, S.RESOLVED)
-        note = _("%(kind)s of %(amount)s %(currency)s accepted.") % {
-            "kind": offer.get_kind_display(),
-            "amount": offer.amount,
-            "currency": dispute.order.currency,
-        }
+        accepted = {"kind": offer.kind, "amount": str(offer.amount), "currency": dispute.order.currency}
         if offer.kind == Dispute.Outcome.RETURN_REFUND:
             if dispute.status not in (S.AWAITING_SELLER, S.NEGOTIATING):
                 raise _refuse(dispute, S.AWAITING_RETURN)
@@ -430,7 +447,13 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
             dispute.save(update_fields=["seller_responded_at", "seller_response_due_at"])
         if offer.kind == Dispute.Outcome.RETURN_REFUND:
             _start_return(
-                dispute, amount=offer.amount, actor=actor, now=now, note=note, kind=DisputeEvent.Kind.ACCEPTED
+                dispute,
+                amount=offer.amount,
+                actor=actor,
+                now=now,
+                note_kind="dispute_offer_accepted",
+                note_params=accepted,
+                kind=DisputeEvent.Kind.ACCEPTED,
             )
         else:
             _close(
@@ -441,7 +464,8 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
                 closed_by=Dispute.ClosedBy.AGREEMENT,
                 resolution=REFUND_KINDS[Dispute.Outcome(offer.kind)],
                 refund=offer.amount,
-                note=note,
+                note_kind="dispute_offer_accepted",
+                note_params=accepted,
                 kind=DisputeEvent.Kind.ACCEPTED,
             )
             _notify_resolved(dispute, exclude=None)
@@ -494,7 +518,16 @@ def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str =
     return dispute
 
 
-def _escalate(dispute: Dispute, *, actor: User | None, now: datetime, note: str, clock: str = "") -> None:
+def _escalate(
+    dispute: Dispute,
+    *,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    note_kind: str = "",
+    note_params: Mapping[str, Any] | None = None,
+    clock: str = "",
+) -> None:
     dispute.escalated_at = now
     dispute.decision_due_at = now + timedelta(days=settings.OPINIA_STAFF_DECISION_DAYS)
     _move(
@@ -504,6 +537,8 @@ def _escalate(dispute: Dispute, *, actor: User | None, now: datetime, note: str,
         kind=DisputeEvent.Kind.ESCALATED,
         now=now,
         note=note,
+        note_kind=note_kind,
+        note_params=note_params,
         clock=clock,
         fields=["escalated_at", "decision_due_at"],
     )

@@ -15,7 +15,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from disputes import services
 from disputes.models import Complaint, Dispute, DisputeEvent, DisputeOffer, StoreRestriction
@@ -46,9 +45,7 @@ def _seller_timeout(dispute: Dispute, now: datetime) -> None:
     """The seller did not answer in time: the buyer's current request is granted."""
     request = services._latest_offer(dispute, DisputeOffer.Side.BUYER)
     assert request is not None  # every dispute opens with the buyer's request
-    note = _("The seller did not respond within %(days)s days: the buyer's request is granted.") % {
-        "days": settings.OPINIA_SELLER_RESPONSE_DAYS
-    }
+    note_params = {"days": settings.OPINIA_SELLER_RESPONSE_DAYS}
     request.accepted_at = now
     request.save(update_fields=["accepted_at"])
     dispute.seller_response_due_at = None
@@ -56,7 +53,14 @@ def _seller_timeout(dispute: Dispute, now: datetime) -> None:
     if request.kind == Dispute.Outcome.RETURN_REFUND:
         dispute.save(update_fields=["seller_response_due_at", "responsibility"])
         services._start_return(
-            dispute, amount=request.amount, actor=None, now=now, note=note, kind="clock", clock="seller_response"
+            dispute,
+            amount=request.amount,
+            actor=None,
+            now=now,
+            note_kind="dispute_seller_timeout",
+            note_params=note_params,
+            kind="clock",
+            clock="seller_response",
         )
     else:
         services._close(
@@ -68,7 +72,8 @@ def _seller_timeout(dispute: Dispute, now: datetime) -> None:
             resolution=services.REFUND_KINDS[Dispute.Outcome(request.kind)],
             refund=request.amount,
             responsibility=Dispute.Responsibility.SELLER,
-            note=note,
+            note_kind="dispute_seller_timeout",
+            note_params=note_params,
             clock="seller_response",
             kind="clock",
             extra_fields=["seller_response_due_at"],
@@ -79,16 +84,17 @@ def _seller_timeout(dispute: Dispute, now: datetime) -> None:
 
 
 def _auto_escalate(dispute: Dispute, now: datetime) -> None:
-    note = _("Not resolved within %(days)s days: escalated to the platform automatically.") % {
-        "days": settings.OPINIA_ESCALATION_UNTIL_DAYS
-    }
-    services._escalate(dispute, actor=None, now=now, note=note, clock="auto_escalation")
+    services._escalate(
+        dispute,
+        actor=None,
+        now=now,
+        note_kind="dispute_auto_escalated",
+        note_params={"days": settings.OPINIA_ESCALATION_UNTIL_DAYS},
+        clock="auto_escalation",
+    )
 
 
 def _return_not_shipped(dispute: Dispute, now: datetime) -> None:
-    note = _("The buyer did not ship the return within %(days)s days: the case closes for the seller.") % {
-        "days": settings.OPINIA_RETURN_SHIP_DAYS
-    }
     services._close(
         dispute,
         to=S.RESOLVED,
@@ -97,7 +103,8 @@ def _return_not_shipped(dispute: Dispute, now: datetime) -> None:
         closed_by=Dispute.ClosedBy.RETURN_NOT_SHIPPED,
         resolution=Dispute.Resolution.REJECTED,
         responsibility=Dispute.Responsibility.BUYER,
-        note=note,
+        note_kind="dispute_return_not_shipped",
+        note_params={"days": settings.OPINIA_RETURN_SHIP_DAYS},
         clock="return_ship",
         kind="clock",
     )
@@ -119,7 +126,7 @@ def _decision_overdue(dispute: Dispute, now: datetime) -> None:
         actor=None,
         kind="clock",
         now=now,
-        note=_("The decision is overdue; the dispute resolvers were reminded."),
+        note_kind="dispute_decision_overdue",
         clock="decision_overdue",
         fields=["decision_reminded_at"],
     )
@@ -210,8 +217,8 @@ def dispute_catch_up(*, dispute_id: int, now: datetime) -> list[str]:
         if not due or not dispute_clock_fire(clock=due[0], dispute_id=dispute_id, now=now):
             return notes
         event = DisputeEvent.objects.filter(dispute_id=dispute_id, clock=due[0].name).first()
-        if event is not None and event.note:
-            notes.append(event.note)
+        if event is not None and event.note_text:
+            notes.append(event.note_text)
     return notes
 
 

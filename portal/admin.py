@@ -105,8 +105,13 @@ class OrderItemInline(admin.TabularInline):
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
-    readonly_fields = ("actor", "old_status", "new_status", "note", "created_at")
+    fields = ("actor", "old_status", "new_status", "note_text", "created_at")
+    readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("note"))
+    def note_text(self, event: OrderEvent) -> str:
+        return event.note_text
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -133,7 +138,7 @@ def _transition_action(to: str, label: "StrOrPromise") -> Any:
                     to=to,
                     actor=cast(User, request.user),
                     now=timezone.now(),
-                    note=str(_("Changed in the admin.")),
+                    note_kind="order_changed_in_admin",
                 )
             except ValidationError as error:
                 modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)

@@ -1,8 +1,11 @@
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 class UserPreferencesMiddleware:
@@ -26,4 +29,12 @@ class UserPreferencesMiddleware:
         response = self.get_response(request)
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Content-Language", translation.get_language())
+        # Remember the signed-in user's language in the cookie that anonymous pages read, so
+        # that the page after signing out (and its "You have signed out." message) stays in it.
+        # Whoever is signed in at the end of the request (who just signed in) decides, else
+        # whoever was at its start (who just signed out).
+        person = next((u for u in (getattr(request, "user", None), user) if u is not None and u.is_authenticated), None)
+        language = getattr(person, "language", "")
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax")
         return response

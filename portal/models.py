@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import format_moment
+from portal.timeline import TimelineNote
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
 
@@ -248,8 +249,12 @@ class OrderItem(models.Model):
         return self.unit_price * self.quantity
 
 
-class OrderEvent(models.Model):
-    """One row per status change: who (None for the system), from, to, when, why."""
+class OrderEvent(TimelineNote):
+    """One row per status change: who (None for the system), from, to, when, why.
+
+    Why is a note kind with parameters when the system says it (rendered in the reader's
+    language), or the free text a person typed in `note`.
+    """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -247,10 +248,15 @@ def order_transition(
     actor: User | None,
     now: datetime,
     note: str = "",
+    note_kind: str = "",
+    note_params: dict[str, Any] | None = None,
     automatic: bool = False,
     tracking_number: str = "",
 ) -> Order:
     """Move an order to `to`, stamp the time and record who did it.
+
+    `note` is free text a person typed; the system's own notes are a `note_kind` (see
+    `portal.timeline`) with parameters, so that every reader sees them in their language.
 
     Locks the order row so that a buyer confirming receipt and the automatic confirmation
     sweep cannot both complete it: the second one sees `completed` and is refused.
@@ -282,7 +288,16 @@ def order_transition(
             order.completed_automatically = automatic
             fields.append("completed_automatically")
         order.save(update_fields=fields)
-        OrderEvent.objects.create(order=order, actor=actor, old_status=old, new_status=to, note=note, created_at=now)
+        OrderEvent.objects.create(
+            order=order,
+            actor=actor,
+            old_status=old,
+            new_status=to,
+            note=note,
+            note_kind=note_kind,
+            note_params=note_params or {},
+            created_at=now,
+        )
         if to == Order.Status.SHIPPED:
             notify(
                 user_id=order.buyer_id,
@@ -310,7 +325,7 @@ def order_confirm_receipt(*, order_id: int, buyer: User, now: datetime) -> Order
     if not Order.objects.filter(pk=order_id, buyer=buyer).exists():
         raise ValidationError(_("Only the buyer can confirm receipt."))
     return order_transition(
-        order_id=order_id, to=Order.Status.COMPLETED, actor=buyer, now=now, note=_("Receipt confirmed by the buyer.")
+        order_id=order_id, to=Order.Status.COMPLETED, actor=buyer, now=now, note_kind="order_confirmed_by_buyer"
     )
 
 
@@ -356,7 +371,7 @@ def order_auto_confirm(*, order_id: int, now: datetime) -> bool:
             actor=None,
             now=now,
             automatic=True,
-            note=_("Confirmed automatically: the delivery guarantee ended."),
+            note_kind="order_confirmed_automatically",
         )
         notify(
             user_id=order.buyer_id,
