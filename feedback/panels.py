@@ -1,13 +1,18 @@
 """The feedback panels on the core's pages (order pages, dashboard, store and product pages)."""
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from feedback import selectors
-from portal.models import Order, Product, Store
+from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
+from portal.models import Order, Product, Store, User
 from portal.panels import register_panel
 
 
@@ -99,6 +104,52 @@ def buyer_home_panel(*, request: HttpRequest, user: Any, **_: Any) -> str:
     return render_to_string("feedback/panels/buyer_home.html", {"windows": windows}, request=request)
 
 
+def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
+    """Buyers to rate and reviews awaiting a reply: the dashboard's two lists, counted."""
+    items = []
+    dashboard = reverse("portal:store_dashboard", args=[store.slug])
+    soonest = selectors.windows_to_rate(store=store, now=now, limit=1)
+    if soonest:
+        to_rate = selectors.windows_to_rate_count(store=store, now=now)
+        items.append(
+            ActionItem(
+                key="buyers_to_rate",
+                count=to_rate,
+                text=ngettext("%(n)d buyer to rate", "%(n)d buyers to rate", to_rate) % {"n": to_rate},
+                url=dashboard + "#fb-to-give",
+                detail=_("Next window closes: %(when)s") % {"when": moment_text(soonest[0].closes_at)},
+            )
+        )
+    awaiting = selectors.reviews_awaiting_reply_count(store=store)
+    if awaiting:
+        items.append(
+            ActionItem(
+                key="reviews_awaiting_reply",
+                count=awaiting,
+                text=ngettext("%(n)d review awaiting a reply", "%(n)d reviews awaiting a reply", awaiting)
+                % {"n": awaiting},
+                url=dashboard + "#fb-awaiting",
+            )
+        )
+    return items
+
+
+def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
+    soonest = selectors.windows_awaiting_buyer(user=user, now=now, limit=1)
+    if not soonest:
+        return []
+    count = selectors.windows_awaiting_buyer_count(user=user, now=now)
+    return [
+        ActionItem(
+            key="orders_to_rate",
+            count=count,
+            text=ngettext("%(n)d order to rate", "%(n)d orders to rate", count) % {"n": count},
+            url=reverse("feedback:my_feedback"),
+            detail=_("Next window closes: %(when)s") % {"when": moment_text(soonest[0].closes_at)},
+        )
+    ]
+
+
 def register() -> None:
     register_panel("buyer_home", buyer_home_panel)
     register_panel("buyer_order", buyer_order_panel)
@@ -106,3 +157,5 @@ def register() -> None:
     register_panel("store_dashboard", store_dashboard_panel)
     register_panel("store_page", store_page_panel)
     register_panel("product_page", product_page_panel)
+    register_store_actions(store_actions)
+    register_buyer_actions(buyer_actions)

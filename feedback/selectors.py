@@ -119,15 +119,21 @@ def windows_for_buyer(*, user: User, limit: int = 100) -> list[FeedbackWindow]:
     )
 
 
+def _awaiting_buyer(*, user: User, now: datetime) -> QuerySet[FeedbackWindow]:
+    return FeedbackWindow.objects.filter(
+        buyer=user, state=FeedbackWindow.State.PENDING, buyer_rated_at__isnull=True, closes_at__gt=now
+    )
+
+
 def windows_awaiting_buyer(*, user: User, now: datetime, limit: int = 5) -> list[FeedbackWindow]:
     """Open windows the buyer has still to rate, soonest closing first (the home page's list)."""
     return list(
-        FeedbackWindow.objects.filter(
-            buyer=user, state=FeedbackWindow.State.PENDING, buyer_rated_at__isnull=True, closes_at__gt=now
-        )
-        .select_related("order", "store")
-        .order_by("closes_at", "pk")[:limit]
+        _awaiting_buyer(user=user, now=now).select_related("order", "store").order_by("closes_at", "pk")[:limit]
     )
+
+
+def windows_awaiting_buyer_count(*, user: User, now: datetime) -> int:
+    return _awaiting_buyer(user=user, now=now).count()
 
 
 def window_for_order(*, order_id: int) -> FeedbackWindow | None:
@@ -137,26 +143,37 @@ def window_for_order(*, order_id: int) -> FeedbackWindow | None:
 # --- Seller -----------------------------------------------------------------------------------
 
 
-def windows_to_rate(*, store: Store, now: datetime, limit: int = 10) -> list[FeedbackWindow]:
-    """Open windows where the store has still to rate the buyer, soonest closing first.
+def _to_rate(*, store: Store, now: datetime) -> QuerySet[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer.
 
     A window past its end but not yet closed by the sweep (at most a minute) is not offered.
     """
-    return list(
-        FeedbackWindow.objects.filter(
-            store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True, closes_at__gt=now
-        )
-        .select_related("order", "buyer")
-        .order_by("closes_at", "pk")[:limit]
+    return FeedbackWindow.objects.filter(
+        store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True, closes_at__gt=now
     )
+
+
+def windows_to_rate(*, store: Store, now: datetime, limit: int = 10) -> list[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer, soonest closing first."""
+    return list(_to_rate(store=store, now=now).select_related("order", "buyer").order_by("closes_at", "pk")[:limit])
+
+
+def windows_to_rate_count(*, store: Store, now: datetime) -> int:
+    return _to_rate(store=store, now=now).count()
+
+
+def _awaiting_reply(*, store: Store) -> QuerySet[ItemReview]:
+    return ItemReview.objects.filter(PUBLIC, store=store, has_reply=False, is_automatic=False)
 
 
 def reviews_awaiting_reply(*, store: Store, limit: int = 10) -> list[ItemReview]:
     return list(
-        ItemReview.objects.filter(PUBLIC, store=store, has_reply=False, is_automatic=False)
-        .select_related("product", "buyer")
-        .order_by("-published_at", "-pk")[:limit]
+        _awaiting_reply(store=store).select_related("product", "buyer").order_by("-published_at", "-pk")[:limit]
     )
+
+
+def reviews_awaiting_reply_count(*, store: Store) -> int:
+    return _awaiting_reply(store=store).count()
 
 
 # --- Public review lists (keyset pagination) ------------------------------------------------
