@@ -288,7 +288,9 @@ def store_page(request: HttpRequest, slug: str) -> HttpResponse:
             "store": store,
             "products": products,
             "store_local_now": now_local,
-            "working_hours": store.working_hours.all(),
+            # The whole week, closed days included, as the conversation's side panel shows it.
+            "week": selectors.store_week(store=store),
+            "store_today": store.local_now(timezone.now()).weekday(),
             "panels": panels_for("store_page", request=request, user=request.user, store=store),
         },
     )
