@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from feedback import selectors
+from messaging.selectors import store_response_stats
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
 from portal.models import Order, Product, Store, User
 from portal.panels import register_panel
@@ -97,6 +98,22 @@ def product_page_panel(*, request: HttpRequest, user: Any, store: Store, product
     )
 
 
+def store_trust_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+    """The store's standing where a buyer decides (product and order pages): the score's header
+    and the response rate, from the same selectors as the store page (a fixed number of queries)."""
+    now = timezone.now()
+    # Rendered without the request: its context processors (the navigation's counters) would
+    # cost their queries again for a line that needs none of them.
+    return render_to_string(
+        "feedback/_store_trust.html",
+        {
+            "store": store,
+            "score": selectors.store_score(store=store, now=now),
+            "response": store_response_stats(store=store, now=now),
+        },
+    )
+
+
 def buyer_home_panel(*, request: HttpRequest, user: Any, **_: Any) -> str:
     windows = selectors.windows_awaiting_buyer(user=user, now=timezone.now())
     if not windows:
@@ -157,5 +174,6 @@ def register() -> None:
     register_panel("store_dashboard", store_dashboard_panel)
     register_panel("store_page", store_page_panel)
     register_panel("product_page", product_page_panel)
+    register_panel("store_trust", store_trust_panel)
     register_store_actions(store_actions)
     register_buyer_actions(buyer_actions)

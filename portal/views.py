@@ -67,7 +67,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "portal/order_detail.html",
-        {"order": order, "panels": panels_for("buyer_order", request=request, user=_user(request), order=order)},
+        {
+            "order": order,
+            "trust": panels_for("store_trust", request=request, user=_user(request), store=order.store),
+            "panels": panels_for("buyer_order", request=request, user=_user(request), order=order),
+        },
     )
 
 
@@ -306,6 +310,7 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
         {
             "store": store,
             "product": product,
+            "trust": panels_for("store_trust", request=request, user=request.user, store=store),
             "panels": panels_for("product_page", request=request, user=request.user, store=store, product=product),
         },
     )
