@@ -10,11 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from feedback import selectors
+from feedback import charts, selectors
 from messaging.selectors import store_response_stats
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
 from portal.models import Order, Product, Store, User
 from portal.panels import register_panel
+
+# Half a year of weeks: about the score's 180-day window.
+CHART_WEEKS = 26
 
 
 def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any) -> str:
@@ -52,14 +55,24 @@ def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: 
     )
 
 
+def _charts(*, store: Store, now: datetime) -> dict[str, Any]:
+    """The score's pictures: weeks from the daily buckets, stars from the stored counts."""
+    return {
+        "weeks_chart": charts.weeks_chart(selectors.store_score_weeks(store=store, now=now, weeks=CHART_WEEKS)),
+        "stars_chart": charts.stars_chart(selectors.store_star_summary(store=store)),
+    }
+
+
 def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+    now = timezone.now()
     return render_to_string(
         "feedback/panels/store_dashboard.html",
         {
             "store": store,
-            "to_rate": selectors.windows_to_rate(store=store, now=timezone.now()),
+            "to_rate": selectors.windows_to_rate(store=store, now=now),
             "awaiting_reply": selectors.reviews_awaiting_reply(store=store),
-            "score": selectors.store_score(store=store, now=timezone.now()),
+            "score": selectors.store_score(store=store, now=now),
+            **_charts(store=store, now=now),
         },
         request=request,
     )
@@ -67,13 +80,15 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_:
 
 def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
     cursor = request.GET.get("after")
+    now = timezone.now()
     return render_to_string(
         "feedback/panels/store_page.html",
         {
             "store": store,
-            "score": selectors.store_score(store=store, now=timezone.now()),
+            "score": selectors.store_score(store=store, now=now),
             "page": selectors.store_reviews(store=store, cursor=cursor),
             "is_deep": bool(cursor),
+            **_charts(store=store, now=now),
         },
         request=request,
     )
