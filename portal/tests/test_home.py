@@ -184,3 +184,23 @@ def test_home_queries_do_not_grow_with_what_waits(client, busy_store, seller, dj
         html = client.get(reverse("portal:home")).content.decode()
     assert actions(html)["open_disputes"].startswith("8 open disputes")
     assert actions(html)["buyers_to_rate"].startswith("14 buyers to rate")
+
+
+@pytest.mark.parametrize("language", ["pl", "zh-hans", "ko", "gu"])
+def test_the_lines_read_in_the_users_language(client, busy_store, seller, language):
+    seller.language = language
+    seller.save()
+    client.cookies["django_language"] = language
+    html = get(client, seller, reverse("portal:home"))
+    found = actions(html)
+    assert set(found) == {"open_disputes", "buyers_to_rate"}
+    for english in (
+        "open disputes",
+        "buyers to rate",
+        "Next window closes",
+        "The seller has",
+        "What needs your attention",
+    ):
+        assert english not in html, (language, english)
+    assert "2" in found["open_disputes"]
+    assert "8" in found["buyers_to_rate"]
