@@ -25,7 +25,7 @@ class ActionItem:
     """One kind of thing waiting: how many, a sentence saying what, and where to act.
 
     `detail` is the nearest deadline or the state behind the count, as a plain sentence;
-    `urgent` marks lines the page shows as alerts (a restriction, an overdue escalation).
+    `urgent` marks lines the page shows as alerts (a store under restriction).
     """
 
     key: str
