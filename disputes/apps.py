@@ -14,6 +14,7 @@ class DisputesConfig(AppConfig):
         from disputes.notes import register_note_kinds
         from disputes.notifications import register_kinds
         from messaging.services import register_message_report_listener
+        from portal.actions import register_buyer_actions, register_store_actions
         from portal.deadlines import register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
@@ -29,6 +30,8 @@ class DisputesConfig(AppConfig):
         register_panel("store_dashboard", panels.store_dashboard_panel)
         register_panel("store_page", panels.store_page_panel)
         register_panel("product_page", panels.store_page_panel)
+        register_store_actions(panels.store_actions)
+        register_buyer_actions(panels.buyer_actions)
         register_nav_counter("disputes", panels.open_disputes_count)
         register_demo_seeder(seed_disputes)
         register_message_report_listener(complaint_from_message_report)

@@ -1,16 +1,21 @@
 """Panels on the core's pages: the dispute button and case on orders, disputes and penalties for sellers."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from disputes import selectors
 from disputes.models import Dispute
 from disputes.services import dispute_opening_refusal
-from portal.models import Order, Store, StoreMember
+from portal.actions import ActionItem
+from portal.models import Order, Store, StoreMember, User
 
 
 def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **context: Any) -> str:
@@ -75,6 +80,99 @@ def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **context
     if not selectors.store_is_restricted(store=store, now=timezone.now()):
         return ""
     return render_to_string("disputes/panels/store_restricted.html", {"store": store}, request=request)
+
+
+# The clocks that are deadlines for one side (the others only say when escalating opens).
+SELLER_DEADLINES = frozenset({"seller_response", "return_confirm", "auto_escalation", "decision"})
+BUYER_DEADLINES = frozenset({"return_ship", "auto_escalation", "decision"})
+
+
+def _soonest_clock(disputes: list[Dispute], now: datetime, names: frozenset[str]) -> str:
+    """The sentence of the nearest deadline among these disputes, as their case pages word it."""
+    clocks = [clock for d in disputes for clock in selectors.dispute_clocks(dispute=d, now=now) if clock.name in names]
+    return min(clocks, key=lambda clock: clock.due_at).text if clocks else ""
+
+
+# A home page shows the nearest deadline among this many open cases (newest first): the
+# list itself is one page away, and a store with more open cases sees its count regardless.
+CLOCK_SAMPLE = 50
+
+
+def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
+    """Open disputes with the nearest deadline, escalations, and the penalty standing."""
+    items = []
+    open_disputes = selectors.disputes_for_store(store=store, open_only=True)
+    sample = list(open_disputes[:CLOCK_SAMPLE])
+    if sample:
+        count = open_disputes.count() if len(sample) == CLOCK_SAMPLE else len(sample)
+        items.append(
+            ActionItem(
+                key="open_disputes",
+                count=count,
+                text=ngettext("%(n)d open dispute", "%(n)d open disputes", count) % {"n": count},
+                url=reverse("disputes:store", args=[store.slug]) + "?open=1",
+                detail=_soonest_clock(
+                    [d for d in sample if d.status != Dispute.Status.ESCALATED], now, SELLER_DEADLINES
+                ),
+            )
+        )
+        escalated = [d for d in sample if d.status == Dispute.Status.ESCALATED]
+        if escalated:
+            escalated_count = (
+                len(escalated)
+                if len(sample) < CLOCK_SAMPLE
+                else open_disputes.filter(status=Dispute.Status.ESCALATED).count()
+            )
+            items.append(
+                ActionItem(
+                    key="escalated_disputes",
+                    count=escalated_count,
+                    text=ngettext(
+                        "%(n)d dispute escalated to the platform",
+                        "%(n)d disputes escalated to the platform",
+                        escalated_count,
+                    )
+                    % {"n": escalated_count},
+                    url=reverse("disputes:store", args=[store.slug]) + "?open=1",
+                    detail=_soonest_clock(escalated, now, SELLER_DEADLINES),
+                )
+            )
+    points = selectors.penalty_points_live(store=store, now=now)
+    if points:
+        restricted = points >= _restriction()
+        items.append(
+            ActionItem(
+                key="penalty_points",
+                count=points,
+                text=ngettext("%(n)d live penalty point", "%(n)d live penalty points", points) % {"n": points},
+                url=reverse("disputes:penalties", args=[store.slug]),
+                detail=(
+                    _("The store is restricted: the limit is %(limit)d points.")
+                    if restricted
+                    else _("Restriction starts at %(limit)d points.")
+                )
+                % {"limit": _restriction()},
+                urgent=restricted,
+            )
+        )
+    return items
+
+
+def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
+    """Disputes where the next step is the buyer's: answer an offer, or ship the item back."""
+    waiting = list(selectors.disputes_awaiting_buyer(user=user)[:CLOCK_SAMPLE])
+    if not waiting:
+        return []
+    return [
+        ActionItem(
+            key="disputes_awaiting_buyer",
+            count=len(waiting),
+            text=ngettext("%(n)d dispute waiting for you", "%(n)d disputes waiting for you", len(waiting))
+            % {"n": len(waiting)},
+            url=reverse("disputes:mine"),
+            detail=_soonest_clock(waiting, now, BUYER_DEADLINES),
+        )
+    ]
 
 
 def _restriction() -> int:

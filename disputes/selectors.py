@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -75,6 +75,22 @@ def disputes_for_store(*, store: Store, open_only: bool = False) -> QuerySet[Dis
     if open_only:
         disputes = disputes.filter(status__in=Dispute.OPEN_STATUSES)
     return disputes
+
+
+def disputes_awaiting_buyer(*, user: User) -> QuerySet[Dispute]:
+    """The buyer's open disputes where the next step is theirs.
+
+    A return to ship back, or a negotiation whose latest offer is the seller's (once the
+    buyer answers with an offer of their own, the move is the seller's again).
+    """
+    latest_side = DisputeOffer.objects.filter(dispute=OuterRef("pk")).order_by("-created_at", "-pk").values("side")[:1]
+    return (
+        Dispute.objects.filter(buyer=user, status__in=(S.NEGOTIATING, S.AWAITING_RETURN))
+        .annotate(latest_side=Subquery(latest_side))
+        .filter(Q(status=S.AWAITING_RETURN) | Q(latest_side=DisputeOffer.Side.SELLER))
+        .select_related("order", "store")
+        .order_by("-opened_at", "-pk")
+    )
 
 
 def open_dispute_for_order(*, order: Order) -> Dispute | None:

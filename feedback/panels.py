@@ -1,14 +1,23 @@
 """The feedback panels on the core's pages (order pages, dashboard, store and product pages)."""
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from feedback import selectors
-from portal.models import Order, Product, Store
+from feedback import charts, selectors
+from messaging.selectors import store_response_stats
+from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
+from portal.models import Order, Product, Store, User
 from portal.panels import register_panel
+
+# Half a year of weeks: about the score's 180-day window.
+CHART_WEEKS = 26
 
 
 def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any) -> str:
@@ -46,14 +55,24 @@ def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: 
     )
 
 
+def _charts(*, store: Store, now: datetime) -> dict[str, Any]:
+    """The score's pictures: weeks from the daily buckets, stars from the stored counts."""
+    return {
+        "weeks_chart": charts.weeks_chart(selectors.store_score_weeks(store=store, now=now, weeks=CHART_WEEKS)),
+        "stars_chart": charts.stars_chart(selectors.store_star_summary(store=store)),
+    }
+
+
 def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+    now = timezone.now()
     return render_to_string(
         "feedback/panels/store_dashboard.html",
         {
             "store": store,
-            "to_rate": selectors.windows_to_rate(store=store, now=timezone.now()),
+            "to_rate": selectors.windows_to_rate(store=store, now=now),
             "awaiting_reply": selectors.reviews_awaiting_reply(store=store),
-            "score": selectors.store_score(store=store, now=timezone.now()),
+            "score": selectors.store_score(store=store, now=now),
+            **_charts(store=store, now=now),
         },
         request=request,
     )
@@ -61,13 +80,15 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_:
 
 def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
     cursor = request.GET.get("after")
+    now = timezone.now()
     return render_to_string(
         "feedback/panels/store_page.html",
         {
             "store": store,
-            "score": selectors.store_score(store=store, now=timezone.now()),
+            "score": selectors.store_score(store=store, now=now),
             "page": selectors.store_reviews(store=store, cursor=cursor),
             "is_deep": bool(cursor),
+            **_charts(store=store, now=now),
         },
         request=request,
     )
@@ -92,11 +113,73 @@ def product_page_panel(*, request: HttpRequest, user: Any, store: Store, product
     )
 
 
+def store_trust_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+    """The store's standing where a buyer decides (product and order pages): the score's header
+    and the response rate, from the same selectors as the store page (a fixed number of queries)."""
+    now = timezone.now()
+    # Rendered without the request: its context processors (the navigation's counters) would
+    # cost their queries again for a line that needs none of them.
+    return render_to_string(
+        "feedback/_store_trust.html",
+        {
+            "store": store,
+            "score": selectors.store_score(store=store, now=now),
+            "response": store_response_stats(store=store, now=now),
+        },
+    )
+
+
 def buyer_home_panel(*, request: HttpRequest, user: Any, **_: Any) -> str:
     windows = selectors.windows_awaiting_buyer(user=user, now=timezone.now())
     if not windows:
         return ""
     return render_to_string("feedback/panels/buyer_home.html", {"windows": windows}, request=request)
+
+
+def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
+    """Buyers to rate and reviews awaiting a reply: the dashboard's two lists, counted."""
+    items = []
+    dashboard = reverse("portal:store_dashboard", args=[store.slug])
+    soonest = selectors.windows_to_rate(store=store, now=now, limit=1)
+    if soonest:
+        to_rate = selectors.windows_to_rate_count(store=store, now=now)
+        items.append(
+            ActionItem(
+                key="buyers_to_rate",
+                count=to_rate,
+                text=ngettext("%(n)d buyer to rate", "%(n)d buyers to rate", to_rate) % {"n": to_rate},
+                url=dashboard + "#fb-to-give",
+                detail=_("Next window closes: %(when)s") % {"when": moment_text(soonest[0].closes_at)},
+            )
+        )
+    awaiting = selectors.reviews_awaiting_reply_count(store=store)
+    if awaiting:
+        items.append(
+            ActionItem(
+                key="reviews_awaiting_reply",
+                count=awaiting,
+                text=ngettext("%(n)d review awaiting a reply", "%(n)d reviews awaiting a reply", awaiting)
+                % {"n": awaiting},
+                url=dashboard + "#fb-awaiting",
+            )
+        )
+    return items
+
+
+def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
+    soonest = selectors.windows_awaiting_buyer(user=user, now=now, limit=1)
+    if not soonest:
+        return []
+    count = selectors.windows_awaiting_buyer_count(user=user, now=now)
+    return [
+        ActionItem(
+            key="orders_to_rate",
+            count=count,
+            text=ngettext("%(n)d order to rate", "%(n)d orders to rate", count) % {"n": count},
+            url=reverse("feedback:my_feedback"),
+            detail=_("Next window closes: %(when)s") % {"when": moment_text(soonest[0].closes_at)},
+        )
+    ]
 
 
 def register() -> None:
@@ -106,3 +189,6 @@ def register() -> None:
     register_panel("store_dashboard", store_dashboard_panel)
     register_panel("store_page", store_page_panel)
     register_panel("product_page", product_page_panel)
+    register_panel("store_trust", store_trust_panel)
+    register_store_actions(store_actions)
+    register_buyer_actions(buyer_actions)

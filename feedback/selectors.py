@@ -7,7 +7,7 @@ Sealed content never leaves this module for anyone but its author: public reads 
 
 import base64
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -119,15 +119,21 @@ def windows_for_buyer(*, user: User, limit: int = 100) -> list[FeedbackWindow]:
     )
 
 
+def _awaiting_buyer(*, user: User, now: datetime) -> QuerySet[FeedbackWindow]:
+    return FeedbackWindow.objects.filter(
+        buyer=user, state=FeedbackWindow.State.PENDING, buyer_rated_at__isnull=True, closes_at__gt=now
+    )
+
+
 def windows_awaiting_buyer(*, user: User, now: datetime, limit: int = 5) -> list[FeedbackWindow]:
     """Open windows the buyer has still to rate, soonest closing first (the home page's list)."""
     return list(
-        FeedbackWindow.objects.filter(
-            buyer=user, state=FeedbackWindow.State.PENDING, buyer_rated_at__isnull=True, closes_at__gt=now
-        )
-        .select_related("order", "store")
-        .order_by("closes_at", "pk")[:limit]
+        _awaiting_buyer(user=user, now=now).select_related("order", "store").order_by("closes_at", "pk")[:limit]
     )
+
+
+def windows_awaiting_buyer_count(*, user: User, now: datetime) -> int:
+    return _awaiting_buyer(user=user, now=now).count()
 
 
 def window_for_order(*, order_id: int) -> FeedbackWindow | None:
@@ -137,26 +143,37 @@ def window_for_order(*, order_id: int) -> FeedbackWindow | None:
 # --- Seller -----------------------------------------------------------------------------------
 
 
-def windows_to_rate(*, store: Store, now: datetime, limit: int = 10) -> list[FeedbackWindow]:
-    """Open windows where the store has still to rate the buyer, soonest closing first.
+def _to_rate(*, store: Store, now: datetime) -> QuerySet[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer.
 
     A window past its end but not yet closed by the sweep (at most a minute) is not offered.
     """
-    return list(
-        FeedbackWindow.objects.filter(
-            store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True, closes_at__gt=now
-        )
-        .select_related("order", "buyer")
-        .order_by("closes_at", "pk")[:limit]
+    return FeedbackWindow.objects.filter(
+        store=store, state=FeedbackWindow.State.PENDING, seller_rated_at__isnull=True, closes_at__gt=now
     )
+
+
+def windows_to_rate(*, store: Store, now: datetime, limit: int = 10) -> list[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer, soonest closing first."""
+    return list(_to_rate(store=store, now=now).select_related("order", "buyer").order_by("closes_at", "pk")[:limit])
+
+
+def windows_to_rate_count(*, store: Store, now: datetime) -> int:
+    return _to_rate(store=store, now=now).count()
+
+
+def _awaiting_reply(*, store: Store) -> QuerySet[ItemReview]:
+    return ItemReview.objects.filter(PUBLIC, store=store, has_reply=False, is_automatic=False)
 
 
 def reviews_awaiting_reply(*, store: Store, limit: int = 10) -> list[ItemReview]:
     return list(
-        ItemReview.objects.filter(PUBLIC, store=store, has_reply=False, is_automatic=False)
-        .select_related("product", "buyer")
-        .order_by("-published_at", "-pk")[:limit]
+        _awaiting_reply(store=store).select_related("product", "buyer").order_by("-published_at", "-pk")[:limit]
     )
+
+
+def reviews_awaiting_reply_count(*, store: Store) -> int:
+    return _awaiting_reply(store=store).count()
 
 
 # --- Public review lists (keyset pagination) ------------------------------------------------
@@ -274,7 +291,27 @@ class StarSummary:
 
 def product_star_summary(*, product: Product) -> StarSummary:
     """Average and distribution from the stored per-product counts: one read of five rows at most."""
-    counts = dict(ProductStarCount.objects.filter(product=product, count__gt=0).values_list("stars", "count"))
+    return _star_summary(
+        dict(ProductStarCount.objects.filter(product=product, count__gt=0).values_list("stars", "count"))
+    )
+
+
+def store_star_summary(*, store: Store) -> StarSummary:
+    """The store's published ratings by stars: its products' stored counts added up (one grouped read).
+
+    The same numbers as the product pages' distributions (every public rating, all time);
+    the daily score buckets keep only positive, neutral and negative, not the stars.
+    """
+    counts = dict(
+        ProductStarCount.objects.filter(product__store=store, count__gt=0)
+        .values_list("stars")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return _star_summary({int(stars): int(n) for stars, n in counts.items()})
+
+
+def _star_summary(counts: dict[int, int]) -> StarSummary:
     total = sum(counts.values())
     average = sum(stars * n for stars, n in counts.items()) / total if total else None
     distribution = [
@@ -385,6 +422,52 @@ def store_score(*, store: Store, now: datetime) -> StoreScore:
         communication=_avg(window["communication_sum"], window["communication_n"]),
         shipping=_avg(window["shipping_sum"], window["shipping_n"]),
     )
+
+
+@dataclass(frozen=True)
+class WeekScore:
+    """One 7-day week of a store's counted ratings (UTC days, as the buckets are)."""
+
+    start: date
+    end: date
+    positive: int
+    neutral: int
+    negative: int
+
+    @property
+    def positive_percent(self) -> float | None:
+        """As the score: positive ÷ (positive + negative); None for a week with neither."""
+        rated = self.positive + self.negative
+        return round(self.positive * 100 / rated, 1) if rated else None
+
+
+def store_score_weeks(*, store: Store, now: datetime, weeks: int = 26) -> list[WeekScore]:
+    """The last `weeks` weeks of the score, oldest first, the last one ending today (UTC).
+
+    Summed from the daily buckets, so each week follows the score's rules (merged ratings
+    counted once, removed ones left out) at one read of at most 7 × `weeks` rows.
+    """
+    today = utc_day(now)
+    first = today - timedelta(days=7 * weeks - 1)
+    rows = StoreScoreDay.objects.filter(store=store, day__gte=first, day__lte=today).values_list(
+        "day", "positive", "neutral", "negative"
+    )
+    sums = [[0, 0, 0] for _ in range(weeks)]
+    for day, positive, neutral, negative in rows:
+        week = sums[(day - first).days // 7]
+        week[0] += positive
+        week[1] += neutral
+        week[2] += negative
+    return [
+        WeekScore(
+            start=first + timedelta(days=7 * n),
+            end=first + timedelta(days=7 * n + 6),
+            positive=positive,
+            neutral=neutral,
+            negative=negative,
+        )
+        for n, (positive, neutral, negative) in enumerate(sums)
+    ]
 
 
 def user_is_member(*, user: Any, store: Store) -> bool:

@@ -11,6 +11,7 @@ class MessagingConfig(AppConfig):
         from messaging.demo import seed_conversations
         from messaging.kinds import register_kinds
         from messaging.services import notification_send
+        from portal.actions import register_store_actions
         from portal.deadlines import register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
@@ -29,4 +30,5 @@ class MessagingConfig(AppConfig):
         register_panel("seller_order", panels.seller_order_panel)
         register_panel("store_page", panels.store_page_panel)
         register_panel("store_dashboard", panels.store_dashboard_panel)
+        register_store_actions(panels.store_actions)
         register_demo_seeder(seed_conversations)

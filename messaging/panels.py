@@ -1,13 +1,18 @@
 """Panels the message centre adds to the core's pages (product, orders, store page, dashboard)."""
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from messaging import selectors
 from messaging.forms import MessageForm
+from portal.actions import ActionItem, moment_text
 from portal.models import Order, Product, Store, StoreMember
 
 
@@ -82,3 +87,23 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_:
         },
         request=request,
     )
+
+
+def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
+    """Buyers waiting for an answer: the dashboard's count, with a link to the team inbox."""
+    since = selectors.store_unanswered_since(store=store)
+    if since is None:
+        return []
+    count = selectors.store_unanswered_count(store=store)
+    return [
+        ActionItem(
+            key="unanswered_conversations",
+            count=count,
+            text=ngettext(
+                "%(n)d conversation waiting for an answer", "%(n)d conversations waiting for an answer", count
+            )
+            % {"n": count},
+            url=reverse("messaging:store_inbox", args=[store.slug]),
+            detail=_("Waiting since: %(when)s") % {"when": moment_text(since)},
+        )
+    ]

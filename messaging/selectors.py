@@ -323,8 +323,17 @@ def store_response_stats(*, store: Store, now: datetime) -> ResponseStats:
     return ResponseStats(exchanges=exchanges, answered_in_time=in_time, median_seconds=median)
 
 
+def _unanswered(*, store: Store) -> QuerySet[ResponseExchange]:
+    return ResponseExchange.objects.filter(store=store, answered_at__isnull=True)
+
+
 def store_unanswered_count(*, store: Store) -> int:
-    return ResponseExchange.objects.filter(store=store, answered_at__isnull=True).count()
+    return _unanswered(store=store).count()
+
+
+def store_unanswered_since(*, store: Store) -> datetime | None:
+    """When the longest-waiting buyer wrote (the exchange that most endangers the response rate)."""
+    return _unanswered(store=store).order_by("started_at", "pk").values_list("started_at", flat=True).first()
 
 
 def photo_visible_in_conversation(user: Any, photo: Photo) -> bool:

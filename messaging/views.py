@@ -25,8 +25,8 @@ from messaging.models import Conversation, Message, Notification, Side
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
 from messaging.selectors import ConversationAccess, InboxFilters
 from portal.http import request_user as _user
-from portal.models import Order, Photo, Product, Store, User, WorkingHours
-from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public
+from portal.models import Order, Photo, Product, Store, User
+from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public, store_week
 from portal.uploads import ValidatedPhoto, photo_store
 
 ViewFunction = Callable[..., HttpResponse]
@@ -249,10 +249,8 @@ def _thread_context(request: HttpRequest, access: ConversationAccess, form: Mess
     }
     if conversation.store is not None:
         hours = list(conversation.store.working_hours.all())
-        by_day = {h.weekday: h for h in hours}
         # The whole week, in the store's local time, so a day without hours reads "closed".
-        context["working_hours"] = hours
-        context["week"] = [(day, label, by_day.get(day)) for day, label in WorkingHours.Weekday.choices]
+        context["week"] = store_week(store=conversation.store, hours=hours)
         context["store_today"] = conversation.store.local_now(now).weekday()
         context["store_open"] = store_is_open(store=conversation.store, now=now, hours=hours)
     if access.side is not None and not conversation.is_support:

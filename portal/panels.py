@@ -1,7 +1,8 @@
 """Panels that other apps add to the core's pages without the core importing them.
 
 A page names a slot (`buyer_order`, `seller_order`, `store_dashboard`, `store_page`,
-`product_page`, `buyer_home`); each app registers a function for a slot that returns
+`product_page`, `buyer_home`, and `store_trust`: the store's standing in a line where a
+buyer decides, on product and order pages); each app registers a function for a slot that returns
 rendered HTML, or an empty string when it has nothing to show. Panels appear in the order
 they were registered.
 """

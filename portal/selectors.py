@@ -1,9 +1,12 @@
 """Every non-trivial read of the core. `*_get_for_user` raise Http404 for missing or not yours."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
-from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User
+from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 
 
 def order_get_for_buyer(*, user: User, order_id: int) -> Order:
@@ -93,3 +96,38 @@ def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
 
 def user_is_store_member(*, user: User, store: Store) -> bool:
     return user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists()
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    weekday: int
+    label: str
+    intervals: list[WorkingHours]
+
+
+@dataclass(frozen=True)
+class StoreWeek:
+    days: list[WeekDay]
+
+    @property
+    def published(self) -> bool:
+        return any(day.intervals for day in self.days)
+
+
+def store_week(*, store: Store, hours: Iterable[WorkingHours] | None = None) -> StoreWeek:
+    """Every day of the store's week in its order (as the settings form lists them), closed days too.
+
+    `hours` lets a caller that already loaded the store's intervals (to say whether it is open
+    now) pass them in instead of reading them again.
+    """
+    intervals = list(hours) if hours is not None else list(store.working_hours.all())
+    return StoreWeek(
+        days=[
+            WeekDay(
+                weekday=day,
+                label=str(label),
+                intervals=sorted((h for h in intervals if h.weekday == day), key=lambda h: h.opens_at),
+            )
+            for day, label in WorkingHours.Weekday.choices
+        ]
+    )

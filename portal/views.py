@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import selectors, services
+from portal.actions import actions_for_member, buyer_actions, store_actions
 from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsForm, WorkingWeekFormSet
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, StoreMember, WorkingHours
@@ -28,11 +29,19 @@ def home(request: HttpRequest) -> HttpResponse:
         stores = Store.objects.order_by("name")[:12]
         return render(request, "portal/landing.html", {"stores": stores})
     user = _user(request)
+    now = timezone.now()
+    to_confirm = list(selectors.orders_needing_action(user=user)[:20])
+    waiting = buyer_actions(user=user, now=now)
+    per_store = actions_for_member(user=user, now=now)
     return render(
         request,
         "portal/home.html",
         {
-            "to_confirm": selectors.orders_needing_action(user=user)[:20],
+            "to_confirm": to_confirm,
+            "buyer_actions": waiting,
+            "store_actions": per_store,
+            # Said only when every app found nothing, as a buyer and in every store.
+            "nothing_waits": not (to_confirm or waiting or any(entry.items for entry in per_store)),
             "recent_orders": selectors.orders_for_buyer(user=user)[:10],
             "panels": panels_for("buyer_home", request=request, user=user),
         },
@@ -58,7 +67,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "portal/order_detail.html",
-        {"order": order, "panels": panels_for("buyer_order", request=request, user=_user(request), order=order)},
+        {
+            "order": order,
+            "trust": panels_for("store_trust", request=request, user=_user(request), store=order.store),
+            "panels": panels_for("buyer_order", request=request, user=_user(request), order=order),
+        },
     )
 
 
@@ -123,8 +136,13 @@ def seller_home(request: HttpRequest) -> HttpResponse:
     memberships = StoreMember.objects.filter(user=_user(request)).select_related("store")
     stores = [m.store for m in memberships]
     if len(stores) == 1:
+        # The dashboard opens with the same list of what waits, then the details.
         return redirect("portal:store_dashboard", slug=stores[0].slug)
-    return render(request, "portal/seller_home.html", {"stores": stores})
+    return render(
+        request,
+        "portal/seller_home.html",
+        {"store_actions": actions_for_member(user=_user(request), now=timezone.now())},
+    )
 
 
 @login_required
@@ -143,6 +161,7 @@ def store_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "orders": selectors.orders_for_store(store=store, status=status)[:50],
             "status": status,
             "statuses": Order.Status.choices,
+            "actions": store_actions(store=store, now=timezone.now()),
             "panels": panels_for("store_dashboard", request=request, user=_user(request), store=store),
         },
     )
@@ -273,7 +292,9 @@ def store_page(request: HttpRequest, slug: str) -> HttpResponse:
             "store": store,
             "products": products,
             "store_local_now": now_local,
-            "working_hours": store.working_hours.all(),
+            # The whole week, closed days included, as the conversation's side panel shows it.
+            "week": selectors.store_week(store=store),
+            "store_today": store.local_now(timezone.now()).weekday(),
             "panels": panels_for("store_page", request=request, user=request.user, store=store),
         },
     )
@@ -289,6 +310,7 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
         {
             "store": store,
             "product": product,
+            "trust": panels_for("store_trust", request=request, user=request.user, store=store),
             "panels": panels_for("product_page", request=request, user=request.user, store=store, product=product),
         },
     )
