@@ -144,10 +144,15 @@ def additional_review(request: HttpRequest, order_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your additional review is published."))
             return redirect("feedback:review_form", order_id=order_id)
+    allowed = _additional_allowed(window)
+    if form.is_bound and not allowed:
+        # Refused (too late, or already added from another tab): the words stay on the page,
+        # read-only, so that the buyer can copy them rather than lose them.
+        form.fields["text"].widget.attrs["readonly"] = True
     return render(
         request,
         "feedback/additional_form.html",
-        {"window": window, "order": window.order, "form": form, "allowed": _additional_allowed(window)},
+        {"window": window, "order": window.order, "form": form, "allowed": allowed},
         status=400 if form.is_bound and form.errors else 200,
     )
 

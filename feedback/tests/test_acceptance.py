@@ -1,6 +1,8 @@
 """Acceptance checks written from SPEC §3 as buyers, sellers and moderators use the product."""
 
+import re
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -237,3 +239,27 @@ def test_additional_review_page_at_150_days_says_the_time_has_passed(client, buy
     assert response.status_code == 400
     assert "The time for an additional review has passed." in response.content.decode()
     assert not hasattr(FeedbackWindow.objects.get(pk=fresh.pk), "additional_review")
+
+
+@pytest.mark.parametrize("refusal", ["too_late", "second_time"])
+def test_a_refused_additional_review_keeps_the_typed_text(client, buyer, seller, fresh, time_machine, refusal):
+    _publish(fresh, buyer, seller, stars=4)
+    url = reverse("feedback:additional_review", args=[fresh.order_id])
+    if refusal == "too_late":
+        time_machine.move_to(fresh.additional_until + timedelta(minutes=1), tick=False)
+        expected = "The time for an additional review has passed."
+    else:
+        # Sent from another tab first; this tab's form was still open.
+        services.additional_review_submit(window_id=fresh.pk, author=buyer, text="First", now=timezone.now())
+        expected = "You have already added an additional review."
+    client.force_login(buyer)
+    typed = "The handle came off after <three> months & the lid cracked"
+    response = client.post(url, {"text": typed})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert expected in html
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S)
+    assert textarea is not None
+    assert "readonly" in textarea.group(0)
+    assert escape(typed) in textarea.group(1)
+    assert "Publish additional review" not in html
