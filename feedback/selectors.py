@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from feedback.models import (
@@ -25,6 +25,7 @@ from feedback.models import (
 )
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, Store, StoreMember, User
+from portal.uploads import photo_can_view
 
 PAGE_SIZE = 10
 PUBLIC = Q(published_at__isnull=False, removed_at__isnull=True)
@@ -106,6 +107,25 @@ def review_get_public(*, review_id: int) -> ItemReview:
     if review is None:
         raise Http404("No such review.")
     return review
+
+
+def review_photo_get_for_user(*, user: Any, photo_uuid: Any) -> Photo:
+    """A photo of a review or additional review that the user may see, in any processing state.
+
+    The pages poll this while the worker re-encodes a photo, so it must answer for photos that
+    are not ready yet: the same rule as serving (`photo_can_view`), 404 for anything else.
+    """
+    photo = (
+        Photo.objects.filter(uuid=photo_uuid)
+        .filter(
+            Exists(ItemReview.photos.through.objects.filter(photo_id=OuterRef("pk")))
+            | Exists(AdditionalReview.photos.through.objects.filter(photo_id=OuterRef("pk")))
+        )
+        .first()
+    )
+    if photo is None or not photo_can_view(user=user, photo=photo):
+        raise Http404("No such photo.")
+    return photo
 
 
 # --- Buyer ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from feedback.forms import (
 )
 from feedback.models import FeedbackWindow, ItemReview, SellerRating
 from portal.http import request_user as _user
+from portal.models import Photo
 from portal.selectors import order_get_for_buyer
 
 
@@ -118,6 +119,7 @@ def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
             "form": form,
             "reviews": list(window.item_reviews.all()),
             "seller_rating": seller_rating,
+            "additional": getattr(window, "additional_review", None),
             "additional_allowed": _additional_allowed(window),
         },
         status=400 if form is not None and form.is_bound and form.errors else 200,
@@ -215,6 +217,16 @@ def report_review(request: HttpRequest, review_id: int) -> HttpResponse:
         {"review": review, "form": form},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+@require_GET
+def review_photo(request: HttpRequest, photo_uuid: str) -> HttpResponse:
+    """One review photo, for htmx: a photo still being re-encoded by the worker replaces its
+    placeholder once ready, without a reload (as in the message centre)."""
+    photo = selectors.review_photo_get_for_user(user=request.user, photo_uuid=photo_uuid)
+    if photo.status == Photo.Status.PROCESSING:
+        return HttpResponse(status=204)  # nothing to swap yet; the placeholder asks again
+    return render(request, "feedback/_photo.html", {"photo": photo})
 
 
 # --- Seller -------------------------------------------------------------------------------------

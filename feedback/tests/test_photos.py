@@ -1,6 +1,7 @@
 """Review photos: who may see them, and what a page shows while the worker has not processed them."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,3 +100,61 @@ def test_additional_review_photos_stay_public_while_another_review_of_the_order_
     services.review_moderate(review_id=second.pk, moderator=moderator, decision="remove", now=now)
     assert _status(client, other_buyer, photo) == 404
     assert _status(client, None, photo) == 404
+
+
+THUMB_IMG = re.compile(r'<img[^>]*src="(/photos/[0-9a-f-]+/thumb/)"')
+
+
+def test_a_photo_not_yet_processed_shows_a_placeholder_then_its_thumbnail(client, media, buyer, store, other_buyer):
+    now = timezone.now()
+    order = complete_order(buyer, store, at=now - timedelta(hours=1), items=1)
+    client.force_login(buyer)
+    item = order.items.get()
+    upload = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 30)).save(upload, "JPEG")
+    sent = client.post(
+        reverse("feedback:review_form", args=[order.pk]),
+        {
+            f"stars_{item.pk}": "4",
+            f"text_{item.pk}": "Nice",
+            f"photos_{item.pk}": SimpleUploadedFile("a.jpg", upload.getvalue(), "image/jpeg"),
+        },
+        follow=True,
+    )
+    photo = Photo.objects.get()
+    assert photo.status == Photo.Status.PROCESSING  # the worker has not run
+    html = sent.content.decode()
+    assert "Photo processing…" in html
+    poll = reverse("feedback:review_photo", args=[photo.uuid])
+    assert f'hx-get="{poll}"' in html
+    # No image on the page points at a thumbnail that would answer 404.
+    for src in THUMB_IMG.findall(html):
+        assert client.get(src).status_code == 200
+    assert reverse("portal:photo_thumbnail", args=[photo.uuid]) not in html
+    assert client.get(poll).status_code == 204  # still processing: nothing to swap
+    # Nobody else learns about a sealed review's photo.
+    client.force_login(other_buyer)
+    assert client.get(poll).status_code == 404
+    client.logout()
+    assert client.get(poll).status_code == 404
+
+    photo_process(photo_id=photo.pk)
+    client.force_login(buyer)
+    swapped = client.get(poll)
+    assert swapped.status_code == 200
+    thumb = reverse("portal:photo_thumbnail", args=[photo.uuid])
+    assert f'src="{thumb}"' in swapped.content.decode()
+    assert 'alt="Your photo"' in swapped.content.decode()
+    page = client.get(reverse("feedback:review_form", args=[order.pk])).content.decode()
+    assert THUMB_IMG.findall(page) == [thumb]
+    assert "Photo processing…" not in page
+    assert client.get(thumb).status_code == 200
+
+
+def test_the_photo_poll_is_404_for_photos_that_are_not_review_photos(client, media, buyer):
+    from portal.uploads import photo_store
+
+    photo = photo_store(owner=buyer, photo=_photo())
+    client.force_login(buyer)
+    assert client.get(reverse("feedback:review_photo", args=[photo.uuid])).status_code == 404
+    assert client.get("/feedback/photos/not-a-uuid/").status_code == 404
