@@ -204,9 +204,9 @@ def test_one_automatic_rating_is_singular(client, product):
     ("language", "one", "few", "many"),
     [
         ("pl", "1 ocena automatyczna", "3 oceny automatyczne", "5 ocen automatycznych"),
-        ("ko", "자동 평가 1개", "자동 평가 3개", "자동 평가 5개"),
+        ("ko", "자동 평점 1개", "자동 평점 3개", "자동 평점 5개"),
         ("zh-hans", "1 条自动评价", "3 条自动评价", "5 条自动评价"),
-        ("gu", "1 આપમેળે રેટિંગ", "3 આપમેળે રેટિંગ", "5 આપમેળે રેટિંગ"),
+        ("gu", "1 આપોઆપ રેટિંગ", "3 આપોઆપ રેટિંગ", "5 આપોઆપ રેટિંગ"),
     ],
 )
 def test_the_automatic_line_is_plural_right_in_each_language(language, one, few, many):
