@@ -56,6 +56,13 @@ def _photo_thumbnails(photos: Iterable[Photo]) -> str:
     return format_html('<span class="opinia-photos">{}</span>', format_html_join("", "{}", ((p,) for p in parts)))
 
 
+def _decision_form() -> ModerationForm:
+    form = ModerationForm()
+    # The note is typed on the report's page but sent with the decision form after it.
+    form.fields["note"].widget.attrs["form"] = "opinia-moderate"
+    return form
+
+
 class AdminMedia:
     css = {"all": ("feedback/admin.css",)}
 
@@ -220,6 +227,7 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("status", "reason")
     list_select_related = ("review__product",)
     readonly_fields = ("review_link", "reporter", "reason", "details", "created_at", "status", "decided_at")
+    fields = readonly_fields
     show_full_result_count = False
     ordering = ("-created_at",)
     change_form_template = "admin/feedback/reviewreport/change_form.html"
@@ -262,7 +270,7 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     "additional_photos": _photo_thumbnails(additional.photos.order_by("pk")) if additional else "",
                     "decisions": review.decisions.select_related("moderator"),
                     "can_moderate": report.status == ReviewReport.Status.OPEN and _is_moderator(request.user),
-                    "moderation_form": ModerationForm(),
+                    "moderation_form": _decision_form(),
                 }
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
