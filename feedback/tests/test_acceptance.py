@@ -263,3 +263,27 @@ def test_a_refused_additional_review_keeps_the_typed_text(client, buyer, seller,
     assert "readonly" in textarea.group(0)
     assert escape(typed) in textarea.group(1)
     assert "Publish additional review" not in html
+
+
+def test_a_review_refused_because_the_window_closed_keeps_the_typed_text(client, buyer, fresh, time_machine):
+    item = fresh.order.items.get()
+    client.force_login(buyer)
+    time_machine.move_to(fresh.closes_at + timedelta(seconds=1), tick=False)
+    client.force_login(buyer)
+    typed = "Arrived late but works <well> & looks fine"
+    response = client.post(
+        reverse("feedback:review_form", args=[fresh.order_id]), {f"stars_{item.pk}": "4", f"text_{item.pk}": typed}
+    )
+    html = response.content.decode()
+    assert "This order can no longer be rated." in html
+    textarea = re.search(r"<textarea[^>]*readonly[^>]*>(.*?)</textarea>", html, re.S)
+    assert textarea is not None
+    assert escape(typed) in textarea.group(1)
+    assert not ItemReview.objects.exists()
+    # Whatever is posted, only the field's limit and a small margin come back.
+    flood = client.post(
+        reverse("feedback:review_form", args=[fresh.order_id]),
+        {f"stars_{item.pk}": "4", f"text_{item.pk}": "x" * 50_000},
+    ).content.decode()
+    assert "x" * 1101 not in flood
+    assert "x" * 1100 in flood
