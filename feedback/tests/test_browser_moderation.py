@@ -14,8 +14,24 @@ from feedback.tests.test_review_lists import T, review_on
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def moderator(transactional_db):
+    """Transactional tests flush what the migrations made: grant the Moderators group again."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from portal.tests.factories import UserFactory
+
+    importlib.import_module("feedback.migrations.0002_moderator_permissions").grant(apps, None)
+    user = UserFactory(email="mod@example.com", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
 def test_moderator_reads_the_reported_words_and_photo_and_removes_the_review(
-    browser_page, live_server, product, staff, settings, tmp_path
+    browser_page, live_server, product, moderator, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
     review = review_on(product, stars=1, photos=1, text="Call me at 600 100 200")
@@ -23,7 +39,7 @@ def test_moderator_reads_the_reported_words_and_photo_and_removes_the_review(
         review_id=review.pk, reporter=product.store.owner, reason="offensive", now=T + timedelta(minutes=5)
     )
     client = Client()
-    client.force_login(staff)
+    client.force_login(moderator)
     page = browser_page
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
