@@ -171,8 +171,14 @@ class Dispute(models.Model):
                 condition=Q(status="return_shipped"),
             ),
             models.Index(fields=["decision_due_at"], name="dispute_decision_due", condition=Q(status="escalated")),
-            # The admin's store filter lists the stores with the most escalated cases.
-            models.Index(fields=["store"], name="dispute_escalated_store", condition=Q(status="escalated")),
+            # The admin queue's default order (overdue escalations first, then by due date,
+            # then newest first): the same expressions as `disputes.admin.QUEUE_ORDERING`.
+            models.Index(
+                models.Case(models.When(status="escalated", then=models.F("decision_due_at"))).asc(nulls_last=True),
+                models.F("opened_at").desc(),
+                models.F("id").desc(),
+                name="dispute_admin_queue",
+            ),
             models.Index(
                 fields=["-opened_at", "-id"], name="dispute_ever_escalated", condition=Q(escalated_at__isnull=False)
             ),

@@ -1,5 +1,6 @@
 """The moderation queue: reported reviews, kept or removed through `review_moderate` (STYLE rule 9)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -10,13 +11,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback import services
 from feedback.forms import ModerationForm
 from feedback.models import (
+    AdditionalReview,
     FeedbackWindow,
     ItemReview,
     ModerationDecision,
@@ -24,11 +26,45 @@ from feedback.models import (
     SellerRating,
     StoreScoreDay,
 )
-from portal.models import User
+from portal.models import Photo, User
 
 
 def _is_moderator(user: Any) -> bool:
     return bool(user.is_active and (user.is_superuser or user.groups.filter(name="Moderators").exists()))
+
+
+def _photo_thumbnails(photos: Iterable[Photo]) -> str:
+    """Thumbnails through the permission-checked photo view; a photo the worker has not
+    processed yet has no thumbnail to show (its URL is a 404), so it is named instead."""
+    parts = []
+    for photo in photos:
+        if photo.status == Photo.Status.READY:
+            parts.append(
+                format_html(
+                    '<a href="{}"><img src="{}" alt="{}" class="opinia-thumb" width="96" height="96"></a>',
+                    reverse("portal:photo", args=[photo.uuid]),
+                    reverse("portal:photo_thumbnail", args=[photo.uuid]),
+                    _("Photo from the buyer"),
+                )
+            )
+        elif photo.status == Photo.Status.PROCESSING:
+            parts.append(format_html('<span class="opinia-pending">{}</span>', _("Photo processing…")))
+        else:
+            parts.append(format_html('<span class="opinia-pending">{}</span>', _("Photo could not be processed")))
+    if not parts:
+        return "—"
+    return format_html('<span class="opinia-photos">{}</span>', format_html_join("", "{}", ((p,) for p in parts)))
+
+
+def _decision_form() -> ModerationForm:
+    form = ModerationForm()
+    # The note is typed on the report's page but sent with the decision form after it.
+    form.fields["note"].widget.attrs["form"] = "opinia-moderate"
+    return form
+
+
+class AdminMedia:
+    css = {"all": ("feedback/admin.css",)}
 
 
 class ReadOnlyMixin:
@@ -108,6 +144,7 @@ class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # Every field is read-only: the "change" permission only opens the keep/remove views.
     inlines = (ReportInline, DecisionInline)
     change_form_template = "admin/feedback/itemreview/change_form.html"
+    Media = AdminMedia
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ItemReview]:
         return (
@@ -122,15 +159,7 @@ class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("photos"))
     def photo_links(self, obj: ItemReview) -> str:
-        links = [
-            format_html(
-                '<a href="{}"><img src="{}" alt="" class="thumb"></a>',
-                reverse("portal:photo", args=[p.uuid]),
-                reverse("portal:photo_thumbnail", args=[p.uuid]),
-            )
-            for p in obj.photos.all()
-        ]
-        return format_html("{}", " ".join(links)) if links else "—"
+        return _photo_thumbnails(obj.photos.order_by("pk"))
 
     def get_urls(self) -> list[URLPattern]:
         custom = [
@@ -170,6 +199,12 @@ class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 self.message_user(
                     request, _("Decision recorded: %(decision)s.") % {"decision": label}, messages.SUCCESS
                 )
+                # Decided from a report's page: back to the report queue the moderator came from.
+                report_id = request.POST.get("report", "")
+                if report_id.isdigit() and ReviewReport.objects.filter(pk=int(report_id), review=review).exists():
+                    return HttpResponseRedirect(
+                        reverse("admin:feedback_reviewreport_changelist") + "?status__exact=open"
+                    )
                 return HttpResponseRedirect(reverse("admin:feedback_itemreview_changelist") + "?reported=open")
         context = {
             **self.admin_site.each_context(request),
@@ -185,18 +220,60 @@ class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(ReviewReport)
 class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The report queue. A report's page shows the reported words and photos and decides
+    through the review's Keep / Remove view (`review_moderate`, logged)."""
+
     list_display = ("pk", "review_link", "reason", "status", "created_at", "decided_at")
     list_filter = ("status", "reason")
-    list_select_related = ("review",)
-    readonly_fields = ("review", "reporter", "reason", "details", "created_at", "status", "decided_at")
+    list_select_related = ("review__product",)
+    readonly_fields = ("review_link", "reporter", "reason", "details", "created_at", "status", "decided_at")
+    fields = readonly_fields
     show_full_result_count = False
     ordering = ("-created_at",)
+    change_form_template = "admin/feedback/reviewreport/change_form.html"
+    Media = AdminMedia
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nothing on a report is edited by hand (no "Save"): moderators decide with Keep / Remove.
+        return False
 
     @admin.display(description=gettext_lazy("review"))
     def review_link(self, obj: ReviewReport) -> str:
+        review = obj.review
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:feedback_itemreview_change", args=[obj.review_id]), obj.review
+            '<a href="{}">{}★ · {}</a>',
+            reverse("admin:feedback_itemreview_change", args=[review.pk]),
+            review.stars,
+            review.product.title,
         )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        report = (
+            ReviewReport.objects.select_related("review__product", "review__store", "review__buyer")
+            .filter(pk=object_id)
+            .first()
+            if object_id.isdigit()
+            else None
+        )
+        if report is not None:
+            review = report.review
+            additional = AdditionalReview.objects.filter(window_id=review.window_id).first()
+            extra.update(
+                {
+                    "report": report,
+                    "review": review,
+                    "review_photos": _photo_thumbnails(review.photos.order_by("pk")),
+                    "additional": additional,
+                    "additional_photos": _photo_thumbnails(additional.photos.order_by("pk")) if additional else "",
+                    "decisions": review.decisions.select_related("moderator"),
+                    "can_moderate": report.status == ReviewReport.Status.OPEN and _is_moderator(request.user),
+                    "moderation_form": _decision_form(),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
 
 @admin.register(FeedbackWindow)

@@ -137,6 +137,36 @@ class ItemReview(models.Model):
                 name="review_store_feed",
                 condition=Q(published_at__isnull=False, removed_at__isnull=True),
             ),
+            # Sorting the store's reviews by stars reads each star value newest first (the
+            # product has `review_product_stars`).
+            models.Index(
+                fields=["store", "stars", "-published_at", "-id"],
+                name="review_store_stars",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True),
+            ),
+            # Reviews with photos, newest first: the photos sort and filter, the photo strip.
+            models.Index(
+                fields=["product", "-published_at", "-id"],
+                name="review_product_photos",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True, photo_count__gt=0),
+            ),
+            models.Index(
+                fields=["store", "-published_at", "-id"],
+                name="review_store_photos",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True, photo_count__gt=0),
+            ),
+            # Automatic ratings are counted (capped) for the one line that stands for them, and
+            # listed on request, apart from the written reviews.
+            models.Index(
+                fields=["product", "-published_at", "-id"],
+                name="review_product_automatic",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True, is_automatic=True),
+            ),
+            models.Index(
+                fields=["store", "-published_at", "-id"],
+                name="review_store_automatic",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True, is_automatic=True),
+            ),
             # The same-buyer merge rule walks one buyer's ratings of one store in time order.
             models.Index(
                 fields=["store", "buyer", "published_at", "id"],

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Photo
@@ -63,9 +64,18 @@ def register() -> None:
 
 
 def photo_is_public_review(user: Any, photo: Photo) -> bool:
-    """Anyone may see a photo on a published, not removed review or on an additional review."""
+    """Anyone may see a photo of public review content; removed content's photos are not public.
+
+    A review's photos are public while it is published and not removed. An additional review
+    has no moderation of its own: it is shown under its order's public reviews, so its photos
+    are public only while at least one review of the same order is (moderation that removes
+    the order's reviews takes the follow-up's photos with them). Owners and staff are let in
+    by the core before this check.
+    """
     from feedback.models import AdditionalReview, ItemReview
 
-    if ItemReview.objects.filter(photos=photo, published_at__isnull=False, removed_at__isnull=True).exists():
+    public = Q(published_at__isnull=False, removed_at__isnull=True)
+    if ItemReview.objects.filter(public, photos=photo).exists():
         return True
-    return AdditionalReview.objects.filter(photos=photo).exists()
+    public_review_of_window = ItemReview.objects.filter(public, window_id=OuterRef("window_id"))
+    return AdditionalReview.objects.filter(Exists(public_review_of_window), photos=photo).exists()

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from feedback import charts, selectors
 from messaging.selectors import store_response_stats
@@ -18,6 +18,13 @@ from portal.panels import register_panel
 
 # Half a year of weeks: about the score's 180-day window.
 CHART_WEEKS = 26
+
+SORT_OPTIONS = [
+    ("newest", gettext_lazy("Newest")),
+    ("highest", gettext_lazy("Highest rating")),
+    ("lowest", gettext_lazy("Lowest rating")),
+    ("photos", gettext_lazy("With photos first")),
+]
 
 
 def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any) -> str:
@@ -81,12 +88,20 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_:
 def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
     cursor = request.GET.get("after")
     now = timezone.now()
+    # The store page offers the sorts (and the automatic ratings' own list), not the product filters.
+    chosen = selectors.filters_from_params(request.GET)
+    page = selectors.store_reviews(
+        store=store, filters=selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic), cursor=cursor
+    )
     return render_to_string(
         "feedback/panels/store_page.html",
         {
             "store": store,
             "score": selectors.store_score(store=store, now=now),
-            "page": selectors.store_reviews(store=store, cursor=cursor),
+            "page": page,
+            "filters": page.filters,
+            "filter_query": page.filters.as_query(),
+            "sort_options": SORT_OPTIONS,
             "is_deep": bool(cursor),
             **_charts(store=store, now=now),
         },
@@ -95,18 +110,20 @@ def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any)
 
 
 def product_page_panel(*, request: HttpRequest, user: Any, store: Store, product: Product, **_: Any) -> str:
-    filters = selectors.filters_from_params(request.GET)
     cursor = request.GET.get("after")
+    page = selectors.product_reviews(product=product, filters=selectors.filters_from_params(request.GET), cursor=cursor)
     return render_to_string(
         "feedback/panels/product_page.html",
         {
             "store": store,
             "product": product,
             "summary": selectors.product_star_summary(product=product),
-            "page": selectors.product_reviews(product=product, filters=filters, cursor=cursor),
-            "filters": filters,
-            "filter_query": filters.as_query(),
+            "strip": selectors.product_photo_strip(product=product),
+            "page": page,
+            "filters": page.filters,
+            "filter_query": page.filters.as_query(),
             "star_options": [5, 4, 3, 2, 1],
+            "sort_options": SORT_OPTIONS,
             "is_deep": bool(cursor),
         },
         request=request,

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 
 from feedback.models import (
@@ -25,6 +25,7 @@ from feedback.models import (
 )
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, Store, StoreMember, User
+from portal.uploads import photo_can_view
 
 PAGE_SIZE = 10
 PUBLIC = Q(published_at__isnull=False, removed_at__isnull=True)
@@ -108,6 +109,25 @@ def review_get_public(*, review_id: int) -> ItemReview:
     return review
 
 
+def review_photo_get_for_user(*, user: Any, photo_uuid: Any) -> Photo:
+    """A photo of a review or additional review that the user may see, in any processing state.
+
+    The pages poll this while the worker re-encodes a photo, so it must answer for photos that
+    are not ready yet: the same rule as serving (`photo_can_view`), 404 for anything else.
+    """
+    photo = (
+        Photo.objects.filter(uuid=photo_uuid)
+        .filter(
+            Exists(ItemReview.photos.through.objects.filter(photo_id=OuterRef("pk")))
+            | Exists(AdditionalReview.photos.through.objects.filter(photo_id=OuterRef("pk")))
+        )
+        .first()
+    )
+    if photo is None or not photo_can_view(user=user, photo=photo):
+        raise Http404("No such photo.")
+    return photo
+
+
 # --- Buyer ------------------------------------------------------------------------------------
 
 
@@ -178,12 +198,19 @@ def reviews_awaiting_reply_count(*, store: Store) -> int:
 
 # --- Public review lists (keyset pagination) ------------------------------------------------
 
+SORTS = ("newest", "highest", "lowest", "photos")
+# Automatic ratings are counted up to this many for the one line that stands for them.
+AUTOMATIC_COUNT_CAP = 1000
+
 
 @dataclass(frozen=True)
 class ReviewFilters:
     stars: int | None = None
     with_photos: bool = False
     with_additional: bool = False
+    sort: str = "newest"
+    # Show the automatic ratings themselves (the lists otherwise only count them).
+    automatic: bool = False
 
     def as_query(self) -> dict[str, str]:
         query: dict[str, str] = {}
@@ -193,33 +220,65 @@ class ReviewFilters:
             query["photos"] = "1"
         if self.with_additional:
             query["additional"] = "1"
+        if self.sort != "newest":
+            query["sort"] = self.sort
+        if self.automatic:
+            query["automatic"] = "1"
         return query
 
 
 def filters_from_params(params: Any) -> ReviewFilters:
+    """Filters from a query string; anything unknown falls back to the default, never an error."""
     stars_raw = params.get("stars") or ""
     stars = int(stars_raw) if stars_raw in {"1", "2", "3", "4", "5"} else None
+    sort = params.get("sort") or "newest"
     return ReviewFilters(
-        stars=stars, with_photos=params.get("photos") == "1", with_additional=params.get("additional") == "1"
+        stars=stars,
+        with_photos=params.get("photos") == "1",
+        with_additional=params.get("additional") == "1",
+        sort=sort if sort in SORTS else "newest",
+        automatic=params.get("automatic") == "1",
     )
 
 
-def encode_cursor(review: ItemReview) -> str:
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts: after this review, inside its sort group (stars, or with photos or not)."""
+
+    moment: datetime
+    pk: int
+    group: int | None = None
+
+
+def _group_of(review: ItemReview, sort: str) -> int | None:
+    if sort in ("highest", "lowest"):
+        return review.stars
+    if sort == "photos":
+        return 1 if review.photo_count > 0 else 0
+    return None
+
+
+def encode_cursor(review: ItemReview, sort: str = "newest") -> str:
     assert review.published_at is not None
     raw = f"{review.published_at.isoformat()}|{review.pk}"
+    group = _group_of(review, sort)
+    if group is not None:
+        raw += f"|{group}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+def decode_cursor(cursor: str | None) -> Position | None:
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = raw.split("|")
-        parsed = datetime.fromisoformat(moment)
+        parts = raw.split("|")
+        if len(parts) not in (2, 3):
+            return None
+        parsed = datetime.fromisoformat(parts[0])
         if parsed.tzinfo is None:
             return None
-        return parsed, int(pk)
+        return Position(parsed, int(parts[1]), int(parts[2]) if len(parts) == 3 else None)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -229,33 +288,81 @@ class ReviewPage:
     reviews: list[ItemReview]
     next_cursor: str | None
     filters: ReviewFilters = field(default_factory=ReviewFilters)
+    # Public automatic ratings that match the filters, counted up to AUTOMATIC_COUNT_CAP.
+    automatic_count: int = 0
+
+    @property
+    def automatic_capped(self) -> bool:
+        return self.automatic_count >= AUTOMATIC_COUNT_CAP
+
+
+def _sort_groups(filters: ReviewFilters) -> list[tuple[int | None, Q]]:
+    """The groups a sort walks in order, each read newest first.
+
+    Sorting by stars or by photos is newest-first inside a handful of groups (five star
+    values, with or without photos). Reading each group through its own index range
+    (`review_*_stars`, `review_*_photos`, the feeds) keeps every page, at any depth, a few
+    short index scans: one ORDER BY stars, published_at would need the whole group sorted.
+    """
+    if filters.sort in ("highest", "lowest"):
+        values = (5, 4, 3, 2, 1) if filters.sort == "highest" else (1, 2, 3, 4, 5)
+        return [(value, Q(stars=value)) for value in values if not filters.stars or value == filters.stars]
+    if filters.sort == "photos":
+        groups: list[tuple[int | None, Q]] = [(1, Q(photo_count__gt=0))]
+        if not filters.with_photos:
+            groups.append((0, Q(photo_count=0)))
+        return groups
+    return [(None, Q())]
+
+
+def _after(position: Position) -> Q:
+    # `published_at <= moment` bounds the index range scan; the OR only trims ties.
+    return Q(published_at__lte=position.moment) & (Q(published_at__lt=position.moment) | Q(pk__lt=position.pk))
 
 
 def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str | None, size: int) -> ReviewPage:
-    """One page, newest first, by (published_at, id) keyset: constant cost at any depth.
+    """One page in the chosen order, by a (group, published_at, id) keyset: constant cost at any depth.
 
-    A fixed number of queries whatever the number of reviews: the page itself (with
-    buyer, product and reply joined) and its photos; when the page shows additional
-    reviews, those (with their replies) and their photos.
+    A fixed number of queries whatever the number of reviews or the depth: the page itself
+    (one statement: the groups still to read are one UNION ALL, with buyer, product and
+    reply joined), its photos, and the count of automatic ratings; when the page shows
+    additional reviews, those (with their replies) and their photos.
     """
-    reviews = base.filter(PUBLIC)
+    public = base.filter(PUBLIC)
+    if filters.automatic:
+        # Automatic ratings alike (four stars, no words, no photos): newest first only.
+        filters = ReviewFilters(automatic=True)
+    reviews = public.filter(is_automatic=filters.automatic)
+    automatic = public.filter(is_automatic=True)
     if filters.stars:
         reviews = reviews.filter(stars=filters.stars)
+        automatic = automatic.filter(stars=filters.stars)
     if filters.with_photos:
         reviews = reviews.filter(photo_count__gt=0)
     if filters.with_additional:
         reviews = reviews.filter(has_additional=True)
+    groups = _sort_groups(filters)
     position = decode_cursor(cursor)
     if position is not None:
-        moment, pk = position
-        # `published_at <= moment` bounds the index range scan; the OR only trims ties.
-        reviews = reviews.filter(Q(published_at__lte=moment) & (Q(published_at__lt=moment) | Q(pk__lt=pk)))
+        keys = [key for key, _condition in groups]
+        if position.group not in keys:
+            position = None  # a cursor of another sort, or tampered with: start at the top
+        else:
+            groups = groups[keys.index(position.group) :]
+    selected = reviews.select_related("buyer", "product", "reply")
+    parts = [
+        selected.filter(condition, _after(position) if position is not None and index == 0 else Q()).order_by(
+            "-published_at", "-pk"
+        )[: size + 1]
+        for index, (_key, condition) in enumerate(groups)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    # The same order as each part's ORDER BY, then the groups in turn (sorts are stable).
+    rank = {key: index for index, (key, _condition) in enumerate(groups)}
+    page = sorted(rows, key=lambda review: (review.published_at, review.pk), reverse=True)
+    page = sorted(page, key=lambda review: rank[_group_of(review, filters.sort)])[: size + 1]
     ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
-    page = list(
-        reviews.select_related("buyer", "product", "reply")
-        .prefetch_related(Prefetch("photos", queryset=ready_photos))
-        .order_by("-published_at", "-pk")[: size + 1]
-    )
+    prefetch_related_objects(page, Prefetch("photos", queryset=ready_photos))
     # Additional reviews are fetched apart rather than joined: three more joins cost the
     # planner more than these two small queries, which run only when the page has any.
     windows = {review.window_id for review in page if review.has_additional}
@@ -268,8 +375,13 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
         }
         for review in page:
             review.additional = additional.get(review.window_id)
-    next_cursor = encode_cursor(page[size - 1]) if len(page) > size else None
-    return ReviewPage(reviews=page[:size], next_cursor=next_cursor, filters=filters)
+    next_cursor = encode_cursor(page[size - 1], filters.sort) if len(page) > size else None
+    automatic_count = 0
+    if not (filters.automatic or filters.with_photos or filters.with_additional):
+        # Automatic ratings have neither photos nor additional reviews; their count is capped
+        # so that it stays an index-only scan of `review_*_automatic` however many there are.
+        automatic_count = automatic.order_by()[:AUTOMATIC_COUNT_CAP].count()
+    return ReviewPage(reviews=page[:size], next_cursor=next_cursor, filters=filters, automatic_count=automatic_count)
 
 
 def product_reviews(
@@ -278,8 +390,29 @@ def product_reviews(
     return _review_feed(ItemReview.objects.filter(product=product), filters, cursor, size)
 
 
-def store_reviews(*, store: Store, cursor: str | None = None, size: int = PAGE_SIZE) -> ReviewPage:
-    return _review_feed(ItemReview.objects.filter(store=store), ReviewFilters(), cursor, size)
+def store_reviews(
+    *, store: Store, filters: ReviewFilters | None = None, cursor: str | None = None, size: int = PAGE_SIZE
+) -> ReviewPage:
+    return _review_feed(ItemReview.objects.filter(store=store), filters or ReviewFilters(), cursor, size)
+
+
+def product_photo_strip(*, product: Product, limit: int = 12) -> list[Photo]:
+    """The latest buyers' photos of a product's public reviews, newest review first; one query.
+
+    Walks the product's public reviews with photos newest first (`review_product_photos`)
+    and stops after `limit` ready photos, whatever the number of reviews.
+    """
+    return list(
+        Photo.objects.filter(
+            status=Photo.Status.READY,
+            item_reviews__product=product,
+            item_reviews__published_at__isnull=False,
+            item_reviews__removed_at__isnull=True,
+            item_reviews__photo_count__gt=0,
+        )
+        .annotate(review_stars=F("item_reviews__stars"), review_id=F("item_reviews__pk"))
+        .order_by("-item_reviews__published_at", "-item_reviews__pk", "pk")[:limit]
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("orders/<int:order_id>/additional/", views.additional_review, name="additional_review"),
     path("reviews/<int:review_id>/revise/", views.revision_answer, name="revision_answer"),
     path("reviews/<int:review_id>/report/", views.report_review, name="report"),
+    path("photos/<uuid:photo_uuid>/", views.review_photo, name="review_photo"),
     path("seller/<slug:slug>/orders/<int:order_id>/rate/", views.seller_rate, name="seller_rate"),
     path("seller/<slug:slug>/orders/<int:order_id>/invite/", views.invite, name="invite"),
     path("seller/<slug:slug>/reviews/<int:review_id>/reply/", views.reply, name="reply"),

@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +25,12 @@ from feedback.forms import (
 )
 from feedback.models import FeedbackWindow, ItemReview, SellerRating
 from portal.http import request_user as _user
+from portal.models import OrderItem, Photo
 from portal.selectors import order_get_for_buyer
+
+# A refused text is shown back up to its limit and a little more: enough to keep every word
+# the page allowed, never megabytes of whatever was posted.
+KEPT_TEXT_MARGIN = 100
 
 
 def _service_error(form: Form, error: ValidationError) -> None:
@@ -74,6 +80,7 @@ def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
         )
     items = list(window.order.items.all())
     form: ReviewForm | None = None
+    refused_texts: list[tuple[OrderItem, str]] = []
     if _buyer_can_rate(window):
         form = ReviewForm(request.POST or None, request.FILES or None, items=items)
         if request.method == "POST" and form.is_valid():
@@ -105,6 +112,13 @@ def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
             messages.error(request, _("Please correct the errors below and choose your photos again."))
     elif request.method == "POST":
         messages.error(request, _("This order can no longer be rated."))
+        # The window closed (or the feedback was sent from another tab) while this was typed:
+        # the words stay on the page, read-only, so that the buyer can copy them.
+        kept = [
+            (item, request.POST.get(f"text_{item.pk}", "")[: settings.OPINIA_REVIEW_TEXT_MAX + KEPT_TEXT_MARGIN])
+            for item in items
+        ]
+        refused_texts = [(item, text) for item, text in kept if text.strip()]
     seller_rating = None
     if window.state == FeedbackWindow.State.PUBLISHED:
         seller_rating = SellerRating.objects.filter(window=window).first()
@@ -118,6 +132,8 @@ def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
             "form": form,
             "reviews": list(window.item_reviews.all()),
             "seller_rating": seller_rating,
+            "additional": getattr(window, "additional_review", None),
+            "refused_texts": refused_texts,
             "additional_allowed": _additional_allowed(window),
         },
         status=400 if form is not None and form.is_bound and form.errors else 200,
@@ -144,10 +160,15 @@ def additional_review(request: HttpRequest, order_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your additional review is published."))
             return redirect("feedback:review_form", order_id=order_id)
+    allowed = _additional_allowed(window)
+    if form.is_bound and not allowed:
+        # Refused (too late, or already added from another tab): the words stay on the page,
+        # read-only, so that the buyer can copy them rather than lose them.
+        form.fields["text"].widget.attrs["readonly"] = True
     return render(
         request,
         "feedback/additional_form.html",
-        {"window": window, "order": window.order, "form": form, "allowed": _additional_allowed(window)},
+        {"window": window, "order": window.order, "form": form, "allowed": allowed},
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -210,6 +231,16 @@ def report_review(request: HttpRequest, review_id: int) -> HttpResponse:
         {"review": review, "form": form},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+@require_GET
+def review_photo(request: HttpRequest, photo_uuid: str) -> HttpResponse:
+    """One review photo, for htmx: a photo still being re-encoded by the worker replaces its
+    placeholder once ready, without a reload (as in the message centre)."""
+    photo = selectors.review_photo_get_for_user(user=request.user, photo_uuid=photo_uuid)
+    if photo.status == Photo.Status.PROCESSING:
+        return HttpResponse(status=204)  # nothing to swap yet; the placeholder asks again
+    return render(request, "feedback/_photo.html", {"photo": photo})
 
 
 # --- Seller -------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Acceptance checks written from SPEC §3 as buyers, sellers and moderators use the product."""
 
+import re
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -106,9 +108,13 @@ def test_automatic_rating_on_the_product_page(client, buyer, seller, fresh):
     services.feedback_windows_close_sweep(now=fresh.closes_at)
     review = ItemReview.objects.get()
     assert (review.is_automatic, review.stars, review.text) == (True, 4, "")
-    html = client.get(reverse("portal:product_page", args=[review.store.slug, review.product.slug])).content.decode()
-    assert "Automatic rating" in html
-    assert buyer.public_name not in html
+    url = reverse("portal:product_page", args=[review.store.slug, review.product.slug])
+    html = client.get(url).content.decode()
+    # Collapsed into one line on the list; listed on request, never under the buyer's name.
+    assert re.search(r"1 automatic rating\s*<", html)
+    listed = client.get(url, {"automatic": "1"}).content.decode()
+    assert "Automatic rating" in listed
+    assert buyer.public_name not in html + listed
 
 
 @pytest.mark.parametrize("hour", [0, 9, 23])
@@ -237,3 +243,51 @@ def test_additional_review_page_at_150_days_says_the_time_has_passed(client, buy
     assert response.status_code == 400
     assert "The time for an additional review has passed." in response.content.decode()
     assert not hasattr(FeedbackWindow.objects.get(pk=fresh.pk), "additional_review")
+
+
+@pytest.mark.parametrize("refusal", ["too_late", "second_time"])
+def test_a_refused_additional_review_keeps_the_typed_text(client, buyer, seller, fresh, time_machine, refusal):
+    _publish(fresh, buyer, seller, stars=4)
+    url = reverse("feedback:additional_review", args=[fresh.order_id])
+    if refusal == "too_late":
+        time_machine.move_to(fresh.additional_until + timedelta(minutes=1), tick=False)
+        expected = "The time for an additional review has passed."
+    else:
+        # Sent from another tab first; this tab's form was still open.
+        services.additional_review_submit(window_id=fresh.pk, author=buyer, text="First", now=timezone.now())
+        expected = "You have already added an additional review."
+    client.force_login(buyer)
+    typed = "The handle came off after <three> months & the lid cracked"
+    response = client.post(url, {"text": typed})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert expected in html
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S)
+    assert textarea is not None
+    assert "readonly" in textarea.group(0)
+    assert escape(typed) in textarea.group(1)
+    assert "Publish additional review" not in html
+
+
+def test_a_review_refused_because_the_window_closed_keeps_the_typed_text(client, buyer, fresh, time_machine):
+    item = fresh.order.items.get()
+    client.force_login(buyer)
+    time_machine.move_to(fresh.closes_at + timedelta(seconds=1), tick=False)
+    client.force_login(buyer)
+    typed = "Arrived late but works <well> & looks fine"
+    response = client.post(
+        reverse("feedback:review_form", args=[fresh.order_id]), {f"stars_{item.pk}": "4", f"text_{item.pk}": typed}
+    )
+    html = response.content.decode()
+    assert "This order can no longer be rated." in html
+    textarea = re.search(r"<textarea[^>]*readonly[^>]*>(.*?)</textarea>", html, re.S)
+    assert textarea is not None
+    assert escape(typed) in textarea.group(1)
+    assert not ItemReview.objects.exists()
+    # Whatever is posted, only the field's limit and a small margin come back.
+    flood = client.post(
+        reverse("feedback:review_form", args=[fresh.order_id]),
+        {f"stars_{item.pk}": "4", f"text_{item.pk}": "x" * 50_000},
+    ).content.decode()
+    assert "x" * 1101 not in flood
+    assert "x" * 1100 in flood
