@@ -108,6 +108,11 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(_("last activity"))
     last_message_preview = models.CharField(max_length=140, blank=True)
     last_message_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    # The latest message a person wrote (the store's auto-reply left out): the store's team
+    # reads this in its inbox, so the buyer's question is not hidden behind the store's own
+    # "we are closed". The buyer's inbox shows the latest message of all, auto-reply included.
+    last_human_preview = models.CharField(max_length=140, blank=True)
+    last_human_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
     # The latest order and product a message referred to: the inbox filters and shows them.
     order = models.ForeignKey(
         "portal.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
@@ -178,6 +183,12 @@ class Conversation(models.Model):
 
     def unread_for(self, side: str) -> int:
         return self.buyer_unread if side == Side.BUYER else self.store_unread
+
+    def preview_for(self, side: str) -> tuple[str, str]:
+        """The inbox line for `side`: (text, which side wrote it)."""
+        if side == Side.BUYER:
+            return self.last_message_preview, self.last_message_side
+        return self.last_human_preview, self.last_human_side
 
 
 class Message(models.Model):

@@ -194,6 +194,7 @@ def inbox_page(
     )
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
+        row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]
     next_cursor = ""
     if len(rows) > page_size:
         rows = rows[:page_size]

@@ -101,7 +101,7 @@ def _filters(request: HttpRequest) -> InboxFilters:
 def _inbox_version(items: list[Conversation]) -> str:
     """A short fingerprint of what an inbox page shows; the live poll sends it back."""
     seen = "|".join(
-        f"{c.pk}:{c.last_message_at.isoformat()}:{c.unread}:{c.status}:{c.order_id}:{c.last_message_preview}"  # type: ignore[attr-defined]
+        f"{c.pk}:{c.last_message_at.isoformat()}:{c.unread}:{c.status}:{c.order_id}:{c.preview}"  # type: ignore[attr-defined]
         for c in items
     )
     return hashlib.blake2b(seen.encode(), digest_size=8).hexdigest()
