@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,8 @@ class Notification(models.Model):
         ordering = ("-created_at", "-pk")
         indexes = [
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+            # The tab's filter: the kinds a reader has, and one topic's page.
+            models.Index(fields=["recipient", "kind", "-created_at", "-id"], name="notification_kind"),
             models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
         ]
 
@@ -63,6 +66,25 @@ class Notification(models.Model):
 
     def title(self, language: str | None = None) -> str:
         return self._render("title", language)
+
+    def link(self) -> str:
+        """The page this notification opens, from its kind and the ids in its parameters.
+
+        Rows written before their kind stored the ids it links by keep the address they
+        were sent with (`url`); a row that has neither opens nothing.
+        """
+        kind = NOTIFICATION_KINDS.get(self.kind)
+        if kind is not None and kind.link is not None:
+            try:
+                return kind.link(self.params)
+            except (KeyError, TypeError, ValueError, NoReverseMatch):
+                pass
+        return self.url
+
+    @property
+    def topic(self) -> str:
+        kind = NOTIFICATION_KINDS.get(self.kind)
+        return kind.topic if kind is not None else ""
 
     def body(self, language: str | None = None) -> str:
         return self._render("body", language)

@@ -469,7 +469,6 @@ def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> C
                 user_id=conversation.buyer_id,
                 kind="support_chat_closed",
                 params={"number": conversation.pk},
-                url=f"/messages/c/{conversation.pk}/",
             )
     return conversation
 
@@ -587,8 +586,7 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
         notify(
             user_id=report.reporter_id,
             kind="message_report_upheld" if to == MessageReport.Status.UPHELD else "message_report_dismissed",
-            params={"number": report.pk},
-            url=f"/messages/c/{report.message.conversation_id}/",
+            params={"number": report.pk, "conversation_id": report.message.conversation_id},
         )
     return report
 
