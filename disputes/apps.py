@@ -13,6 +13,7 @@ class DisputesConfig(AppConfig):
         from disputes.demo import seed_disputes
         from disputes.notifications import register_kinds
         from messaging.services import register_message_report_listener
+        from portal.buyer_record import register_buyer_facts
         from portal.deadlines import register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
@@ -28,5 +29,6 @@ class DisputesConfig(AppConfig):
         register_panel("store_page", panels.store_page_panel)
         register_panel("product_page", panels.store_page_panel)
         register_nav_counter("disputes", panels.open_disputes_count)
+        register_buyer_facts(panels.buyer_facts)
         register_demo_seeder(seed_disputes)
         register_message_report_listener(complaint_from_message_report)

@@ -6,11 +6,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from disputes import selectors
 from disputes.models import Dispute
 from disputes.services import dispute_opening_refusal
-from portal.models import Order, Store, StoreMember
+from portal.buyer_record import BuyerFact
+from portal.models import Order, Store, StoreMember, User
 
 
 def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **context: Any) -> str:
@@ -50,6 +53,17 @@ def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: 
         },
         request=request,
     )
+
+
+def buyer_facts(*, buyer: User, store: Store) -> list[BuyerFact]:
+    """The disputes the buyer opened, for the buyer's record."""
+    counts = selectors.buyer_dispute_counts(buyer=buyer, store=store)
+    return [
+        BuyerFact(
+            label=gettext_lazy("Disputes opened"),
+            value=_("%(here)s with this store · %(total)s in all") % counts,
+        )
+    ]
 
 
 def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **context: Any) -> str:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -75,6 +75,11 @@ def disputes_for_store(*, store: Store, open_only: bool = False) -> QuerySet[Dis
     if open_only:
         disputes = disputes.filter(status__in=Dispute.OPEN_STATUSES)
     return disputes
+
+
+def buyer_dispute_counts(*, buyer: User, store: Store) -> dict[str, int]:
+    """Disputes the buyer opened with this store and with every store: one aggregate on the buyer's index."""
+    return Dispute.objects.filter(buyer=buyer).aggregate(total=Count("pk"), here=Count("pk", filter=Q(store=store)))
 
 
 def open_dispute_for_order(*, order: Order) -> Dispute | None:

@@ -5,9 +5,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from feedback import selectors
-from portal.models import Order, Product, Store
+from portal.buyer_record import BuyerFact, register_buyer_facts
+from portal.models import Order, Product, Store, User
 from portal.panels import register_panel
 
 
@@ -99,7 +103,20 @@ def buyer_home_panel(*, request: HttpRequest, user: Any, **_: Any) -> str:
     return render_to_string("feedback/panels/buyer_home.html", {"windows": windows}, request=request)
 
 
+def buyer_facts(*, buyer: User, store: Store) -> list[BuyerFact]:
+    """The published ratings sellers gave the buyer, for the buyer's record."""
+    count, average = selectors.buyer_ratings_received(buyer=buyer)
+    if not count or average is None:
+        value = _("None published yet")
+    else:
+        value = ngettext(
+            "%(average)s★ average of %(count)s rating", "%(average)s★ average of %(count)s ratings", count
+        ) % {"average": number_format(average, 1), "count": count}
+    return [BuyerFact(label=gettext_lazy("Ratings from sellers"), value=value)]
+
+
 def register() -> None:
+    register_buyer_facts(buyer_facts)
     register_panel("buyer_home", buyer_home_panel)
     register_panel("buyer_order", buyer_order_panel)
     register_panel("seller_order", seller_order_panel)

@@ -24,6 +24,7 @@ from messaging.hours import store_is_open
 from messaging.models import Conversation, Message, Notification, Side
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
 from messaging.selectors import ConversationAccess, InboxFilters
+from portal.buyer_record import buyer_record
 from portal.http import request_user as _user
 from portal.models import Order, Photo, Product, Store, User, WorkingHours
 from portal.notify import NOTIFICATION_TOPICS
@@ -256,6 +257,8 @@ def _thread_context(request: HttpRequest, access: ConversationAccess, form: Mess
         context["week"] = [(day, label, by_day.get(day)) for day, label in WorkingHours.Weekday.choices]
         context["store_today"] = conversation.store.local_now(now).weekday()
         context["store_open"] = store_is_open(store=conversation.store, now=now, hours=hours)
+    if access.side == Side.STORE and conversation.store is not None:
+        context["buyer_record"] = buyer_record(buyer=conversation.buyer, store=conversation.store)
     if access.side is not None and not conversation.is_support:
         # Either side may put one of this buyer's orders with this store on a message.
         context["buyer_orders"] = Order.objects.filter(buyer=conversation.buyer, store=conversation.store).order_by(
