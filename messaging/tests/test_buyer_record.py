@@ -90,3 +90,14 @@ def test_the_record_costs_three_queries_whatever_the_history(buyer, store, histo
     with django_assert_num_queries(3):
         facts = buyer_record(buyer=buyer, store=store)
     assert [str(f.label) for f in facts] == ["Orders", "Ratings from sellers", "Disputes opened"]
+
+
+def test_the_record_reads_in_the_sellers_language(client, seller, store, buyer, history):
+    seller.language = "pl"
+    seller.save()
+    client.force_login(seller)
+    url = reverse("portal:store_order_detail", args=[store.slug, history["order"].pk])
+    page = _facts(client.get(url, HTTP_ACCEPT_LANGUAGE="pl").content.decode())
+    assert "<dt>Zamówienia</dt><dd>3 w tym sklepie · 6 łącznie</dd>" in page
+    assert "<dt>Oceny od sprzedawców</dt><dd>4,5★ średnio, 2 oceny</dd>" in page
+    assert "<dt>Otwarte spory</dt><dd>1 w tym sklepie · 2 łącznie</dd>" in page

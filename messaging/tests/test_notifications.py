@@ -130,3 +130,22 @@ def test_the_email_carries_the_computed_link(buyer, settings, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 42})
     assert "https://opinia.example/messages/c/42/" in mail.outbox[0].body
+
+
+def test_the_filter_reads_in_the_readers_language(client, buyer):
+    buyer.language = "ko"
+    buyer.save()
+    _send(buyer, "support_chat_closed", 1)
+    _send(buyer, "order_shipped", 1, order_id=1, tracking="LP1")
+    client.force_login(buyer)
+    response = client.get(reverse("messaging:notifications"), HTTP_ACCEPT_LANGUAGE="ko")
+    page = response.content.decode()
+    assert '<option value="" selected>모든 알림</option>' in page
+    assert '<option value="messages">메시지 및 고객 지원</option>' in page
+    assert '<option value="orders">주문</option>' in page
+
+
+def test_no_filter_when_every_notification_is_of_one_topic(client, buyer):
+    _send(buyer, "support_chat_closed", 2)
+    client.force_login(buyer)
+    assert 'name="topic"' not in client.get(reverse("messaging:notifications")).content.decode()
