@@ -123,10 +123,20 @@ def main() -> None:
                 conversation.store_unread = rng.randint(1, 3)
             conversation.last_message_preview = "does it come in another colour?"
             conversation.last_message_side = "store"
+            conversation.last_human_preview = conversation.last_message_preview
+            conversation.last_human_side = conversation.last_message_side
         Message.objects.bulk_create(messages, batch_size=BATCH)
         ResponseExchange.objects.bulk_create(exchanges, batch_size=BATCH)
         Conversation.objects.bulk_update(
-            conversations, ["buyer_unread", "store_unread", "last_message_preview", "last_message_side"]
+            conversations,
+            [
+                "buyer_unread",
+                "store_unread",
+                "last_message_preview",
+                "last_message_side",
+                "last_human_preview",
+                "last_human_side",
+            ],
         )
         total_messages += len(messages)
     with connection.cursor() as cursor:

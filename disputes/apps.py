@@ -15,6 +15,7 @@ class DisputesConfig(AppConfig):
         from disputes.notifications import register_kinds
         from messaging.services import register_message_report_listener
         from portal.actions import register_buyer_actions, register_store_actions
+        from portal.buyer_record import register_buyer_facts
         from portal.deadlines import register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
@@ -33,5 +34,6 @@ class DisputesConfig(AppConfig):
         register_store_actions(panels.store_actions)
         register_buyer_actions(panels.buyer_actions)
         register_nav_counter("disputes", panels.open_disputes_count)
+        register_buyer_facts(panels.buyer_facts)
         register_demo_seeder(seed_disputes)
         register_message_report_listener(complaint_from_message_report)

@@ -167,7 +167,6 @@ def complaint_answer(
             user_id=complaint.author_id,
             kind="complaint_answered",
             params={"id": complaint.pk},
-            url=f"/disputes/complaints/{complaint.pk}/",
         )
     return complaint
 

@@ -145,6 +145,20 @@ class ComplaintForm(forms.Form):
             raise forms.ValidationError(_("No store has the address name “%(slug)s”."), params={"slug": slug})
         return store
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A complaint about an order is about its store, unless the author named another one.
+        order = cleaned.get("order")
+        if order is not None and not cleaned.get("store") and "store" not in self.errors:
+            cleaned["store"] = order.store
+        return cleaned
+
+
+class ComplaintFromOrderForm(forms.Form):
+    """The query string of the complaint form opened from an order page."""
+
+    order = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
 
 class AppealForm(forms.Form):
     text = forms.CharField(

@@ -1,8 +1,60 @@
 """The notification kinds of disputes, complaints and penalties (texts rendered in the reader's language)."""
 
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.notify import NotificationKind, register_notification_kind
+from portal.notify import NotificationKind, register_notification_kind, register_notification_topic
+
+
+def _case(params: Mapping[str, Any]) -> str:
+    return reverse("disputes:detail", args=[int(params["id"])])
+
+
+def _case_in_admin(params: Mapping[str, Any]) -> str:
+    return reverse("admin:disputes_dispute_change", args=[int(params["id"])])
+
+
+def _penalties(params: Mapping[str, Any]) -> str:
+    return reverse("disputes:penalties", args=[params["store_slug"]])
+
+
+def _complaint(params: Mapping[str, Any]) -> str:
+    return reverse("disputes:complaint_detail", args=[int(params["id"])])
+
+
+def _complaint_in_admin(params: Mapping[str, Any]) -> str:
+    return reverse("admin:disputes_complaint_change", args=[int(params["id"])])
+
+
+TOPICS = {
+    "disputes": _("Disputes"),
+    "penalties": _("Penalty points"),
+    "complaints": _("Complaints"),
+}
+
+# What each kind opens, and under which topic the Notifications tab files it.
+LINKS = {
+    "dispute_opened": (_case, "disputes"),
+    "dispute_offer": (_case, "disputes"),
+    "dispute_message": (_case, "disputes"),
+    "dispute_escalated": (_case, "disputes"),
+    "dispute_return_awaited": (_case, "disputes"),
+    "dispute_return_shipped": (_case, "disputes"),
+    "dispute_resolved": (_case, "disputes"),
+    "dispute_decided": (_case, "disputes"),
+    "dispute_decided_rejected": (_case, "disputes"),
+    "dispute_cancelled": (_case, "disputes"),
+    "dispute_decision_overdue": (_case_in_admin, "disputes"),
+    "penalty_added": (_penalties, "penalties"),
+    "store_restricted": (_penalties, "penalties"),
+    "store_restriction_lifted": (_penalties, "penalties"),
+    "complaint_answered": (_complaint, "complaints"),
+    "complaint_overdue": (_complaint_in_admin, "complaints"),
+}
 
 KINDS: dict[str, NotificationKind] = {
     "dispute_opened": NotificationKind(
@@ -98,5 +150,8 @@ KINDS: dict[str, NotificationKind] = {
 
 
 def register_kinds() -> None:
+    for name, label in TOPICS.items():
+        register_notification_topic(name, label)
     for name, kind in KINDS.items():
-        register_notification_kind(name, kind)
+        link, topic = LINKS[name]
+        register_notification_kind(name, replace(kind, link=link, topic=topic))

@@ -9,12 +9,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from disputes import selectors
 from disputes.models import Dispute
 from disputes.services import dispute_opening_refusal
 from portal.actions import ActionItem
+from portal.buyer_record import BuyerFact
 from portal.models import Order, Store, StoreMember, User
 
 
@@ -55,6 +56,17 @@ def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: 
         },
         request=request,
     )
+
+
+def buyer_facts(*, buyer: User, store: Store) -> list[BuyerFact]:
+    """The disputes the buyer opened, for the buyer's record."""
+    counts = selectors.buyer_dispute_counts(buyer=buyer, store=store)
+    return [
+        BuyerFact(
+            label=gettext_lazy("Disputes opened"),
+            value=_("%(here)s with this store · %(total)s in all") % counts,
+        )
+    ]
 
 
 def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **context: Any) -> str:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -91,6 +91,11 @@ def disputes_awaiting_buyer(*, user: User) -> QuerySet[Dispute]:
         .select_related("order", "store")
         .order_by("-opened_at", "-pk")
     )
+
+
+def buyer_dispute_counts(*, buyer: User, store: Store) -> dict[str, int]:
+    """Disputes the buyer opened with this store and with every store: one aggregate on the buyer's index."""
+    return Dispute.objects.filter(buyer=buyer).aggregate(total=Count("pk"), here=Count("pk", filter=Q(store=store)))
 
 
 def open_dispute_for_order(*, order: Order) -> Dispute | None:

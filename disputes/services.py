@@ -117,10 +117,6 @@ def _when(moment: datetime) -> str:
     return format_moment(moment)
 
 
-def _url(dispute: Dispute) -> str:
-    return f"/disputes/{dispute.pk}/"
-
-
 def _store_member_ids(dispute: Dispute) -> list[int]:
     """The store's members, read once per dispute object (a sweep notifies them twice per case)."""
     cached: list[int] | None = getattr(dispute, "_member_ids", None)
@@ -137,7 +133,7 @@ def _notify_parties(dispute: Dispute, *, kind: str, exclude: User | None = None,
         recipients.discard(exclude.pk)
     base = {"id": dispute.pk, "number": dispute.order.number}
     for user_id in sorted(recipients):
-        notify(user_id=user_id, kind=kind, params={**base, **params}, url=_url(dispute))
+        notify(user_id=user_id, kind=kind, params={**base, **params})
 
 
 def _notify_resolved(dispute: Dispute, *, exclude: User | None) -> None:
@@ -721,8 +717,12 @@ def _penalty_add(dispute: Dispute, *, now: datetime) -> PenaltyEntry | None:
         notify(
             user_id=user_id,
             kind="penalty_added",
-            params={"points": points, "id": dispute.pk, "days": settings.OPINIA_PENALTY_APPEAL_DAYS},
-            url=f"/disputes/store/{dispute.store.slug}/penalties/",
+            params={
+                "points": points,
+                "id": dispute.pk,
+                "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+                "store_slug": dispute.store.slug,
+            },
         )
     _restriction_start(dispute, now=now)
     return entry
@@ -751,8 +751,7 @@ def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
         notify(
             user_id=user_id,
             kind="store_restricted",
-            params={"points": points, "threshold": threshold},
-            url=f"/disputes/store/{dispute.store.slug}/penalties/",
+            params={"points": points, "threshold": threshold, "store_slug": dispute.store.slug},
         )
 
 

@@ -135,7 +135,6 @@ def _decision_overdue(dispute: Dispute, now: datetime) -> None:
             user_id=user_id,
             kind="dispute_decision_overdue",
             params={"id": dispute.pk, "number": dispute.order.number},
-            url=f"/admin/disputes/dispute/{dispute.pk}/change/",
         )
 
 
@@ -266,7 +265,6 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
                         user_id=user_id,
                         kind="complaint_overdue",
                         params={"id": complaint_id, "hours": settings.OPINIA_COMPLAINT_RESPONSE_HOURS},
-                        url=f"/admin/disputes/complaint/{complaint_id}/change/",
                     )
                 reminded += 1
         if len(due) < batch_size:
@@ -310,8 +308,7 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                     notify(
                         user_id=user_id,
                         kind="store_restriction_lifted",
-                        params={"points": points, "threshold": threshold},
-                        url=f"/disputes/store/{restriction.store.slug}/penalties/",
+                        params={"points": points, "threshold": threshold, "store_slug": restriction.store.slug},
                     )
                 lifted += 1
         if len(running) < batch_size:

@@ -20,6 +20,7 @@ from disputes.forms import (
     AppealForm,
     CancelForm,
     ComplaintForm,
+    ComplaintFromOrderForm,
     DisputeOpenForm,
     EscalateForm,
     FollowUpForm,
@@ -408,7 +409,15 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    initial = {key: request.GET[key] for key in ("subject", "store", "reference") if key in request.GET}
+    initial: dict[str, Any] = {key: request.GET[key] for key in ("subject", "store", "reference") if key in request.GET}
+    # Opened from an order page: that order is preselected and its store named. Another
+    # buyer's order is a 404 like everywhere else, so its number and store never show here.
+    from_order = None
+    query = ComplaintFromOrderForm(request.GET)
+    order_id = query.cleaned_data.get("order") if query.is_valid() else None  # a malformed id is ignored
+    if order_id is not None:
+        from_order = order_get_for_buyer(user=user, order_id=order_id)
+        initial.update(order=from_order.pk, store=from_order.store.slug)
     form = ComplaintForm(request.POST or None, request.FILES or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -430,7 +439,10 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your complaint was sent. The platform answers within 48 hours."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
     return render(
-        request, "disputes/complaint_new.html", {"form": form}, status=400 if request.method == "POST" else 200
+        request,
+        "disputes/complaint_new.html",
+        {"form": form, "from_order": from_order},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -7,12 +7,14 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from feedback import charts, selectors
 from messaging.selectors import store_response_stats
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
+from portal.buyer_record import BuyerFact, register_buyer_facts
 from portal.models import Order, Product, Store, User
 from portal.panels import register_panel
 
@@ -199,7 +201,20 @@ def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
     ]
 
 
+def buyer_facts(*, buyer: User, store: Store) -> list[BuyerFact]:
+    """The published ratings sellers gave the buyer, for the buyer's record."""
+    count, average = selectors.buyer_ratings_received(buyer=buyer)
+    if not count or average is None:
+        value = _("None published yet")
+    else:
+        value = ngettext(
+            "%(average)s★ average of %(count)s rating", "%(average)s★ average of %(count)s ratings", count
+        ) % {"average": number_format(average, 1), "count": count}
+    return [BuyerFact(label=gettext_lazy("Ratings from sellers"), value=value)]
+
+
 def register() -> None:
+    register_buyer_facts(buyer_facts)
     register_panel("buyer_home", buyer_home_panel)
     register_panel("buyer_order", buyer_order_panel)
     register_panel("seller_order", seller_order_panel)

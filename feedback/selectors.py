@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 
 from feedback.models import (
@@ -20,6 +20,7 @@ from feedback.models import (
     FeedbackWindow,
     ItemReview,
     ProductStarCount,
+    SellerRating,
     StoreRating,
     StoreScoreDay,
 )
@@ -194,6 +195,19 @@ def reviews_awaiting_reply(*, store: Store, limit: int = 10) -> list[ItemReview]
 
 def reviews_awaiting_reply_count(*, store: Store) -> int:
     return _awaiting_reply(store=store).count()
+
+
+def buyer_ratings_received(*, buyer: User) -> tuple[int, float | None]:
+    """How many published ratings sellers gave this buyer, and their average stars.
+
+    Sealed ratings (not yet published) never count: the buyer's record must not tell a
+    store what another store, or this one, has rated while the window is still sealed.
+    """
+    totals = SellerRating.objects.filter(buyer=buyer, published_at__isnull=False).aggregate(
+        count=Count("pk"), average=Avg("stars")
+    )
+    average = totals["average"]
+    return totals["count"], float(average) if average is not None else None
 
 
 # --- Public review lists (keyset pagination) ------------------------------------------------

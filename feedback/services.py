@@ -63,10 +63,6 @@ def _db_time(moment: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def _order_url(order_id: int) -> str:
-    return f"/orders/{order_id}/"
-
-
 # --- Windows ------------------------------------------------------------------------------
 
 
@@ -97,8 +93,7 @@ def window_open(*, order: Order, now: datetime) -> FeedbackWindow:
         notify(
             user_id=order.buyer_id,
             kind="feedback_invitation",
-            params={"number": order.number, "days": settings.OPINIA_FEEDBACK_WINDOW_DAYS},
-            url=f"/feedback/orders/{order.pk}/review/",
+            params={"number": order.number, "days": settings.OPINIA_FEEDBACK_WINDOW_DAYS, "order_id": order.pk},
         )
     return window
 
@@ -158,11 +153,12 @@ def _publish_one(window: FeedbackWindow, *, now: datetime) -> None:
     window.save(update_fields=["state", "published_at"])
     _publish_content([(window.pk, window.store_id, window.buyer_id)], now=now)
     for user_id in {window.buyer_id, window.order.store.owner_id}:
+        # The owner's copy names the store, so that it opens the store's order page.
+        store = {} if user_id == window.buyer_id else {"store_slug": window.order.store.slug}
         notify(
             user_id=user_id,
             kind="feedback_published",
-            params={"number": window.order.number},
-            url=_order_url(window.order_id) if user_id == window.buyer_id else "",
+            params={"number": window.order.number, "order_id": window.order_id, **store},
         )
 
 
@@ -377,8 +373,7 @@ def feedback_reminders_sweep(*, now: datetime, batch_size: int | None = None) ->
                 notify(
                     user_id=buyer_id,
                     kind="feedback_reminder",
-                    params={"number": number, "days": max(1, (closes_at - now).days)},
-                    url=f"/feedback/orders/{order_id}/review/",
+                    params={"number": number, "days": max(1, (closes_at - now).days), "order_id": order_id},
                 )
                 reminded += 1
         if len(due) < batch_size:
@@ -407,8 +402,7 @@ def review_invite(*, window_id: int, actor: User, now: datetime) -> None:
         notify(
             user_id=window.buyer_id,
             kind="feedback_invitation_extra",
-            params={"number": window.order.number, "store": window.order.store.name},
-            url=f"/feedback/orders/{window.order_id}/review/",
+            params={"number": window.order.number, "store": window.order.store.name, "order_id": window.order_id},
         )
 
 
@@ -515,8 +509,7 @@ def revision_request(*, review_id: int, actor: User, now: datetime) -> RevisionR
         notify(
             user_id=review.buyer_id,
             kind="feedback_revision_requested",
-            params={"days": review.window.revision_answer_days},
-            url=f"/feedback/reviews/{review.pk}/revise/",
+            params={"days": review.window.revision_answer_days, "review_id": review.pk},
         )
     return request
 
@@ -611,7 +604,7 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 review.save(update_fields=["removed_at"])
                 if review.published_at is not None:
                     scoring.refresh_pairs([head])
-                notify(user_id=review.buyer_id, kind="feedback_review_removed", params={}, url="/feedback/")
+                notify(user_id=review.buyer_id, kind="feedback_review_removed", params={"review_id": review.pk})
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
     return review

@@ -88,3 +88,25 @@ class ResolveReportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note for the record"), required=False, max_length=500)
+
+
+class NotificationFilterForm(forms.Form):
+    """The Notifications tab's query string: a topic among those the reader has, and the page."""
+
+    topic = forms.ChoiceField(label=_("Show"), required=False)
+    # A keyset cursor: the id of the last notification on the previous page. Capped at the
+    # largest id the database can hold, so a forged value is refused here, not by the database.
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def __init__(self, *args: Any, topics: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        topic_field = self.fields["topic"]
+        assert isinstance(topic_field, forms.ChoiceField)
+        topic_field.choices = [("", _("All notifications")), *topics]
+        topic_field.widget.attrs["id"] = "notifications-topic"
+
+    def value(self, name: str) -> Any:
+        """The field's cleaned value, or its empty value when it was bad (bad input never fails the page)."""
+        if not self.is_valid() and name in self.errors:
+            return None
+        return self.cleaned_data.get(name)

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,8 @@ class Notification(models.Model):
         ordering = ("-created_at", "-pk")
         indexes = [
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+            # The tab's filter: the kinds a reader has, and one topic's page.
+            models.Index(fields=["recipient", "kind", "-created_at", "-id"], name="notification_kind"),
             models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
         ]
 
@@ -64,6 +67,25 @@ class Notification(models.Model):
 
     def title(self, language: str | None = None) -> str:
         return self._render("title", language)
+
+    def link(self) -> str:
+        """The page this notification opens, from its kind and the ids in its parameters.
+
+        Rows written before their kind stored the ids it links by keep the address they
+        were sent with (`url`); a row that has neither opens nothing.
+        """
+        kind = NOTIFICATION_KINDS.get(self.kind)
+        if kind is not None and kind.link is not None:
+            try:
+                return kind.link(self.params)
+            except (KeyError, TypeError, ValueError, NoReverseMatch):
+                pass
+        return self.url
+
+    @property
+    def topic(self) -> str:
+        kind = NOTIFICATION_KINDS.get(self.kind)
+        return kind.topic if kind is not None else ""
 
     def body(self, language: str | None = None) -> str:
         return self._render("body", language)
@@ -109,6 +131,11 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(_("last activity"))
     last_message_preview = models.CharField(max_length=140, blank=True)
     last_message_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    # The latest message a person wrote (the store's auto-reply left out): the store's team
+    # reads this in its inbox, so the buyer's question is not hidden behind the store's own
+    # "we are closed". The buyer's inbox shows the latest message of all, auto-reply included.
+    last_human_preview = models.CharField(max_length=140, blank=True)
+    last_human_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
     # The latest order and product a message referred to: the inbox filters and shows them.
     order = models.ForeignKey(
         "portal.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
@@ -179,6 +206,12 @@ class Conversation(models.Model):
 
     def unread_for(self, side: str) -> int:
         return self.buyer_unread if side == Side.BUYER else self.store_unread
+
+    def preview_for(self, side: str) -> tuple[str, str]:
+        """The inbox line for `side`: (text, which side wrote it)."""
+        if side == Side.BUYER:
+            return self.last_message_preview, self.last_message_side
+        return self.last_human_preview, self.last_human_side
 
 
 class Message(models.Model):

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
 from portal.models import Photo, Store, StoreMember, User
+from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 
 SUPPORT_GROUP = "Support agents"
 BADGE_CAP = 99
@@ -194,6 +195,7 @@ def inbox_page(
     )
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
+        row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]
     next_cursor = ""
     if len(rows) > page_size:
         rows = rows[:page_size]
@@ -269,8 +271,24 @@ def unread_notifications_count(*, user: Any) -> int:
     return len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
 
 
-def notifications_page(*, user: User, before_id: int | None = None, page_size: int = 30) -> list[Notification]:
+def notification_topics(*, user: User) -> list[tuple[str, str]]:
+    """The topics of the notifications this user has, labelled in the active language.
+
+    Reads the distinct kinds through the (recipient, kind) index, whatever the count of rows.
+    """
+    kinds = set(Notification.objects.filter(recipient=user).order_by().values_list("kind", flat=True).distinct()[:200])
+    present = {NOTIFICATION_KINDS[kind].topic for kind in kinds if kind in NOTIFICATION_KINDS}
+    return [(name, str(label)) for name, label in NOTIFICATION_TOPICS.items() if name in present]
+
+
+def notifications_page(
+    *, user: User, before_id: int | None = None, topic: str = "", page_size: int = 30
+) -> list[Notification]:
+    """One page of a user's notifications, newest first, optionally of one topic (keyset by `before_id`)."""
     notifications = Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    if topic:
+        kinds = [name for name, kind in NOTIFICATION_KINDS.items() if kind.topic == topic]
+        notifications = notifications.filter(kind__in=kinds)
     if before_id:
         anchor = Notification.objects.filter(recipient=user, pk=before_id).values_list("created_at", flat=True).first()
         if anchor is not None:

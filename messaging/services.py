@@ -191,8 +191,8 @@ def _message_add(
 
     # Writing in a thread means having read it: the sender's side is caught up.
     conversation.last_message_at = now
-    conversation.last_message_preview = _preview(text, photos)
-    conversation.last_message_side = side
+    conversation.last_message_preview = conversation.last_human_preview = _preview(text, photos)
+    conversation.last_message_side = conversation.last_human_side = side
     if order is not None:
         conversation.order = order
     if product is not None:
@@ -212,6 +212,8 @@ def _message_add(
         "last_message_at",
         "last_message_preview",
         "last_message_side",
+        "last_human_preview",
+        "last_human_side",
         "order",
         "product",
         "buyer_unread",
@@ -265,6 +267,7 @@ def _auto_reply(*, conversation: Conversation, now: datetime) -> Message:
     )
     conversation.last_auto_reply_at = now
     conversation.buyer_unread += 1
+    # The buyer's inbox shows the auto-reply; the store's keeps the buyer's question.
     conversation.last_message_preview = _preview(text, [])
     conversation.last_message_side = Side.STORE
     return reply
@@ -466,7 +469,6 @@ def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> C
                 user_id=conversation.buyer_id,
                 kind="support_chat_closed",
                 params={"number": conversation.pk},
-                url=f"/messages/c/{conversation.pk}/",
             )
     return conversation
 
@@ -531,20 +533,21 @@ def message_report(
     return report
 
 
-def _preview_refresh(*, conversation: Conversation) -> None:
-    """Show the latest message that is still visible in the inbox row (the caller holds the row lock)."""
-    latest = (
-        Message.objects.filter(conversation=conversation, removed_at__isnull=True)
-        .prefetch_related("photos")
-        .order_by("-pk")
-        .first()
-    )
+def _latest_preview(messages: Any) -> tuple[str, str]:
+    latest = messages.prefetch_related("photos").order_by("-pk").first()
     if latest is None:
-        conversation.last_message_preview = ""
-    else:
-        conversation.last_message_preview = _preview(latest.text, list(latest.photos.all()))
-        conversation.last_message_side = latest.side
-    conversation.save(update_fields=["last_message_preview", "last_message_side"])
+        return "", ""
+    return _preview(latest.text, list(latest.photos.all())), latest.side
+
+
+def _preview_refresh(*, conversation: Conversation) -> None:
+    """Show the latest messages that are still visible in the inbox rows (the caller holds the row lock)."""
+    visible = Message.objects.filter(conversation=conversation, removed_at__isnull=True)
+    conversation.last_message_preview, conversation.last_message_side = _latest_preview(visible)
+    conversation.last_human_preview, conversation.last_human_side = _latest_preview(visible.filter(is_auto_reply=False))
+    conversation.save(
+        update_fields=["last_message_preview", "last_message_side", "last_human_preview", "last_human_side"]
+    )
 
 
 def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, now: datetime) -> MessageReport:
@@ -583,8 +586,7 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
         notify(
             user_id=report.reporter_id,
             kind="message_report_upheld" if to == MessageReport.Status.UPHELD else "message_report_dismissed",
-            params={"number": report.pk},
-            url=f"/messages/c/{report.message.conversation_id}/",
+            params={"number": report.pk, "conversation_id": report.message.conversation_id},
         )
     return report
 

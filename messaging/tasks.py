@@ -28,7 +28,8 @@ def deliver_notification(notification_id: int) -> None:
     ).update(emailed_at=now):
         title = notification.title(recipient.language)
         body = notification.body(recipient.language)
-        link = f"{settings.SITE_URL}{notification.url}" if notification.url else settings.SITE_URL
+        path = notification.link()
+        link = f"{settings.SITE_URL}{path}" if path else settings.SITE_URL
         try:
             send_mail(title, f"{body}\n\n{link}\n", None, [recipient.email])
         except OSError:

@@ -10,22 +10,24 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from messaging import selectors, services
-from messaging.forms import MessageForm, PreferencesForm, RatingForm, ReportForm
+from messaging.forms import MessageForm, NotificationFilterForm, PreferencesForm, RatingForm, ReportForm
 from messaging.hours import store_is_open
 from messaging.models import Conversation, Message, Notification, Side
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
 from messaging.selectors import ConversationAccess, InboxFilters
+from portal.buyer_record import buyer_record
 from portal.http import request_user as _user
 from portal.models import Order, Photo, Product, Store, User
+from portal.notify import NOTIFICATION_TOPICS
 from portal.selectors import order_get_for_seller, store_get_for_member, store_get_public, store_week
 from portal.uploads import ValidatedPhoto, photo_store
 
@@ -101,7 +103,7 @@ def _filters(request: HttpRequest) -> InboxFilters:
 def _inbox_version(items: list[Conversation]) -> str:
     """A short fingerprint of what an inbox page shows; the live poll sends it back."""
     seen = "|".join(
-        f"{c.pk}:{c.last_message_at.isoformat()}:{c.unread}:{c.status}:{c.order_id}:{c.last_message_preview}"  # type: ignore[attr-defined]
+        f"{c.pk}:{c.last_message_at.isoformat()}:{c.unread}:{c.status}:{c.order_id}:{c.preview}"  # type: ignore[attr-defined]
         for c in items
     )
     return hashlib.blake2b(seen.encode(), digest_size=8).hexdigest()
@@ -253,6 +255,8 @@ def _thread_context(request: HttpRequest, access: ConversationAccess, form: Mess
         context["week"] = store_week(store=conversation.store, hours=hours)
         context["store_today"] = conversation.store.local_now(now).weekday()
         context["store_open"] = store_is_open(store=conversation.store, now=now, hours=hours)
+    if access.side == Side.STORE and conversation.store is not None:
+        context["buyer_record"] = buyer_record(buyer=conversation.buyer, store=conversation.store)
     if access.side is not None and not conversation.is_support:
         # Either side may put one of this buyer's orders with this store on a message.
         context["buyer_orders"] = Order.objects.filter(buyer=conversation.buyer, store=conversation.store).order_by(
@@ -652,16 +656,29 @@ def support_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    before = _int_or_none(request.GET.get("before"))
-    page = selectors.notifications_page(user=user, before_id=before)
-    items = [{"notification": n, "title": n.title(user.language), "body": n.body(user.language)} for n in page]
+    form = NotificationFilterForm(request.GET, topics=selectors.notification_topics(user=user))
+    topic = form.value("topic") or ""
+    page_size = 30
+    page = selectors.notifications_page(user=user, before_id=form.value("before"), topic=topic, page_size=page_size)
+    items = [
+        {"notification": n, "title": n.title(user.language), "body": n.body(user.language), "link": n.link()}
+        for n in page
+    ]
+    # The next page keeps the filter: only the cursor changes.
+    older = QueryDict(mutable=True)
+    if topic:
+        older["topic"] = topic
+    if len(page) == page_size:
+        older["before"] = str(page[-1].pk)
     return render(
         request,
         "messaging/notifications.html",
         {
             **_centre_context(request, "notifications"),
             "items": items,
-            "next_before": page[-1].pk if len(page) == 30 else None,
+            "filter_form": form,
+            "topic": topic,
+            "older_query": older.urlencode() if len(page) == page_size else "",
         },
     )
 
@@ -683,10 +700,14 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     if request.method not in ("POST",):
         return HttpResponseNotAllowed(["POST"])
     services.notifications_mark_read(user=user, notification_ids=[notification.pk], now=timezone.now())
-    target = notification.url
+    target = notification.link()
     if request.POST.get("open") and target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return redirect(target)
-    return redirect("messaging:notifications")
+    back = reverse("messaging:notifications")
+    topic = request.POST.get("topic", "")
+    if topic in NOTIFICATION_TOPICS:  # back to the filtered list the reader was on
+        back += "?" + urlencode({"topic": topic})
+    return redirect(back)
 
 
 @login_required_live

@@ -10,22 +10,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 
+NotificationLink = Callable[[Mapping[str, Any]], str]
+
+
 @dataclass(frozen=True)
 class NotificationKind:
-    """How one kind of system message reads; texts are lazy and rendered in the recipient's language."""
+    """How one kind of system message reads and what it opens.
+
+    Texts are lazy and rendered in the recipient's language. `link` turns the stored
+    parameters (the ids of the object the notification is about) into the page that opens
+    it, at the moment it is shown: URLs are never frozen into the rows, and the page's own
+    view still decides whether the reader may see the object. `topic` groups kinds for the
+    Notifications tab's filter.
+    """
 
     title: str | Promise
     body: str | Promise
     sms: bool = False  # also worth a text message where the user has a phone
+    link: NotificationLink | None = None
+    topic: str = ""
 
 
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {}
+NOTIFICATION_TOPICS: dict[str, str | Promise] = {}
 
 NotificationHandler = Callable[..., Any]
 _handler: NotificationHandler | None = None
@@ -33,6 +47,10 @@ _handler: NotificationHandler | None = None
 
 def register_notification_kind(name: str, kind: NotificationKind) -> None:
     NOTIFICATION_KINDS[name] = kind
+
+
+def register_notification_topic(name: str, label: str | Promise) -> None:
+    NOTIFICATION_TOPICS[name] = label
 
 
 def register_notification_handler(handler: NotificationHandler) -> None:
@@ -44,7 +62,8 @@ def notify(*, user_id: int, kind: str, params: Mapping[str, Any], url: str = "")
     """Send a system message to a user; call inside the service's transaction.
 
     The handler writes the notification row in the caller's transaction and delivers
-    e-mail and SMS only after commit, so a rolled-back action notifies nobody.
+    e-mail and SMS only after commit, so a rolled-back action notifies nobody. Put the ids
+    the kind's `link` needs into `params`; `url` is only for a kind without a link.
     """
     if kind not in NOTIFICATION_KINDS:
         raise KeyError(f"Unknown notification kind {kind!r}")
@@ -54,12 +73,19 @@ def notify(*, user_id: int, kind: str, params: Mapping[str, Any], url: str = "")
     _handler(user_id=user_id, kind=kind, params=dict(params), url=url)
 
 
+def _order_link(params: Mapping[str, Any]) -> str:
+    return reverse("portal:order_detail", args=[int(params["order_id"])])
+
+
+register_notification_topic("orders", _("Orders"))
 register_notification_kind(
     "order_shipped",
     NotificationKind(
         title=_("Order %(number)s has shipped"),
         body=_("Your order %(number)s is on its way. Tracking number: %(tracking)s."),
         sms=True,
+        link=_order_link,
+        topic="orders",
     ),
 )
 register_notification_kind(
@@ -71,6 +97,8 @@ register_notification_kind(
             "automatically. Otherwise, confirm receipt."
         ),
         sms=True,
+        link=_order_link,
+        topic="orders",
     ),
 )
 register_notification_kind(
@@ -78,5 +106,7 @@ register_notification_kind(
     NotificationKind(
         title=_("Order %(number)s was confirmed automatically"),
         body=_("The delivery guarantee of order %(number)s ended, so it was confirmed as received."),
+        link=_order_link,
+        topic="orders",
     ),
 )

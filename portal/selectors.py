@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
@@ -68,6 +68,11 @@ def product_get_public(*, store: Store, slug: str) -> Product:
 def store_order_counts(*, store: Store) -> dict[str, int]:
     counts = dict(Order.objects.filter(store=store).values_list("status").annotate(n=Count("pk")).order_by())
     return {status: counts.get(status, 0) for status in Order.Status.values}
+
+
+def buyer_order_counts(*, buyer: User, store: Store) -> dict[str, int]:
+    """The buyer's orders with this store and with every store: one aggregate over the buyer's orders."""
+    return Order.objects.filter(buyer=buyer).aggregate(total=Count("pk"), here=Count("pk", filter=Q(store=store)))
 
 
 def orders_for_store(*, store: Store, status: str | None = None) -> QuerySet[Order]:

@@ -302,8 +302,7 @@ def order_transition(
             notify(
                 user_id=order.buyer_id,
                 kind="order_shipped",
-                params={"number": order.number, "tracking": order.tracking_number or "—"},
-                url=f"/orders/{order.pk}/",
+                params={"number": order.number, "tracking": order.tracking_number or "—", "order_id": order.pk},
             )
         if to == Order.Status.COMPLETED:
             order_completed.send(sender=Order, order=order, now=now)
@@ -376,8 +375,7 @@ def order_auto_confirm(*, order_id: int, now: datetime) -> bool:
         notify(
             user_id=order.buyer_id,
             kind="order_auto_confirmed",
-            params={"number": order.number},
-            url=f"/orders/{order.pk}/",
+            params={"number": order.number, "order_id": order.pk},
         )
     return True
 
@@ -422,8 +420,7 @@ def orders_auto_confirm_reminder_sweep(*, now: datetime, batch_size: int | None 
                 notify(
                     user_id=buyer_id,
                     kind="order_auto_confirm_reminder",
-                    params={"number": number, "days": settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS},
-                    url=f"/orders/{order_id}/",
+                    params={"number": number, "days": settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS, "order_id": order_id},
                 )
                 reminded += 1
         if len(due) < batch_size:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import selectors, services
 from portal.actions import actions_for_member, buyer_actions, store_actions
+from portal.buyer_record import buyer_record
 from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsForm, WorkingWeekFormSet
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, StoreMember, WorkingHours
@@ -178,6 +179,7 @@ def store_order_detail(request: HttpRequest, slug: str, order_id: int) -> HttpRe
         {
             "store": store,
             "order": order,
+            "buyer_record": buyer_record(buyer=order.buyer, store=store),
             "panels": panels_for("seller_order", request=request, user=_user(request), order=order, store=store),
         },
     )

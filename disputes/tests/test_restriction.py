@@ -84,7 +84,7 @@ def test_expiring_points_lift_the_restriction_once(client, restricted, store, se
     for member in (seller, agent):
         lifted = Notification.objects.filter(recipient=member, kind="store_restriction_lifted")
         assert lifted.count() == 1
-        assert lifted.get().params == {"points": 12, "threshold": 24}
+        assert lifted.get().params == {"points": 12, "threshold": 24, "store_slug": store.slug}
     with time_machine.travel(expiry, tick=False):
         page = client.get(reverse("portal:store_page", args=[store.slug])).content.decode()
     assert "is restricted by the platform" not in page
