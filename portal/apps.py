@@ -9,6 +9,9 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import services
         from portal.deadlines import register_sweep
+        from portal.mail import use_readable_text_encoding
+
+        use_readable_text_encoding()
 
         register_sweep(
             "orders.auto_confirm_reminders", lambda now: services.orders_auto_confirm_reminder_sweep(now=now)
