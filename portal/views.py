@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import selectors, services
@@ -311,3 +313,14 @@ def photo(request: HttpRequest, photo_uuid: str) -> HttpResponseBase:
 @require_GET
 def photo_thumbnail(request: HttpRequest, photo_uuid: str) -> HttpResponseBase:
     return photo_serve(request, photo_uuid, "thumb")
+
+
+FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.svg"
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Served from the source tree, not the static storage: it exists before collectstatic and
+    # keeps one stable address, where the static files' names change with their content.
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")

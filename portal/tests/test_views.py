@@ -212,3 +212,19 @@ def test_pages_carry_a_content_security_policy(client, store):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize("persona", [None, "buyer"])
+def test_every_page_names_an_icon_and_favicon_ico_answers(db, client, request, persona):
+    if persona:
+        login(client, request.getfixturevalue(persona))
+    page = client.get(reverse("portal:store_search"))
+    assert b'<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page.content
+    icon = client.get("/static/img/favicon.svg")
+    assert icon.status_code == 200
+    # Browsers still ask for /favicon.ico (admin pages, files opened directly): no 404 in the log.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg ")
+    assert b"".join(icon.streaming_content if icon.streaming else [icon.content]) == response.content
