@@ -186,6 +186,9 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional" if
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupExtraForm"
+ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
+# "key" of login_failed is the account *and* the client address (portal/accounts.py): a
+# stranger's wrong passwords stop the stranger, never the account's owner.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -297,8 +300,15 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG or TESTING else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and not TESTING
 SECURE_HSTS_PRELOAD = not DEBUG and not TESTING
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# allauth's rate limits count per client address. Behind the proxy REMOTE_ADDR is the proxy's
+# own, shared by every visitor; the client is the X-Forwarded-For entry our proxies appended
+# (the one proxy by default), or a header the proxy sets, such as X-Real-IP. Never trusted
+# without a proxy: a client could write any address there.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
 
 # Uploads: whole requests are capped a little above five 5 MB photos plus the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
