@@ -103,6 +103,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# A refused over-long text is shown again only up to its field's limit plus a margin.
+FORM_RENDERER = "portal.form_rendering.BoundedValueRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
 
@@ -310,8 +312,13 @@ if BEHIND_TLS_PROXY:
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
 
-# Uploads: whole requests are capped a little above five 5 MB photos plus the form.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+# Request bodies. The text of a form (everything but its files) is capped at what the
+# largest form needs: a review of several items at 1,000 characters, or a 3,000-character
+# complaint, at four bytes a character and percent-encoded, stays far below 256 KiB. A bigger
+# body is refused before it is parsed, with a page that says why (portal.views.bad_request).
+# Photos do not count against it: each is checked against OPINIA_PHOTO_MAX_BYTES, and files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 

@@ -33,3 +33,5 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page that names no icon (admin, error pages, files).
     path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+handler400 = "portal.views.bad_request"

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -324,3 +324,27 @@ def favicon(request: HttpRequest) -> HttpResponse:
     # Served from the source tree, not the static storage: it exists before collectstatic and
     # keeps one stable address, where the static files' names change with their content.
     return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 page (`handler400`): say what went wrong, and lead back to the form.
+
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before any view parses it, so the form
+    cannot be drawn again with an error next to the field; this page explains instead, small
+    and in the reader's language, without echoing what was sent.
+    """
+    back_url = "/"
+    referer = request.headers.get("referer", "")
+    try:
+        if referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back_url = referer
+    except DisallowedHost:  # the 400 may be about the Host header itself
+        pass
+    return render(
+        request,
+        "portal/bad_request.html",
+        {"too_big": isinstance(exception, RequestDataTooBig), "back_url": back_url},
+        status=400,
+    )

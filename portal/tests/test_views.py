@@ -228,3 +228,16 @@ def test_every_page_names_an_icon_and_favicon_ico_answers(db, client, request, p
     assert response["Content-Type"] == "image/svg+xml"
     assert response.content.startswith(b"<svg ")
     assert b"".join(icon.streaming_content if icon.streaming else [icon.content]) == response.content
+
+
+def test_every_form_draws_a_refused_text_only_up_to_its_limit_plus_a_margin(buyer):
+    """One renderer trims every text field with a max_length, whatever the app (here the profile)."""
+    from portal.form_rendering import redisplay_limit
+    from portal.forms import ProfileForm
+
+    form = ProfileForm({"display_name": "n" * 10_000, "language": "en", "time_zone": "UTC"}, instance=buyer)
+    assert not form.is_valid()
+    html = str(form["display_name"])
+    assert 'maxlength="80"' in html
+    assert "n" * redisplay_limit(80) in html
+    assert "n" * (redisplay_limit(80) + 1) not in html
