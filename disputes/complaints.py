@@ -168,6 +168,7 @@ def complaint_answer(
             kind="complaint_answered",
             params={"id": complaint.pk},
             url=f"/disputes/complaints/{complaint.pk}/",
+            now=now,
         )
     return complaint
 

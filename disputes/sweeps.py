@@ -73,7 +73,7 @@ def _seller_timeout(dispute: Dispute, now: datetime) -> None:
             kind="clock",
             extra_fields=["seller_response_due_at"],
         )
-        services._notify_resolved(dispute, exclude=None)
+        services._notify_resolved(dispute, exclude=None, now=now)
     # Not answering is a decision against the seller (and, for an unshipped order, not cooperating).
     services._penalty_add(dispute, now=now)
 
@@ -101,7 +101,7 @@ def _return_not_shipped(dispute: Dispute, now: datetime) -> None:
         clock="return_ship",
         kind="clock",
     )
-    services._notify_resolved(dispute, exclude=None)
+    services._notify_resolved(dispute, exclude=None, now=now)
 
 
 def _return_not_confirmed(dispute: Dispute, now: datetime) -> None:
@@ -129,6 +129,7 @@ def _decision_overdue(dispute: Dispute, now: datetime) -> None:
             kind="dispute_decision_overdue",
             params={"id": dispute.pk, "number": dispute.order.number},
             url=f"/admin/disputes/dispute/{dispute.pk}/change/",
+            now=now,
         )
 
 
@@ -260,6 +261,7 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
                         kind="complaint_overdue",
                         params={"id": complaint_id, "hours": settings.OPINIA_COMPLAINT_RESPONSE_HOURS},
                         url=f"/admin/disputes/complaint/{complaint_id}/change/",
+                        now=now,
                     )
                 reminded += 1
         if len(due) < batch_size:
@@ -305,6 +307,7 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                         kind="store_restriction_lifted",
                         params={"points": points, "threshold": threshold},
                         url=f"/disputes/store/{restriction.store.slug}/penalties/",
+                        now=now,
                     )
                 lifted += 1
         if len(running) < batch_size:

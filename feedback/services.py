@@ -99,6 +99,7 @@ def window_open(*, order: Order, now: datetime) -> FeedbackWindow:
             kind="feedback_invitation",
             params={"number": order.number, "days": settings.OPINIA_FEEDBACK_WINDOW_DAYS},
             url=f"/feedback/orders/{order.pk}/review/",
+            now=now,
         )
     return window
 
@@ -163,6 +164,7 @@ def _publish_one(window: FeedbackWindow, *, now: datetime) -> None:
             kind="feedback_published",
             params={"number": window.order.number},
             url=_order_url(window.order_id) if user_id == window.buyer_id else "",
+            now=now,
         )
 
 
@@ -379,6 +381,7 @@ def feedback_reminders_sweep(*, now: datetime, batch_size: int | None = None) ->
                     kind="feedback_reminder",
                     params={"number": number, "days": max(1, (closes_at - now).days)},
                     url=f"/feedback/orders/{order_id}/review/",
+                    now=now,
                 )
                 reminded += 1
         if len(due) < batch_size:
@@ -409,6 +412,7 @@ def review_invite(*, window_id: int, actor: User, now: datetime) -> None:
             kind="feedback_invitation_extra",
             params={"number": window.order.number, "store": window.order.store.name},
             url=f"/feedback/orders/{window.order_id}/review/",
+            now=now,
         )
 
 
@@ -517,6 +521,7 @@ def revision_request(*, review_id: int, actor: User, now: datetime) -> RevisionR
             kind="feedback_revision_requested",
             params={"days": review.window.revision_answer_days},
             url=f"/feedback/reviews/{review.pk}/revise/",
+            now=now,
         )
     return request
 
@@ -611,7 +616,7 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 review.save(update_fields=["removed_at"])
                 if review.published_at is not None:
                     scoring.refresh_pairs([head])
-                notify(user_id=review.buyer_id, kind="feedback_review_removed", params={}, url="/feedback/")
+                notify(user_id=review.buyer_id, kind="feedback_review_removed", params={}, url="/feedback/", now=now)
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
     return review

@@ -49,13 +49,9 @@ class SendingBlocked(ValidationError):
 # --- Notifications (system messages) --------------------------------------------------------
 
 
-def notification_send(
-    *, user_id: int, kind: str, params: dict[str, Any], url: str = "", now: datetime | None = None
-) -> Notification:
-    """Store a notification and deliver it by e-mail (and SMS where it warrants one) after commit."""
-    notification = Notification.objects.create(
-        recipient_id=user_id, kind=kind, params=params, url=url, created_at=now or timezone.now()
-    )
+def notification_send(*, user_id: int, kind: str, params: dict[str, Any], now: datetime, url: str = "") -> Notification:
+    """Store a notification, dated `now`, and deliver it by e-mail (and SMS where it warrants one) after commit."""
+    notification = Notification.objects.create(recipient_id=user_id, kind=kind, params=params, url=url, created_at=now)
     notification_id = notification.pk
 
     def deliver() -> None:
@@ -467,6 +463,7 @@ def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> C
                 kind="support_chat_closed",
                 params={"number": conversation.pk},
                 url=f"/messages/c/{conversation.pk}/",
+                now=now,
             )
     return conversation
 
@@ -585,6 +582,7 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
             kind="message_report_upheld" if to == MessageReport.Status.UPHELD else "message_report_dismissed",
             params={"number": report.pk},
             url=f"/messages/c/{report.message.conversation_id}/",
+            now=now,
         )
     return report
 

@@ -289,6 +289,7 @@ def order_transition(
                 kind="order_shipped",
                 params={"number": order.number, "tracking": order.tracking_number or "—"},
                 url=f"/orders/{order.pk}/",
+                now=now,
             )
         if to == Order.Status.COMPLETED:
             order_completed.send(sender=Order, order=order, now=now)
@@ -363,6 +364,7 @@ def order_auto_confirm(*, order_id: int, now: datetime) -> bool:
             kind="order_auto_confirmed",
             params={"number": order.number},
             url=f"/orders/{order.pk}/",
+            now=now,
         )
     return True
 
@@ -409,6 +411,7 @@ def orders_auto_confirm_reminder_sweep(*, now: datetime, batch_size: int | None 
                     kind="order_auto_confirm_reminder",
                     params={"number": number, "days": settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS},
                     url=f"/orders/{order_id}/",
+                    now=now,
                 )
                 reminded += 1
         if len(due) < batch_size:

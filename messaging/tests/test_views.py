@@ -283,7 +283,9 @@ def test_admin_lists_are_searchable(client, conversation, staff, name):
 
 
 def test_notifications_tab_in_the_users_language(client, buyer, django_capture_on_commit_callbacks):
-    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 7}, url="/messages/")
+    services.notification_send(
+        user_id=buyer.pk, kind="support_chat_closed", params={"number": 7}, url="/messages/", now=timezone.now()
+    )
     client.force_login(buyer)
     response = client.get(reverse("messaging:notifications"))
     assert "Your support chat #7 was closed" in response.content.decode()
@@ -292,7 +294,7 @@ def test_notifications_tab_in_the_users_language(client, buyer, django_capture_o
     assert opened["Location"] == "/messages/"
     notification.refresh_from_db()
     assert notification.read_at is not None
-    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 8})
+    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 8}, now=timezone.now())
     client.post(reverse("messaging:notifications_read_all"))
     assert not buyer.notifications.filter(read_at__isnull=True).exists()
 
@@ -306,7 +308,7 @@ def test_preferences_control_notification_channels(client, buyer, settings, djan
     buyer.save()
     params = {"number": "A-1", "tracking": "LP1"}
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params)
+        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params, now=timezone.now())
     assert len(mail.outbox) == 1
     assert len(LocmemBackend.outbox) == 1
     client.force_login(buyer)
@@ -315,7 +317,7 @@ def test_preferences_control_notification_channels(client, buyer, settings, djan
     response = client.post(reverse("messaging:preferences"), {"email_messages": "on"})
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params)
+        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params, now=timezone.now())
     assert len(mail.outbox) == 1
     assert len(LocmemBackend.outbox) == 1
     assert buyer.notifications.count() == 2  # still listed in the Notifications tab

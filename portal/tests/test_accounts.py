@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from messaging.models import Notification
 from portal.models import User
@@ -188,6 +189,6 @@ def test_user_without_phone_gets_no_sms(other_buyer, settings):
     from messaging.tasks import deliver_notification
     from portal.notify import notify
 
-    notify(user_id=user.pk, kind="order_shipped", params={"number": "X1", "tracking": "T"})
+    notify(user_id=user.pk, kind="order_shipped", params={"number": "X1", "tracking": "T"}, now=timezone.now())
     deliver_notification(Notification.objects.get(recipient=user).pk)
     assert LocmemBackend.outbox == []

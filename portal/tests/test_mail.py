@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.db import transaction
+from django.utils import timezone
 
 from messaging.models import Notification
 from portal.notify import notify
@@ -72,6 +73,7 @@ def test_notification_email_is_readable_and_links_to_site_url(
             kind="order_auto_confirm_reminder",
             params={"number": "OP-1001", "days": 5},
             url="/orders/7/",
+            now=timezone.now(),
         )
     notification = Notification.objects.get(recipient=buyer)
     (message,) = mail.outbox
