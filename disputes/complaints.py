@@ -167,6 +167,7 @@ def complaint_answer(
             user_id=complaint.author_id,
             kind="complaint_answered",
             params={"id": complaint.pk},
+            now=now,
         )
     return complaint
 

@@ -126,17 +126,19 @@ def _store_member_ids(dispute: Dispute) -> list[int]:
     return cached
 
 
-def _notify_parties(dispute: Dispute, *, kind: str, exclude: User | None = None, **params: object) -> None:
+def _notify_parties(
+    dispute: Dispute, *, kind: str, now: datetime, exclude: User | None = None, **params: object
+) -> None:
     """Tell the buyer and every member of the store, except whoever acted."""
     recipients = {dispute.buyer_id, *_store_member_ids(dispute)}
     if exclude is not None:
         recipients.discard(exclude.pk)
     base = {"id": dispute.pk, "number": dispute.order.number}
     for user_id in sorted(recipients):
-        notify(user_id=user_id, kind=kind, params={**base, **params})
+        notify(user_id=user_id, kind=kind, params={**base, **params}, now=now)
 
 
-def _notify_resolved(dispute: Dispute, *, exclude: User | None) -> None:
+def _notify_resolved(dispute: Dispute, *, exclude: User | None, now: datetime) -> None:
     # Params carry numbers only: every recipient reads the text in their own language.
     _notify_parties(
         dispute,
@@ -144,6 +146,7 @@ def _notify_resolved(dispute: Dispute, *, exclude: User | None) -> None:
         exclude=exclude,
         refund=str(dispute.refund_amount or Decimal("0.00")),
         currency=dispute.order.currency,
+        now=now,
     )
 
 
@@ -213,7 +216,7 @@ def _start_return(
         clock=clock,
         fields=["agreed_amount", "return_ship_due_at"],
     )
-    _notify_parties(dispute, kind="dispute_return_awaited", exclude=actor)
+    _notify_parties(dispute, kind="dispute_return_awaited", exclude=actor, now=now)
 
 
 # --- Opening ---------------------------------------------------------------------------------
@@ -342,7 +345,9 @@ def dispute_open(
                 created_at=now,
             )
             order_set_dispute_open(order_id=order.pk, is_open=True)
-            _notify_parties(dispute, kind="dispute_opened", exclude=buyer, days=settings.OPINIA_SELLER_RESPONSE_DAYS)
+            _notify_parties(
+                dispute, kind="dispute_opened", exclude=buyer, days=settings.OPINIA_SELLER_RESPONSE_DAYS, now=now
+            )
     except IntegrityError:
         raise ValidationError(_("A dispute is already open on this order."), code="already_open") from None
     return dispute
@@ -413,7 +418,7 @@ def dispute_make_offer(
             )
             message.photos.set(stored)
         _notify_parties(
-            dispute, kind="dispute_offer", exclude=actor, amount=str(value), currency=dispute.order.currency
+            dispute, kind="dispute_offer", exclude=actor, amount=str(value), currency=dispute.order.currency, now=now
         )
     return offer
 
@@ -464,7 +469,7 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
                 note_params=accepted,
                 kind=DisputeEvent.Kind.ACCEPTED,
             )
-            _notify_resolved(dispute, exclude=None)
+            _notify_resolved(dispute, exclude=None, now=now)
     return dispute
 
 
@@ -484,7 +489,7 @@ def dispute_cancel(*, dispute_id: int, buyer: User, now: datetime, note: str = "
             note=note,
             kind=DisputeEvent.Kind.CANCELLED,
         )
-        _notify_parties(dispute, kind="dispute_cancelled", exclude=buyer)
+        _notify_parties(dispute, kind="dispute_cancelled", exclude=buyer, now=now)
     return dispute
 
 
@@ -538,7 +543,7 @@ def _escalate(
         clock=clock,
         fields=["escalated_at", "decision_due_at"],
     )
-    _notify_parties(dispute, kind="dispute_escalated", exclude=actor, days=settings.OPINIA_STAFF_DECISION_DAYS)
+    _notify_parties(dispute, kind="dispute_escalated", exclude=actor, days=settings.OPINIA_STAFF_DECISION_DAYS, now=now)
 
 
 def dispute_ship_return(*, dispute_id: int, buyer: User, tracking_number: str, now: datetime) -> Dispute:
@@ -562,7 +567,7 @@ def dispute_ship_return(*, dispute_id: int, buyer: User, tracking_number: str, n
             note=tracking_number,
             fields=["return_tracking_number", "return_confirm_due_at"],
         )
-        _notify_parties(dispute, kind="dispute_return_shipped", exclude=buyer, tracking=tracking_number)
+        _notify_parties(dispute, kind="dispute_return_shipped", exclude=buyer, tracking=tracking_number, now=now)
     return dispute
 
 
@@ -593,7 +598,7 @@ def _refund_after_return(
         clock=clock,
         kind=DisputeEvent.Kind.RETURN_RECEIVED if actor else DisputeEvent.Kind.CLOCK,
     )
-    _notify_resolved(dispute, exclude=actor)
+    _notify_resolved(dispute, exclude=actor, now=now)
 
 
 def dispute_post_message(
@@ -618,7 +623,7 @@ def dispute_post_message(
         message = DisputeMessage.objects.create(dispute=dispute, author=actor, side=side, text=text, created_at=now)
         message.photos.set(stored)
         Dispute.objects.filter(pk=dispute.pk).update(updated_at=now)
-        _notify_parties(dispute, kind="dispute_message", exclude=actor)
+        _notify_parties(dispute, kind="dispute_message", exclude=actor, now=now)
     return message
 
 
@@ -679,6 +684,7 @@ def dispute_resolve_by_staff(
             note=note or "—",
             refund=str(refund),
             currency=dispute.order.currency,
+            now=now,
         )
     return dispute
 
@@ -723,6 +729,7 @@ def _penalty_add(dispute: Dispute, *, now: datetime) -> PenaltyEntry | None:
                 "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
                 "store_slug": dispute.store.slug,
             },
+            now=now,
         )
     _restriction_start(dispute, now=now)
     return entry
@@ -752,6 +759,7 @@ def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
             user_id=user_id,
             kind="store_restricted",
             params={"points": points, "threshold": threshold, "store_slug": dispute.store.slug},
+            now=now,
         )
 
 

@@ -78,7 +78,7 @@ def _seller_timeout(dispute: Dispute, now: datetime) -> None:
             kind="clock",
             extra_fields=["seller_response_due_at"],
         )
-        services._notify_resolved(dispute, exclude=None)
+        services._notify_resolved(dispute, exclude=None, now=now)
     # Not answering is a decision against the seller (and, for an unshipped order, not cooperating).
     services._penalty_add(dispute, now=now)
 
@@ -108,7 +108,7 @@ def _return_not_shipped(dispute: Dispute, now: datetime) -> None:
         clock="return_ship",
         kind="clock",
     )
-    services._notify_resolved(dispute, exclude=None)
+    services._notify_resolved(dispute, exclude=None, now=now)
 
 
 def _return_not_confirmed(dispute: Dispute, now: datetime) -> None:
@@ -135,6 +135,7 @@ def _decision_overdue(dispute: Dispute, now: datetime) -> None:
             user_id=user_id,
             kind="dispute_decision_overdue",
             params={"id": dispute.pk, "number": dispute.order.number},
+            now=now,
         )
 
 
@@ -265,6 +266,7 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
                         user_id=user_id,
                         kind="complaint_overdue",
                         params={"id": complaint_id, "hours": settings.OPINIA_COMPLAINT_RESPONSE_HOURS},
+                        now=now,
                     )
                 reminded += 1
         if len(due) < batch_size:
@@ -309,6 +311,7 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                         user_id=user_id,
                         kind="store_restriction_lifted",
                         params={"points": points, "threshold": threshold, "store_slug": restriction.store.slug},
+                        now=now,
                     )
                 lifted += 1
         if len(running) < batch_size:

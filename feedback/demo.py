@@ -10,7 +10,7 @@ from PIL import Image
 from feedback import services
 from feedback.models import FeedbackWindow, ItemReview
 from portal import services as portal_services
-from portal.demo import DemoWorld
+from portal.demo import DemoWorld, demo_tracking_number
 from portal.models import Order, Photo, Store, User
 from portal.uploads import ValidatedPhoto, photo_process, validate_photo
 
@@ -66,7 +66,10 @@ def _completed_order(store: Store, buyer: User, world: DemoWorld, completed_at: 
     )
     portal_services.order_pay(order_id=order.pk, actor=None, now=completed_at - timedelta(days=5))
     portal_services.order_ship(
-        order_id=order.pk, actor=store.owner, now=completed_at - timedelta(days=4), tracking_number="LP00DEMO01CN"
+        order_id=order.pk,
+        actor=store.owner,
+        now=completed_at - timedelta(days=4),
+        tracking_number=demo_tracking_number(order),
     )
     portal_services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=completed_at)
     return FeedbackWindow.objects.select_related("order").get(order=order)
@@ -116,9 +119,29 @@ def seed_feedback(world: DemoWorld) -> None:
             services.seller_rating_submit(window_id=window.pk, author=store.owner, stars=seller_stars, now=now)
         if buyer_rates:
             _rate_buyer_side(window, buyer, stars=4, at=now, rng=rng, photo=minutes > 10)
+    _send_past_reminders(now)
     # The photo worker may not be running while seeding: re-encode the demo photos now.
     for photo_id in Photo.objects.filter(status=Photo.Status.PROCESSING).values_list("pk", flat=True):
         photo_process(photo_id=photo_id)
+
+
+def _send_past_reminders(now: datetime) -> None:
+    """Send each review reminder that fell due before `now` at its own moment, as a running worker would have.
+
+    Left to the worker, a window closing in two minutes would get "closes in 1 day" now.
+    """
+    due_moments = (
+        FeedbackWindow.objects.filter(
+            state=FeedbackWindow.State.PENDING,
+            reminded_at__isnull=True,
+            buyer_rated_at__isnull=True,
+            reminder_due_at__lte=now,
+        )
+        .order_by("reminder_due_at")
+        .values_list("reminder_due_at", flat=True)
+    )
+    for moment in list(due_moments):
+        services.feedback_reminders_sweep(now=moment)
 
 
 def _after_publication(world: DemoWorld) -> None:

@@ -94,6 +94,7 @@ def window_open(*, order: Order, now: datetime) -> FeedbackWindow:
             user_id=order.buyer_id,
             kind="feedback_invitation",
             params={"number": order.number, "days": settings.OPINIA_FEEDBACK_WINDOW_DAYS, "order_id": order.pk},
+            now=now,
         )
     return window
 
@@ -159,6 +160,7 @@ def _publish_one(window: FeedbackWindow, *, now: datetime) -> None:
             user_id=user_id,
             kind="feedback_published",
             params={"number": window.order.number, "order_id": window.order_id, **store},
+            now=now,
         )
 
 
@@ -374,6 +376,7 @@ def feedback_reminders_sweep(*, now: datetime, batch_size: int | None = None) ->
                     user_id=buyer_id,
                     kind="feedback_reminder",
                     params={"number": number, "days": max(1, (closes_at - now).days), "order_id": order_id},
+                    now=now,
                 )
                 reminded += 1
         if len(due) < batch_size:
@@ -403,6 +406,7 @@ def review_invite(*, window_id: int, actor: User, now: datetime) -> None:
             user_id=window.buyer_id,
             kind="feedback_invitation_extra",
             params={"number": window.order.number, "store": window.order.store.name, "order_id": window.order_id},
+            now=now,
         )
 
 
@@ -510,6 +514,7 @@ def revision_request(*, review_id: int, actor: User, now: datetime) -> RevisionR
             user_id=review.buyer_id,
             kind="feedback_revision_requested",
             params={"days": review.window.revision_answer_days, "review_id": review.pk},
+            now=now,
         )
     return request
 
@@ -604,7 +609,9 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 review.save(update_fields=["removed_at"])
                 if review.published_at is not None:
                     scoring.refresh_pairs([head])
-                notify(user_id=review.buyer_id, kind="feedback_review_removed", params={"review_id": review.pk})
+                notify(
+                    user_id=review.buyer_id, kind="feedback_review_removed", params={"review_id": review.pk}, now=now
+                )
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
     return review

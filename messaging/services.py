@@ -49,13 +49,9 @@ class SendingBlocked(ValidationError):
 # --- Notifications (system messages) --------------------------------------------------------
 
 
-def notification_send(
-    *, user_id: int, kind: str, params: dict[str, Any], url: str = "", now: datetime | None = None
-) -> Notification:
-    """Store a notification and deliver it by e-mail (and SMS where it warrants one) after commit."""
-    notification = Notification.objects.create(
-        recipient_id=user_id, kind=kind, params=params, url=url, created_at=now or timezone.now()
-    )
+def notification_send(*, user_id: int, kind: str, params: dict[str, Any], now: datetime, url: str = "") -> Notification:
+    """Store a notification, dated `now`, and deliver it by e-mail (and SMS where it warrants one) after commit."""
+    notification = Notification.objects.create(recipient_id=user_id, kind=kind, params=params, url=url, created_at=now)
     notification_id = notification.pk
 
     def deliver() -> None:
@@ -469,6 +465,7 @@ def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> C
                 user_id=conversation.buyer_id,
                 kind="support_chat_closed",
                 params={"number": conversation.pk},
+                now=now,
             )
     return conversation
 
@@ -587,6 +584,7 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
             user_id=report.reporter_id,
             kind="message_report_upheld" if to == MessageReport.Status.UPHELD else "message_report_dismissed",
             params={"number": report.pk, "conversation_id": report.message.conversation_id},
+            now=now,
         )
     return report
 

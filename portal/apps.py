@@ -10,6 +10,9 @@ class PortalConfig(AppConfig):
         from portal import services
         from portal.actions import orders_to_ship_actions, register_store_actions
         from portal.deadlines import register_sweep
+        from portal.mail import use_readable_text_encoding
+
+        use_readable_text_encoding()
 
         register_sweep(
             "orders.auto_confirm_reminders", lambda now: services.orders_auto_confirm_reminder_sweep(now=now)

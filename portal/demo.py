@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from portal.models import Order, Product, Store, User
 
@@ -29,3 +29,19 @@ def register_demo_seeder(seeder: DemoSeeder) -> None:
     """Let an app add its demo data after the core's (call from `AppConfig.ready()`)."""
     if seeder not in DEMO_SEEDERS:
         DEMO_SEEDERS.append(seeder)
+
+
+def demo_tracking_number(order: Order) -> str:
+    """A believable, unique tracking number for a demo order: the UPU S10 form, "LP12345678" + check digit + country.
+
+    Derived from the order, so no two demo parcels share a number.
+    """
+    serial = f"{order.pk % 10**8:08d}"
+    check = 11 - sum(int(digit) * weight for digit, weight in zip(serial, (8, 6, 4, 2, 3, 5, 9, 7), strict=True)) % 11
+    check = {10: 0, 11: 5}.get(check, check)
+    return f"LP{serial}{check}{order.store.country or 'CN'}"
+
+
+def demo_hours_text(opens_at: time, closes_at: time) -> str:
+    """The hours as an auto-reply states them, from the same values the working hours are set from."""
+    return f"{opens_at:%H:%M}–{closes_at:%H:%M}"

@@ -1,9 +1,15 @@
 import zoneinfo
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+
+from portal.http import clean_query
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
@@ -38,3 +44,16 @@ class UserPreferencesMiddleware:
         if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax")
         return response
+
+
+class QueryStringMiddleware:
+    """Clean every request's query string once, before any view reads it (see `clean_query`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.GET:
+            # The stubs type request.GET as an immutable QueryDict, which `clean_query` returns.
+            request.GET = cast("_ImmutableQueryDict", clean_query(request.GET))
+        return self.get_response(request)

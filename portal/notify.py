@@ -8,6 +8,7 @@ the message centre registers the one handler that stores and delivers them.
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -58,11 +59,14 @@ def register_notification_handler(handler: NotificationHandler) -> None:
     _handler = handler
 
 
-def notify(*, user_id: int, kind: str, params: Mapping[str, Any], url: str = "") -> None:
+def notify(*, user_id: int, kind: str, params: Mapping[str, Any], now: datetime, url: str = "") -> None:
     """Send a system message to a user; call inside the service's transaction.
 
-    The handler writes the notification row in the caller's transaction and delivers
-    e-mail and SMS only after commit, so a rolled-back action notifies nobody. Put the ids
+    `now` is the moment of the event the message tells of (the service's `now`), so a
+    notification of something that happened at a past moment (a sweep catching up, the
+    demo data) is dated then, not when the row was written. The handler writes the
+    notification row in the caller's transaction and delivers e-mail and SMS only after
+    commit, so a rolled-back action notifies nobody. Put the ids
     the kind's `link` needs into `params`; `url` is only for a kind without a link.
     """
     if kind not in NOTIFICATION_KINDS:
@@ -70,7 +74,7 @@ def notify(*, user_id: int, kind: str, params: Mapping[str, Any], url: str = "")
     if _handler is None:
         logger.warning("No notification handler registered; %s for user %s dropped", kind, user_id)
         return
-    _handler(user_id=user_id, kind=kind, params=dict(params), url=url)
+    _handler(user_id=user_id, kind=kind, params=dict(params), url=url, now=now)
 
 
 def _order_link(params: Mapping[str, Any]) -> str:

@@ -303,6 +303,7 @@ def order_transition(
                 user_id=order.buyer_id,
                 kind="order_shipped",
                 params={"number": order.number, "tracking": order.tracking_number or "—", "order_id": order.pk},
+                now=now,
             )
         if to == Order.Status.COMPLETED:
             order_completed.send(sender=Order, order=order, now=now)
@@ -376,6 +377,7 @@ def order_auto_confirm(*, order_id: int, now: datetime) -> bool:
             user_id=order.buyer_id,
             kind="order_auto_confirmed",
             params={"number": order.number, "order_id": order.pk},
+            now=now,
         )
     return True
 
@@ -421,6 +423,7 @@ def orders_auto_confirm_reminder_sweep(*, now: datetime, batch_size: int | None 
                     user_id=buyer_id,
                     kind="order_auto_confirm_reminder",
                     params={"number": number, "days": settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS, "order_id": order_id},
+                    now=now,
                 )
                 reminded += 1
         if len(due) < batch_size:

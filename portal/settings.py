@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.QueryStringMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +116,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# A refused over-long text is shown again only up to its field's limit plus a margin.
+FORM_RENDERER = "portal.form_rendering.BoundedValueRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
 
@@ -199,6 +202,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupExtraForm"
 ACCOUNT_ADAPTER = "portal.adapter.AccountAdapter"
+# "key" of login_failed is the account *and* the client address (portal/adapter.py): a
+# stranger's wrong passwords stop the stranger, never the account's owner.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -313,13 +318,26 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG or TESTING else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and not TESTING
 SECURE_HSTS_PRELOAD = not DEBUG and not TESTING
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Load balancers probe the health check over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Uploads: whole requests are capped a little above five 5 MB photos plus the form.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+# allauth's rate limits count per client address. Behind the proxy REMOTE_ADDR is the proxy's
+# own, shared by every visitor; the client is the X-Forwarded-For entry our proxies appended
+# (the one proxy by default), or a header the proxy sets, such as X-Real-IP. Never trusted
+# without a proxy: a client could write any address there.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
+
+# Request bodies. The text of a form (everything but its files) is capped at what the
+# largest form needs: a review of several items at 1,000 characters, or a 3,000-character
+# complaint, at four bytes a character and percent-encoded, stays far below 256 KiB. A bigger
+# body is refused before it is parsed, with a page that says why (portal.views.bad_request).
+# Photos do not count against it: each is checked against OPINIA_PHOTO_MAX_BYTES, and files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 

@@ -31,4 +31,8 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on every page that names no icon (admin, error pages, files).
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+handler400 = "portal.views.bad_request"

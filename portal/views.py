@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import selectors, services
@@ -335,3 +337,38 @@ def photo(request: HttpRequest, photo_uuid: str) -> HttpResponseBase:
 @require_GET
 def photo_thumbnail(request: HttpRequest, photo_uuid: str) -> HttpResponseBase:
     return photo_serve(request, photo_uuid, "thumb")
+
+
+FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.svg"
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Served from the source tree, not the static storage: it exists before collectstatic and
+    # keeps one stable address, where the static files' names change with their content.
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 page (`handler400`): say what went wrong, and lead back to the form.
+
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before any view parses it, so the form
+    cannot be drawn again with an error next to the field; this page explains instead, small
+    and in the reader's language, without echoing what was sent.
+    """
+    back_url = "/"
+    referer = request.headers.get("referer", "")
+    try:
+        if referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back_url = referer
+    except DisallowedHost:  # the 400 may be about the Host header itself
+        pass
+    return render(
+        request,
+        "portal/bad_request.html",
+        {"too_big": isinstance(exception, RequestDataTooBig), "back_url": back_url},
+        status=400,
+    )

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-1}"
 export PYTHONUNBUFFERED=1
 PORT="${PORT:-8000}"
+# Links in e-mails (sent by the worker) point at this server, on whichever port it listens.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 PY=.venv/bin/python
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   echo "Opinia: ${DATABASE_URL:+PostgreSQL from DATABASE_URL}${DATABASE_URL:-SQLite in var/opinia.sqlite3} and ${REDIS_URL:+Redis from REDIS_URL}${REDIS_URL:-the embedded filesystem broker in var/broker} (set DATABASE_URL and REDIS_URL to use PostgreSQL and Redis)."

@@ -139,7 +139,9 @@ def test_unread_notifications_show_in_the_navigation_bar(client, buyer, store, d
 def test_notification_open_button_reads_as_an_action_in_polish(client, buyer):
     buyer.language = "pl"
     buyer.save()
-    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 3}, url="/messages/")
+    services.notification_send(
+        user_id=buyer.pk, kind="support_chat_closed", params={"number": 3}, url="/messages/", now=timezone.now()
+    )
     client.force_login(buyer)
     page = client.get(reverse("messaging:notifications"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
     assert ">Otwórz</button>" in page

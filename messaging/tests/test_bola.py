@@ -25,7 +25,9 @@ def world(buyer, store, seller, agent, open_all_week, django_capture_on_commit_c
     )
     support_message, _ = services.support_chat_write(user=buyer, text="help", now=timezone.now())
     order = make_order(buyer=buyer, store=store)
-    notification = services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 1})
+    notification = services.notification_send(
+        user_id=buyer.pk, kind="support_chat_closed", params={"number": 1}, now=timezone.now()
+    )
     photo.refresh_from_db()
     return {
         "conversation": conversation,

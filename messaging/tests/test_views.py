@@ -286,7 +286,9 @@ def test_admin_lists_are_searchable(client, conversation, staff, name):
 
 
 def test_notifications_tab_in_the_users_language(client, buyer, django_capture_on_commit_callbacks):
-    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 7}, url="/messages/")
+    services.notification_send(
+        user_id=buyer.pk, kind="support_chat_closed", params={"number": 7}, url="/messages/", now=timezone.now()
+    )
     client.force_login(buyer)
     response = client.get(reverse("messaging:notifications"))
     assert "Your support chat #7 was closed" in response.content.decode()
@@ -296,7 +298,7 @@ def test_notifications_tab_in_the_users_language(client, buyer, django_capture_o
     assert opened["Location"] == reverse("messaging:thread", args=[7])
     notification.refresh_from_db()
     assert notification.read_at is not None
-    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 8})
+    services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 8}, now=timezone.now())
     client.post(reverse("messaging:notifications_read_all"))
     assert not buyer.notifications.filter(read_at__isnull=True).exists()
 
@@ -310,7 +312,7 @@ def test_preferences_control_notification_channels(client, buyer, settings, djan
     buyer.save()
     params = {"number": "A-1", "tracking": "LP1"}
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params)
+        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params, now=timezone.now())
     assert len(mail.outbox) == 1
     assert len(LocmemBackend.outbox) == 1
     client.force_login(buyer)
@@ -319,7 +321,7 @@ def test_preferences_control_notification_channels(client, buyer, settings, djan
     response = client.post(reverse("messaging:preferences"), {"email_messages": "on"})
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params)
+        services.notification_send(user_id=buyer.pk, kind="order_shipped", params=params, now=timezone.now())
     assert len(mail.outbox) == 1
     assert len(LocmemBackend.outbox) == 1
     assert buyer.notifications.count() == 2  # still listed in the Notifications tab
@@ -368,3 +370,51 @@ def test_support_chat_pages(client, buyer, support_agent):
     page = client.get(reverse("messaging:thread", args=[conversation.pk])).content.decode()
     assert "Opinia support" in page
     assert support_agent.public_name not in page
+
+
+def test_a_3mb_message_is_refused_with_a_clear_small_page(client, buyer, conversation):
+    client.force_login(buyer)
+    url = reverse("messaging:send", args=[conversation.pk])
+    thread = reverse("messaging:thread", args=[conversation.pk])
+    response = client.post(url, {"text": "x" * 3_000_000}, HTTP_REFERER=f"http://testserver{thread}")
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Too much to send" in content
+    assert "nothing was saved" in content
+    assert f'href="http://testserver{thread}"' in content  # back to the conversation
+    assert len(response.content) < 30_000
+    assert conversation.messages.count() == 1  # only the opening message
+
+
+def test_a_refused_over_long_message_comes_back_trimmed_to_the_limit_plus_a_margin(
+    client, buyer, conversation, settings
+):
+    client.force_login(buyer)
+    url = reverse("messaging:send", args=[conversation.pk])
+    limit = settings.OPINIA_MESSAGE_TEXT_MAX
+    # Within the body cap but fifty times the field's limit: refused next to the field...
+    response = client.post(url, {"text": "y" * (limit * 50)})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "at most 2000 characters" in content
+    # ...and only the limit plus a margin is drawn again, not the whole paste.
+    assert "y" * (limit + 200) in content
+    assert "y" * (limit + 201) not in content
+    assert len(response.content) < 60_000
+    # A little over the limit is kept whole, so the writer sees what to cut.
+    slightly = "w" * (limit + 50)
+    assert slightly in client.post(url, {"text": slightly}).content.decode()
+
+
+def test_photos_are_not_held_to_the_text_cap(client, buyer, conversation, settings):
+    from portal.tests import hostile
+
+    photo = hostile.oversized_jpeg(settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 2)
+    assert len(photo) < settings.OPINIA_PHOTO_MAX_BYTES
+    client.force_login(buyer)
+    response = client.post(
+        reverse("messaging:send", args=[conversation.pk]),
+        {"text": "the box", "photos": [SimpleUploadedFile("box.jpg", photo, content_type="image/jpeg")]},
+    )
+    assert response.status_code == 302
+    assert conversation.messages.filter(text="the box", photos__isnull=False).exists()

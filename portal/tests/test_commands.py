@@ -1,14 +1,20 @@
 """Operator commands and production settings."""
 
 import os
+import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from portal.models import Order, Store, User
+from feedback.models import FeedbackWindow
+from messaging.models import Notification
+from portal.deadlines import run_all_sweeps
+from portal.models import Order, Store, User, WorkingHours
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +36,60 @@ def test_seed_demo_builds_a_marketplace_and_is_safe_twice(db, capsys):
     assert Order.objects.filter(status="shipped", auto_confirm_due_at__isnull=False).count() >= 3
     call_command("run_deadlines")
     assert Order.objects.filter(completed_automatically=True).count() >= 1
+
+
+HOURS = re.compile(r"(\d{1,2}):(\d{2})\s*[–-]\s*(\d{1,2}):(\d{2})|\((\d{1,2})\s*[–-]\s*(\d{1,2})\)")
+
+
+def test_seed_demo_tells_one_consistent_story(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    started = timezone.now()
+    call_command("seed_demo", verbosity=0)
+    seeded = timezone.now()
+
+    # Each store's auto-reply names the hours the store really keeps.
+    for store in Store.objects.all():
+        hours = {(h.opens_at, h.closes_at) for h in WorkingHours.objects.filter(store=store)}
+        assert len(hours) == 1, store.name
+        ((opens_at, closes_at),) = hours
+        stated = HOURS.findall(store.auto_reply)
+        assert len(stated) == 1, store.auto_reply
+        numbers = [int(n) for n in stated[0] if n]
+        said = (numbers[0], numbers[2] if len(numbers) == 4 else numbers[1])
+        assert said == (opens_at.hour, closes_at.hour), f"{store.name}: {store.auto_reply}"
+
+    # Every parcel has its own tracking number.
+    tracked = list(Order.objects.filter(shipped_at__isnull=False).values_list("tracking_number", flat=True))
+    assert len(tracked) > 20
+    assert "" not in tracked
+    assert len(set(tracked)) == len(tracked)
+
+    # Notifications are dated when their event happened, not when the demo was written.
+    notifications = Notification.objects.all()
+    assert notifications.filter(created_at__lt=started - timedelta(days=30)).exists()
+    assert not notifications.filter(created_at__gt=seeded).exists()
+    for notification in notifications.filter(kind="order_shipped"):
+        order = Order.objects.get(pk=notification.url.strip("/").split("/")[-1])
+        assert notification.created_at == order.shipped_at
+
+    # The worker then runs for ten minutes: orders are confirmed, and no notice contradicts another.
+    for minute in range(0, 11, 2):
+        run_all_sweeps(now=seeded + timedelta(minutes=minute))
+    confirmed = Order.objects.filter(completed_automatically=True)
+    assert confirmed.count() >= 3
+    for order in confirmed:
+        reminders = Notification.objects.filter(kind="order_auto_confirm_reminder", url=f"/orders/{order.pk}/")
+        assert reminders.count() == 1, order.number
+        (reminder,) = reminders
+        days = timedelta(days=reminder.params["days"])
+        # "Will be confirmed in 5 days" was true when it was said: five days before, not minutes.
+        assert order.completed_at - reminder.created_at >= days, order.number
+    for reminder in Notification.objects.filter(kind="order_auto_confirm_reminder"):
+        order = Order.objects.get(pk=reminder.url.strip("/").split("/")[-1])
+        assert order.auto_confirm_due_at - reminder.created_at >= timedelta(days=reminder.params["days"])
+    for reminder in Notification.objects.filter(kind="feedback_reminder"):
+        window = FeedbackWindow.objects.get(order_id=reminder.url.strip("/").split("/")[-2])
+        assert window.closes_at - reminder.created_at >= timedelta(days=reminder.params["days"]), window.order.number
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -212,3 +212,32 @@ def test_pages_carry_a_content_security_policy(client, store):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize("persona", [None, "buyer"])
+def test_every_page_names_an_icon_and_favicon_ico_answers(db, client, request, persona):
+    if persona:
+        login(client, request.getfixturevalue(persona))
+    page = client.get(reverse("portal:store_search"))
+    assert b'<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page.content
+    icon = client.get("/static/img/favicon.svg")
+    assert icon.status_code == 200
+    # Browsers still ask for /favicon.ico (admin pages, files opened directly): no 404 in the log.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg ")
+    assert b"".join(icon.streaming_content if icon.streaming else [icon.content]) == response.content
+
+
+def test_every_form_draws_a_refused_text_only_up_to_its_limit_plus_a_margin(buyer):
+    """One renderer trims every text field with a max_length, whatever the app (here the profile)."""
+    from portal.form_rendering import redisplay_limit
+    from portal.forms import ProfileForm
+
+    form = ProfileForm({"display_name": "n" * 10_000, "language": "en", "time_zone": "UTC"}, instance=buyer)
+    assert not form.is_valid()
+    html = str(form["display_name"])
+    assert 'maxlength="80"' in html
+    assert "n" * redisplay_limit(80) in html
+    assert "n" * (redisplay_limit(80) + 1) not in html

@@ -7,7 +7,7 @@ data (reviews, conversations, disputes) through `portal.demo.DEMO_SEEDERS`.
 """
 
 import random
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,18 +18,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import services
-from portal.demo import DEMO_PASSWORD, DEMO_SEEDERS, DemoWorld
+from portal.demo import DEMO_PASSWORD, DEMO_SEEDERS, DemoWorld, demo_hours_text, demo_tracking_number
 from portal.models import Order, Product, Store, StoreMember, User
 
 STORES = [
-    # name, country, time zone, owner e-mail, language, auto-reply
+    # name, country, time zone, owner e-mail, language, working hours (Monday to Friday), auto-reply
+    # ({hours} is filled in from the working hours, so the two always agree)
     (
         "Shenzhen Gadget Hub",
         "CN",
         "Asia/Shanghai",
         "seller@opinia.test",
         "zh-hans",
-        "Thank you for your message! Our team works 9:00–18:00 Beijing time and will answer soon.",
+        (time(9), time(18)),
+        "Thank you for your message! Our team works {hours} Beijing time, Monday to Friday, and will answer soon.",
     ),
     (
         "Kraków Amber Studio",
@@ -37,7 +39,8 @@ STORES = [
         "Europe/Warsaw",
         "amber@opinia.test",
         "pl",
-        "Dziękujemy za wiadomość! Odpowiemy w godzinach pracy (9–17).",
+        (time(9), time(17)),
+        "Dziękujemy za wiadomość! Odpowiemy w godzinach pracy ({hours}, od poniedziałku do piątku).",
     ),
     (
         "Seoul Beauty Lab",
@@ -45,7 +48,8 @@ STORES = [
         "Asia/Seoul",
         "beauty@opinia.test",
         "ko",
-        "문의해 주셔서 감사합니다. 영업시간(10:00–19:00)에 답변드리겠습니다.",
+        (time(10), time(19)),
+        "문의해 주셔서 감사합니다. 평일 영업시간({hours})에 답변드리겠습니다.",
     ),
     (
         "Ahmedabad Textiles",
@@ -53,7 +57,8 @@ STORES = [
         "Asia/Kolkata",
         "textiles@opinia.test",
         "gu",
-        "Thank you! We reply during working hours, 10:00–19:00 India time.",
+        (time(10), time(19)),
+        "Thank you! We reply during working hours, {hours} India time, Monday to Friday.",
     ),
 ]
 
@@ -119,7 +124,7 @@ class Command(BaseCommand):
         ]
         stores: list[Store] = []
         products: dict[int, list[Product]] = {}
-        for name, country, tz, owner_email, language, auto_reply in STORES:
+        for name, country, tz, owner_email, language, (opens_at, closes_at), auto_reply in STORES:
             owner = services.user_create(
                 email=owner_email,
                 password=DEMO_PASSWORD,
@@ -128,12 +133,18 @@ class Command(BaseCommand):
                 language=language,
                 time_zone=tz,
             )
-            store = services.store_create(owner=owner, name=name, country=country, time_zone=tz, auto_reply=auto_reply)
+            store = services.store_create(
+                owner=owner,
+                name=name,
+                country=country,
+                time_zone=tz,
+                auto_reply=auto_reply.format(hours=demo_hours_text(opens_at, closes_at)),
+            )
             services.store_set_working_hours(
                 store=store,
                 actor=owner,
                 intervals=[
-                    services.OpeningInterval(weekday=day, opens_at=time(9), closes_at=time(18)) for day in range(5)
+                    services.OpeningInterval(weekday=day, opens_at=opens_at, closes_at=closes_at) for day in range(5)
                 ],
             )
             stores.append(store)
@@ -179,9 +190,10 @@ class Command(BaseCommand):
                 buyers[0], stores[0], products[stores[0].pk], "paid", shipped_at - timedelta(days=2), rng
             )
             services.order_ship(
-                order_id=order.pk, actor=stores[0].owner, now=shipped_at, tracking_number="LP0099887766CN"
+                order_id=order.pk, actor=stores[0].owner, now=shipped_at, tracking_number=demo_tracking_number(order)
             )
             orders.append(order)
+        self._send_past_reminders(now)
         return DemoWorld(
             now=now, staff=staff, buyers=buyers, stores=stores, products=products, orders=orders, agent=agent
         )
@@ -212,9 +224,30 @@ class Command(BaseCommand):
                     to=step,
                     actor=None,
                     now=moment,
-                    tracking_number=f"LP{rng.randint(10**9, 10**10)}CN",
+                    tracking_number=demo_tracking_number(order) if step == "shipped" else "",
                 )
         return order
+
+    def _send_past_reminders(self, now: datetime) -> None:
+        """Send the automatic-confirmation reminders that fell due before `now`, each at its moment.
+
+        The orders were placed in the past, so a worker running all along would have reminded
+        their buyers days ago ("will be confirmed in 5 days"). Sweeping at each due moment in
+        turn dates every reminder then, with words that were true; left to the worker, a
+        reminder saying "in 5 days" would arrive minutes before "confirmed automatically".
+        """
+        due_moments = (
+            Order.objects.filter(
+                status=Order.Status.SHIPPED,
+                auto_confirm_reminded_at__isnull=True,
+                auto_confirm_reminder_due_at__lte=now,
+            )
+            .order_by("auto_confirm_reminder_due_at")
+            .values_list("auto_confirm_reminder_due_at", flat=True)
+        )
+        for moment in list(due_moments):
+            if moment is not None:
+                services.orders_auto_confirm_reminder_sweep(now=moment)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
