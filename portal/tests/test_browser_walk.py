@@ -64,7 +64,7 @@ class Walker:
         self.page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
         self.problems: dict[str, list[str]] = {}
 
-    def _on_console(self, message) -> None:  # type: ignore[no-untyped-def]
+    def _on_console(self, message) -> None:
         if message.type == "error" and not _known_console_error(message.location.get("url", "")):
             self.console.append(f"{message.text} ({message.location.get('url', '')})")
 

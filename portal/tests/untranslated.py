@@ -216,5 +216,5 @@ VISIBLE_TEXTS_JS = """
 """
 
 
-def visible_texts_in_browser(page, language: str) -> list[str]:  # type: ignore[no-untyped-def]
+def visible_texts_in_browser(page, language: str) -> list[str]:
     return page.evaluate(VISIBLE_TEXTS_JS, [language.lower(), list(USER_CONTENT_CLASSES), list(TEXT_ATTRIBUTES)])
