@@ -1,8 +1,8 @@
 """The Chromium walk: each demo persona (buyer, seller, agent, staff) visits every page reachable
 from the navigation (and one level below) in all five languages at 1280 px, and in Polish at
 360 px. Every page answers 200, logs no console error, shows none of the catalogues' English in a
-translated language, has no serious or critical axe-core violation (checked once per page, in
-English at 1280 px and at 360 px), and does not scroll sideways on a phone.
+translated language, has no serious or critical axe-core violation (on every page at 360 px, and
+on the home page with its full header at 1280 px), and does not scroll sideways on a phone.
 
 One browser; one context per persona and language. The pages are collected in English (the
 crawl) and then revisited in the other languages.
@@ -110,7 +110,9 @@ def test_every_persona_walks_every_page_in_every_language(browser_page, live_ser
     for email in PERSONAS:
         user = User.objects.get(email=email)
         walker = Walker(browser, live_server, user, "en", 1280)
-        pages = reachable_pages(["/"], lambda path, w=walker: w.visit(path, axe=True))
+        # axe-core runs on every page at 360 px below; at 1280 px only the home page adds
+        # something new to it (the header's links, folded into the menu on a phone).
+        pages = reachable_pages(["/"], lambda path, w=walker: w.visit(path, axe=path == "/"))
         walker.close()
         assert len(pages) >= 8, (email, pages)
         found = dict(walker.problems)
