@@ -73,15 +73,25 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         {
             "order": order,
             "trust": panels_for("store_trust", request=request, user=_user(request), store=order.store),
+            "window_days": settings.OPINIA_FEEDBACK_WINDOW_DAYS,
             "panels": panels_for("buyer_order", request=request, user=_user(request), order=order),
         },
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_confirm_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Ask once more on GET (the step that works without JavaScript); confirm on POST."""
     order = selectors.order_get_for_buyer(user=_user(request), order_id=order_id)
+    if request.method == "GET":
+        if order.status != Order.Status.SHIPPED:
+            return redirect("portal:order_detail", order_id=order.pk)
+        return render(
+            request,
+            "portal/order_confirm_receipt.html",
+            {"order": order, "window_days": settings.OPINIA_FEEDBACK_WINDOW_DAYS},
+        )
     try:
         services.order_confirm_receipt(order_id=order.pk, buyer=_user(request), now=timezone.now())
     except ValidationError as error:

@@ -12,6 +12,31 @@ document.addEventListener("DOMContentLoaded", () => {
     tick();
     setInterval(tick, 30000);
   });
+  // The language switch applies on change; without JavaScript its button submits the form.
+  document.querySelectorAll("form[data-submit-on-change]").forEach((form) => {
+    form.querySelectorAll("[data-hide-with-js]").forEach((button) => { button.hidden = true; });
+    form.addEventListener("change", () => form.requestSubmit());
+  });
+  // The header menu on a phone: <details> needs no script; mirror its state for assistive tech.
+  document.querySelectorAll("details.nav-menu").forEach((menu) => {
+    const button = menu.querySelector("summary");
+    const sync = () => button.setAttribute("aria-expanded", String(menu.open));
+    menu.addEventListener("toggle", sync);
+    sync();
+  });
+  // Links that open a confirmation page open the same question in a dialog instead.
+  document.querySelectorAll("a[data-open-dialog]").forEach((link) => {
+    const dialog = document.getElementById(link.dataset.openDialog);
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    link.setAttribute("aria-haspopup", "dialog");
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.querySelectorAll("[data-close-dialog]").forEach((button) => {
+      button.addEventListener("click", () => dialog.close());
+    });
+  });
   document.querySelectorAll("input[type=file][data-preview]").forEach((input) => {
     const target = document.getElementById(input.dataset.preview);
     if (!target) return;
