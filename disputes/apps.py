@@ -13,7 +13,7 @@ class DisputesConfig(AppConfig):
         from disputes.demo import seed_disputes
         from disputes.notifications import register_kinds
         from messaging.services import register_message_report_listener
-        from portal.deadlines import register_sweep
+        from portal.deadlines import EVERY_MINUTE, register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.panels import register_panel
@@ -21,7 +21,9 @@ class DisputesConfig(AppConfig):
 
         register_kinds()
         register_photo_access(dispute_photo_visible)
-        register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now))
+        # Dispute clocks (seller response, escalation, returns, overdue decisions), complaint
+        # reminders and penalty expiry.
+        register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now), schedule=EVERY_MINUTE)
         register_panel("buyer_order", panels.buyer_order_panel)
         register_panel("seller_order", panels.seller_order_panel)
         register_panel("store_dashboard", panels.store_dashboard_panel)

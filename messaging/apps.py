@@ -11,7 +11,7 @@ class MessagingConfig(AppConfig):
         from messaging.demo import seed_conversations
         from messaging.kinds import register_kinds
         from messaging.services import notification_send
-        from portal.deadlines import register_sweep
+        from portal.deadlines import EVERY_MINUTE, register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.notify import register_notification_handler
@@ -21,7 +21,10 @@ class MessagingConfig(AppConfig):
         register_notification_handler(notification_send)
         register_kinds()
         register_photo_access(selectors.photo_visible_in_conversation)
-        register_sweep("messaging.unread_emails", lambda now: sweeps.unread_message_emails_sweep(now=now))
+        # Messages unread for OPINIA_UNREAD_EMAIL_DELAY_MINUTES: one batched e-mail per recipient.
+        register_sweep(
+            "messaging.unread_emails", lambda now: sweeps.unread_message_emails_sweep(now=now), schedule=EVERY_MINUTE
+        )
         register_nav_counter("messages", lambda user: selectors.unread_badge_count(user=user))
         register_nav_counter("notifications", lambda user: selectors.unread_notifications_count(user=user))
         register_panel("product_page", panels.product_panel)

@@ -408,6 +408,14 @@ def photos_stuck(*, now: datetime, older_than: timedelta = timedelta(minutes=5),
     )
 
 
+def photos_retry_stuck(*, now: datetime) -> int:
+    """Send the photos whose processing task was lost (worker killed, broker restarted) to the worker again."""
+    stuck = photos_stuck(now=now)
+    for photo_id in stuck:
+        _enqueue_processing(photo_id)
+    return len(stuck)
+
+
 # --- Permission-checked serving -------------------------------------------------------
 
 PhotoAccessCheck = Callable[[User, Photo], bool]
