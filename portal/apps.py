@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
         from datetime import timedelta
 
         from portal import services, uploads
-        from portal.deadlines import EVERY_MINUTE, register_sweep
+        from portal.deadlines import EVERY_MINUTE, HOURLY, register_sweep
 
         # Shipped orders OPINIA_AUTO_CONFIRM_REMINDER_DAYS before automatic confirmation: remind the buyer.
         register_sweep(
@@ -28,5 +28,13 @@ class PortalConfig(AppConfig):
             "photos.retry_stuck",
             lambda now: uploads.photos_retry_stuck(now=now),
             schedule=timedelta(minutes=5),
+            deadline=False,
+        )
+        # Photos attached to nothing OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS after upload (a send
+        # refused after storing them): delete the rows, then their files. Retention, left to beat.
+        register_sweep(
+            "photos.prune_unattached",
+            lambda now: uploads.photos_prune_unattached(now=now),
+            schedule=HOURLY,
             deadline=False,
         )

@@ -5,6 +5,7 @@ idempotent and safe with two workers at once (STYLE rule 6). Apps register their
 `AppConfig.ready()`, each with its schedule and a comment saying what it does. Nothing
 else lists them: `portal.celery` builds beat's schedule from this registry, and the one
 task `portal.tasks.run_sweep(name)` runs any of them by name, with the time of the run.
+The retention sweeps delete old rows with `prune_in_batches` and `delete_batch` below.
 """
 
 from collections.abc import Callable
@@ -13,6 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery.schedules import crontab
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
 
 SweepFunction = Callable[[datetime], int]
 # What beat accepts: an interval, or a crontab for the nightly jobs.
@@ -66,3 +70,40 @@ def run_all_sweeps(*, now: datetime) -> dict[str, int]:
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Celery's `beat_schedule`, one entry per registered sweep, keyed by the sweep's name."""
     return {name: {"task": SWEEP_TASK, "schedule": sweep.schedule, "args": (name,)} for name, sweep in SWEEPS.items()}
+
+
+# At most this many batches per run: a backlog (the first run after an upgrade, or after a
+# lowered retention) drains over successive runs instead of holding one worker for long.
+MAX_BATCHES_PER_RUN = 20
+
+
+def prune_in_batches(prune_batch: Callable[[int], int], *, batch_size: int | None = None) -> int:
+    """Call `prune_batch(limit)` until a batch comes back short, at most MAX_BATCHES_PER_RUN times; return the sum.
+
+    Each batch is its own short transaction (see `delete_batch`), so a worker killed in the
+    middle of a run loses at most the batch it had not committed, which the next run takes.
+    """
+    limit = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
+    total = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        deleted = prune_batch(limit)
+        total += deleted
+        if deleted < limit:
+            break
+    return total
+
+
+def delete_batch(rows: QuerySet[Any], *, order_by: str, limit: int) -> int:
+    """Delete up to `limit` of `rows`, oldest first by `order_by`; return how many were deleted.
+
+    The rows are locked before they are deleted, skipping those another worker holds: two
+    workers pruning at once take disjoint batches and neither waits nor fails, and nothing
+    can change a locked row between the check and the delete.
+    """
+    with transaction.atomic():
+        ids = list(
+            rows.select_for_update(skip_locked=True).order_by(order_by, "pk").values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            rows.model._base_manager.filter(pk__in=ids).delete()
+    return len(ids)

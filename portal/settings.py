@@ -37,14 +37,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no).")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is below its minimum of {minimum}.")
+    return value
 
 
 def env_float(name: str, default: float) -> float:
@@ -415,3 +418,9 @@ OPINIA_PENALTY_EXPIRY_DAYS = env_int("OPINIA_PENALTY_EXPIRY_DAYS", 365)
 OPINIA_PENALTY_RESTRICTION_POINTS = env_int("OPINIA_PENALTY_RESTRICTION_POINTS", 24)
 OPINIA_PENALTY_APPEAL_DAYS = env_int("OPINIA_PENALTY_APPEAL_DAYS", 7)
 OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)
+# Retention (docs/operations.md): how long photos attached to nothing, read notifications and
+# sent unread-message e-mails are kept before the prune sweeps delete them. A photo is stored a
+# moment before the transaction that attaches it, so no retention may be zero.
+OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS = env_int("OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS", 24, minimum=1)
+OPINIA_READ_NOTIFICATION_RETENTION_DAYS = env_int("OPINIA_READ_NOTIFICATION_RETENTION_DAYS", 180, minimum=1)
+OPINIA_DELIVERED_EMAIL_RETENTION_DAYS = env_int("OPINIA_DELIVERED_EMAIL_RETENTION_DAYS", 90, minimum=1)

@@ -34,9 +34,12 @@ SCHEDULED = {
     "feedback.reminders": MINUTE,
     "feedback.score_recount": crontab(hour=3, minute=17),
     "disputes.deadlines": MINUTE,
+    "photos.prune_unattached": timedelta(hours=1),
+    "notifications.prune_read": timedelta(hours=1),
+    "messaging.prune_delivered_emails": timedelta(hours=1),
 }
-# The clocks of the product, which `run_deadlines` runs (the stuck-photo retry and the nightly
-# recount are housekeeping, left to beat).
+# The clocks of the product, which `run_deadlines` runs (the stuck-photo retry, the nightly
+# recount and the retention sweeps are housekeeping, left to beat).
 DEADLINES = [
     "orders.auto_confirm_reminders",
     "orders.auto_confirm",
