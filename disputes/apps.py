@@ -16,7 +16,7 @@ class DisputesConfig(AppConfig):
         from messaging.services import register_message_report_listener
         from portal.actions import register_buyer_actions, register_store_actions
         from portal.buyer_record import register_buyer_facts
-        from portal.deadlines import register_sweep
+        from portal.deadlines import EVERY_MINUTE, register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.panels import register_panel
@@ -25,7 +25,9 @@ class DisputesConfig(AppConfig):
         register_kinds()
         register_note_kinds()
         register_photo_access(dispute_photo_visible)
-        register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now))
+        # Dispute clocks (seller response, escalation, returns, overdue decisions), complaint
+        # reminders and penalty expiry.
+        register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now), schedule=EVERY_MINUTE)
         register_panel("buyer_order", panels.buyer_order_panel)
         register_panel("seller_order", panels.seller_order_panel)
         register_panel("store_dashboard", panels.store_dashboard_panel)

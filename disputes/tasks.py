@@ -1,11 +1,5 @@
-"""Thin tasks: take the time, call the sweep."""
+"""Tasks of the disputes app.
 
-from celery import shared_task
-from django.utils import timezone
-
-from disputes import sweeps
-
-
-@shared_task(acks_late=True)
-def sweep_dispute_deadlines() -> int:
-    return sweeps.sweep_dispute_deadlines(now=timezone.now())
+Its sweep (every dispute and complaint clock, penalty expiry) is registered with its schedule
+in `DisputesConfig.ready()` and run by the one task `portal.tasks.run_sweep`.
+"""

@@ -9,8 +9,10 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback")
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+
         from feedback import notifications, services
-        from portal.deadlines import register_sweep
+        from portal.deadlines import EVERY_MINUTE, register_sweep
         from portal.models import Order
         from portal.services import order_completed
         from portal.uploads import register_photo_access
@@ -22,8 +24,22 @@ class FeedbackConfig(AppConfig):
 
         # Connected once (dispatch_uid): the window is created inside the completing transaction.
         order_completed.connect(start_feedback_window, dispatch_uid="feedback.window_open", weak=False)
-        register_sweep("feedback.windows_close", lambda now: services.feedback_windows_close_sweep(now=now))
-        register_sweep("feedback.reminders", lambda now: services.feedback_reminders_sweep(now=now))
+        # Feedback windows at OPINIA_FEEDBACK_WINDOW_DAYS: publish, leave automatic ratings.
+        register_sweep(
+            "feedback.windows_close", lambda now: services.feedback_windows_close_sweep(now=now), schedule=EVERY_MINUTE
+        )
+        # Open windows OPINIA_FEEDBACK_REMINDER_DAYS before they close: remind the buyer.
+        register_sweep(
+            "feedback.reminders", lambda now: services.feedback_reminders_sweep(now=now), schedule=EVERY_MINUTE
+        )
+        # Nightly at 03:17 UTC: rebuild the store score buckets from the raw reviews, correcting any
+        # drift. A full recount of every store, not a clock, so `run_deadlines` leaves it to beat.
+        register_sweep(
+            "feedback.score_recount",
+            lambda now: services.store_scores_recount(now=now),
+            schedule=crontab(hour=3, minute=17),
+            deadline=False,
+        )
         register_photo_access(notifications.photo_is_public_review)
         from feedback.demo import seed_feedback
         from portal.demo import register_demo_seeder

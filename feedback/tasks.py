@@ -1,23 +1,5 @@
-"""Thin tasks of the feedback app: take the time, call the service."""
+"""Tasks of the feedback app.
 
-from celery import shared_task
-from django.utils import timezone
-
-from feedback import services
-
-
-@shared_task(acks_late=True)
-def sweep_feedback_windows() -> int:
-    """Close every due feedback window (publish, automatic ratings); safe to run twice."""
-    return services.feedback_windows_close_sweep(now=timezone.now())
-
-
-@shared_task(acks_late=True)
-def sweep_feedback_reminders() -> int:
-    return services.feedback_reminders_sweep(now=timezone.now())
-
-
-@shared_task(acks_late=True)
-def recount_store_scores() -> int:
-    """Nightly: rebuild the score buckets from the raw reviews, correcting any drift."""
-    return services.store_scores_recount(now=timezone.now())
+Its sweeps (closing windows, reminders, the nightly score recount) are registered with their
+schedules in `FeedbackConfig.ready()` and run by the one task `portal.tasks.run_sweep`.
+"""

@@ -12,7 +12,7 @@ class MessagingConfig(AppConfig):
         from messaging.kinds import register_kinds
         from messaging.services import notification_send
         from portal.actions import register_store_actions
-        from portal.deadlines import register_sweep
+        from portal.deadlines import EVERY_MINUTE, HOURLY, register_sweep
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.notify import register_notification_handler
@@ -22,7 +22,25 @@ class MessagingConfig(AppConfig):
         register_notification_handler(notification_send)
         register_kinds()
         register_photo_access(selectors.photo_visible_in_conversation)
-        register_sweep("messaging.unread_emails", lambda now: sweeps.unread_message_emails_sweep(now=now))
+        # Messages unread for OPINIA_UNREAD_EMAIL_DELAY_MINUTES: one batched e-mail per recipient.
+        register_sweep(
+            "messaging.unread_emails", lambda now: sweeps.unread_message_emails_sweep(now=now), schedule=EVERY_MINUTE
+        )
+        # Retention, not clocks of the product, so `run_deadlines` leaves them to beat. Notifications
+        # read OPINIA_READ_NOTIFICATION_RETENTION_DAYS ago: delete (unread ones never).
+        register_sweep(
+            "notifications.prune_read",
+            lambda now: sweeps.notifications_prune_read(now=now),
+            schedule=HOURLY,
+            deadline=False,
+        )
+        # Records of unread-message e-mails sent OPINIA_DELIVERED_EMAIL_RETENTION_DAYS ago: delete.
+        register_sweep(
+            "messaging.prune_delivered_emails",
+            lambda now: sweeps.message_emails_prune_delivered(now=now),
+            schedule=HOURLY,
+            deadline=False,
+        )
         register_nav_counter("messages", lambda user: selectors.unread_badge_count(user=user))
         register_nav_counter("notifications", lambda user: selectors.unread_notifications_count(user=user))
         register_panel("product_page", panels.product_panel)

@@ -50,6 +50,8 @@ class Notification(models.Model):
             # The tab's filter: the kinds a reader has, and one topic's page.
             models.Index(fields=["recipient", "kind", "-created_at", "-id"], name="notification_kind"),
             models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
+            # The retention sweep deletes the oldest read ones first.
+            models.Index(fields=["read_at"], name="notification_read", condition=Q(read_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -328,6 +330,8 @@ class MessageEmail(models.Model):
     class Meta:
         verbose_name = _("message e-mail")
         verbose_name_plural = _("message e-mails")
+        # The retention sweep deletes the oldest sent ones first.
+        indexes = [models.Index(fields=["sent_at"], name="message_email_sent", condition=Q(sent_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"e-mail {self.pk} → {self.recipient_id}"

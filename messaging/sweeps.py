@@ -1,13 +1,22 @@
-"""Sweeps of the message centre, run by beat and by `run_deadlines`."""
+"""Sweeps of the message centre: the unread-message e-mails (also run by `run_deadlines`) and retention."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from messaging.models import Conversation, Message, MessageEmail, MessageEmailItem, MessagingPreferences, Side
+from messaging.models import (
+    Conversation,
+    Message,
+    MessageEmail,
+    MessageEmailItem,
+    MessagingPreferences,
+    Notification,
+    Side,
+)
+from portal.deadlines import delete_batch, prune_in_batches
 from portal.models import StoreMember, User
 
 # At most this many not-yet-due messages ride along per due message claimed in one round.
@@ -141,3 +150,30 @@ def unread_message_emails_sweep(*, now: datetime) -> int:
         total += created
         if seen < batch_size:
             return total
+
+
+# --- Retention: batched, each batch locked with SKIP LOCKED and deleted (`delete_batch`).
+
+
+def notifications_prune_read(*, now: datetime, batch_size: int | None = None) -> int:
+    """Delete notifications read OPINIA_READ_NOTIFICATION_RETENTION_DAYS ago or earlier; returns how many.
+
+    An unread notification is never deleted, however old. Reads the partial index `notification_read`.
+    """
+    cutoff = now - timedelta(days=settings.OPINIA_READ_NOTIFICATION_RETENTION_DAYS)
+    read = Notification.objects.filter(read_at__lte=cutoff)
+    return prune_in_batches(lambda limit: delete_batch(read, order_by="read_at", limit=limit), batch_size=batch_size)
+
+
+def message_emails_prune_delivered(*, now: datetime, batch_size: int | None = None) -> int:
+    """Delete the records of unread-message e-mails sent OPINIA_DELIVERED_EMAIL_RETENTION_DAYS ago or earlier.
+
+    Their items go with them. The items' unique (message, recipient) constraint only guards
+    the few minutes in which a message waits for this e-mail: a message is due once, when it
+    is written, and once claimed never again, so an old record guards nothing. The messages
+    themselves stay (all correspondence is kept), and an e-mail never sent is kept. Returns
+    how many e-mails were deleted; reads the partial index `message_email_sent`.
+    """
+    cutoff = now - timedelta(days=settings.OPINIA_DELIVERED_EMAIL_RETENTION_DAYS)
+    sent = MessageEmail.objects.filter(sent_at__lte=cutoff)
+    return prune_in_batches(lambda limit: delete_batch(sent, order_by="sent_at", limit=limit), batch_size=batch_size)

@@ -44,11 +44,3 @@ def deliver_notification(notification_id: int) -> None:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_message_email(email_id: int) -> None:
     services.message_email_deliver(email_id=email_id, now=timezone.now())
-
-
-@shared_task
-def sweep_unread_message_emails() -> int:
-    """Batched e-mails for messages unread for OPINIA_UNREAD_EMAIL_DELAY_MINUTES."""
-    from messaging import sweeps
-
-    return sweeps.unread_message_emails_sweep(now=timezone.now())

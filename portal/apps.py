@@ -7,15 +7,39 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from portal import services
+        from datetime import timedelta
+
+        from portal import services, uploads
         from portal.actions import orders_to_ship_actions, register_store_actions
-        from portal.deadlines import register_sweep
+        from portal.deadlines import EVERY_MINUTE, HOURLY, register_sweep
         from portal.mail import use_readable_text_encoding
 
         use_readable_text_encoding()
 
+        # Shipped orders OPINIA_AUTO_CONFIRM_REMINDER_DAYS before automatic confirmation: remind the buyer.
         register_sweep(
-            "orders.auto_confirm_reminders", lambda now: services.orders_auto_confirm_reminder_sweep(now=now)
+            "orders.auto_confirm_reminders",
+            lambda now: services.orders_auto_confirm_reminder_sweep(now=now),
+            schedule=EVERY_MINUTE,
         )
-        register_sweep("orders.auto_confirm", lambda now: services.orders_auto_confirm_sweep(now=now))
+        # Shipped orders past OPINIA_AUTO_CONFIRM_DAYS with no open dispute: confirm receipt.
+        register_sweep(
+            "orders.auto_confirm", lambda now: services.orders_auto_confirm_sweep(now=now), schedule=EVERY_MINUTE
+        )
+        # Photos still processing after 5 minutes (their task was lost): process them again. Not a
+        # clock of the product, so `run_deadlines` leaves it to beat: it only re-sends worker tasks.
+        register_sweep(
+            "photos.retry_stuck",
+            lambda now: uploads.photos_retry_stuck(now=now),
+            schedule=timedelta(minutes=5),
+            deadline=False,
+        )
+        # Photos attached to nothing OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS after upload (a send
+        # refused after storing them): delete the rows, then their files. Retention, left to beat.
+        register_sweep(
+            "photos.prune_unattached",
+            lambda now: uploads.photos_prune_unattached(now=now),
+            schedule=HOURLY,
+            deadline=False,
+        )
         register_store_actions(orders_to_ship_actions)

@@ -7,13 +7,11 @@ setting with the specification's default.
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 import django.conf.locale
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -39,14 +37,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no).")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is below its minimum of {minimum}.")
+    return value
 
 
 def env_float(name: str, default: float) -> float:
@@ -369,27 +370,9 @@ CELERY_TIMEZONE = "UTC"
 # The worker logs through LOGGING below (JSON lines with the task's request id), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# The beat schedule, in one place. Each sweep is short, batched and idempotent, so running
-# every minute costs little and keeps every clock within a minute of its deadline.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    # Shipped orders past OPINIA_AUTO_CONFIRM_DAYS: confirm receipt; 5 days before: remind.
-    "orders-auto-confirm": {"task": "portal.tasks.sweep_order_auto_confirm", "schedule": timedelta(minutes=1)},
-    "orders-auto-confirm-reminders": {
-        "task": "portal.tasks.sweep_order_auto_confirm_reminders",
-        "schedule": timedelta(minutes=1),
-    },
-    # Photos whose processing task was lost (worker killed, broker restarted): process again.
-    "photos-retry-stuck": {"task": "portal.tasks.sweep_stuck_photos", "schedule": timedelta(minutes=5)},
-    # Unread messages older than 10 minutes: one batched e-mail per recipient.
-    "messages-email-batches": {"task": "messaging.tasks.sweep_unread_message_emails", "schedule": timedelta(minutes=1)},
-    # Feedback windows at day 45: publish and leave automatic ratings; invitations and reminders.
-    "feedback-windows-close": {"task": "feedback.tasks.sweep_feedback_windows", "schedule": timedelta(minutes=1)},
-    "feedback-reminders": {"task": "feedback.tasks.sweep_feedback_reminders", "schedule": timedelta(minutes=1)},
-    # Nightly recount of the store score buckets, correcting any drift.
-    "feedback-score-recount": {"task": "feedback.tasks.recount_store_scores", "schedule": crontab(hour=3, minute=17)},
-    # Dispute clocks: seller response, escalation, returns, overdue decisions; complaints; penalties.
-    "disputes-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": timedelta(minutes=1)},
-}
+# The beat schedule is not listed here: each app registers its sweeps, with their schedules,
+# in `AppConfig.ready()` (`portal/deadlines.py`), and `portal/celery.py` builds beat's schedule
+# from that one list.
 
 # Logs: plain lines for a terminal, JSON lines (`LOG_FORMAT=json`) for a log collector; every
 # line carries the request id (X-Request-ID), also in the worker's task logs.
@@ -454,3 +437,9 @@ OPINIA_PENALTY_EXPIRY_DAYS = env_int("OPINIA_PENALTY_EXPIRY_DAYS", 365)
 OPINIA_PENALTY_RESTRICTION_POINTS = env_int("OPINIA_PENALTY_RESTRICTION_POINTS", 24)
 OPINIA_PENALTY_APPEAL_DAYS = env_int("OPINIA_PENALTY_APPEAL_DAYS", 7)
 OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)
+# Retention (docs/operations.md): how long photos attached to nothing, read notifications and
+# sent unread-message e-mails are kept before the prune sweeps delete them. A photo is stored a
+# moment before the transaction that attaches it, so no retention may be zero.
+OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS = env_int("OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS", 24, minimum=1)
+OPINIA_READ_NOTIFICATION_RETENTION_DAYS = env_int("OPINIA_READ_NOTIFICATION_RETENTION_DAYS", 180, minimum=1)
+OPINIA_DELIVERED_EMAIL_RETENTION_DAYS = env_int("OPINIA_DELIVERED_EMAIL_RETENTION_DAYS", 90, minimum=1)

@@ -25,12 +25,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, ForeignObjectRel, OuterRef, QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageFile, ImageOps
 
+from portal.deadlines import prune_in_batches
 from portal.models import Photo, User
 
 logger = logging.getLogger(__name__)
@@ -341,13 +343,14 @@ def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _photo_fail(*, photo_id: int, now: datetime) -> Photo:
+def _photo_fail(*, photo_id: int, now: datetime) -> Photo | None:
     # Compare-and-set: a worker that already finished this photo keeps its result. The
     # quarantined bytes stay for investigation; nothing ever serves them.
     Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(
         status=Photo.Status.FAILED, processed_at=now
     )
-    return Photo.objects.get(pk=photo_id)
+    # None when the retention sweep deleted the photo meanwhile (it was attached to nothing).
+    return Photo.objects.filter(pk=photo_id).first()
 
 
 def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None:
@@ -356,7 +359,8 @@ def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None
     The final `UPDATE … WHERE status = 'processing'` is the claim: of two workers that both
     got here, one records its files and the other's identical files are deleted again.
     A file that cannot be decoded ends FAILED (never served, never retried); a storage
-    error other than a missing file propagates so that the task retries it.
+    error other than a missing file propagates so that the task retries it. Returns None
+    when there is no such photo, also when the retention sweep deleted it meanwhile.
     """
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None or photo.status != Photo.Status.PROCESSING:
@@ -396,7 +400,7 @@ def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None
         storage.delete(thumb_name)
     else:
         storage.delete(str(photo.quarantine.name))
-    return Photo.objects.get(pk=photo_id)
+    return Photo.objects.filter(pk=photo_id).first()
 
 
 def photos_stuck(*, now: datetime, older_than: timedelta = timedelta(minutes=5), limit: int = 200) -> list[int]:
@@ -406,6 +410,87 @@ def photos_stuck(*, now: datetime, older_than: timedelta = timedelta(minutes=5),
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def photos_retry_stuck(*, now: datetime) -> int:
+    """Send the photos whose processing task was lost (worker killed, broker restarted) to the worker again."""
+    stuck = photos_stuck(now=now)
+    for photo_id in stuck:
+        _enqueue_processing(photo_id)
+    return len(stuck)
+
+
+# --- Retention ------------------------------------------------------------------------
+
+_FILE_FIELDS = ("quarantine", "image", "thumbnail")
+
+
+def _references_to_photos() -> list[Exists]:
+    """One `EXISTS` per table that can refer to a photo, found in the model registry.
+
+    Every app attaches photos through a many-to-many field (messages, item and additional
+    reviews, dispute evidence and the dispute thread, complaints), whose through table holds
+    a foreign key to `Photo`; any other foreign key to `Photo` counts as well. So an app that
+    attaches photos in a new way is covered without telling the core.
+    """
+    return [
+        Exists(relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")}))
+        for relation in Photo._meta.get_fields(include_hidden=True)
+        if isinstance(relation, ForeignObjectRel) and not relation.many_to_many
+    ]
+
+
+def photos_unattached(*, uploaded_before: datetime) -> QuerySet[Photo]:
+    """Photos uploaded at or before `uploaded_before` that nothing refers to."""
+    return Photo.objects.filter(created_at__lte=uploaded_before).filter(
+        *[~reference for reference in _references_to_photos()]
+    )
+
+
+def photos_prune_unattached(*, now: datetime, batch_size: int | None = None) -> int:
+    """Delete the photos attached to nothing OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS after upload, and their files.
+
+    A service stores photos just before the transaction that attaches them, so a photo still
+    attached to nothing a day later was left by a write that was refused or failed after
+    storing it (or its object was deleted since): nobody can reach it but its owner, through
+    a link they were never shown. Returns how many photos were deleted.
+    """
+    candidates = photos_unattached(
+        uploaded_before=now - timedelta(hours=settings.OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS)
+    )
+    return prune_in_batches(lambda limit: _photos_prune_batch(candidates, limit=limit), batch_size=batch_size)
+
+
+def _photos_prune_batch(candidates: QuerySet[Photo], *, limit: int) -> int:
+    """Delete up to `limit` candidates; their files go once the deletion is committed.
+
+    The rows are locked with SKIP LOCKED in the statement that checks that nothing refers
+    to them, so two workers take disjoint batches, and a service attaching one of them
+    meanwhile waits for this transaction and then fails on its foreign key rather than
+    attach a deleted photo. The files are deleted after the commit, outside the transaction
+    (STYLE rule 5): a worker killed in between leaves files that no row names, never a row
+    whose file is gone, and a photo task still running finds no row and drops its own files.
+    """
+    with transaction.atomic():
+        rows = list(
+            candidates.select_for_update(skip_locked=True).order_by("pk").values_list("pk", *_FILE_FIELDS)[:limit]
+        )
+        if not rows:
+            return 0
+        Photo.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        names = [name for row in rows for name in row[1:] if name]
+        transaction.on_commit(lambda: _delete_files(names))
+    return len(rows)
+
+
+def _delete_files(names: list[str]) -> None:
+    # Every variant of a photo lives in the same storage as its quarantined upload.
+    storage = Photo._meta.get_field("quarantine").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("Could not delete the file %s of a pruned photo", name)
 
 
 # --- Permission-checked serving -------------------------------------------------------

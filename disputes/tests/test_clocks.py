@@ -1,4 +1,4 @@
-"""Each clock, one second before and at its deadline, driven through the beat task."""
+"""Each clock, one second before and at its deadline, driven through the task beat sends."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from disputes import services, tasks
+from disputes import services
 from disputes.models import Complaint, Dispute, DisputeEvent
 from disputes.tests.helpers import DAY, dispute_in_state, open_dispute
 from messaging.models import Notification
 from portal.models import Order
+from portal.tasks import run_sweep
 from portal.tests.factories import make_order
 
 S = Dispute.Status
@@ -19,7 +20,7 @@ SECOND = timedelta(seconds=1)
 
 def _sweep_at(moment):
     with time_machine.travel(moment, tick=False):
-        return tasks.sweep_dispute_deadlines()
+        return run_sweep("disputes.deadlines")
 
 
 def test_seller_silence_grants_a_refund_request_at_day_five(buyer, store, now):

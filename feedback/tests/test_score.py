@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from feedback import scoring, selectors, services, tasks
+from feedback import scoring, selectors, services
 from feedback.models import FeedbackWindow, ItemReview, ProductStarCount, StoreScoreDay
 from feedback.tests.conftest import T0, buyer_rates, complete_order, seller_rates
+from portal.tasks import run_sweep
 from portal.tests.factories import UserFactory
 
 
@@ -62,10 +63,10 @@ def test_score_header_explains_and_averages_detailed_ratings(buyer, seller, stor
 def test_nightly_recount_corrects_drift(buyer, seller, store):
     _rate_now(buyer, seller, store, at=T0, stars=5)
     StoreScoreDay.objects.filter(store=store).update(positive=7, negative=3)
-    assert tasks.recount_store_scores() == 1
+    assert run_sweep("feedback.score_recount") == 1
     row = StoreScoreDay.objects.get(store=store)
     assert (row.positive, row.negative) == (1, 0)
-    assert tasks.recount_store_scores() == 0
+    assert run_sweep("feedback.score_recount") == 0
 
 
 COUNTS = ("positive", "neutral", "negative", "merged", "removed")

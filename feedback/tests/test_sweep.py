@@ -5,10 +5,11 @@ import pytest
 import time_machine
 from django.db import connection, connections
 
-from feedback import services, tasks
+from feedback import services
 from feedback.models import FeedbackWindow, ItemReview, SellerRating
 from feedback.tests.conftest import T0, buyer_rates, complete_order, seller_rates
 from portal.deadlines import SWEEPS
+from portal.tasks import run_sweep
 
 CLOSE = T0 + timedelta(days=45)
 
@@ -16,12 +17,12 @@ CLOSE = T0 + timedelta(days=45)
 def test_window_closes_at_day_45_not_a_second_before(window, seller):
     seller_rates(window, seller, stars=5, now=T0 + timedelta(days=1))
     with time_machine.travel(CLOSE - timedelta(seconds=1), tick=False):
-        assert tasks.sweep_feedback_windows() == 0
+        assert run_sweep("feedback.windows_close") == 0
     window.refresh_from_db()
     assert window.state == FeedbackWindow.State.PENDING
     assert not ItemReview.objects.exists()
     with time_machine.travel(CLOSE, tick=False):
-        assert tasks.sweep_feedback_windows() == 1
+        assert run_sweep("feedback.windows_close") == 1
     window.refresh_from_db()
     assert window.state == FeedbackWindow.State.PUBLISHED
     assert window.published_at == CLOSE

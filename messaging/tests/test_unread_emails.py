@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from messaging import services
 from messaging.models import Message, MessageEmailItem, MessagingPreferences, Side
-from messaging.tasks import sweep_unread_message_emails
 from messaging.tests.conftest import reply, write
 from portal.deadlines import run_all_sweeps
+from portal.tasks import run_sweep
 from portal.tests.factories import StoreFactory, UserFactory
 
 T0 = datetime(2026, 2, 3, 10, 0, 0, tzinfo=UTC)
@@ -21,7 +21,7 @@ T0 = datetime(2026, 2, 3, 10, 0, 0, tzinfo=UTC)
 def sweep_at(moment, capture):
     """Run the beat task as the worker would, with the clock at `moment`."""
     with time_machine.travel(moment, tick=False), capture(execute=True):
-        return sweep_unread_message_emails()
+        return run_sweep("messaging.unread_emails")
 
 
 @pytest.fixture

@@ -135,6 +135,11 @@ def test_missing_secret_key_fails_loudly_outside_debug():
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("OPINIA_FEEDBACK_WINDOW_DAYS", "45d", "OPINIA_FEEDBACK_WINDOW_DAYS='45d' is not a whole number."),
         ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a usable database URL"),
+        (
+            "OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS",
+            "0",
+            "OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS='0' is below its minimum of 1.",
+        ),
     ],
 )
 def test_bad_environment_values_fail_loudly(name, value, message):

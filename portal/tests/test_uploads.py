@@ -469,15 +469,15 @@ def test_photos_stuck_finds_processing_photos_from_five_minutes_ago(buyer, media
 
 
 def test_stuck_photo_sweep_runs_lost_photos_again(buyer, media, monkeypatch):
-    from portal.tasks import process_photo, sweep_stuck_photos
+    from portal.tasks import process_photo, run_sweep
 
     monkeypatch.setattr(process_photo, "delay", lambda photo_id: process_photo.apply(args=(photo_id,)))
     validated = uploads.validate_photo(SimpleUploadedFile("lost.jpg", hostile.small_jpeg()))
     lost = uploads.photo_store(owner=buyer, photo=validated, now=timezone.now() - timedelta(minutes=10))
     recent = uploads.photo_store(owner=buyer, photo=validated)
 
-    assert sweep_stuck_photos() == 1
+    assert run_sweep("photos.retry_stuck") == 1
     lost.refresh_from_db()
     recent.refresh_from_db()
     assert (lost.status, recent.status) == (Photo.Status.READY, Photo.Status.PROCESSING)
-    assert sweep_stuck_photos() == 0
+    assert run_sweep("photos.retry_stuck") == 0

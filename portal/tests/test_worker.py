@@ -18,7 +18,7 @@ from django.utils import timezone
 from portal import observability, services
 from portal.celery import app as celery_app
 from portal.models import Order
-from portal.tasks import sweep_order_auto_confirm
+from portal.tasks import run_sweep
 from portal.tests.factories import make_order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +116,7 @@ def test_worker_runs_the_auto_confirm_sweep_through_redis(worker_queue, buyer, s
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=shipped_at - timedelta(days=1))
     services.order_ship(order_id=order.pk, actor=None, now=shipped_at)
 
-    sweep_order_auto_confirm.apply_async(queue=worker_queue)
+    run_sweep.apply_async(args=("orders.auto_confirm",), queue=worker_queue)
 
     wait_until_completed(order)
     assert order.status == Order.Status.COMPLETED
@@ -133,7 +133,7 @@ def test_worker_logs_json_lines_carrying_the_request_id_that_scheduled_the_task(
     with running_worker(LOG_FORMAT="json") as worker:
         token = observability.request_id_var.set("req-4f2a9c")
         try:
-            sweep_order_auto_confirm.apply_async(queue=worker.queue)
+            run_sweep.apply_async(args=("orders.auto_confirm",), queue=worker.queue)
         finally:
             observability.request_id_var.reset(token)
         wait_until_completed(order)
