@@ -215,7 +215,8 @@ class Command(BaseCommand):
         }[status]
         moment = placed_at
         for step in steps:
-            moment += timedelta(hours=rng.randint(2, 30))
+            # At most 60 hours for the three steps: the youngest completed order (3 days) is complete by now.
+            moment += timedelta(hours=rng.randint(2, 20))
             if step == "completed":
                 services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=moment)
             else:
