@@ -128,7 +128,9 @@ def test_rows_written_before_links_were_computed_keep_their_address(client, buye
 def test_the_email_carries_the_computed_link(buyer, settings, django_capture_on_commit_callbacks):
     settings.SITE_URL = "https://opinia.example"
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_send(user_id=buyer.pk, kind="support_chat_closed", params={"number": 42})
+        services.notification_send(
+            user_id=buyer.pk, kind="support_chat_closed", params={"number": 42}, now=timezone.now()
+        )
     assert "https://opinia.example/messages/c/42/" in mail.outbox[0].body
 
 
