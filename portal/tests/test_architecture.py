@@ -111,13 +111,14 @@ def private_uses(source: str, *, current: str, is_package: bool = False) -> list
 
 
 def portal_imports_of_apps(source: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for node in ast.walk(ast.parse(source)):
-        names = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             names = [node.module]
+        else:
+            continue
         found += [f"line {node.lineno}: {name}" for name in names if name.split(".")[0] in APPS[1:]]
     return found
 
