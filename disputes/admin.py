@@ -24,10 +24,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from disputes import complaints as complaint_services
 from disputes import selectors, services
 from disputes.forms import ComplaintAnswerForm, ResolveForm
 from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
+from disputes.services import complaints as complaint_services
 from disputes.sweeps import RESOLVERS_GROUP, SUPPORT_GROUP
 from portal.dates import format_moment
 from portal.models import Store, User

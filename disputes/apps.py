@@ -9,10 +9,10 @@ class DisputesConfig(AppConfig):
     def ready(self) -> None:
         from disputes import panels, sweeps
         from disputes.access import dispute_photo_visible
-        from disputes.complaints import complaint_from_message_report
         from disputes.demo import seed_disputes
         from disputes.notes import register_note_kinds
         from disputes.notifications import register_kinds
+        from disputes.services.complaints import complaint_from_message_report
         from messaging.services import register_message_report_listener
         from portal.actions import register_buyer_actions, register_store_actions
         from portal.buyer_record import register_buyer_facts

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from PIL import Image, ImageDraw
 
-from disputes import complaints, services
+from disputes import services
 from disputes.models import Dispute
+from disputes.services import complaints
 from disputes.sweeps import CLOCKS, dispute_clock_fire
 from portal import services as portal_services
 from portal.demo import DemoWorld, demo_tracking_number

@@ -245,6 +245,15 @@ def penalty_can_appeal(*, entry: PenaltyEntry, now: datetime) -> bool:
     return not Complaint.objects.filter(penalty=entry).exists()
 
 
+def dispute_store_member_ids(*, dispute: Dispute) -> list[int]:
+    """The store's members, read once per dispute object (a sweep notifies them twice per case)."""
+    cached: list[int] | None = getattr(dispute, "_member_ids", None)
+    if cached is None:
+        cached = list(StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True))
+        dispute._member_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 # --- Complaints --------------------------------------------------------------------------------------
 
 

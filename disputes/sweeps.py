@@ -8,16 +8,17 @@ The event row's unique (dispute, clock) constraint is the last guard: a clock fi
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from disputes import services
-from disputes.models import Complaint, Dispute, DisputeEvent, DisputeOffer, StoreRestriction
+from disputes.models import Complaint, Dispute, DisputeEvent, StoreRestriction
 from disputes.selectors import store_points_live
 from portal.models import StoreMember, User
 from portal.notify import notify
@@ -33,117 +34,29 @@ def _group_members(name: str) -> list[int]:
     return list(User.objects.filter(groups__name=name, is_active=True).order_by("pk").values_list("pk", flat=True))
 
 
+class ClockFirer(Protocol):
+    """A clock's effect on one due dispute (see `disputes.services.clocks` for the locking contract)."""
+
+    def __call__(self, *, dispute: Dispute, now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class Clock:
     name: str
     field: str
     statuses: tuple[str, ...]
-    fire: Callable[[Dispute, datetime], None]
+    fire: ClockFirer
 
 
-def _seller_timeout(dispute: Dispute, now: datetime) -> None:
-    """The seller did not answer in time: the buyer's current request is granted."""
-    request = services._latest_offer(dispute, DisputeOffer.Side.BUYER)
-    assert request is not None  # every dispute opens with the buyer's request
-    note_params = {"days": settings.OPINIA_SELLER_RESPONSE_DAYS}
-    request.accepted_at = now
-    request.save(update_fields=["accepted_at"])
-    dispute.seller_response_due_at = None
-    dispute.responsibility = Dispute.Responsibility.SELLER
-    if request.kind == Dispute.Outcome.RETURN_REFUND:
-        dispute.save(update_fields=["seller_response_due_at", "responsibility"])
-        services._start_return(
-            dispute,
-            amount=request.amount,
-            actor=None,
-            now=now,
-            note_kind="dispute_seller_timeout",
-            note_params=note_params,
-            kind="clock",
-            clock="seller_response",
-        )
-    else:
-        services._close(
-            dispute,
-            to=S.RESOLVED,
-            actor=None,
-            now=now,
-            closed_by=Dispute.ClosedBy.SELLER_TIMEOUT,
-            resolution=services.REFUND_KINDS[Dispute.Outcome(request.kind)],
-            refund=request.amount,
-            responsibility=Dispute.Responsibility.SELLER,
-            note_kind="dispute_seller_timeout",
-            note_params=note_params,
-            clock="seller_response",
-            kind="clock",
-            extra_fields=["seller_response_due_at"],
-        )
-        services._notify_resolved(dispute, exclude=None, now=now)
-    # Not answering is a decision against the seller (and, for an unshipped order, not cooperating).
-    services._penalty_add(dispute, now=now)
-
-
-def _auto_escalate(dispute: Dispute, now: datetime) -> None:
-    services._escalate(
-        dispute,
-        actor=None,
-        now=now,
-        note_kind="dispute_auto_escalated",
-        note_params={"days": settings.OPINIA_ESCALATION_UNTIL_DAYS},
-        clock="auto_escalation",
-    )
-
-
-def _return_not_shipped(dispute: Dispute, now: datetime) -> None:
-    services._close(
-        dispute,
-        to=S.RESOLVED,
-        actor=None,
-        now=now,
-        closed_by=Dispute.ClosedBy.RETURN_NOT_SHIPPED,
-        resolution=Dispute.Resolution.REJECTED,
-        responsibility=Dispute.Responsibility.BUYER,
-        note_kind="dispute_return_not_shipped",
-        note_params={"days": settings.OPINIA_RETURN_SHIP_DAYS},
-        clock="return_ship",
-        kind="clock",
-    )
-    services._notify_resolved(dispute, exclude=None, now=now)
-
-
-def _return_not_confirmed(dispute: Dispute, now: datetime) -> None:
-    services._refund_after_return(
-        dispute, actor=None, now=now, closed_by=Dispute.ClosedBy.RETURN_NOT_CONFIRMED, clock="return_confirm"
-    )
-
-
-def _decision_overdue(dispute: Dispute, now: datetime) -> None:
-    """Remind every dispute resolver once; the case stays highlighted in the admin queue."""
-    dispute.decision_reminded_at = now
-    services._move(
-        dispute,
-        to=S.ESCALATED,
-        actor=None,
-        kind="clock",
-        now=now,
-        note_kind="dispute_decision_overdue",
-        clock="decision_overdue",
-        fields=["decision_reminded_at"],
-    )
-    for user_id in _group_members(RESOLVERS_GROUP):
-        notify(
-            user_id=user_id,
-            kind="dispute_decision_overdue",
-            params={"id": dispute.pk, "number": dispute.order.number},
-            now=now,
-        )
+def _decision_overdue(*, dispute: Dispute, now: datetime) -> None:
+    services.dispute_decision_overdue(dispute=dispute, now=now, resolver_ids=_group_members(RESOLVERS_GROUP))
 
 
 CLOCKS: tuple[Clock, ...] = (
-    Clock("seller_response", "seller_response_due_at", (S.AWAITING_SELLER,), _seller_timeout),
-    Clock("auto_escalation", "auto_escalate_at", (S.AWAITING_SELLER, S.NEGOTIATING), _auto_escalate),
-    Clock("return_ship", "return_ship_due_at", (S.AWAITING_RETURN,), _return_not_shipped),
-    Clock("return_confirm", "return_confirm_due_at", (S.RETURN_SHIPPED,), _return_not_confirmed),
+    Clock("seller_response", "seller_response_due_at", (S.AWAITING_SELLER,), services.dispute_seller_timeout),
+    Clock("auto_escalation", "auto_escalate_at", (S.AWAITING_SELLER, S.NEGOTIATING), services.dispute_auto_escalate),
+    Clock("return_ship", "return_ship_due_at", (S.AWAITING_RETURN,), services.dispute_return_not_shipped),
+    Clock("return_confirm", "return_confirm_due_at", (S.RETURN_SHIPPED,), services.dispute_return_not_confirmed),
     Clock("decision_overdue", "decision_due_at", (S.ESCALATED,), _decision_overdue),
 )
 
@@ -181,7 +94,7 @@ def disputes_clock_fire(*, clock: Clock, dispute_ids: Sequence[int], now: dateti
         for dispute in disputes:
             try:
                 with transaction.atomic():
-                    clock.fire(dispute, now)
+                    clock.fire(dispute=dispute, now=now)
             except IntegrityError:
                 logger.exception("Clock %s already fired on dispute %s", clock.name, dispute.pk)
                 continue

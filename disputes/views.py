@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from disputes import complaints as complaint_services
 from disputes import selectors, services, sweeps
 from disputes.forms import (
     AppealForm,
@@ -30,6 +29,7 @@ from disputes.forms import (
     ReturnShippedForm,
 )
 from disputes.models import Complaint, Dispute, PenaltyEntry
+from disputes.services import complaints as complaint_services
 from portal.http import request_user as _user
 from portal.models import StoreMember, User
 from portal.selectors import order_get_for_buyer, store_get_for_member

@@ -458,7 +458,7 @@ def test_complaint_about_a_seller_from_new_to_closed_with_a_rated_answer(client,
 
 
 def test_author_cannot_move_an_unanswered_complaint(client, buyer, now):
-    from disputes.complaints import complaint_submit
+    from disputes.services.complaints import complaint_submit
 
     complaint = complaint_submit(author=buyer, subject="site", text="Broken menu.", now=now)
     client.force_login(buyer)

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from disputes import complaints, services
+from disputes import services
 from disputes.models import Dispute
+from disputes.services import complaints
 from disputes.tests.helpers import DAY, dispute_in_state, open_dispute, validated_photo
 from portal.tests.factories import make_order
 from portal.uploads import photo_process

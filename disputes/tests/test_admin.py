@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from disputes import complaints
 from disputes.models import Complaint, Dispute, PenaltyEntry
+from disputes.services import complaints
 from disputes.tests.helpers import DAY, dispute_in_state, open_dispute, validated_photo
 from messaging.models import Notification
 from portal.tests.factories import UserFactory

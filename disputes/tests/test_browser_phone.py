@@ -83,7 +83,7 @@ def _serious_violations(page) -> list[str]:
 def test_every_dispute_page_fits_a_phone_without_serious_accessibility_violations(
     browser_page, live_server, buyer, seller, store, staff
 ):
-    from disputes.complaints import complaint_submit
+    from disputes.services.complaints import complaint_submit
 
     page = browser_page
     page.set_viewport_size({"width": 360, "height": 740})

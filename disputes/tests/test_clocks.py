@@ -124,7 +124,7 @@ def test_overdue_decision_reminds_the_resolvers_once(buyer, seller, store, staff
 
 
 def test_unanswered_complaint_reminds_support_after_48_hours(buyer, staff, now):
-    from disputes.complaints import complaint_submit
+    from disputes.services.complaints import complaint_submit
 
     complaint = complaint_submit(author=buyer, subject="site", text="The page is broken", now=now)
     due = complaint.first_response_due_at
@@ -139,7 +139,7 @@ def test_unanswered_complaint_reminds_support_after_48_hours(buyer, staff, now):
 
 
 def test_answered_complaint_is_not_reminded(buyer, staff, now):
-    from disputes.complaints import complaint_answer, complaint_submit
+    from disputes.services.complaints import complaint_answer, complaint_submit
 
     complaint = complaint_submit(author=buyer, subject="site", text="The page is broken", now=now)
     complaint_answer(complaint_id=complaint.pk, staff=staff, answer="Fixed, thank you.", now=now + DAY)

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from disputes import complaints
-from disputes.complaints import COMPLAINT_TRANSITIONS, ComplaintTransitionNotAllowed
 from disputes.models import Complaint, ComplaintEvent
+from disputes.services import complaints
+from disputes.services.complaints import COMPLAINT_TRANSITIONS, ComplaintTransitionNotAllowed
 from disputes.tests.helpers import DAY, jpeg_upload
 
 C = Complaint.Status

@@ -125,7 +125,7 @@ def test_two_workers_sweeping_at_once_fire_each_clock_once(buyer, seller, store,
 
 
 def test_two_workers_remind_each_complaint_once(buyer, staff, now):
-    from disputes.complaints import complaint_submit
+    from disputes.services.complaints import complaint_submit
 
     for i in range(5):
         complaint_submit(author=buyer, subject="site", text=f"Problem {i}", now=now)

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from disputes import complaints, services, sweeps
+from disputes import services, sweeps
 from disputes.models import Dispute, PenaltyEntry
 from disputes.notifications import KINDS
+from disputes.services import complaints
 from disputes.tests.helpers import DAY, dispute_in_state
 from messaging.models import Notification
 from messaging.tests.notification_links import assert_notifications_open_their_objects

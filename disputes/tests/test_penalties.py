@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import complaints, services
+from disputes import services
 from disputes.models import Complaint, Dispute, PenaltyEntry
 from disputes.selectors import penalty_points_live, store_is_restricted
+from disputes.services import complaints
 from disputes.tests.helpers import DAY, dispute_in_state
 
 S = Dispute.Status

@@ -9,6 +9,7 @@ from django.db import transaction
 from disputes import services
 from disputes.models import Dispute, DisputeEvent, DisputeOffer
 from disputes.services import ALLOWED_TRANSITIONS, TransitionNotAllowed
+from disputes.services import disputes as dispute_services
 from disputes.tests.helpers import DAY, dispute_in_state, open_dispute
 from messaging.models import Notification
 
@@ -21,15 +22,15 @@ def test_every_transition_is_allowed_or_refused_precisely(buyer, seller, store, 
     dispute = dispute_in_state(status=start, buyer=buyer, seller=seller, store=store, staff=staff, now=now)
     events_before = DisputeEvent.objects.filter(dispute=dispute).count()
     with transaction.atomic():
-        locked = services._lock(dispute.pk)
+        locked = dispute_services._lock(dispute.pk)
         if to in ALLOWED_TRANSITIONS[start]:
             locked.closed_at = now + DAY  # closed states carry their time (a check constraint)
-            services._move(
-                locked, to=to, actor=staff, kind="resolved", now=now + DAY, note="table", fields=["closed_at"]
+            services.dispute_move(
+                dispute=locked, to=to, actor=staff, kind="resolved", now=now + DAY, note="table", fields=["closed_at"]
             )
         else:
             with pytest.raises(TransitionNotAllowed) as caught:
-                services._move(locked, to=to, actor=staff, kind="resolved", now=now + DAY)
+                services.dispute_move(dispute=locked, to=to, actor=staff, kind="resolved", now=now + DAY)
             message = caught.value.messages[0]
             assert f"#{dispute.pk}" in message
             assert str(S(start).label) in message

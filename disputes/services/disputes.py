@@ -1,4 +1,6 @@
-"""Every write to disputes and the penalty ledger.
+"""Every write to a dispute: opening, offers, the thread, returns and the staff decision.
+
+The penalty ledger is `disputes.services.penalties`, the clocks `disputes.services.clocks`.
 
 Lock order, everywhere: the dispute row first (`select_for_update`), then the order row
 through `order_set_dispute_open` (an UPDATE). No service locks an order and then a dispute,
@@ -15,8 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry, StoreRestriction
-from disputes.selectors import store_points_live
+from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer
+from disputes.selectors import dispute_store_member_ids
+from disputes.services.penalties import penalty_add
 from portal.dates import format_moment
 from portal.models import Order, Photo, StoreMember, User
 from portal.notify import notify
@@ -74,9 +77,9 @@ def _refuse(dispute: Dispute, to: str) -> TransitionNotAllowed:
     )
 
 
-def _move(
-    dispute: Dispute,
+def dispute_move(
     *,
+    dispute: Dispute,
     to: str,
     actor: User | None,
     kind: str,
@@ -88,6 +91,9 @@ def _move(
     fields: Sequence[str] = (),
 ) -> None:
     """Change the status of a dispute the caller has locked, and record the event.
+
+    Locking contract: the caller holds the dispute's row lock (`select_for_update`) inside
+    its transaction; this function takes no lock of its own.
 
     `to` may equal the current status for events that change no status (an offer). `note`
     is what a person typed; what the system says is a `note_kind` with parameters (see
@@ -117,20 +123,11 @@ def _when(moment: datetime) -> str:
     return format_moment(moment)
 
 
-def _store_member_ids(dispute: Dispute) -> list[int]:
-    """The store's members, read once per dispute object (a sweep notifies them twice per case)."""
-    cached: list[int] | None = getattr(dispute, "_member_ids", None)
-    if cached is None:
-        cached = list(StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True))
-        dispute._member_ids = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _notify_parties(
     dispute: Dispute, *, kind: str, now: datetime, exclude: User | None = None, **params: object
 ) -> None:
     """Tell the buyer and every member of the store, except whoever acted."""
-    recipients = {dispute.buyer_id, *_store_member_ids(dispute)}
+    recipients = {dispute.buyer_id, *dispute_store_member_ids(dispute=dispute)}
     if exclude is not None:
         recipients.discard(exclude.pk)
     base = {"id": dispute.pk, "number": dispute.order.number}
@@ -138,7 +135,8 @@ def _notify_parties(
         notify(user_id=user_id, kind=kind, params={**base, **params}, now=now)
 
 
-def _notify_resolved(dispute: Dispute, *, exclude: User | None, now: datetime) -> None:
+def dispute_notify_resolved(*, dispute: Dispute, exclude: User | None, now: datetime) -> None:
+    """Tell the parties a dispute closed with its refund; inside the caller's transaction, no lock."""
     # Params carry numbers only: every recipient reads the text in their own language.
     _notify_parties(
         dispute,
@@ -150,13 +148,14 @@ def _notify_resolved(dispute: Dispute, *, exclude: User | None, now: datetime) -
     )
 
 
-def _latest_offer(dispute: Dispute, side: str) -> DisputeOffer | None:
+def dispute_latest_offer(*, dispute: Dispute, side: str) -> DisputeOffer | None:
+    """One side's current offer on a dispute the caller has locked (it takes no lock)."""
     return DisputeOffer.objects.filter(dispute=dispute, side=side).order_by("-created_at", "-pk").first()
 
 
-def _close(
-    dispute: Dispute,
+def dispute_close(
     *,
+    dispute: Dispute,
     to: str,
     actor: User | None,
     now: datetime,
@@ -171,13 +170,18 @@ def _close(
     kind: str = DisputeEvent.Kind.RESOLVED,
     extra_fields: Sequence[str] = (),
 ) -> None:
+    """Close a dispute the caller has locked and resume the order's delivery guarantee.
+
+    Locking contract: the caller holds the dispute's row lock; the order row is then
+    updated (`order_set_dispute_open`), keeping the lock order dispute first, order second.
+    """
     dispute.closed_at = now
     dispute.closed_by = closed_by
     dispute.resolution = resolution
     dispute.refund_amount = refund
     dispute.responsibility = responsibility
-    _move(
-        dispute,
+    dispute_move(
+        dispute=dispute,
         to=to,
         actor=actor,
         kind=kind,
@@ -192,9 +196,9 @@ def _close(
     order_set_dispute_open(order_id=dispute.order_id, is_open=False)
 
 
-def _start_return(
-    dispute: Dispute,
+def dispute_return_start(
     *,
+    dispute: Dispute,
     amount: Decimal,
     actor: User | None,
     now: datetime,
@@ -203,10 +207,11 @@ def _start_return(
     kind: str,
     clock: str = "",
 ) -> None:
+    """Start the return of the item at the agreed amount on a dispute the caller has locked."""
     dispute.agreed_amount = amount
     dispute.return_ship_due_at = now + timedelta(days=settings.OPINIA_RETURN_SHIP_DAYS)
-    _move(
-        dispute,
+    dispute_move(
+        dispute=dispute,
         to=S.AWAITING_RETURN,
         actor=actor,
         kind=kind,
@@ -402,8 +407,8 @@ def dispute_make_offer(
             dispute.seller_responded_at = now
             dispute.seller_response_due_at = None
             fields += ["seller_responded_at", "seller_response_due_at"]
-        _move(
-            dispute,
+        dispute_move(
+            dispute=dispute,
             to=to,
             actor=actor,
             kind=DisputeEvent.Kind.OFFER,
@@ -429,7 +434,7 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
         dispute = _lock(dispute_id)
         side = _require_side(dispute, actor)
         other = DisputeOffer.Side.SELLER if side == DisputeOffer.Side.BUYER else DisputeOffer.Side.BUYER
-        offer = _latest_offer(dispute, other)
+        offer = dispute_latest_offer(dispute=dispute, side=other)
         if offer is None or offer.accepted_at is not None:
             raise ValidationError(_("There is no offer from the other side to accept."), code="no_offer")
         if not dispute.is_open:
@@ -447,8 +452,8 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
             dispute.seller_response_due_at = None
             dispute.save(update_fields=["seller_responded_at", "seller_response_due_at"])
         if offer.kind == Dispute.Outcome.RETURN_REFUND:
-            _start_return(
-                dispute,
+            dispute_return_start(
+                dispute=dispute,
                 amount=offer.amount,
                 actor=actor,
                 now=now,
@@ -457,8 +462,8 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
                 kind=DisputeEvent.Kind.ACCEPTED,
             )
         else:
-            _close(
-                dispute,
+            dispute_close(
+                dispute=dispute,
                 to=S.RESOLVED,
                 actor=actor,
                 now=now,
@@ -469,7 +474,7 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
                 note_params=accepted,
                 kind=DisputeEvent.Kind.ACCEPTED,
             )
-            _notify_resolved(dispute, exclude=None, now=now)
+            dispute_notify_resolved(dispute=dispute, exclude=None, now=now)
     return dispute
 
 
@@ -480,8 +485,8 @@ def dispute_cancel(*, dispute_id: int, buyer: User, now: datetime, note: str = "
         _require_side(dispute, buyer, DisputeOffer.Side.BUYER)
         if S.CANCELLED not in ALLOWED_TRANSITIONS[dispute.status]:
             raise _refuse(dispute, S.CANCELLED)
-        _close(
-            dispute,
+        dispute_close(
+            dispute=dispute,
             to=S.CANCELLED,
             actor=buyer,
             now=now,
@@ -515,13 +520,13 @@ def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str =
                 % {"end": _when(dispute.escalation_closes_at), "auto": _when(dispute.auto_escalate_at)},
                 code="escalation_window",
             )
-        _escalate(dispute, actor=actor, now=now, note=note)
+        dispute_escalation_start(dispute=dispute, actor=actor, now=now, note=note)
     return dispute
 
 
-def _escalate(
-    dispute: Dispute,
+def dispute_escalation_start(
     *,
+    dispute: Dispute,
     actor: User | None,
     now: datetime,
     note: str = "",
@@ -529,10 +534,11 @@ def _escalate(
     note_params: Mapping[str, Any] | None = None,
     clock: str = "",
 ) -> None:
+    """Hand a dispute the caller has locked to the platform; the staff decision clock starts."""
     dispute.escalated_at = now
     dispute.decision_due_at = now + timedelta(days=settings.OPINIA_STAFF_DECISION_DAYS)
-    _move(
-        dispute,
+    dispute_move(
+        dispute=dispute,
         to=S.ESCALATED,
         actor=actor,
         kind=DisputeEvent.Kind.ESCALATED,
@@ -558,8 +564,8 @@ def dispute_ship_return(*, dispute_id: int, buyer: User, tracking_number: str, n
             raise _refuse(dispute, S.RETURN_SHIPPED)
         dispute.return_tracking_number = tracking_number
         dispute.return_confirm_due_at = now + timedelta(days=settings.OPINIA_RETURN_CONFIRM_DAYS)
-        _move(
-            dispute,
+        dispute_move(
+            dispute=dispute,
             to=S.RETURN_SHIPPED,
             actor=buyer,
             kind=DisputeEvent.Kind.RETURN_SHIPPED,
@@ -578,17 +584,18 @@ def dispute_confirm_return(*, dispute_id: int, seller: User, now: datetime) -> D
         _require_side(dispute, seller, DisputeOffer.Side.SELLER)
         if dispute.status != S.RETURN_SHIPPED:
             raise _refuse(dispute, S.RESOLVED)
-        _refund_after_return(dispute, actor=seller, now=now, closed_by=Dispute.ClosedBy.RETURN_RECEIVED)
+        dispute_return_refund(dispute=dispute, actor=seller, now=now, closed_by=Dispute.ClosedBy.RETURN_RECEIVED)
     return dispute
 
 
-def _refund_after_return(
-    dispute: Dispute, *, actor: User | None, now: datetime, closed_by: str, clock: str = ""
+def dispute_return_refund(
+    *, dispute: Dispute, actor: User | None, now: datetime, closed_by: str, clock: str = ""
 ) -> None:
+    """Execute the agreed refund after a return and close a dispute the caller has locked."""
     amount = dispute.agreed_amount if dispute.agreed_amount is not None else dispute.order.total
     resolution = Dispute.Resolution.FULL_REFUND if amount >= dispute.order.total else Dispute.Resolution.PARTIAL_REFUND
-    _close(
-        dispute,
+    dispute_close(
+        dispute=dispute,
         to=S.RESOLVED,
         actor=actor,
         now=now,
@@ -598,7 +605,7 @@ def _refund_after_return(
         clock=clock,
         kind=DisputeEvent.Kind.RETURN_RECEIVED if actor else DisputeEvent.Kind.CLOCK,
     )
-    _notify_resolved(dispute, exclude=actor, now=now)
+    dispute_notify_resolved(dispute=dispute, exclude=actor, now=now)
 
 
 def dispute_post_message(
@@ -664,8 +671,8 @@ def dispute_resolve_by_staff(
         dispute.decided_by = staff
         dispute.resolution_note = note
         dispute.save(update_fields=["decided_by", "resolution_note"])
-        _close(
-            dispute,
+        dispute_close(
+            dispute=dispute,
             to=S.RESOLVED,
             actor=staff,
             now=now,
@@ -676,7 +683,7 @@ def dispute_resolve_by_staff(
             note=note,
         )
         if responsibility == Dispute.Responsibility.SELLER:
-            _penalty_add(dispute, now=now)
+            penalty_add(dispute=dispute, now=now)
         _notify_parties(
             dispute,
             kind="dispute_decided" if refund > 0 else "dispute_decided_rejected",
@@ -687,94 +694,3 @@ def dispute_resolve_by_staff(
             now=now,
         )
     return dispute
-
-
-# --- Penalty points ---------------------------------------------------------------------------------
-
-
-def penalty_reason_for(dispute: Dispute) -> str | None:
-    """Which penalty a decision against the seller brings, by the dispute's reason."""
-    if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP:
-        # Not cooperating: no offer and no acceptance within the seller's response time. An
-        # answer first given after the case went to the platform does not undo the silence.
-        answer_due = dispute.opened_at + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS)
-        if dispute.seller_responded_at is None or dispute.seller_responded_at >= answer_due:
-            return PenaltyEntry.Reason.REFUSED_NOT_COOPERATING
-        return PenaltyEntry.Reason.REFUSED_TO_SHIP
-    if dispute.reason == Dispute.Reason.NOT_AS_DESCRIBED:
-        return PenaltyEntry.Reason.NOT_AS_DESCRIBED
-    return None
-
-
-def _penalty_add(dispute: Dispute, *, now: datetime) -> PenaltyEntry | None:
-    reason = penalty_reason_for(dispute)
-    if reason is None:
-        return None
-    points = settings.OPINIA_PENALTY_POINTS[reason]
-    entry = PenaltyEntry.objects.create(
-        store_id=dispute.store_id,
-        dispute=dispute,
-        reason=reason,
-        points=points,
-        created_at=now,
-        expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
-    )
-    for user_id in _store_member_ids(dispute):
-        notify(
-            user_id=user_id,
-            kind="penalty_added",
-            params={
-                "points": points,
-                "id": dispute.pk,
-                "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
-                "store_slug": dispute.store.slug,
-            },
-            now=now,
-        )
-    _restriction_start(dispute, now=now)
-    return entry
-
-
-def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
-    """The store reached the restricting points: record the period and tell its members once.
-
-    A running period's row is locked first: the lift sweep locks it too (SKIP LOCKED) before
-    it reads the points, so a lift and a new penalty never miss each other. Callers that add
-    penalties to several stores in one transaction (the sweep) do so in store order.
-    """
-    running = StoreRestriction.objects.select_for_update().filter(store_id=dispute.store_id, lifted_at=None)
-    if list(running.values_list("pk", flat=True)[:1]):
-        return
-    points = store_points_live(store_id=dispute.store_id, now=now)
-    threshold = settings.OPINIA_PENALTY_RESTRICTION_POINTS
-    if points < threshold:
-        return
-    try:
-        with transaction.atomic():
-            StoreRestriction.objects.create(store_id=dispute.store_id, started_at=now, points_at_start=points)
-    except IntegrityError:
-        return  # another decision for this store opened the period at the same moment
-    for user_id in _store_member_ids(dispute):
-        notify(
-            user_id=user_id,
-            kind="store_restricted",
-            params={"points": points, "threshold": threshold, "store_slug": dispute.store.slug},
-            now=now,
-        )
-
-
-def penalty_reverse(*, entry_id: int, staff: User, now: datetime) -> PenaltyEntry:
-    """Withdraw an entry by appending its negative; the original row is never touched."""
-    with transaction.atomic():
-        entry = PenaltyEntry.objects.select_for_update().get(pk=entry_id)
-        if entry.reverses_id is not None or PenaltyEntry.objects.filter(reverses=entry).exists():
-            raise ValidationError(_("These points were already withdrawn."))
-        return PenaltyEntry.objects.create(
-            store_id=entry.store_id,
-            dispute_id=entry.dispute_id,
-            reason=PenaltyEntry.Reason.APPEAL_UPHELD,
-            points=-entry.points,
-            created_at=now,
-            expires_at=entry.expires_at,
-            reverses=entry,
-        )

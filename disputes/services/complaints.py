@@ -1,6 +1,6 @@
 """Every write to complaints to the platform (the services of the complaint desk).
 
-Kept apart from `disputes.services` only for size: the same rules apply (keyword-only,
+Part of the `disputes.services` package: the same rules apply (keyword-only,
 `now` as a parameter, a transition table, an event row per change, notifications inside
 the transaction and delivered after commit).
 """
@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from disputes.models import Complaint, ComplaintEvent, PenaltyEntry
-from disputes.services import penalty_reverse
+from disputes.services.penalties import penalty_reverse
 from messaging.models import MessageReport
 from portal.models import Order, Photo, Store, StoreMember, User
 from portal.notify import notify

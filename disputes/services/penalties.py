@@ -1,0 +1,113 @@
+"""The penalty ledger and store restrictions: points added by decisions, their withdrawal.
+
+Appeals are complaints (`disputes.services.complaints.penalty_appeal`); an upheld appeal
+appends the reversing entry through `penalty_reverse`.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from disputes.models import Dispute, PenaltyEntry, StoreRestriction
+from disputes.selectors import dispute_store_member_ids, store_points_live
+from portal.models import User
+from portal.notify import notify
+
+# --- Penalty points ---------------------------------------------------------------------------------
+
+
+def penalty_reason_for(dispute: Dispute) -> str | None:
+    """Which penalty a decision against the seller brings, by the dispute's reason."""
+    if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP:
+        # Not cooperating: no offer and no acceptance within the seller's response time. An
+        # answer first given after the case went to the platform does not undo the silence.
+        answer_due = dispute.opened_at + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS)
+        if dispute.seller_responded_at is None or dispute.seller_responded_at >= answer_due:
+            return PenaltyEntry.Reason.REFUSED_NOT_COOPERATING
+        return PenaltyEntry.Reason.REFUSED_TO_SHIP
+    if dispute.reason == Dispute.Reason.NOT_AS_DESCRIBED:
+        return PenaltyEntry.Reason.NOT_AS_DESCRIBED
+    return None
+
+
+def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
+    """Add the points a decision against the seller brings, and start a restriction if due.
+
+    Locking contract: runs inside the caller's transaction with the dispute locked; it locks
+    the store's running restriction row (see `_restriction_start`), so callers adding points
+    to several stores in one transaction do so in store order.
+    """
+    reason = penalty_reason_for(dispute)
+    if reason is None:
+        return None
+    points = settings.OPINIA_PENALTY_POINTS[reason]
+    entry = PenaltyEntry.objects.create(
+        store_id=dispute.store_id,
+        dispute=dispute,
+        reason=reason,
+        points=points,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
+    )
+    for user_id in dispute_store_member_ids(dispute=dispute):
+        notify(
+            user_id=user_id,
+            kind="penalty_added",
+            params={
+                "points": points,
+                "id": dispute.pk,
+                "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+                "store_slug": dispute.store.slug,
+            },
+            now=now,
+        )
+    _restriction_start(dispute, now=now)
+    return entry
+
+
+def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
+    """The store reached the restricting points: record the period and tell its members once.
+
+    A running period's row is locked first: the lift sweep locks it too (SKIP LOCKED) before
+    it reads the points, so a lift and a new penalty never miss each other. Callers that add
+    penalties to several stores in one transaction (the sweep) do so in store order.
+    """
+    running = StoreRestriction.objects.select_for_update().filter(store_id=dispute.store_id, lifted_at=None)
+    if list(running.values_list("pk", flat=True)[:1]):
+        return
+    points = store_points_live(store_id=dispute.store_id, now=now)
+    threshold = settings.OPINIA_PENALTY_RESTRICTION_POINTS
+    if points < threshold:
+        return
+    try:
+        with transaction.atomic():
+            StoreRestriction.objects.create(store_id=dispute.store_id, started_at=now, points_at_start=points)
+    except IntegrityError:
+        return  # another decision for this store opened the period at the same moment
+    for user_id in dispute_store_member_ids(dispute=dispute):
+        notify(
+            user_id=user_id,
+            kind="store_restricted",
+            params={"points": points, "threshold": threshold, "store_slug": dispute.store.slug},
+            now=now,
+        )
+
+
+def penalty_reverse(*, entry_id: int, staff: User, now: datetime) -> PenaltyEntry:
+    """Withdraw an entry by appending its negative; the original row is never touched."""
+    with transaction.atomic():
+        entry = PenaltyEntry.objects.select_for_update().get(pk=entry_id)
+        if entry.reverses_id is not None or PenaltyEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError(_("These points were already withdrawn."))
+        return PenaltyEntry.objects.create(
+            store_id=entry.store_id,
+            dispute_id=entry.dispute_id,
+            reason=PenaltyEntry.Reason.APPEAL_UPHELD,
+            points=-entry.points,
+            created_at=now,
+            expires_at=entry.expires_at,
+            reverses=entry,
+        )

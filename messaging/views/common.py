@@ -1,0 +1,98 @@
+"""What the message centre's page groups share.
+
+The login guard for live polls, a service's refusal on a form, photos stored before a send,
+the rate-limit refusals and the centre's tab context.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from messaging import selectors
+from messaging.forms import MessageForm
+from messaging.ratelimit import conversation_rate_limited, message_rate_limited
+from portal.models import Photo, User
+from portal.uploads import ValidatedPhoto, photo_store
+
+ViewFunction = Callable[..., HttpResponse]
+
+
+def login_required_live(view: ViewFunction) -> ViewFunction:
+    """`login_required`, except for htmx polls after the session ended.
+
+    A poll would follow the redirect and paste the whole login page into the navigation bar
+    or the thread; instead the page reloads itself, and that reload goes to the login page.
+    """
+    guarded = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+        response: HttpResponse = guarded(request, *args, **kwargs)
+        return response
+
+    return wrapper
+
+
+def apply_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it is about, or above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def store_photos(user: User, photos: list[ValidatedPhoto]) -> list[Photo]:
+    # Written before the service opens its transaction: no file I/O under the conversation lock.
+    now = timezone.now()
+    return [photo_store(owner=user, photo=photo, now=now) for photo in photos]
+
+
+def int_or_none(raw: Any) -> int | None:
+    """A positive id from a query string or form value, or None for anything else."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+# Views that load a user's object check ownership before the method, so that a stranger
+# gets the same 404 for every method and learns nothing from a 405.
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def rate_message() -> str:
+    return _("You are sending messages too quickly. Wait a minute and try again; your text is kept below.")
+
+
+def rate_conversation() -> str:
+    return _("You have started too many new conversations in the last hour. Try again later; your text is kept below.")
+
+
+def rate_limited(form: MessageForm, *, user: User, starts_conversation: bool, now: datetime) -> bool:
+    """Refuse a message over the per-minute limit, or a new conversation over the hourly one, on the form."""
+    if message_rate_limited(user_id=user.pk, now=now) or (
+        starts_conversation and conversation_rate_limited(user_id=user.pk, now=now)
+    ):
+        form.is_valid()  # keep what was typed, shown again with the refusal
+        form.add_error(None, rate_conversation() if starts_conversation else rate_message())
+        return True
+    return False
+
+
+def centre_context(request: HttpRequest, tab: str) -> dict[str, Any]:
+    """The message centre's tabs, for every page of the centre."""
+    # The member stores and the unread notifications come from the navigation context
+    # processor (nav_stores, nav_counts): no second query for them here.
+    return {"tab": tab, "is_support_agent": selectors.user_is_support_agent(request.user)}

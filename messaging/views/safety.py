@@ -1,0 +1,75 @@
+"""HTTP for keeping conversations safe: blocking a conversation and reporting a message."""
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from messaging import selectors, services
+from messaging.forms import ReportForm
+from messaging.models import Side
+from messaging.views.common import ANY_METHOD, apply_errors, centre_context, login_required_live
+from messaging.views.conversations import decorate_messages
+from portal.http import request_user as _user
+
+
+@login_required_live
+@require_http_methods(ANY_METHOD)
+def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = _user(request)
+    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
+    if request.method not in ("POST",):
+        return HttpResponseNotAllowed(["POST"])
+    assert access.side is not None
+    if access.conversation.is_support:
+        raise Http404("Support chats cannot be blocked.")
+    blocked = request.POST.get("action") != "unblock"
+    services.block_set(
+        conversation=access.conversation, side=access.side, actor=user, blocked=blocked, now=timezone.now()
+    )
+    if access.side == Side.BUYER:
+        text = _("You blocked this store: it can no longer message you.") if blocked else _("You unblocked this store.")
+    else:
+        text = (
+            _("You blocked this buyer: they can no longer message your store.")
+            if blocked
+            else _("You unblocked this buyer.")
+        )
+    flash.success(request, text)
+    return redirect("messaging:thread", conversation_id=conversation_id)
+
+
+@login_required_live
+@require_http_methods(ANY_METHOD)
+def report(request: HttpRequest, message_id: int) -> HttpResponse:
+    user = _user(request)
+    message, access = selectors.message_get_for_user(user=user, message_id=message_id)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    assert access.side is not None
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_report(
+                message=message,
+                reporter=user,
+                reporter_side=access.side,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Thank you. Our moderators will look at this message."))
+            return redirect("messaging:thread", conversation_id=message.conversation_id)
+    decorated = decorate_messages([message], access)[0]
+    return render(
+        request,
+        "messaging/report.html",
+        {**centre_context(request, "thread"), "form": form, "message": decorated, "access": access},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,75 @@
+"""HTTP for the support chat: the support inbox and starting a chat with the platform."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from messaging import selectors, services
+from messaging.forms import MessageForm
+from messaging.models import Conversation, Side
+from messaging.views.common import (
+    ANY_METHOD,
+    apply_errors,
+    centre_context,
+    login_required_live,
+    rate_limited,
+    store_photos,
+)
+from messaging.views.inbox import inbox_response
+from portal.http import request_user as _user
+
+
+@login_required_live
+@require_http_methods(ANY_METHOD)
+def support_inbox(request: HttpRequest) -> HttpResponse:
+    if not selectors.user_is_support_agent(request.user):
+        raise Http404("No such page.")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    status = request.GET.get("status", Conversation.Status.OPEN)
+    if status not in Conversation.Status.values:
+        status = Conversation.Status.OPEN
+    return inbox_response(
+        request,
+        conversations=selectors.support_conversations(status=status),
+        side=Side.STORE,
+        tab="support",
+        extra={"support_status": status, "inbox_url": reverse("messaging:support_inbox")},
+    )
+
+
+@login_required_live
+@require_http_methods(["GET", "POST"])
+def support_start(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    existing = Conversation.objects.filter(
+        kind=Conversation.Kind.SUPPORT, buyer=user, status=Conversation.Status.OPEN
+    ).first()
+    form = MessageForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        now = timezone.now()
+        if rate_limited(form, user=user, starts_conversation=existing is None, now=now):
+            status = 429
+        elif form.is_valid():
+            photos = store_photos(user, form.cleaned_data["photos"])
+            try:
+                message, _created = services.support_chat_write(
+                    user=user, text=form.cleaned_data["text"], photos=photos, now=now
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+                status = 400
+            else:
+                return redirect("messaging:thread", conversation_id=message.conversation_id)
+        else:
+            status = 400
+    return render(
+        request,
+        "messaging/support_start.html",
+        {**centre_context(request, "support_start"), "form": form, "existing": existing},
+        status=status,
+    )
