@@ -44,8 +44,6 @@ TIMESTAMP_FIELDS: dict[str, str] = {
     Order.Status.CANCELLED: "cancelled_at",
 }
 
-STAFF_GROUPS = ("Dispute resolvers", "Moderators", "Support agents")
-
 
 # --- Accounts ---------------------------------------------------------------------------
 
