@@ -31,8 +31,6 @@ from portal.models import Order, OrderItem, Photo, StoreMember, User
 from portal.notify import notify
 from portal.uploads import ValidatedPhoto, photo_store
 
-TEXT_MAX = 1000
-
 
 def _check_stars(stars: int, label: str) -> None:
     if not isinstance(stars, int) or not 1 <= stars <= 5:

@@ -327,10 +327,6 @@ def order_confirm_receipt(*, order_id: int, buyer: User, now: datetime) -> Order
     )
 
 
-def order_cancel(*, order_id: int, actor: User | None, now: datetime, note: str = "") -> Order:
-    return order_transition(order_id=order_id, to=Order.Status.CANCELLED, actor=actor, now=now, note=note)
-
-
 def order_set_dispute_open(*, order_id: int, is_open: bool) -> None:
     """Pause (or resume) the delivery-guarantee clock while a dispute is open on the order."""
     Order.objects.filter(pk=order_id).update(has_open_dispute=is_open)
