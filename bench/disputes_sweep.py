@@ -44,7 +44,10 @@ def main() -> None:
     from messaging.models import Notification
     from portal.models import User
 
-    User.objects.get(email="bench-staff@example.com").groups.add(Group.objects.get(name="Dispute resolvers"))
+    # Whichever groups may decide disputes (found by permission: a group may have been renamed).
+    User.objects.get(email="bench-staff@example.com").groups.add(
+        *Group.objects.filter(permissions__content_type__app_label="disputes", permissions__codename="resolve_dispute")
+    )
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(

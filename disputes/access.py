@@ -1,12 +1,10 @@
 """Who may see the private evidence photos of disputes and the attachments of complaints."""
 
-from typing import Any
-
 from disputes.models import Dispute, DisputeMessage
-from portal.models import Photo, StoreMember
+from portal.models import Photo, RequestUser, StoreMember
 
 
-def dispute_photo_visible(user: Any, photo: Photo) -> bool:
+def dispute_photo_visible(user: RequestUser, photo: Photo) -> bool:
     """Evidence is visible to the dispute's buyer and the members of its store (staff see all anyway).
 
     Complaint attachments need no check here: only their owner and staff may see them,

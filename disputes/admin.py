@@ -1,7 +1,7 @@
 """Staff side: the dispute queue and its Resolve view, the complaint desk, the penalty ledger.
 
 Statuses are read-only here (STYLE rule 9): a decision or an answer goes through a custom
-view added in `get_urls()` that checks the staff group, validates a form, calls the service,
+view added in `get_urls()` that checks the staff permission, validates a form, calls the service,
 logs the change and redirects.
 """
 
@@ -28,15 +28,12 @@ from disputes import selectors, services
 from disputes.forms import ComplaintAnswerForm, ResolveForm
 from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
 from disputes.services import complaints as complaint_services
-from disputes.sweeps import RESOLVERS_GROUP, SUPPORT_GROUP
 from portal.dates import format_moment
 from portal.models import Store, User
 
-COMPLAINT_GROUPS = (SUPPORT_GROUP, "Moderators")
-
-
-def _in_group(user: Any, *names: str) -> bool:
-    return bool(user.is_active and (user.is_superuser or user.groups.filter(name__in=names).exists()))
+# Staff rights are permissions (granted to the groups by migrations), so renaming a group keeps them.
+RESOLVE_PERM = "disputes.resolve_dispute"
+ANSWER_PERM = "disputes.answer_complaint"
 
 
 def _overdue_badge(due: Any, overdue: bool) -> str:
@@ -241,16 +238,15 @@ class DisputeAdmin(admin.ModelAdmin):
                     "overdue": dispute.decision_overdue(now),
                     "store_points": selectors.penalty_points_live(store=dispute.store, now=now),
                     "store_restricted": selectors.store_is_restricted(store=dispute.store, now=now),
-                    "can_resolve": dispute.status == Dispute.Status.ESCALATED
-                    and _in_group(request.user, RESOLVERS_GROUP),
+                    "can_resolve": dispute.status == Dispute.Status.ESCALATED and request.user.has_perm(RESOLVE_PERM),
                     "penalties": list(dispute.penalties.order_by("pk")),
                 }
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def resolve_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Decide an escalated dispute (Dispute resolvers only); the decision is final."""
-        if not _in_group(request.user, RESOLVERS_GROUP):
+        """Decide an escalated dispute (holders of `resolve_dispute` only); the decision is final."""
+        if not request.user.has_perm(RESOLVE_PERM):
             raise PermissionDenied
         dispute = get_object_or_404(Dispute.objects.select_related("order", "store", "buyer"), pk=object_id)
         change_url = reverse("admin:disputes_dispute_change", args=[dispute.pk])
@@ -396,8 +392,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                     "events": complaint.events.select_related("actor").order_by("created_at", "pk"),
                     "attachments": complaint.photos.order_by("pk"),
                     "overdue": complaint.status != Complaint.Status.CLOSED and complaint.response_overdue(),
-                    "can_answer": complaint.status != Complaint.Status.CLOSED
-                    and _in_group(request.user, *COMPLAINT_GROUPS),
+                    "can_answer": complaint.status != Complaint.Status.CLOSED and request.user.has_perm(ANSWER_PERM),
                 }
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
@@ -412,7 +407,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         success: str,
     ) -> HttpResponse:
         """A one-button complaint action: complaint staff only, POST only, through the service, logged."""
-        if not _in_group(request.user, *COMPLAINT_GROUPS):
+        if not request.user.has_perm(ANSWER_PERM):
             raise PermissionDenied
         complaint = get_object_or_404(Complaint, pk=object_id)
         change_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])
@@ -453,8 +448,8 @@ class ComplaintAdmin(admin.ModelAdmin):
         )
 
     def answer_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Answer the author (Support agents and Moderators); an upheld appeal withdraws the points."""
-        if not _in_group(request.user, *COMPLAINT_GROUPS):
+        """Answer the author (holders of `answer_complaint`); an upheld appeal withdraws the points."""
+        if not request.user.has_perm(ANSWER_PERM):
             raise PermissionDenied
         complaint = get_object_or_404(Complaint.objects.select_related("author", "penalty"), pk=object_id)
         change_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])

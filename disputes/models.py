@@ -126,6 +126,8 @@ class Dispute(models.Model):
     class Meta:
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
+        # Staff rights are checked by permission, never by group name (groups can be renamed).
+        permissions = [("resolve_dispute", "Can decide escalated disputes")]
         ordering = ("-opened_at", "-pk")
         constraints = [
             models.UniqueConstraint(
@@ -414,6 +416,7 @@ class Complaint(models.Model):
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
+        permissions = [("answer_complaint", "Can take, answer and close complaints")]
         ordering = ("-created_at", "-pk")
         indexes = [
             models.Index(fields=["author", "-created_at"], name="complaint_author_recent"),

@@ -16,10 +16,10 @@ from disputes.models import Dispute
 from disputes.services import dispute_opening_refusal
 from portal.actions import ActionItem
 from portal.buyer_record import BuyerFact
-from portal.models import Order, Store, StoreMember, User
+from portal.models import Order, RequestUser, Store, StoreMember, User
 
 
-def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **context: Any) -> str:
+def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **context: Any) -> str:
     now = timezone.now()
     dispute = selectors.open_dispute_for_order(order=order)
     past = list(
@@ -41,7 +41,7 @@ def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **contex
     )
 
 
-def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: Store, **context: Any) -> str:
+def seller_order_panel(*, request: HttpRequest, user: User, order: Order, store: Store, **context: Any) -> str:
     disputes = list(Dispute.objects.filter(order=order).order_by("-opened_at")[:5])
     if not disputes:
         return ""
@@ -69,7 +69,7 @@ def buyer_facts(*, buyer: User, store: Store) -> list[BuyerFact]:
     ]
 
 
-def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **context: Any) -> str:
+def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **context: Any) -> str:
     now = timezone.now()
     disputes = list(selectors.disputes_for_store(store=store, open_only=True)[:10])
     points = selectors.penalty_points_live(store=store, now=now)
@@ -88,7 +88,7 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **co
     )
 
 
-def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **context: Any) -> str:
+def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **context: Any) -> str:
     if not selectors.store_is_restricted(store=store, now=timezone.now()):
         return ""
     return render_to_string("disputes/panels/store_restricted.html", {"store": store}, request=request)
@@ -191,7 +191,7 @@ def _restriction() -> int:
     return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
 
 
-def open_disputes_count(user: Any) -> int:
+def open_disputes_count(user: User) -> int:
     """Open disputes the user takes part in, as buyer or seller (capped: a nav badge, not a report)."""
     if not user.is_authenticated:
         return 0

@@ -21,14 +21,13 @@ def _party_filter(user: User) -> Q:
     return Q(buyer_id=user.pk) | Q(store__in=StoreMember.objects.filter(user_id=user.pk).values("store_id"))
 
 
-def dispute_get_for_user(*, user: User, dispute_id: int, for_update: bool = False) -> Dispute:
+def dispute_get_for_user(*, user: User, dispute_id: int) -> Dispute:
     """The dispute if `user` is its buyer or works for its store; Http404 for missing or not theirs."""
     if not user.is_authenticated:
         raise Http404("No such dispute.")
-    disputes = Dispute.objects.select_related("order", "store", "buyer").filter(_party_filter(user), pk=dispute_id)
-    if for_update:
-        disputes = disputes.select_for_update(of=("self",))
-    dispute = disputes.first()
+    dispute = (
+        Dispute.objects.select_related("order", "store", "buyer").filter(_party_filter(user), pk=dispute_id).first()
+    )
     if dispute is None:
         raise Http404("No such dispute.")
     return dispute

@@ -20,18 +20,16 @@ from django.db.models import Q
 from disputes import services
 from disputes.models import Complaint, Dispute, DisputeEvent, StoreRestriction
 from disputes.selectors import store_points_live
-from portal.models import StoreMember, User
+from portal.models import StoreMember
 from portal.notify import notify
+from portal.selectors import users_with_permission
 
 S = Dispute.Status
 logger = logging.getLogger(__name__)
 
-RESOLVERS_GROUP = "Dispute resolvers"
-SUPPORT_GROUP = "Support agents"
 
-
-def _group_members(name: str) -> list[int]:
-    return list(User.objects.filter(groups__name=name, is_active=True).order_by("pk").values_list("pk", flat=True))
+def _holders(perm: str) -> list[int]:
+    return list(users_with_permission(perm=perm).values_list("pk", flat=True))
 
 
 class ClockFirer(Protocol):
@@ -49,7 +47,7 @@ class Clock:
 
 
 def _decision_overdue(*, dispute: Dispute, now: datetime) -> None:
-    services.dispute_decision_overdue(dispute=dispute, now=now, resolver_ids=_group_members(RESOLVERS_GROUP))
+    services.dispute_decision_overdue(dispute=dispute, now=now, resolver_ids=_holders("disputes.resolve_dispute"))
 
 
 CLOCKS: tuple[Clock, ...] = (
@@ -163,7 +161,8 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
         reminded_at__isnull=True,
         first_response_due_at__lte=now,
     )
-    agents = _group_members(SUPPORT_GROUP)
+    # The support desk is reminded (moderators may answer complaints too, but the desk owns them).
+    agents = _holders("messaging.answer_support")
     while True:
         due = list(
             Complaint.objects.filter(due_filter)

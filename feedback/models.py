@@ -120,6 +120,7 @@ class ItemReview(models.Model):
     class Meta:
         verbose_name = _("item review")
         verbose_name_plural = _("item reviews")
+        permissions = [("moderate_review", "Can keep or remove reported reviews")]
         indexes = [
             # Keyset pages of the product and store pages: newest first, public reviews only.
             models.Index(

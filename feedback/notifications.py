@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Photo
+from portal.models import Photo, RequestUser
 from portal.notify import NotificationKind, register_notification_kind, register_notification_topic
 
 
@@ -99,7 +99,7 @@ def register() -> None:
     )
 
 
-def photo_is_public_review(user: Any, photo: Photo) -> bool:
+def photo_is_public_review(user: RequestUser, photo: Photo) -> bool:
     """Anyone may see a photo of public review content; removed content's photos are not public.
 
     A review's photos are public while it is published and not removed. An additional review

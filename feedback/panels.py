@@ -15,7 +15,7 @@ from feedback import charts, selectors
 from messaging.selectors import store_response_stats
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
 from portal.buyer_record import BuyerFact, register_buyer_facts
-from portal.models import Order, Product, Store, User
+from portal.models import Order, Product, RequestUser, Store, User
 from portal.panels import register_panel
 
 # Half a year of weeks: about the score's 180-day window.
@@ -29,7 +29,7 @@ SORT_OPTIONS = [
 ]
 
 
-def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any) -> str:
+def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **_: Any) -> str:
     window = selectors.window_for_order(order_id=order.pk)
     if window is None:
         return ""
@@ -45,7 +45,7 @@ def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any
     )
 
 
-def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: Store, **_: Any) -> str:
+def seller_order_panel(*, request: HttpRequest, user: User, order: Order, store: Store, **_: Any) -> str:
     window = selectors.window_for_order(order_id=order.pk)
     if window is None:
         return ""
@@ -72,7 +72,7 @@ def _charts(*, store: Store, now: datetime) -> dict[str, Any]:
     }
 
 
-def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **_: Any) -> str:
     now = timezone.now()
     return render_to_string(
         "feedback/panels/store_dashboard.html",
@@ -87,7 +87,7 @@ def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_:
     )
 
 
-def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
     cursor = request.GET.get("after")
     now = timezone.now()
     # The store page offers the sorts (and the automatic ratings' own list), not the product filters.
@@ -111,7 +111,7 @@ def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any)
     )
 
 
-def product_page_panel(*, request: HttpRequest, user: Any, store: Store, product: Product, **_: Any) -> str:
+def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
     cursor = request.GET.get("after")
     page = selectors.product_reviews(product=product, filters=selectors.filters_from_params(request.GET), cursor=cursor)
     return render_to_string(
@@ -132,7 +132,7 @@ def product_page_panel(*, request: HttpRequest, user: Any, store: Store, product
     )
 
 
-def store_trust_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+def store_trust_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
     """The store's standing where a buyer decides (product and order pages): the score's header
     and the response rate, from the same selectors as the store page (a fixed number of queries)."""
     now = timezone.now()
@@ -148,7 +148,7 @@ def store_trust_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any
     )
 
 
-def buyer_home_panel(*, request: HttpRequest, user: Any, **_: Any) -> str:
+def buyer_home_panel(*, request: HttpRequest, user: User, **_: Any) -> str:
     windows = selectors.windows_awaiting_buyer(user=user, now=timezone.now())
     if not windows:
         return ""

@@ -25,7 +25,7 @@ from feedback.models import (
     StoreScoreDay,
 )
 from feedback.scoring import star_class, utc_day
-from portal.models import OrderItem, Photo, Product, Store, StoreMember, User
+from portal.models import OrderItem, Photo, Product, RequestUser, Store, StoreMember, User
 from portal.uploads import photo_can_view
 
 PAGE_SIZE = 10
@@ -110,7 +110,7 @@ def review_get_public(*, review_id: int) -> ItemReview:
     return review
 
 
-def review_photo_get_for_user(*, user: Any, photo_uuid: Any) -> Photo:
+def review_photo_get_for_user(*, user: RequestUser, photo_uuid: Any) -> Photo:
     """A photo of a review or additional review that the user may see, in any processing state.
 
     The pages poll this while the worker re-encodes a photo, so it must answer for photos that
@@ -617,5 +617,5 @@ def store_score_weeks(*, store: Store, now: datetime, weeks: int = 26) -> list[W
     ]
 
 
-def user_is_member(*, user: Any, store: Store) -> bool:
+def user_is_member(*, user: User, store: Store) -> bool:
     return bool(user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists())

@@ -31,8 +31,6 @@ from portal.models import Order, OrderItem, Photo, StoreMember, User
 from portal.notify import notify
 from portal.uploads import ValidatedPhoto, photo_store
 
-TEXT_MAX = 1000
-
 
 def _check_stars(stars: int, label: str) -> None:
     if not isinstance(stars, int) or not 1 <= stars <= 5:
@@ -589,7 +587,7 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
     """Keep or remove a review; a removed review is hidden and leaves the score, never deleted."""
     if decision not in ModerationDecision.Decision.values:
         raise ValidationError(_("Unknown decision."), code="decision")
-    if not (moderator.is_superuser or moderator.groups.filter(name="Moderators").exists()):
+    if not moderator.has_perm("feedback.moderate_review"):
         raise PermissionDenied
     with transaction.atomic():
         head = ItemReview.objects.filter(pk=review_id).values_list("store_id", "buyer_id").first()

@@ -113,7 +113,7 @@ class MessageReportAdmin(admin.ModelAdmin):
     def resolve_view(self, request: HttpRequest, report_id: int) -> HttpResponse:
         """Uphold or dismiss a report through the service (the pattern of UserAdmin's password view)."""
         report = get_object_or_404(MessageReport.objects.select_related("message__conversation"), pk=report_id)
-        if not self.has_change_permission(request, report):
+        if not request.user.has_perm("messaging.moderate_message"):
             raise PermissionDenied
         form = ResolveReportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

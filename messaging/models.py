@@ -97,7 +97,7 @@ class Notification(models.Model):
 #
 # A conversation has two sides. The *buyer* side is one user. The *store* side is every
 # member of the store (the buyer only ever sees the store's name), or, in a support chat, the
-# platform's "Support agents" group. Read state is kept per side on the conversation row as a
+# staff who hold `messaging.answer_support` (the "Support agents" group). Read state is kept per side on the conversation row as a
 # stored unread counter plus the id of the last message read, so that the inbox and the
 # navigation badge never count messages.
 
@@ -158,6 +158,7 @@ class Conversation(models.Model):
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
+        permissions = [("answer_support", "Can answer support chats")]
         ordering = ("-last_message_at", "-id")
         constraints = [
             models.UniqueConstraint(
@@ -249,6 +250,7 @@ class Message(models.Model):
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
+        permissions = [("moderate_message", "Can uphold or dismiss message reports")]
         ordering = ("id",)
         indexes = [
             models.Index(fields=["conversation", "id"], name="message_thread"),

@@ -13,10 +13,10 @@ from django.utils.translation import ngettext
 from messaging import selectors
 from messaging.forms import MessageForm
 from portal.actions import ActionItem, moment_text
-from portal.models import Order, Product, Store, StoreMember
+from portal.models import Order, Product, RequestUser, Store, StoreMember, User
 
 
-def product_panel(*, request: HttpRequest, user: Any, store: Store, product: Product, **_: Any) -> str:
+def product_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
     """ "Message the seller" on a product page (nothing for the store's own people)."""
     if user.is_authenticated and StoreMember.objects.filter(store=store, user=user).exists():
         return ""
@@ -33,7 +33,7 @@ def product_panel(*, request: HttpRequest, user: Any, store: Store, product: Pro
     )
 
 
-def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any) -> str:
+def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **_: Any) -> str:
     """ "Message about this order" on the buyer's order page."""
     return render_to_string(
         "messaging/panel_order.html",
@@ -48,7 +48,7 @@ def buyer_order_panel(*, request: HttpRequest, user: Any, order: Order, **_: Any
     )
 
 
-def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: Store, **_: Any) -> str:
+def seller_order_panel(*, request: HttpRequest, user: User, order: Order, store: Store, **_: Any) -> str:
     return render_to_string(
         "messaging/panel_seller_order.html",
         {
@@ -61,7 +61,7 @@ def seller_order_panel(*, request: HttpRequest, user: Any, order: Order, store: 
     )
 
 
-def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
     return render_to_string(
         "messaging/panel_store_stats.html",
         {
@@ -75,7 +75,7 @@ def store_page_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any)
     )
 
 
-def store_dashboard_panel(*, request: HttpRequest, user: Any, store: Store, **_: Any) -> str:
+def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **_: Any) -> str:
     return render_to_string(
         "messaging/panel_store_stats.html",
         {

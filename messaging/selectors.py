@@ -11,23 +11,18 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
-from portal.models import Photo, Store, StoreMember, User
+from portal.models import Photo, RequestUser, Store, StoreMember, User
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 
-SUPPORT_GROUP = "Support agents"
 BADGE_CAP = 99
 INBOX_PAGE_SIZE = 25
 THREAD_PAGE_SIZE = 50
 
 
-def user_is_support_agent(user: Any) -> bool:
-    if not (user.is_authenticated and user.is_staff):
-        return False
-    cached = getattr(user, "_opinia_support_agent", None)
-    if cached is None:
-        cached = user.groups.filter(name=SUPPORT_GROUP).exists()
-        user._opinia_support_agent = cached
-    return bool(cached)
+def user_is_support_agent(user: RequestUser) -> bool:
+    # A permission, not a group name: renaming the group in the admin keeps the right. Django
+    # caches the user's permissions on the user object, so asking again costs no query.
+    return bool(user.is_authenticated and user.is_staff and user.has_perm("messaging.answer_support"))
 
 
 @dataclass(frozen=True)
@@ -42,7 +37,7 @@ class ConversationAccess:
         return self.side is not None
 
 
-def _side_for(*, user: Any, conversation: Conversation) -> str | None:
+def _side_for(*, user: User, conversation: Conversation) -> str | None:
     if conversation.buyer_id == user.pk:
         return Side.BUYER
     if conversation.is_support or conversation.store_id is None:
@@ -52,7 +47,9 @@ def _side_for(*, user: Any, conversation: Conversation) -> str | None:
     return None
 
 
-def conversation_get_for_user(*, user: Any, conversation_id: int, for_write: bool = False) -> ConversationAccess:
+def conversation_get_for_user(
+    *, user: RequestUser, conversation_id: int, for_write: bool = False
+) -> ConversationAccess:
     """The conversation if the user takes part in it (or is staff reading it), else Http404.
 
     Taking part: the buyer; any member of the store; a support agent in a support chat.
@@ -71,7 +68,7 @@ def conversation_get_for_user(*, user: Any, conversation_id: int, for_write: boo
     return ConversationAccess(conversation=conversation, side=side)
 
 
-def message_get_for_user(*, user: Any, message_id: int) -> tuple[Message, ConversationAccess]:
+def message_get_for_user(*, user: RequestUser, message_id: int) -> tuple[Message, ConversationAccess]:
     """A message in a conversation the user takes part in (as a writer), else Http404."""
     conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
     if conversation_id is None:
@@ -80,7 +77,7 @@ def message_get_for_user(*, user: Any, message_id: int) -> tuple[Message, Conver
     return Message.objects.select_related("conversation").get(pk=message_id), access
 
 
-def message_photo_get_for_user(*, user: Any, message_id: int, photo_uuid: Any) -> tuple[Message, Photo]:
+def message_photo_get_for_user(*, user: RequestUser, message_id: int, photo_uuid: Any) -> tuple[Message, Photo]:
     """A photo of a message the user may read (participants, staff), else Http404."""
     conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
     if conversation_id is None:
@@ -234,7 +231,7 @@ def conversation_for_buyer_and_store(*, buyer: Any, store: Store) -> Conversatio
 # --- The navigation badge ----------------------------------------------------------------------
 
 
-def unread_badge_count(*, user: Any) -> int:
+def unread_badge_count(*, user: RequestUser) -> int:
     """Unread messages for the navigation bar, capped at BADGE_CAP + 1 ("99+").
 
     Reads only conversations that have something unread, through partial indexes that
@@ -265,7 +262,7 @@ def unread_badge_count(*, user: Any) -> int:
     return min(total, limit)
 
 
-def unread_notifications_count(*, user: Any) -> int:
+def unread_notifications_count(*, user: RequestUser) -> int:
     if not user.is_authenticated:
         return 0
     return len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
@@ -354,7 +351,7 @@ def store_unanswered_since(*, store: Store) -> datetime | None:
     return _unanswered(store=store).order_by("started_at", "pk").values_list("started_at", flat=True).first()
 
 
-def photo_visible_in_conversation(user: Any, photo: Photo) -> bool:
+def photo_visible_in_conversation(user: RequestUser, photo: Photo) -> bool:
     """Photo access check: photos of a message are seen by the conversation's participants (staff by the core)."""
     if not user.is_authenticated:
         return False

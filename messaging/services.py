@@ -37,7 +37,6 @@ from portal.models import Order, Photo, Product, Store, StoreMember, User
 from portal.notify import notify
 from portal.services import TransitionNotAllowed
 
-SUPPORT_GROUP = "Support agents"
 PREVIEW_LENGTH = 140
 EMAIL_LISTED_MESSAGES = 20
 

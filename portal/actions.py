@@ -6,10 +6,9 @@ returns action lines built from the same selectors as the app's own panels. A ho
 says that nothing needs attention only when every source returned nothing.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -36,8 +35,14 @@ class ActionItem:
     urgent: bool = False
 
 
-StoreActionSource = Callable[..., list[ActionItem]]
-BuyerActionSource = Callable[..., list[ActionItem]]
+class StoreActionSource(Protocol):
+    def __call__(self, *, store: Store, now: datetime) -> list[ActionItem]: ...
+
+
+class BuyerActionSource(Protocol):
+    def __call__(self, *, user: User, now: datetime) -> list[ActionItem]: ...
+
+
 STORE_ACTION_SOURCES: list[StoreActionSource] = []
 BUYER_ACTION_SOURCES: list[BuyerActionSource] = []
 
@@ -68,7 +73,7 @@ class StoreActions:
     items: list[ActionItem]
 
 
-def actions_for_member(*, user: Any, now: datetime) -> list[StoreActions]:
+def actions_for_member(*, user: User, now: datetime) -> list[StoreActions]:
     """Every store the user works for, by name, each with what waits in it (maybe nothing)."""
     stores = Store.objects.filter(members__user=user).order_by("name", "pk")
     return [StoreActions(store=store, items=store_actions(store=store, now=now)) for store in stores]

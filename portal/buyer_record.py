@@ -5,8 +5,8 @@ may not import either. Each app registers a function that returns its facts abou
 (one bounded query each), and the core lists them in registration order.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -22,7 +22,10 @@ class BuyerFact:
     value: str
 
 
-BuyerFactSource = Callable[..., list[BuyerFact]]
+class BuyerFactSource(Protocol):
+    def __call__(self, *, buyer: User, store: Store) -> list[BuyerFact]: ...
+
+
 SOURCES: list[BuyerFactSource] = []
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -42,7 +42,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person: every user is a buyer; store membership makes a seller; groups make staff."""
+    """A person: every user is a buyer; store membership makes a seller; staff permissions make staff."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
@@ -72,6 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.display_name:
             return self.display_name
         return self.email.split("@", 1)[0][:2] + "***"
+
+
+# Whoever makes a request: a signed-in User or Django's AnonymousUser (public pages, photos).
+RequestUser = User | AnonymousUser
 
 
 class Store(models.Model):

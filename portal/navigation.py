@@ -4,9 +4,11 @@ Each counter must be cheap at any size: a stored counter or a capped count.
 """
 
 from collections.abc import Callable
-from typing import Any
 
-NavCounter = Callable[[Any], int]
+from portal.models import User
+
+# Called for signed-in users only (the context processor returns no counts to anonymous visitors).
+NavCounter = Callable[[User], int]
 NAV_COUNTERS: dict[str, NavCounter] = {}
 
 

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -42,7 +42,13 @@ class NotificationKind:
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {}
 NOTIFICATION_TOPICS: dict[str, str | Promise] = {}
 
-NotificationHandler = Callable[..., Any]
+
+class NotificationHandler(Protocol):
+    """Writes the notification row in the caller's transaction and delivers it after commit."""
+
+    def __call__(self, *, user_id: int, kind: str, params: dict[str, Any], now: datetime, url: str) -> object: ...
+
+
 _handler: NotificationHandler | None = None
 
 

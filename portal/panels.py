@@ -13,6 +13,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from portal.models import RequestUser
+
+# Left as Callable[..., str], not a Protocol: each slot passes its own context (order, store,
+# product), and a panel takes only the keywords of its slot.
 Panel = Callable[..., str]
 PANELS: dict[str, list[Panel]] = {}
 
@@ -23,7 +27,7 @@ def register_panel(slot: str, panel: Panel) -> None:
         PANELS[slot].append(panel)
 
 
-def panels_for(slot: str, *, request: HttpRequest, user: Any, **context: Any) -> list[SafeString]:
+def panels_for(slot: str, *, request: HttpRequest, user: RequestUser, **context: Any) -> list[SafeString]:
     rendered = []
     for panel in PANELS.get(slot, []):
         html = panel(request=request, user=user, **context)

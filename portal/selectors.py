@@ -3,10 +3,28 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
+
+
+def users_with_permission(*, perm: str) -> QuerySet[User]:
+    """Active users who hold `perm` ("app_label.codename"): through a group, directly, or as superusers.
+
+    The staff to notify or remind are chosen by what they may do, never by a group's name, so
+    that renaming a group in the admin changes nobody's rights. One query, ordered by pk.
+    """
+    app_label, _dot, codename = perm.partition(".")
+    if not (app_label and codename):
+        raise ValueError(f"Expected 'app_label.codename', got {perm!r}.")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    via_group = Group.permissions.through.objects.filter(
+        group__user=OuterRef("pk"), permission__in=permission.values("pk")
+    )
+    direct = User.user_permissions.through.objects.filter(user=OuterRef("pk"), permission__in=permission.values("pk"))
+    return User.objects.filter(Q(is_superuser=True) | Exists(via_group) | Exists(direct), is_active=True).order_by("pk")
 
 
 def order_get_for_buyer(*, user: User, order_id: int) -> Order:

@@ -9,11 +9,14 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.dispatch import Signal
-from django.utils.text import slugify
+from django.utils import translation
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
@@ -43,8 +46,6 @@ TIMESTAMP_FIELDS: dict[str, str] = {
     Order.Status.COMPLETED: "completed_at",
     Order.Status.CANCELLED: "cancelled_at",
 }
-
-STAFF_GROUPS = ("Dispute resolvers", "Moderators", "Support agents")
 
 
 # --- Accounts ---------------------------------------------------------------------------
@@ -129,11 +130,51 @@ def store_create(*, owner: User, name: str, country: str, time_zone: str = "UTC"
     return store
 
 
+# The store-settings services below take the acting user, refuse anyone but the store's
+# owner and leave an audit row. The audit row is Django's admin LogEntry on the store (no
+# model of our own): it is what operators already read on the store's *History* page in the
+# admin, in the admin's own structured change-message format, and settings changes are rare.
+
+
+def _require_owner(*, store: Store, actor: User) -> None:
+    """Raise PermissionDenied unless `actor` owns `store` (the rule of the views' owner-only lookup)."""
+    if not StoreMember.objects.filter(store=store, user=actor, role=StoreMember.Role.OWNER).exists():
+        raise PermissionDenied
+
+
+def _audit_store(*, store: Store, actor: User, change: list[dict[str, Any]]) -> None:
+    """Record a change of the store's settings on its admin history."""
+    LogEntry.objects.log_actions(
+        user_id=actor.pk, queryset=[store], action_flag=CHANGE, change_message=change, single_object=True
+    )
+
+
+def _label(model: type[Store] | type[StoreMember] | type[WorkingHours], field: str | None = None) -> str:
+    """A model's or a field's verbose name, untranslated, as the admin stores its own change
+    messages (it translates them when it shows the history)."""
+    with translation.override(None):
+        if field is None:
+            return str(model._meta.verbose_name)
+        model_field = model._meta.get_field(field)
+        assert isinstance(model_field, Field)
+        return capfirst(str(model_field.verbose_name))  # as the admin's form labels are
+
+
 def store_update_settings(*, store: Store, actor: User, name: str, time_zone: str, auto_reply: str) -> Store:
-    store.name = name
-    store.time_zone = time_zone
-    store.auto_reply = auto_reply
-    store.save(update_fields=["name", "time_zone", "auto_reply"])
+    """Save the store's name, time zone and auto-reply; owner only, audited when something changed."""
+    _require_owner(store=store, actor=actor)
+    new = {"name": name, "time_zone": time_zone, "auto_reply": auto_reply}
+    with transaction.atomic():
+        # Compared with the stored row, not with `store`: a bound ModelForm has already set its values on it.
+        before = Store.objects.select_for_update().values(*new).get(pk=store.pk)
+        changed = [field for field, value in new.items() if before[field] != value]
+        for field, value in new.items():
+            setattr(store, field, value)
+        store.save(update_fields=list(new))
+        if changed:
+            _audit_store(
+                store=store, actor=actor, change=[{"changed": {"fields": [_label(Store, f) for f in changed]}}]
+            )
     return store
 
 
@@ -145,30 +186,56 @@ class OpeningInterval:
 
 
 def store_set_working_hours(*, store: Store, actor: User, intervals: Iterable[OpeningInterval]) -> None:
-    """Replace the store's week: one interval per weekday at most, in the store's local time."""
+    """Replace the store's week: one interval per weekday at most, in the store's local time.
+
+    Owner only; audited when the week changed.
+    """
+    _require_owner(store=store, actor=actor)
+    week = {(i.weekday, i.opens_at, i.closes_at) for i in intervals}
     with transaction.atomic():
+        before = set(WorkingHours.objects.filter(store=store).values_list("weekday", "opens_at", "closes_at"))
         WorkingHours.objects.filter(store=store).delete()
         WorkingHours.objects.bulk_create(
-            WorkingHours(store=store, weekday=i.weekday, opens_at=i.opens_at, closes_at=i.closes_at) for i in intervals
+            WorkingHours(store=store, weekday=weekday, opens_at=opens_at, closes_at=closes_at)
+            for weekday, opens_at, closes_at in sorted(week)
         )
+        if week != before:
+            _audit_store(store=store, actor=actor, change=[{"changed": {"fields": [capfirst(_label(WorkingHours))]}}])
 
 
 def store_add_agent(*, store: Store, actor: User, email: str) -> StoreMember:
+    """Make the user with `email` an agent of the store; owner only, audited."""
+    _require_owner(store=store, actor=actor)
     agent = User.objects.filter(email__iexact=email.strip()).first()
     if agent is None:
         raise ValidationError(_("No user has the e-mail address %(email)s.") % {"email": email})
-    member, created = StoreMember.objects.get_or_create(
-        store=store, user=agent, defaults={"role": StoreMember.Role.AGENT}
-    )
-    if not created:
-        raise ValidationError(_("%(user)s is already a member of this store.") % {"user": agent.public_name})
+    with transaction.atomic():
+        member, created = StoreMember.objects.get_or_create(
+            store=store, user=agent, defaults={"role": StoreMember.Role.AGENT}
+        )
+        if not created:
+            raise ValidationError(_("%(user)s is already a member of this store.") % {"user": agent.public_name})
+        _audit_store(store=store, actor=actor, change=[{"added": {"name": _label(StoreMember), "object": agent.email}}])
     return member
 
 
 def store_remove_agent(*, store: Store, actor: User, member_id: int) -> None:
-    deleted, _rows = StoreMember.objects.filter(store=store, pk=member_id, role=StoreMember.Role.AGENT).delete()
-    if not deleted:
-        raise ValidationError(_("That agent is not a member of this store."))
+    """Remove an agent (never the owner) from the store; owner only, audited."""
+    _require_owner(store=store, actor=actor)
+    with transaction.atomic():
+        member = (
+            StoreMember.objects.select_related("user")
+            .filter(store=store, pk=member_id, role=StoreMember.Role.AGENT)
+            .first()
+        )
+        if member is None:
+            raise ValidationError(_("That agent is not a member of this store."))
+        member.delete()
+        _audit_store(
+            store=store,
+            actor=actor,
+            change=[{"deleted": {"name": _label(StoreMember), "object": member.user.email}}],
+        )
 
 
 def product_create(
@@ -327,10 +394,6 @@ def order_confirm_receipt(*, order_id: int, buyer: User, now: datetime) -> Order
     return order_transition(
         order_id=order_id, to=Order.Status.COMPLETED, actor=buyer, now=now, note_kind="order_confirmed_by_buyer"
     )
-
-
-def order_cancel(*, order_id: int, actor: User | None, now: datetime, note: str = "") -> Order:
-    return order_transition(order_id=order_id, to=Order.Status.CANCELLED, actor=actor, now=now, note=note)
 
 
 def order_set_dispute_open(*, order_id: int, is_open: bool) -> None:

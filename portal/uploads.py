@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 from PIL import Image, ImageFile, ImageOps
 
 from portal.deadlines import prune_in_batches
-from portal.models import Photo, User
+from portal.models import Photo, RequestUser, User
 
 logger = logging.getLogger(__name__)
 
@@ -495,7 +495,7 @@ def _delete_files(names: list[str]) -> None:
 
 # --- Permission-checked serving -------------------------------------------------------
 
-PhotoAccessCheck = Callable[[User, Photo], bool]
+PhotoAccessCheck = Callable[[RequestUser, Photo], bool]
 _access_checks: list[PhotoAccessCheck] = []
 
 
@@ -506,13 +506,13 @@ def register_photo_access(check: PhotoAccessCheck) -> PhotoAccessCheck:
     return check
 
 
-def photo_can_view(*, user: User | Any, photo: Photo) -> bool:
+def photo_can_view(*, user: RequestUser, photo: Photo) -> bool:
     if user.is_authenticated and (user.pk == photo.owner_id or user.is_staff):
         return True
     return any(check(user, photo) for check in _access_checks)
 
 
-def photo_get_for_user(*, user: User | Any, photo_uuid: str) -> Photo:
+def photo_get_for_user(*, user: RequestUser, photo_uuid: str) -> Photo:
     """Return a ready photo the user may see, or raise Http404 for missing, not ready or not theirs."""
     photo = Photo.objects.filter(uuid=photo_uuid, status=Photo.Status.READY).first()
     if photo is None or not photo_can_view(user=user, photo=photo):

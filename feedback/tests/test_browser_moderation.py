@@ -25,6 +25,7 @@ def moderator(transactional_db):
     from portal.tests.factories import UserFactory
 
     importlib.import_module("feedback.migrations.0002_moderator_permissions").grant(apps, None)
+    importlib.import_module("feedback.migrations.0006_staff_action_permissions").grant(apps, None)
     user = UserFactory(email="mod@example.com", is_staff=True)
     user.groups.add(Group.objects.get(name="Moderators"))
     return user

@@ -78,8 +78,8 @@ def test_the_retention_is_a_setting(buyer, media, settings, django_capture_on_co
 def test_a_photo_attached_to_a_message_review_dispute_or_complaint_is_never_pruned(
     buyer, seller, store, media, django_capture_on_commit_callbacks
 ):
-    from disputes.services.complaints import complaint_submit
     from disputes.services import dispute_post_message
+    from disputes.services.complaints import complaint_submit
     from disputes.tests.helpers import open_dispute
     from feedback.models import FeedbackWindow
     from feedback.tests.conftest import buyer_rates, complete_order

@@ -83,7 +83,9 @@ def test_admin_shows_the_rendered_note_in_the_staff_members_language(client, buy
 
 def test_a_typed_note_is_shown_as_typed(client, buyer, store):
     order = make_order(buyer=buyer, store=store, status=Order.Status.PLACED, at=SHIPPED_AT)
-    services.order_cancel(order_id=order.pk, actor=None, now=SHIPPED_AT, note="Kunde hat storniert")
+    services.order_transition(
+        order_id=order.pk, to=Order.Status.CANCELLED, actor=None, now=SHIPPED_AT, note="Kunde hat storniert"
+    )
     body = _page(client, buyer, "ko", reverse("portal:order_detail", args=[order.pk]))
     assert "Kunde hat storniert" in body
 
