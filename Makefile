@@ -30,7 +30,7 @@ EXTRACT ?= $(APPS)
 messages: $(STAMP)
 	@for app in $(EXTRACT); do \
 	  others=$$(for o in $(APPS); do [ $$o = $$app ] || printf -- "--ignore=%s --ignore=templates/%s " $$o $$o; done); \
-	  extra=$$([ $$app = portal ] || echo "--ignore=base.html --ignore=templates/allauth --ignore=templates/account"); \
+	  extra=$$([ $$app = portal ] || echo "--ignore=base.html --ignore=templates/allauth --ignore=templates/account --ignore=search_form.html"); \
 	  echo "Extracting $$app"; \
 	  OPINIA_EXTRACT_APP=$$app DEBUG=1 $(PY) manage.py makemessages --no-obsolete --no-location -l pl -l zh_Hans -l ko -l gu -v0 \
 	    --ignore=.venv --ignore=var --ignore=bench --ignore='*/tests/*' --ignore=conftest.py $$others $$extra; \
