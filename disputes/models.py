@@ -103,7 +103,7 @@ class Dispute(models.Model):
     return_tracking_number = models.CharField(_("return tracking number"), max_length=64, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     decision_due_at = models.DateTimeField(_("decision due"), null=True, blank=True)
-    decision_reminded_at = models.DateTimeField(null=True, blank=True)
+    decision_reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decision reminded"))
 
     # The outcome, once closed.
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -205,12 +205,14 @@ class DisputeOffer(models.Model):
         BUYER = "buyer", _("Buyer")
         SELLER = "seller", _("Seller")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="offers")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="offers", verbose_name=_("dispute"))
     side = models.CharField(_("side"), max_length=6, choices=Side.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Dispute.Outcome.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     note = models.TextField(_("note"), max_length=2000, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
     created_at = models.DateTimeField(_("made"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
 
@@ -228,8 +230,10 @@ class DisputeOffer(models.Model):
 class DisputeMessage(models.Model):
     """The dispute's own thread; its text and photos are evidence for the platform."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages", verbose_name=_("dispute"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
     side = models.CharField(_("side"), max_length=6, choices=DisputeOffer.Side.choices)
     text = models.TextField(_("message"), max_length=2000, blank=True)
     photos = models.ManyToManyField(Photo, blank=True, related_name="+")
@@ -263,15 +267,19 @@ class DisputeEvent(TimelineNote):
         CANCELLED = "cancelled", _("Cancelled")
         CLOCK = "clock", _("Deadline passed")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    old_status = models.CharField(max_length=20, choices=Dispute.Status.choices, blank=True)
-    new_status = models.CharField(max_length=20, choices=Dispute.Status.choices)
-    note = models.TextField(blank=True)
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("actor")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    old_status = models.CharField(
+        max_length=20, choices=Dispute.Status.choices, blank=True, verbose_name=_("old status")
+    )
+    new_status = models.CharField(max_length=20, choices=Dispute.Status.choices, verbose_name=_("new status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
     # Which clock fired, for the sweeps: at most one event per clock and dispute (the final guard).
-    clock = models.CharField(max_length=24, blank=True)
-    created_at = models.DateTimeField()
+    clock = models.CharField(max_length=24, blank=True, verbose_name=_("clock"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("dispute event")
@@ -404,10 +412,15 @@ class Complaint(models.Model):
     updated_at = models.DateTimeField(_("updated"))
     first_response_due_at = models.DateTimeField(_("first answer due"))
     first_responded_at = models.DateTimeField(_("first answered"), null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded"))
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating of the answer"), null=True, blank=True)
@@ -442,12 +455,18 @@ class Complaint(models.Model):
 
 
 class ComplaintEvent(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    old_status = models.CharField(max_length=12, choices=Complaint.Status.choices, blank=True)
-    new_status = models.CharField(max_length=12, choices=Complaint.Status.choices)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("actor")
+    )
+    old_status = models.CharField(
+        max_length=12, choices=Complaint.Status.choices, blank=True, verbose_name=_("old status")
+    )
+    new_status = models.CharField(max_length=12, choices=Complaint.Status.choices, verbose_name=_("new status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("complaint event")

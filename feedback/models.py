@@ -34,20 +34,24 @@ class FeedbackWindow(models.Model):
         PENDING = "pending", _("Sealed")
         PUBLISHED = "published", _("Published")
 
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="feedback_window")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="feedback_windows")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_windows")
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="feedback_window", verbose_name=_("order")
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="feedback_windows", verbose_name=_("store"))
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_windows", verbose_name=_("buyer")
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     completed_at = models.DateTimeField(_("order completed"))
     closes_at = models.DateTimeField(_("window closes"))
-    reminder_due_at = models.DateTimeField()
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminder_due_at = models.DateTimeField(verbose_name=_("reminder due"))
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded"))
     additional_until = models.DateTimeField(_("additional review until"))
     # Rules copied at completion, so that changing a setting never rewrites an order's past.
-    automatic_stars = models.PositiveSmallIntegerField(default=4)
-    revision_request_days = models.PositiveSmallIntegerField(default=30)
-    revision_answer_days = models.PositiveSmallIntegerField(default=10)
-    report_days = models.PositiveSmallIntegerField(default=30)
+    automatic_stars = models.PositiveSmallIntegerField(default=4, verbose_name=_("automatic stars"))
+    revision_request_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("revision request days"))
+    revision_answer_days = models.PositiveSmallIntegerField(default=10, verbose_name=_("revision answer days"))
+    report_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("report days"))
     buyer_rated_at = models.DateTimeField(_("buyer rated"), null=True, blank=True)
     seller_rated_at = models.DateTimeField(_("seller rated"), null=True, blank=True)
     extra_invited_at = models.DateTimeField(_("extra invitation sent"), null=True, blank=True)
@@ -94,25 +98,33 @@ class ItemReview(models.Model):
         MERGED = "merged", _("Merged with the same buyer's earlier rating")
         REMOVED = "removed", _("Removed by moderation")
 
-    window = models.ForeignKey(FeedbackWindow, on_delete=models.CASCADE, related_name="item_reviews")
-    order_item = models.OneToOneField(OrderItem, on_delete=models.CASCADE, related_name="review")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="item_reviews")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_reviews")
+    window = models.ForeignKey(
+        FeedbackWindow, on_delete=models.CASCADE, related_name="item_reviews", verbose_name=_("window")
+    )
+    order_item = models.OneToOneField(
+        OrderItem, on_delete=models.CASCADE, related_name="review", verbose_name=_("order item")
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("product"))
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="item_reviews", verbose_name=_("store"))
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_reviews", verbose_name=_("buyer")
+    )
     stars = models.PositiveSmallIntegerField(_("stars"))
     text = models.TextField(_("review"), max_length=1000, blank=True)
     photos = models.ManyToManyField(Photo, blank=True, related_name="item_reviews")
-    photo_count = models.PositiveSmallIntegerField(default=0)
+    photo_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("photos"))
     is_automatic = models.BooleanField(_("automatic rating"), default=False)
     created_at = models.DateTimeField(_("submitted"))
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
-    has_additional = models.BooleanField(default=False)
-    has_reply = models.BooleanField(default=False)
+    has_additional = models.BooleanField(default=False, verbose_name=_("with additional review"))
+    has_reply = models.BooleanField(default=False, verbose_name=_("with reply"))
     original_stars = models.PositiveSmallIntegerField(_("stars before revision"), null=True, blank=True)
     revised_at = models.DateTimeField(_("revised"), null=True, blank=True)
     revision_note = models.TextField(_("revision note"), max_length=1000, blank=True)
-    score_role = models.CharField(max_length=8, choices=ScoreRole.choices, default="", blank=True)
+    score_role = models.CharField(
+        max_length=8, choices=ScoreRole.choices, default="", blank=True, verbose_name=_("role in the score")
+    )
 
     # Set by the review-list selectors: the order's additional review, when it has one.
     additional: "AdditionalReview | None" = None
@@ -203,13 +215,15 @@ class ItemReview(models.Model):
 class StoreRating(models.Model):
     """The buyer's three detailed ratings of the store for one order: anonymous, each optional."""
 
-    window = models.OneToOneField(FeedbackWindow, on_delete=models.CASCADE, related_name="store_rating")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="detailed_ratings")
+    window = models.OneToOneField(
+        FeedbackWindow, on_delete=models.CASCADE, related_name="store_rating", verbose_name=_("window")
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="detailed_ratings", verbose_name=_("store"))
     as_described = models.PositiveSmallIntegerField(_("item as described"), null=True, blank=True)
     communication = models.PositiveSmallIntegerField(_("communication"), null=True, blank=True)
     shipping = models.PositiveSmallIntegerField(_("shipping speed"), null=True, blank=True)
-    created_at = models.DateTimeField()
-    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published"))
 
     class Meta:
         verbose_name = _("detailed store rating")
@@ -233,14 +247,20 @@ class StoreRating(models.Model):
 class SellerRating(models.Model):
     """The seller's stars for the buyer of one order."""
 
-    window = models.OneToOneField(FeedbackWindow, on_delete=models.CASCADE, related_name="seller_rating")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="buyer_ratings")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings_received")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    window = models.OneToOneField(
+        FeedbackWindow, on_delete=models.CASCADE, related_name="seller_rating", verbose_name=_("window")
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="buyer_ratings", verbose_name=_("store"))
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings_received", verbose_name=_("buyer")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
     stars = models.PositiveSmallIntegerField(_("stars"))
     text = models.TextField(_("comment"), max_length=1000, blank=True)
-    created_at = models.DateTimeField()
-    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published"))
 
     class Meta:
         verbose_name = _("rating of a buyer")
@@ -257,13 +277,19 @@ class SellerRating(models.Model):
 class AdditionalReview(models.Model):
     """The buyer's one follow-up for an order, after publication: words and photos, no stars."""
 
-    window = models.OneToOneField(FeedbackWindow, on_delete=models.CASCADE, related_name="additional_review")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="additional_reviews")
+    window = models.OneToOneField(
+        FeedbackWindow, on_delete=models.CASCADE, related_name="additional_review", verbose_name=_("window")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="additional_reviews", verbose_name=_("store")
+    )
     text = models.TextField(_("additional review"), max_length=1000)
     photos = models.ManyToManyField(Photo, blank=True, related_name="additional_reviews")
-    created_at = models.DateTimeField()
-    has_reply = models.BooleanField(default=False)
+    created_at = models.DateTimeField(verbose_name=_("created"))
+    has_reply = models.BooleanField(default=False, verbose_name=_("with reply"))
 
     class Meta:
         verbose_name = _("additional review")
@@ -280,14 +306,21 @@ class SellerReply(models.Model):
     """One public reply of the store to a review or to an additional review; never editable."""
 
     item_review = models.OneToOneField(
-        ItemReview, on_delete=models.CASCADE, null=True, blank=True, related_name="reply"
+        ItemReview, on_delete=models.CASCADE, null=True, blank=True, related_name="reply", verbose_name=_("item review")
     )
     additional_review = models.OneToOneField(
-        AdditionalReview, on_delete=models.CASCADE, null=True, blank=True, related_name="reply"
+        AdditionalReview,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reply",
+        verbose_name=_("additional review"),
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
     text = models.TextField(_("reply"), max_length=1000)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("seller reply")
@@ -308,13 +341,17 @@ class SellerReply(models.Model):
 class RevisionRequest(models.Model):
     """The seller's one request that the buyer reconsider a review's stars (raise only)."""
 
-    review = models.OneToOneField(ItemReview, on_delete=models.CASCADE, related_name="revision_request")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    requested_at = models.DateTimeField()
-    answer_due_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
-    old_stars = models.PositiveSmallIntegerField()
-    new_stars = models.PositiveSmallIntegerField(null=True, blank=True)
+    review = models.OneToOneField(
+        ItemReview, on_delete=models.CASCADE, related_name="revision_request", verbose_name=_("review")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(verbose_name=_("requested"))
+    answer_due_at = models.DateTimeField(verbose_name=_("answer due"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered"))
+    old_stars = models.PositiveSmallIntegerField(verbose_name=_("stars before"))
+    new_stars = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("stars after"))
 
     class Meta:
         verbose_name = _("revision request")
@@ -344,13 +381,15 @@ class ReviewReport(models.Model):
         KEPT = "kept", _("Kept")
         REMOVED = "removed", _("Removed")
 
-    review = models.ForeignKey(ItemReview, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(ItemReview, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
+    )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     details = models.TextField(_("details"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("reported"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided"))
 
     class Meta:
         verbose_name = _("review report")
@@ -369,11 +408,13 @@ class ModerationDecision(models.Model):
         KEEP = "keep", _("Keep")
         REMOVE = "remove", _("Remove")
 
-    review = models.ForeignKey(ItemReview, on_delete=models.CASCADE, related_name="decisions")
-    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    review = models.ForeignKey(ItemReview, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("review"))
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("moderator")
+    )
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     note = models.TextField(_("note"), max_length=1000, blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("moderation decision")
@@ -392,19 +433,19 @@ class StoreScoreDay(models.Model):
     moderation removed. Detailed-rating sums are kept with their counts.
     """
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="score_days")
-    day = models.DateField()
-    positive = models.IntegerField(default=0)
-    neutral = models.IntegerField(default=0)
-    negative = models.IntegerField(default=0)
-    merged = models.IntegerField(default=0)
-    removed = models.IntegerField(default=0)
-    described_sum = models.IntegerField(default=0)
-    described_n = models.IntegerField(default=0)
-    communication_sum = models.IntegerField(default=0)
-    communication_n = models.IntegerField(default=0)
-    shipping_sum = models.IntegerField(default=0)
-    shipping_n = models.IntegerField(default=0)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="score_days", verbose_name=_("store"))
+    day = models.DateField(verbose_name=_("day"))
+    positive = models.IntegerField(default=0, verbose_name=_("positive"))
+    neutral = models.IntegerField(default=0, verbose_name=_("neutral"))
+    negative = models.IntegerField(default=0, verbose_name=_("negative"))
+    merged = models.IntegerField(default=0, verbose_name=_("merged"))
+    removed = models.IntegerField(default=0, verbose_name=_("removed"))
+    described_sum = models.IntegerField(default=0, verbose_name=_("item as described: stars"))
+    described_n = models.IntegerField(default=0, verbose_name=_("item as described: ratings"))
+    communication_sum = models.IntegerField(default=0, verbose_name=_("communication: stars"))
+    communication_n = models.IntegerField(default=0, verbose_name=_("communication: ratings"))
+    shipping_sum = models.IntegerField(default=0, verbose_name=_("shipping speed: stars"))
+    shipping_n = models.IntegerField(default=0, verbose_name=_("shipping speed: ratings"))
 
     class Meta:
         verbose_name = _("store score day")
@@ -437,9 +478,11 @@ class ProductStarCount(models.Model):
     distribution cost one small read at any number of reviews; the nightly recount checks it.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="star_counts")
-    stars = models.PositiveSmallIntegerField()
-    count = models.IntegerField(default=0)
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="star_counts", verbose_name=_("product")
+    )
+    stars = models.PositiveSmallIntegerField(verbose_name=_("stars"))
+    count = models.IntegerField(default=0, verbose_name=_("count"))
 
     class Meta:
         verbose_name = _("product star count")

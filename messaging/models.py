@@ -32,14 +32,16 @@ def _fill(template: str, params: dict[str, Any]) -> str:
 class Notification(models.Model):
     """A system message in the Notifications tab; its text is rendered in the reader's language."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
     kind = models.CharField(_("kind"), max_length=60)
-    params = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters"))
+    url = models.CharField(max_length=300, blank=True, verbose_name=_("address"))
     created_at = models.DateTimeField(_("sent"))
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    texted_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed"))
+    texted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("texted"))
 
     class Meta:
         verbose_name = _("notification")
@@ -131,29 +133,40 @@ class Conversation(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(_("started"))
     last_message_at = models.DateTimeField(_("last activity"))
-    last_message_preview = models.CharField(max_length=140, blank=True)
-    last_message_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    last_message_preview = models.CharField(max_length=140, blank=True, verbose_name=_("last message"))
+    last_message_side = models.CharField(
+        max_length=10, choices=Side.choices, blank=True, verbose_name=_("last message from")
+    )
     # The latest message a person wrote (the store's auto-reply left out): the store's team
     # reads this in its inbox, so the buyer's question is not hidden behind the store's own
     # "we are closed". The buyer's inbox shows the latest message of all, auto-reply included.
-    last_human_preview = models.CharField(max_length=140, blank=True)
-    last_human_side = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    last_human_preview = models.CharField(max_length=140, blank=True, verbose_name=_("last written message"))
+    last_human_side = models.CharField(
+        max_length=10, choices=Side.choices, blank=True, verbose_name=_("last written message from")
+    )
     # The latest order and product a message referred to: the inbox filters and shows them.
     order = models.ForeignKey(
         "portal.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
     )
-    product = models.ForeignKey("portal.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    buyer_unread = models.PositiveIntegerField(default=0)
-    store_unread = models.PositiveIntegerField(default=0)
-    buyer_last_read_id = models.BigIntegerField(default=0)
-    store_last_read_id = models.BigIntegerField(default=0)
-    last_auto_reply_at = models.DateTimeField(null=True, blank=True)
+    product = models.ForeignKey(
+        "portal.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
+    buyer_unread = models.PositiveIntegerField(default=0, verbose_name=_("buyer unread"))
+    store_unread = models.PositiveIntegerField(default=0, verbose_name=_("store unread"))
+    buyer_last_read_id = models.BigIntegerField(default=0, verbose_name=_("buyer's last read message"))
+    store_last_read_id = models.BigIntegerField(default=0, verbose_name=_("store's last read message"))
+    last_auto_reply_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last auto-reply"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
-    rated_at = models.DateTimeField(null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rated"))
 
     class Meta:
         verbose_name = _("conversation")
@@ -244,7 +257,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("sent"))
     # Set while the message waits for its "you have unread messages" e-mail; cleared when it
     # is read or claimed by the sweep.
-    email_due_at = models.DateTimeField(null=True, blank=True)
+    email_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mail due"))
     removed_at = models.DateTimeField(_("removed by moderators"), null=True, blank=True)
 
     class Meta:
@@ -266,11 +279,15 @@ class Message(models.Model):
 class ResponseExchange(models.Model):
     """A buyer-started exchange: opened by a buyer's message, answered by the store's first human reply."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="exchanges")
-    store = models.ForeignKey("portal.Store", on_delete=models.CASCADE, related_name="response_exchanges")
-    started_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
-    response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="exchanges", verbose_name=_("conversation")
+    )
+    store = models.ForeignKey(
+        "portal.Store", on_delete=models.CASCADE, related_name="response_exchanges", verbose_name=_("store")
+    )
+    started_at = models.DateTimeField(verbose_name=_("started"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered"))
+    response_seconds = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("response time (seconds)"))
 
     class Meta:
         verbose_name = _("response exchange")
@@ -291,13 +308,22 @@ class ResponseExchange(models.Model):
 class Block(models.Model):
     """One side of a store conversation refuses messages from the other."""
 
-    store = models.ForeignKey("portal.Store", on_delete=models.CASCADE, related_name="message_blocks")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_blocks")
+    store = models.ForeignKey(
+        "portal.Store", on_delete=models.CASCADE, related_name="message_blocks", verbose_name=_("store")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_blocks", verbose_name=_("buyer")
+    )
     by_side = models.CharField(_("blocked by"), max_length=10, choices=Side.choices)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("block")
@@ -309,7 +335,9 @@ class Block(models.Model):
 
 
 class MessagingPreferences(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messaging_prefs")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messaging_prefs", verbose_name=_("user")
+    )
     email_messages = models.BooleanField(_("e-mail me about unread messages"), default=True)
     email_notifications = models.BooleanField(_("e-mail me notifications"), default=True)
     sms_notifications = models.BooleanField(_("text me urgent notifications"), default=True)
@@ -325,9 +353,11 @@ class MessagingPreferences(models.Model):
 class MessageEmail(models.Model):
     """One batched "you have unread messages" e-mail to one person."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent"))
 
     class Meta:
         verbose_name = _("message e-mail")
@@ -340,9 +370,11 @@ class MessageEmail(models.Model):
 
 
 class MessageEmailItem(models.Model):
-    email = models.ForeignKey(MessageEmail, on_delete=models.CASCADE, related_name="items")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.ForeignKey(MessageEmail, on_delete=models.CASCADE, related_name="items", verbose_name=_("e-mail"))
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+", verbose_name=_("message"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
 
     class Meta:
         # The final guard: a message is listed in one e-mail per recipient, ever.
@@ -376,7 +408,12 @@ class MessageReport(models.Model):
     created_at = models.DateTimeField(_("reported"))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:
@@ -391,12 +428,16 @@ class MessageReport(models.Model):
 
 
 class MessageReportEvent(models.Model):
-    report = models.ForeignKey(MessageReport, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    old_status = models.CharField(max_length=10, choices=MessageReport.Status.choices, blank=True)
-    new_status = models.CharField(max_length=10, choices=MessageReport.Status.choices)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField()
+    report = models.ForeignKey(MessageReport, on_delete=models.CASCADE, related_name="events", verbose_name=_("report"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("actor")
+    )
+    old_status = models.CharField(
+        max_length=10, choices=MessageReport.Status.choices, blank=True, verbose_name=_("old status")
+    )
+    new_status = models.CharField(max_length=10, choices=MessageReport.Status.choices, verbose_name=_("new status"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         ordering = ("created_at", "id")

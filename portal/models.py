@@ -108,10 +108,10 @@ class StoreMember(models.Model):
         OWNER = "owner", _("Owner")
         AGENT = "agent", _("Customer-service agent")
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="members", verbose_name=_("store"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    added_at = models.DateTimeField(default=timezone.now)
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added"))
 
     class Meta:
         verbose_name = _("store member")
@@ -134,7 +134,7 @@ class WorkingHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="working_hours")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="working_hours", verbose_name=_("store"))
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
@@ -158,14 +158,14 @@ class WorkingHours(models.Model):
 
 
 class Product(models.Model):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products", verbose_name=_("store"))
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220)
     description = models.TextField(_("description"), blank=True)
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     is_active = models.BooleanField(_("on sale"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("product")
@@ -199,8 +199,12 @@ class Order(models.Model):
     completed_automatically = models.BooleanField(_("confirmed automatically"), default=False)
     # Clocks of the delivery guarantee, copied from the settings when the order ships.
     auto_confirm_due_at = models.DateTimeField(_("automatic confirmation due"), null=True, blank=True)
-    auto_confirm_reminder_due_at = models.DateTimeField(null=True, blank=True)
-    auto_confirm_reminded_at = models.DateTimeField(null=True, blank=True)
+    auto_confirm_reminder_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("automatic confirmation reminder due")
+    )
+    auto_confirm_reminded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("automatic confirmation reminded")
+    )
     # Set by the disputes app while a dispute is open: the guarantee clock waits for it.
     has_open_dispute = models.BooleanField(_("open dispute"), default=False)
 
@@ -235,8 +239,10 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("product")
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
 
@@ -260,12 +266,14 @@ class OrderEvent(TimelineNote):
     language), or the free text a person typed in `note`.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    old_status = models.CharField(max_length=10, choices=Order.Status.choices, blank=True)
-    new_status = models.CharField(max_length=10, choices=Order.Status.choices)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    old_status = models.CharField(max_length=10, choices=Order.Status.choices, blank=True, verbose_name=_("old status"))
+    new_status = models.CharField(max_length=10, choices=Order.Status.choices, verbose_name=_("new status"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("order event")
@@ -289,20 +297,22 @@ class Photo(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="photos")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    original_name = models.CharField(max_length=120, blank=True)
-    source_format = models.CharField(max_length=8)
-    quarantine = models.FileField(upload_to="quarantine/", max_length=200, blank=True)
-    image = models.FileField(upload_to="photos/", max_length=200, blank=True)
-    thumbnail = models.FileField(upload_to="thumbs/", max_length=200, blank=True)
-    content_type = models.CharField(max_length=30, blank=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    size = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("UUID"))
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="photos", verbose_name=_("owner"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PROCESSING, verbose_name=_("status")
+    )
+    original_name = models.CharField(max_length=120, blank=True, verbose_name=_("original name"))
+    source_format = models.CharField(max_length=8, verbose_name=_("source format"))
+    quarantine = models.FileField(upload_to="quarantine/", max_length=200, blank=True, verbose_name=_("quarantine"))
+    image = models.FileField(upload_to="photos/", max_length=200, blank=True, verbose_name=_("image"))
+    thumbnail = models.FileField(upload_to="thumbs/", max_length=200, blank=True, verbose_name=_("thumbnail"))
+    content_type = models.CharField(max_length=30, blank=True, verbose_name=_("content type"))
+    width = models.PositiveIntegerField(default=0, verbose_name=_("width"))
+    height = models.PositiveIntegerField(default=0, verbose_name=_("height"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed"))
 
     class Meta:
         verbose_name = _("photo")
