@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from portal.models import Order
 from portal.tests.factories import make_order
@@ -52,13 +53,13 @@ def test_confirm_receipt_asks_in_a_dialog(browser_page, live_server, buyer, ship
     assert dialog.is_visible()
     assert "cannot be undone" in dialog.inner_text()
     dialog.get_by_role("button", name="Not yet").click()
-    assert not dialog.is_visible()
+    expect(dialog).to_be_hidden()
     shipped.refresh_from_db()
     assert shipped.status == Order.Status.SHIPPED
 
     page.get_by_role("link", name="Confirm receipt").click()
-    dialog.get_by_role("button", name="Yes, I received my order").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Yes, I received my order").click()
     shipped.refresh_from_db()
     assert shipped.status == Order.Status.COMPLETED
 
@@ -109,13 +110,15 @@ def test_header_is_one_line_with_a_keyboard_menu_on_a_phone(browser_page, live_s
     orders_link = page.get_by_role("link", name="My orders", exact=True)
     assert not orders_link.is_visible()
     menu = page.locator("summary.nav-menu-button")
-    assert menu.get_attribute("aria-expanded") == "false"
+    expect(menu).to_have_attribute("aria-expanded", "false")
     menu.focus()
     page.keyboard.press("Enter")
-    assert menu.get_attribute("aria-expanded") == "true"
-    assert orders_link.is_visible()
+    # The script follows the menu's `toggle` event, which fires after the key press returns.
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(orders_link).to_be_visible()
     page.keyboard.press("Enter")
-    assert not orders_link.is_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(orders_link).to_be_hidden()
 
     # At a desktop width the links are on show and the button is not.
     page.set_viewport_size({"width": 1280, "height": 800})
