@@ -1,4 +1,4 @@
-from typing import Any
+from datetime import datetime
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -14,16 +14,16 @@ class FeedbackConfig(AppConfig):
         from feedback import notifications, services
         from portal.deadlines import EVERY_MINUTE, register_sweep
         from portal.models import Order
-        from portal.services import order_completed
+        from portal.services import register_order_completed_listener
         from portal.uploads import register_photo_access
 
         notifications.register()
 
-        def start_feedback_window(sender: Any, order: Order, now: Any, **kwargs: Any) -> None:
+        def start_feedback_window(*, order: Order, now: datetime) -> None:
             services.window_open(order=order, now=now)
 
-        # Connected once (dispatch_uid): the window is created inside the completing transaction.
-        order_completed.connect(start_feedback_window, dispatch_uid="feedback.window_open", weak=False)
+        # The window (and the invitation) is created inside the completing transaction.
+        register_order_completed_listener("feedback.window_open", start_feedback_window)
         # Feedback windows at OPINIA_FEEDBACK_WINDOW_DAYS: publish, leave automatic ratings.
         register_sweep(
             "feedback.windows_close", lambda now: services.feedback_windows_close_sweep(now=now), schedule=EVERY_MINUTE

@@ -68,7 +68,7 @@ def window_open(*, order: Order, now: datetime) -> FeedbackWindow:
     """Start the feedback clocks of a completed order and invite the buyer.
 
     Called inside the transaction that completes the order (receiver of
-    `portal.services.order_completed`), so the window and the invitation commit with it.
+    `portal.services.register_order_completed_listener`), so the window and the invitation commit with it.
     The rules in force now are copied onto the window.
     """
     closes_at = now + timedelta(days=settings.OPINIA_FEEDBACK_WINDOW_DAYS)

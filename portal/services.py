@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -14,7 +14,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Field
-from django.dispatch import Signal
 from django.utils import translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
@@ -22,10 +21,21 @@ from django.utils.translation import gettext as _
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 from portal.notify import notify
 
-# Sent inside the transaction that completes an order, so that what receivers write
-# (a feedback window, an invitation) commits or rolls back with the completion itself.
-# Arguments: order (locked, status completed), now.
-order_completed = Signal()
+
+class OrderCompletedListener(Protocol):
+    """Called inside the transaction that completes an order, with the order row locked."""
+
+    def __call__(self, *, order: Order, now: datetime) -> None: ...
+
+
+# Listeners run inside the completing transaction, so that what they write (a feedback
+# window, an invitation) commits or rolls back with the completion itself.
+ORDER_COMPLETED_LISTENERS: dict[str, OrderCompletedListener] = {}
+
+
+def register_order_completed_listener(name: str, listener: OrderCompletedListener) -> None:
+    """Run `listener` whenever an order completes; registering a name again replaces it (apps load once)."""
+    ORDER_COMPLETED_LISTENERS[name] = listener
 
 
 class TransitionNotAllowed(ValidationError):
@@ -373,7 +383,8 @@ def order_transition(
                 now=now,
             )
         if to == Order.Status.COMPLETED:
-            order_completed.send(sender=Order, order=order, now=now)
+            for listener in ORDER_COMPLETED_LISTENERS.values():
+                listener(order=order, now=now)
     return order
 
 

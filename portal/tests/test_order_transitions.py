@@ -44,3 +44,23 @@ def test_shipping_starts_the_guarantee_clock(buyer, store, settings):
     order = make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED)
     assert (order.auto_confirm_due_at - order.shipped_at).days == 60
     assert (order.auto_confirm_due_at - order.auto_confirm_reminder_due_at).days == 5
+
+
+def test_order_completed_listeners_run_inside_the_completing_transaction(buyer, store, monkeypatch):
+    order = make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED)
+    seen = []
+
+    def failing_listener(*, order, now):
+        seen.append((order.status, now))
+        raise RuntimeError("the listener's write failed")
+
+    monkeypatch.setitem(services.ORDER_COMPLETED_LISTENERS, "test.failing", failing_listener)
+    now = timezone.now()
+
+    with pytest.raises(RuntimeError):
+        services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=now)
+
+    assert seen == [(Order.Status.COMPLETED, now)]
+    order.refresh_from_db()
+    assert order.status == Order.Status.SHIPPED  # the completion rolled back with the listener
+    assert not OrderEvent.objects.filter(order=order, new_status=Order.Status.COMPLETED).exists()
