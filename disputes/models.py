@@ -174,9 +174,11 @@ class Dispute(models.Model):
             ),
             models.Index(fields=["decision_due_at"], name="dispute_decision_due", condition=Q(status="escalated")),
             # The admin queue's default order (overdue escalations first, then by due date,
-            # then newest first): the same expressions as `disputes.admin.QUEUE_ORDERING`.
+            # then newest first): the same expressions as `disputes.admin.QUEUE_ORDERING`. A plain
+            # ascending key: PostgreSQL sorts NULLs last there already, and SQLite (the zero-setup
+            # default) cannot create an index with NULLS LAST.
             models.Index(
-                models.Case(models.When(status="escalated", then=models.F("decision_due_at"))).asc(nulls_last=True),
+                models.Case(models.When(status="escalated", then=models.F("decision_due_at"))).asc(),
                 models.F("opened_at").desc(),
                 models.F("id").desc(),
                 name="dispute_admin_queue",

@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='dispute',
-            index=models.Index(models.OrderBy(models.Case(models.When(status='escalated', then=models.F('decision_due_at'))), nulls_last=True), models.OrderBy(models.F('opened_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='dispute_admin_queue'),
+            index=models.Index(models.OrderBy(models.Case(models.When(status='escalated', then=models.F('decision_due_at')))), models.OrderBy(models.F('opened_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='dispute_admin_queue'),
         ),
     ]
