@@ -118,7 +118,7 @@ def connect_celery_signals() -> None:
 
     def bind_task_id(task_id: str | None = None, task: Any = None, **_: Any) -> None:
         inherited = getattr(task.request, TASK_HEADER, None) if task is not None else None
-        if not inherited:
+        if not inherited or inherited == "-":
             # An eager task runs inside the request that called it and keeps its id; a task
             # scheduled by beat has no request behind it, so its own id is the one to follow.
             inherited = request_id_var.get() if request_id_var.get() != "-" else task_id
