@@ -83,7 +83,8 @@ class Notification(models.Model):
             try:
                 return kind.link(self.params)
             except (KeyError, TypeError, ValueError, NoReverseMatch):
-                pass
+                # Parameters from before the kind linked by ids: the stored address stands.
+                return self.url
         return self.url
 
     @property

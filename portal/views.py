@@ -1,5 +1,6 @@
 """HTTP for the core: orders, store dashboard and settings, public store and product pages."""
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -369,13 +370,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """
     back_url = "/"
     referer = request.headers.get("referer", "")
-    try:
+    # The 400 may be about the Host header itself: then there is no safe way back but home.
+    with contextlib.suppress(DisallowedHost):
         if referer and url_has_allowed_host_and_scheme(
             referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             back_url = referer
-    except DisallowedHost:  # the 400 may be about the Host header itself
-        pass
     return render(
         request,
         "portal/bad_request.html",
