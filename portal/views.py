@@ -24,6 +24,7 @@ from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsF
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, StoreMember, WorkingHours
 from portal.panels import panels_for
+from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
 
 
@@ -256,6 +257,7 @@ def store_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "week_rows": [(weekdays[i], form) for i, form in enumerate(week.forms)],
             "agent_form": agent_form,
             "agents": store.members.select_related("user").order_by("role", "user__email"),
+            "sections": store_settings_sections(store),
         },
     )
 
