@@ -146,3 +146,30 @@ def test_bad_environment_values_fail_loudly(name, value, message):
     result = run_manage("check", env={**PRODUCTION, name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_zero_setup_sqlite_database_migrates_from_scratch(tmp_path):
+    """`make run` with nothing configured migrates an SQLite file; PostgreSQL-only SQL would break it."""
+    without_services = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = {
+        k: v for k, v in without_services.items() if not k.startswith(("OPINIA_", "DEBUG", "SECRET_KEY", "DJANGO_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert (tmp_path / "opinia.sqlite3").stat().st_size > 0
+    listed = subprocess.run(
+        [sys.executable, "manage.py", "showmigrations", "--plan"],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "[ ]" not in listed.stdout, listed.stdout
