@@ -23,6 +23,7 @@ from messaging.hours import store_is_open
 from messaging.models import (
     Block,
     Conversation,
+    ConversationEvent,
     Message,
     MessageEmail,
     MessageEmailItem,
@@ -35,7 +36,8 @@ from messaging.models import (
 )
 from portal.models import Order, Photo, Product, Store, StoreMember, User
 from portal.notify import notify
-from portal.services import TransitionNotAllowed
+from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
+from portal.transitions import transition_check
 
 PREVIEW_LENGTH = 140
 EMAIL_LISTED_MESSAGES = 20
@@ -428,6 +430,14 @@ def support_chat_write(
             lookup={"kind": Conversation.Kind.SUPPORT, "buyer": user, "status": Conversation.Status.OPEN},
             defaults={"created_at": now, "last_message_at": now},
         )
+        if created:
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                actor=user,
+                kind=ConversationEvent.Kind.OPENED,
+                new_status=Conversation.Status.OPEN,
+                created_at=now,
+            )
         message = _message_add(
             conversation=conversation,
             sender=user,
@@ -446,15 +456,21 @@ def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> C
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation_id, kind=Conversation.Kind.SUPPORT)
         to = Conversation.Status.CLOSED
-        if to not in CONVERSATION_TRANSITIONS[conversation.status]:
-            raise TransitionNotAllowed(
-                _("Cannot move support chat %(id)s from %(old)s to %(new)s.")
-                % {
-                    "id": conversation.pk,
-                    "old": Conversation.Status(conversation.status).label,
-                    "new": Conversation.Status(to).label,
-                }
-            )
+        old = transition_check(
+            conversation,
+            table=CONVERSATION_TRANSITIONS,
+            to=to,
+            message=_("Cannot move support chat %(id)s from %(old)s to %(new)s."),
+            params={"id": conversation.pk},
+        )
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind=ConversationEvent.Kind.CLOSED,
+            old_status=old,
+            new_status=to,
+            created_at=now,
+        )
         conversation.status = to
         conversation.closed_at = now
         conversation.closed_by = actor
@@ -483,6 +499,16 @@ def support_chat_rate(*, conversation_id: int, user: User, rating: int, now: dat
         conversation.rating = rating
         conversation.rated_at = now
         conversation.save(update_fields=["rating", "rated_at"])
+        # Rating changes no status, but it is a change of the chat's record: it gets its row too.
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            actor=user,
+            kind=ConversationEvent.Kind.RATED,
+            old_status=conversation.status,
+            new_status=conversation.status,
+            note=f"{rating}/5",
+            created_at=now,
+        )
     return conversation
 
 
@@ -559,17 +585,15 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
         # Lock order: the conversation first, like every other write of a thread.
         conversation = Conversation.objects.select_for_update().filter(pk=conversation_id or 0).first()
         report = MessageReport.objects.select_for_update().get(pk=report_id)
-        if to not in REPORT_TRANSITIONS[report.status]:
-            raise TransitionNotAllowed(
-                _("Cannot move report %(id)s from %(old)s to %(new)s.")
-                % {
-                    "id": report.pk,
-                    "old": MessageReport.Status(report.status).label,
-                    "new": MessageReport.Status(to).label if to in MessageReport.Status.values else to,
-                }
-            )
+        old = transition_check(
+            report,
+            table=REPORT_TRANSITIONS,
+            to=to,
+            message=_("Cannot move report %(id)s from %(old)s to %(new)s."),
+            params={"id": report.pk},
+        )
         MessageReportEvent.objects.create(
-            report=report, actor=actor, old_status=report.status, new_status=to, note=note[:500], created_at=now
+            report=report, actor=actor, old_status=old, new_status=to, note=note[:500], created_at=now
         )
         report.status = to
         report.resolved_at = now
