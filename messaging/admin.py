@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from messaging import services
 from messaging.forms import ResolveReportForm
-from messaging.models import Block, Conversation, Message, MessageReport, Notification
+from messaging.models import Block, Conversation, ConversationEvent, Message, MessageReport, Notification
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,6 +32,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ConversationEventInline(admin.TabularInline):
+    """A support chat's opening, closing and rating, as recorded by the services (read only)."""
+
+    model = ConversationEvent
+    extra = 0
+    fields = ("kind", "actor", "old_status", "new_status", "note", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Part of the conversation's record: whoever may read the conversation reads its events.
+        return request.user.has_perm("messaging.view_conversation")
 
 
 @admin.register(Conversation)
@@ -53,6 +73,7 @@ class ConversationAdmin(ReadOnlyAdmin):
     date_hierarchy = "last_message_at"
     raw_id_fields = ("buyer", "store", "order", "product", "closed_by")
     readonly_fields = ("thread_link",)
+    inlines = (ConversationEventInline,)
 
     @admin.display(description=gettext_lazy("thread"))
     def thread_link(self, obj: Conversation) -> str:

@@ -10,7 +10,7 @@ from messaging import services
 from messaging.models import Side
 from portal.demo import DemoWorld
 from portal.models import Photo, Store, User
-from portal.uploads import photo_process, photo_store, validate_photo
+from portal.uploads import ValidatedPhoto, photo_process, validate_photo
 
 
 def demo_jpeg(*, colour: tuple[int, int, int], label: str, size: tuple[int, int] = (480, 360)) -> bytes:
@@ -24,12 +24,10 @@ def demo_jpeg(*, colour: tuple[int, int, int], label: str, size: tuple[int, int]
     return buffer.getvalue()
 
 
-def demo_photo(*, owner: User, colour: tuple[int, int, int], label: str) -> Photo:
-    """Validate, store and re-encode a demo photo exactly as an upload would be."""
+def demo_photo(*, colour: tuple[int, int, int], label: str) -> ValidatedPhoto:
+    """A demo photo validated exactly as an upload would be; the services store it."""
     upload = SimpleUploadedFile(f"{label}.jpg", demo_jpeg(colour=colour, label=label), content_type="image/jpeg")
-    photo = photo_store(owner=owner, photo=validate_photo(upload))
-    # No worker may be running while seeding: process now (idempotent if the worker also does).
-    return photo_process(photo_id=photo.pk) or photo
+    return validate_photo(upload)
 
 
 def _thread(
@@ -37,7 +35,7 @@ def _thread(
     buyer: User,
     store: Store,
     world: DemoWorld,
-    script: list[tuple[str, str, timedelta, list[Photo]]],
+    script: list[tuple[str, str, timedelta, list[ValidatedPhoto]]],
     product_id: int | None = None,
     order_id: int | None = None,
 ) -> int:
@@ -68,8 +66,8 @@ def seed_conversations(world: DemoWorld) -> None:
     gadgets, amber, beauty = stores[0], stores[1], stores[2]
     orders_by = {(o.buyer_id, o.store_id): o for o in world.orders}
 
-    cable = demo_photo(owner=alice, colour=(40, 90, 160), label="charger-box")
-    damage = demo_photo(owner=alice, colour=(160, 60, 40), label="bent-pin")
+    cable = demo_photo(colour=(40, 90, 160), label="charger-box")
+    damage = demo_photo(colour=(160, 60, 40), label="bent-pin")
     gadgets_conversation = _thread(
         buyer=alice,
         store=gadgets,
@@ -101,7 +99,7 @@ def seed_conversations(world: DemoWorld) -> None:
     # Alice has read nothing since the last reply: it stays unread and the worker e-mails it.
     services.conversation_mark_read(conversation_id=gadgets_conversation, side=Side.STORE, now=world.now)
 
-    pendant = demo_photo(owner=minji, colour=(200, 140, 30), label="amber-pendant")
+    pendant = demo_photo(colour=(200, 140, 30), label="amber-pendant")
     _thread(
         buyer=minji,
         store=amber,
@@ -126,7 +124,7 @@ def seed_conversations(world: DemoWorld) -> None:
         script=[(Side.BUYER, "这个精华适合敏感肌吗？", timedelta(hours=3), [])],
     )
 
-    screenshot = demo_photo(owner=buyers[3], colour=(90, 90, 90), label="payment-screen")
+    screenshot = demo_photo(colour=(90, 90, 90), label="payment-screen")
     message, _created = services.support_chat_write(
         user=buyers[3],
         text="My payment was taken twice for one order. What should I do?",
@@ -140,3 +138,9 @@ def seed_conversations(world: DemoWorld) -> None:
         text="We see the double charge; the second one is released automatically within 3 working days.",
         now=world.now - timedelta(hours=4),
     )
+    # No worker may be running while seeding: re-encode the messages' photos now (idempotent
+    # if the worker also does, once the seeding commits).
+    for photo_id in Photo.objects.filter(status=Photo.Status.PROCESSING, messages__isnull=False).values_list(
+        "pk", flat=True
+    ):
+        photo_process(photo_id=photo_id)

@@ -231,6 +231,40 @@ class Conversation(models.Model):
         return self.last_human_preview, self.last_human_side
 
 
+class ConversationEvent(models.Model):
+    """One change of a support chat's state: opened, closed, rated (the audit row of STYLE rule 3).
+
+    Store conversations have no states to change; only support chats write these rows.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        CLOSED = "closed", _("Closed")
+        RATED = "rated", _("Rated")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events", verbose_name=_("conversation")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("actor")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    old_status = models.CharField(
+        max_length=10, choices=Conversation.Status.choices, blank=True, verbose_name=_("old status")
+    )
+    new_status = models.CharField(max_length=10, choices=Conversation.Status.choices, verbose_name=_("new status"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
+
+    class Meta:
+        verbose_name = _("support chat event")
+        verbose_name_plural = _("support chat events")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: {self.kind} {self.old_status} → {self.new_status}"
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")

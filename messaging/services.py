@@ -23,6 +23,7 @@ from messaging.hours import store_is_open
 from messaging.models import (
     Block,
     Conversation,
+    ConversationEvent,
     Message,
     MessageEmail,
     MessageEmailItem,
@@ -35,7 +36,9 @@ from messaging.models import (
 )
 from portal.models import Order, Photo, Product, Store, StoreMember, User
 from portal.notify import notify
-from portal.services import TransitionNotAllowed
+from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
+from portal.transitions import transition_check
+from portal.uploads import ValidatedPhoto, photo_store
 
 PREVIEW_LENGTH = 140
 EMAIL_LISTED_MESSAGES = 20
@@ -107,7 +110,7 @@ def _validate_message(
     conversation: Conversation,
     side: str,
     text: str,
-    photos: Sequence[Photo],
+    photos: Sequence[Photo | ValidatedPhoto],
     product_id: int | None,
     order_id: int | None,
 ) -> tuple[Product | None, Order | None]:
@@ -150,6 +153,39 @@ def _preview(text: str, photos: Sequence[Photo]) -> str:
     if photos:
         return "📷"
     return "…"
+
+
+def _photos_store(
+    *,
+    conversation: Conversation | None,
+    sender: User,
+    side: str,
+    text: str,
+    photos: Sequence[ValidatedPhoto],
+    product_id: int | None,
+    order_id: int | None,
+    now: datetime,
+) -> list[Photo]:
+    """Check the message as it would be sent, then write its photos; before the conversation is locked.
+
+    Files are written outside the transaction that locks the conversation (STYLE rule 5), so
+    the message is checked first, on the unlocked row (or on the conversation about to be
+    opened): a message refused for its text, its photo count, a closed chat or a block
+    stores no photo at all. What only the locked re-check can refuse (a block set in the
+    meantime) leaves its photos attached to nothing, for the unattached-photo prune.
+    `conversation` is None when it does not exist: the locked read then fails and nothing is stored.
+    """
+    if not photos or conversation is None:
+        return []
+    _validate_message(
+        conversation=conversation,
+        side=side,
+        text=(text or "").strip(),
+        photos=photos,
+        product_id=product_id,
+        order_id=order_id,
+    )
+    return [photo_store(owner=sender, photo=photo, now=now) for photo in photos]
 
 
 def _message_add(
@@ -274,16 +310,26 @@ def message_send(
     sender: User,
     side: str,
     text: str,
-    photos: Sequence[Photo] = (),
+    photos: Sequence[ValidatedPhoto] = (),
     product_id: int | None = None,
     order_id: int | None = None,
     now: datetime,
 ) -> Message:
     """Send a message as `side` (the caller has checked that `sender` may act for it).
 
-    Store `photos` with `photo_store` before calling: no file is written while the
-    conversation row is locked.
+    The validated `photos` are stored here, before the conversation row is locked, and
+    attached to the message inside the transaction; the worker re-encodes them after commit.
     """
+    stored = _photos_store(
+        conversation=Conversation.objects.select_related("store").filter(pk=conversation_id).first(),
+        sender=sender,
+        side=side,
+        text=text,
+        photos=photos,
+        product_id=product_id,
+        order_id=order_id,
+        now=now,
+    )
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(of=("self",)).select_related("store").get(pk=conversation_id)
@@ -293,7 +339,7 @@ def message_send(
             sender=sender,
             side=side,
             text=text,
-            photos=photos,
+            photos=stored,
             product_id=product_id,
             order_id=order_id,
             now=now,
@@ -322,7 +368,7 @@ def conversation_start(
     buyer: User,
     store: Store,
     text: str,
-    photos: Sequence[Photo] = (),
+    photos: Sequence[ValidatedPhoto] = (),
     product_id: int | None = None,
     order_id: int | None = None,
     now: datetime,
@@ -330,21 +376,31 @@ def conversation_start(
     """Write to a store: open the buyer's one conversation with it (or reuse it) and add the message.
 
     Returns the message and whether the conversation is new. A message that fails
-    validation leaves no empty conversation behind.
+    validation leaves no empty conversation behind, and no stored photo.
     """
     if StoreMember.objects.filter(store=store, user=buyer).exists():
         raise ValidationError(_("You work for this store; answer its buyers from the store's inbox."), code="own")
+    lookup: dict[str, Any] = {"kind": Conversation.Kind.STORE, "buyer": buyer, "store": store}
+    stored = _photos_store(
+        conversation=Conversation.objects.filter(**lookup).first() or Conversation(**lookup),
+        sender=buyer,
+        side=Side.BUYER,
+        text=text,
+        photos=photos,
+        product_id=product_id,
+        order_id=order_id,
+        now=now,
+    )
     with transaction.atomic():
         conversation, created = _get_or_create_locked(
-            lookup={"kind": Conversation.Kind.STORE, "buyer": buyer, "store": store},
-            defaults={"created_at": now, "last_message_at": now},
+            lookup=lookup, defaults={"created_at": now, "last_message_at": now}
         )
         message = _message_add(
             conversation=conversation,
             sender=buyer,
             side=Side.BUYER,
             text=text,
-            photos=photos,
+            photos=stored,
             product_id=product_id,
             order_id=order_id,
             now=now,
@@ -353,22 +409,32 @@ def conversation_start(
 
 
 def conversation_start_by_store(
-    *, store: Store, sender: User, order: Order, text: str, photos: Sequence[Photo] = (), now: datetime
+    *, store: Store, sender: User, order: Order, text: str, photos: Sequence[ValidatedPhoto] = (), now: datetime
 ) -> tuple[Message, bool]:
     """A store member writes to the buyer of one of the store's orders (the only way a store starts a thread)."""
     if order.store_id != store.pk or not StoreMember.objects.filter(store=store, user=sender).exists():
         raise ValidationError(_("This order is not between this buyer and this store."), code="order")
+    lookup: dict[str, Any] = {"kind": Conversation.Kind.STORE, "buyer_id": order.buyer_id, "store": store}
+    stored = _photos_store(
+        conversation=Conversation.objects.filter(**lookup).first() or Conversation(**lookup),
+        sender=sender,
+        side=Side.STORE,
+        text=text,
+        photos=photos,
+        product_id=None,
+        order_id=order.pk,
+        now=now,
+    )
     with transaction.atomic():
         conversation, created = _get_or_create_locked(
-            lookup={"kind": Conversation.Kind.STORE, "buyer_id": order.buyer_id, "store": store},
-            defaults={"created_at": now, "last_message_at": now},
+            lookup=lookup, defaults={"created_at": now, "last_message_at": now}
         )
         message = _message_add(
             conversation=conversation,
             sender=sender,
             side=Side.STORE,
             text=text,
-            photos=photos,
+            photos=stored,
             product_id=None,
             order_id=order.pk,
             now=now,
@@ -420,20 +486,38 @@ CONVERSATION_TRANSITIONS: dict[str, set[str]] = {
 
 
 def support_chat_write(
-    *, user: User, text: str, photos: Sequence[Photo] = (), order_id: int | None = None, now: datetime
+    *, user: User, text: str, photos: Sequence[ValidatedPhoto] = (), order_id: int | None = None, now: datetime
 ) -> tuple[Message, bool]:
     """Write to platform support: the user's open support chat, or a new one."""
+    lookup: dict[str, Any] = {"kind": Conversation.Kind.SUPPORT, "buyer": user, "status": Conversation.Status.OPEN}
+    stored = _photos_store(
+        conversation=Conversation.objects.filter(**lookup).first() or Conversation(**lookup),
+        sender=user,
+        side=Side.BUYER,
+        text=text,
+        photos=photos,
+        product_id=None,
+        order_id=order_id,
+        now=now,
+    )
     with transaction.atomic():
         conversation, created = _get_or_create_locked(
-            lookup={"kind": Conversation.Kind.SUPPORT, "buyer": user, "status": Conversation.Status.OPEN},
-            defaults={"created_at": now, "last_message_at": now},
+            lookup=lookup, defaults={"created_at": now, "last_message_at": now}
         )
+        if created:
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                actor=user,
+                kind=ConversationEvent.Kind.OPENED,
+                new_status=Conversation.Status.OPEN,
+                created_at=now,
+            )
         message = _message_add(
             conversation=conversation,
             sender=user,
             side=Side.BUYER,
             text=text,
-            photos=photos,
+            photos=stored,
             product_id=None,
             order_id=order_id,
             now=now,
@@ -446,15 +530,21 @@ def support_chat_close(*, conversation_id: int, actor: User, now: datetime) -> C
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation_id, kind=Conversation.Kind.SUPPORT)
         to = Conversation.Status.CLOSED
-        if to not in CONVERSATION_TRANSITIONS[conversation.status]:
-            raise TransitionNotAllowed(
-                _("Cannot move support chat %(id)s from %(old)s to %(new)s.")
-                % {
-                    "id": conversation.pk,
-                    "old": Conversation.Status(conversation.status).label,
-                    "new": Conversation.Status(to).label,
-                }
-            )
+        old = transition_check(
+            conversation,
+            table=CONVERSATION_TRANSITIONS,
+            to=to,
+            message=_("Cannot move support chat %(id)s from %(old)s to %(new)s."),
+            params={"id": conversation.pk},
+        )
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind=ConversationEvent.Kind.CLOSED,
+            old_status=old,
+            new_status=to,
+            created_at=now,
+        )
         conversation.status = to
         conversation.closed_at = now
         conversation.closed_by = actor
@@ -483,6 +573,16 @@ def support_chat_rate(*, conversation_id: int, user: User, rating: int, now: dat
         conversation.rating = rating
         conversation.rated_at = now
         conversation.save(update_fields=["rating", "rated_at"])
+        # Rating changes no status, but it is a change of the chat's record: it gets its row too.
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            actor=user,
+            kind=ConversationEvent.Kind.RATED,
+            old_status=conversation.status,
+            new_status=conversation.status,
+            note=f"{rating}/5",
+            created_at=now,
+        )
     return conversation
 
 
@@ -559,17 +659,15 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
         # Lock order: the conversation first, like every other write of a thread.
         conversation = Conversation.objects.select_for_update().filter(pk=conversation_id or 0).first()
         report = MessageReport.objects.select_for_update().get(pk=report_id)
-        if to not in REPORT_TRANSITIONS[report.status]:
-            raise TransitionNotAllowed(
-                _("Cannot move report %(id)s from %(old)s to %(new)s.")
-                % {
-                    "id": report.pk,
-                    "old": MessageReport.Status(report.status).label,
-                    "new": MessageReport.Status(to).label if to in MessageReport.Status.values else to,
-                }
-            )
+        old = transition_check(
+            report,
+            table=REPORT_TRANSITIONS,
+            to=to,
+            message=_("Cannot move report %(id)s from %(old)s to %(new)s."),
+            params={"id": report.pk},
+        )
         MessageReportEvent.objects.create(
-            report=report, actor=actor, old_status=report.status, new_status=to, note=note[:500], created_at=now
+            report=report, actor=actor, old_status=old, new_status=to, note=note[:500], created_at=now
         )
         report.status = to
         report.resolved_at = now

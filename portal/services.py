@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 from portal.notify import notify
+from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
+from portal.transitions import transition_check
 
 
 class OrderCompletedListener(Protocol):
@@ -36,10 +38,6 @@ ORDER_COMPLETED_LISTENERS: dict[str, OrderCompletedListener] = {}
 def register_order_completed_listener(name: str, listener: OrderCompletedListener) -> None:
     """Run `listener` whenever an order completes; registering a name again replaces it (apps load once)."""
     ORDER_COMPLETED_LISTENERS[name] = listener
-
-
-class TransitionNotAllowed(ValidationError):
-    """A state change that the transition table does not allow; the message names both states."""
 
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -340,17 +338,13 @@ def order_transition(
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if to not in ALLOWED_TRANSITIONS[order.status]:
-            raise TransitionNotAllowed(
-                _("Order %(number)s cannot go from %(old)s to %(new)s.")
-                % {
-                    "number": order.number,
-                    "old": Order.Status(order.status).label,
-                    "new": Order.Status(to).label,
-                },
-                code="transition_not_allowed",
-            )
-        old = order.status
+        old = transition_check(
+            order,
+            table=ALLOWED_TRANSITIONS,
+            to=to,
+            message=_("Order %(number)s cannot go from %(old)s to %(new)s."),
+            params={"number": order.number},
+        )
         order.status = to
         setattr(order, TIMESTAMP_FIELDS[to], now)
         fields = ["status", TIMESTAMP_FIELDS[to]]

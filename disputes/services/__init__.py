@@ -19,7 +19,6 @@ from disputes.services.clocks import (
 )
 from disputes.services.complaints import (
     COMPLAINT_TRANSITIONS,
-    ComplaintTransitionNotAllowed,
     complaint_answer,
     complaint_close,
     complaint_follow_up,
@@ -59,7 +58,6 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "COMPLAINT_TRANSITIONS",
     "REFUND_KINDS",
-    "ComplaintTransitionNotAllowed",
     "TransitionNotAllowed",
     "complaint_answer",
     "complaint_close",

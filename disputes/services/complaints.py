@@ -18,6 +18,7 @@ from disputes.services.penalties import penalty_reverse
 from messaging.models import MessageReport
 from portal.models import Order, Photo, Store, StoreMember, User
 from portal.notify import notify
+from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
 
 C = Complaint.Status
@@ -31,23 +32,17 @@ COMPLAINT_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class ComplaintTransitionNotAllowed(ValidationError):
-    """A complaint status change that its transition table does not allow."""
-
-
-def _refuse(complaint: Complaint, to: str) -> ComplaintTransitionNotAllowed:
-    return ComplaintTransitionNotAllowed(
-        _("Cannot move complaint #%(id)s from %(old)s to %(new)s.")
-        % {"id": complaint.pk, "old": C(complaint.status).label, "new": C(to).label},
-        code="transition_not_allowed",
-    )
-
-
 def _move(
     complaint: Complaint, *, to: str, actor: User | None, now: datetime, note: str = "", fields: Sequence[str] = ()
 ) -> None:
-    if to not in COMPLAINT_TRANSITIONS[complaint.status]:
-        raise _refuse(complaint, to)
+    """Change the status of a complaint the caller has locked, and record the event."""
+    transition_check(
+        complaint,
+        table=COMPLAINT_TRANSITIONS,
+        to=to,
+        message=_("Cannot move complaint #%(id)s from %(old)s to %(new)s."),
+        params={"id": complaint.pk},
+    )
     ComplaintEvent.objects.create(
         complaint=complaint, actor=actor, old_status=complaint.status, new_status=to, note=note, created_at=now
     )

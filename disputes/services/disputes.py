@@ -23,7 +23,8 @@ from disputes.services.penalties import penalty_add
 from portal.dates import format_moment
 from portal.models import Order, Photo, StoreMember, User
 from portal.notify import notify
-from portal.services import TransitionNotAllowed, order_set_dispute_open
+from portal.services import order_set_dispute_open
+from portal.transitions import TransitionNotAllowed, transition_check, transition_refusal
 from portal.uploads import ValidatedPhoto, photo_store
 
 S = Dispute.Status
@@ -69,12 +70,17 @@ def _lock(dispute_id: int) -> Dispute:
     return Dispute.objects.select_for_update().select_related("order").get(pk=dispute_id)
 
 
+def _refusal_message() -> str:
+    return _("Cannot move dispute #%(id)s from %(old)s to %(new)s.")
+
+
 def _refuse(dispute: Dispute, to: str) -> TransitionNotAllowed:
-    return TransitionNotAllowed(
-        _("Cannot move dispute #%(id)s from %(old)s to %(new)s.")
-        % {"id": dispute.pk, "old": S(dispute.status).label, "new": S(to).label},
-        code="transition_not_allowed",
-    )
+    """The table's error for a move a service refuses on a rule of its own (a closed case, an offer's kind)."""
+    return transition_refusal(dispute, to=to, message=_refusal_message(), params={"id": dispute.pk})
+
+
+def _check(dispute: Dispute, to: str) -> None:
+    transition_check(dispute, table=ALLOWED_TRANSITIONS, to=to, message=_refusal_message(), params={"id": dispute.pk})
 
 
 def dispute_move(
@@ -99,8 +105,8 @@ def dispute_move(
     is what a person typed; what the system says is a `note_kind` with parameters (see
     `portal.timeline`), rendered in each reader's language.
     """
-    if to != dispute.status and to not in ALLOWED_TRANSITIONS[dispute.status]:
-        raise _refuse(dispute, to)
+    if to != dispute.status:
+        _check(dispute, to)
     DisputeEvent.objects.create(
         dispute=dispute,
         actor=actor,
@@ -443,8 +449,8 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
         if offer.kind == Dispute.Outcome.RETURN_REFUND:
             if dispute.status not in (S.AWAITING_SELLER, S.NEGOTIATING):
                 raise _refuse(dispute, S.AWAITING_RETURN)
-        elif S.RESOLVED not in ALLOWED_TRANSITIONS[dispute.status]:
-            raise _refuse(dispute, S.RESOLVED)
+        else:
+            _check(dispute, S.RESOLVED)
         offer.accepted_at = now
         offer.save(update_fields=["accepted_at"])
         if side == DisputeOffer.Side.SELLER and dispute.seller_responded_at is None:
@@ -483,8 +489,7 @@ def dispute_cancel(*, dispute_id: int, buyer: User, now: datetime, note: str = "
     with transaction.atomic():
         dispute = _lock(dispute_id)
         _require_side(dispute, buyer, DisputeOffer.Side.BUYER)
-        if S.CANCELLED not in ALLOWED_TRANSITIONS[dispute.status]:
-            raise _refuse(dispute, S.CANCELLED)
+        _check(dispute, S.CANCELLED)
         dispute_close(
             dispute=dispute,
             to=S.CANCELLED,
@@ -503,8 +508,7 @@ def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str =
     with transaction.atomic():
         dispute = _lock(dispute_id)
         _require_side(dispute, actor)
-        if S.ESCALATED not in ALLOWED_TRANSITIONS[dispute.status]:
-            raise _refuse(dispute, S.ESCALATED)
+        _check(dispute, S.ESCALATED)
         if now < dispute.escalation_opens_at:
             raise ValidationError(
                 _("The platform can be asked to decide from %(start)s, %(days)s days after the dispute was opened.")

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from disputes.models import Complaint, ComplaintEvent
 from disputes.services import complaints
-from disputes.services.complaints import COMPLAINT_TRANSITIONS, ComplaintTransitionNotAllowed
+from disputes.services.complaints import COMPLAINT_TRANSITIONS
 from disputes.tests.helpers import DAY, jpeg_upload
+from portal.transitions import TransitionNotAllowed
 
 C = Complaint.Status
 
@@ -39,7 +40,7 @@ def test_every_complaint_transition_is_allowed_or_refused_precisely(complaint, s
         if to in COMPLAINT_TRANSITIONS[start]:
             complaints._move(locked, to=to, actor=staff, now=now)
         else:
-            with pytest.raises(ComplaintTransitionNotAllowed) as caught:
+            with pytest.raises(TransitionNotAllowed) as caught:
                 complaints._move(locked, to=to, actor=staff, now=now)
             assert str(C(start).label) in caught.value.messages[0]
             assert str(C(to).label) in caught.value.messages[0]

@@ -70,19 +70,19 @@ def test_line_breaks_count_once_against_the_limit(client, conversation, buyer, s
 def test_a_removed_message_disappears_from_previews_photos_and_emails(
     client, conversation, buyer, seller, staff, django_capture_on_commit_callbacks
 ):
-    from portal.uploads import photo_store, validate_photo
+    from portal.uploads import validate_photo
 
     reply(conversation, seller, "A polite earlier answer")
     with django_capture_on_commit_callbacks(execute=True):
-        photo = photo_store(owner=seller, photo=validate_photo(jpeg_upload()))
-    rude = services.message_send(
-        conversation_id=conversation.pk,
-        sender=seller,
-        side=Side.STORE,
-        text="You idiot",
-        photos=[photo],
-        now=timezone.now(),
-    )
+        rude = services.message_send(
+            conversation_id=conversation.pk,
+            sender=seller,
+            side=Side.STORE,
+            text="You idiot",
+            photos=[validate_photo(jpeg_upload())],
+            now=timezone.now(),
+        )
+    photo = rude.photos.get()
     report = services.message_report(
         message=rude, reporter=buyer, reporter_side=Side.BUYER, reason="abuse", note="", now=timezone.now()
     )
@@ -281,12 +281,17 @@ def test_working_hours_show_the_whole_week_and_closed_days(client, buyer, store)
 def test_a_photo_still_processing_appears_in_place_without_a_reload(client, conversation, buyer, seller, staff):
     """The worker re-encodes after the message is sent; the placeholder fetches the photo once ready."""
     from portal.models import Photo
-    from portal.uploads import photo_process, photo_store, validate_photo
+    from portal.uploads import photo_process, validate_photo
 
-    photo = photo_store(owner=buyer, photo=validate_photo(jpeg_upload()))  # the worker has not run yet
     message = services.message_send(
-        conversation_id=conversation.pk, sender=buyer, side=Side.BUYER, text="See", photos=[photo], now=timezone.now()
+        conversation_id=conversation.pk,
+        sender=buyer,
+        side=Side.BUYER,
+        text="See",
+        photos=[validate_photo(jpeg_upload())],
+        now=timezone.now(),
     )
+    photo = message.photos.get()  # the worker has not run yet
     url = reverse("messaging:message_photo", args=[message.pk, photo.uuid])
     client.force_login(seller)
     thread = client.get(reverse("messaging:thread", args=[conversation.pk])).content.decode()

@@ -9,7 +9,7 @@ from messaging.models import Message, Notification, Side
 from messaging.tests.conftest import jpeg_upload
 from portal.models import Store
 from portal.tests.factories import make_order
-from portal.uploads import photo_store, validate_photo
+from portal.uploads import validate_photo
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -17,8 +17,10 @@ METHODS = ["get", "post", "put", "patch", "delete"]
 @pytest.fixture
 def world(buyer, store, seller, agent, open_all_week, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        photo = photo_store(owner=buyer, photo=validate_photo(jpeg_upload()))
-    message, _ = services.conversation_start(buyer=buyer, store=store, text="hello", photos=[photo], now=timezone.now())
+        message, _ = services.conversation_start(
+            buyer=buyer, store=store, text="hello", photos=[validate_photo(jpeg_upload())], now=timezone.now()
+        )
+    photo = message.photos.get()
     conversation = message.conversation
     answer = services.message_send(
         conversation_id=conversation.pk, sender=agent, side=Side.STORE, text="hi", now=timezone.now()

@@ -1,7 +1,7 @@
 """What the message centre's page groups share.
 
-The login guard for live polls, a service's refusal on a form, photos stored before a send,
-the rate-limit refusals and the centre's tab context.
+The login guard for live polls, a service's refusal on a form, the rate-limit refusals
+and the centre's tab context.
 """
 
 from collections.abc import Callable
@@ -13,14 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from messaging import selectors
 from messaging.forms import MessageForm
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
-from portal.models import Photo, User
-from portal.uploads import ValidatedPhoto, photo_store
+from portal.models import User
 
 ViewFunction = Callable[..., HttpResponse]
 
@@ -50,12 +48,6 @@ def apply_errors(form: Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-def store_photos(user: User, photos: list[ValidatedPhoto]) -> list[Photo]:
-    # Written before the service opens its transaction: no file I/O under the conversation lock.
-    now = timezone.now()
-    return [photo_store(owner=user, photo=photo, now=now) for photo in photos]
 
 
 def int_or_none(raw: Any) -> int | None:

@@ -25,7 +25,6 @@ from messaging.views.common import (
     login_required_live,
     rate_limited,
     rate_message,
-    store_photos,
 )
 from portal.buyer_record import buyer_record
 from portal.http import request_user as _user
@@ -172,14 +171,13 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         return _render_thread(request, access, form, status=429)
     if not form.is_valid():
         return _render_thread(request, access, form, status=400)
-    photos = store_photos(user, form.cleaned_data["photos"])
     try:
         services.message_send(
             conversation_id=access.conversation.pk,
             sender=user,
             side=access.side,
             text=form.cleaned_data["text"],
-            photos=photos,
+            photos=form.cleaned_data["photos"],
             order_id=int_or_none(request.POST.get("order")),
             now=now,
         )
@@ -284,13 +282,12 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         if rate_limited(form, user=user, starts_conversation=existing is None, now=now):
             status = 429
         elif form.is_valid():
-            photos = store_photos(user, form.cleaned_data["photos"])
             try:
                 message, _created = services.conversation_start(
                     buyer=user,
                     store=store,
                     text=form.cleaned_data["text"],
-                    photos=photos,
+                    photos=form.cleaned_data["photos"],
                     product_id=product.pk if product else None,
                     order_id=order.pk if order else None,
                     now=now,

@@ -17,7 +17,6 @@ from messaging.views.common import (
     centre_context,
     login_required_live,
     rate_message,
-    store_photos,
 )
 from messaging.views.inbox import inbox_response
 from portal.http import request_user as _user
@@ -61,10 +60,14 @@ def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
             form.add_error(None, rate_message())
             status = 429
         elif form.is_valid():
-            photos = store_photos(user, form.cleaned_data["photos"])
             try:
                 message, _created = services.conversation_start_by_store(
-                    store=store, sender=user, order=order, text=form.cleaned_data["text"], photos=photos, now=now
+                    store=store,
+                    sender=user,
+                    order=order,
+                    text=form.cleaned_data["text"],
+                    photos=form.cleaned_data["photos"],
+                    now=now,
                 )
             except services.SendingBlocked as error:
                 apply_errors(form, error)

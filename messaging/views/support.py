@@ -16,7 +16,6 @@ from messaging.views.common import (
     centre_context,
     login_required_live,
     rate_limited,
-    store_photos,
 )
 from messaging.views.inbox import inbox_response
 from portal.http import request_user as _user
@@ -55,10 +54,9 @@ def support_start(request: HttpRequest) -> HttpResponse:
         if rate_limited(form, user=user, starts_conversation=existing is None, now=now):
             status = 429
         elif form.is_valid():
-            photos = store_photos(user, form.cleaned_data["photos"])
             try:
                 message, _created = services.support_chat_write(
-                    user=user, text=form.cleaned_data["text"], photos=photos, now=now
+                    user=user, text=form.cleaned_data["text"], photos=form.cleaned_data["photos"], now=now
                 )
             except ValidationError as error:
                 apply_errors(form, error)
