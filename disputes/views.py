@@ -30,6 +30,7 @@ from disputes.forms import (
 )
 from disputes.models import Complaint, Dispute, PenaltyEntry
 from disputes.services import complaints as complaint_services
+from portal.form_errors import add_service_error
 from portal.http import request_user as _user
 from portal.models import StoreMember, User
 from portal.selectors import order_get_for_buyer, store_get_for_member
@@ -38,15 +39,6 @@ from portal.selectors import order_get_for_buyer, store_get_for_member
 def _get_only() -> HttpResponse:
     """405 for a page that is only read, answered after the ownership check so strangers see 404."""
     return HttpResponseNotAllowed(["GET"])
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, or at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Opening ----------------------------------------------------------------------------------------
@@ -81,7 +73,7 @@ def dispute_open(request: HttpRequest, order_id: int) -> HttpResponse:
                 now=now,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your dispute is open. The seller has been told."))
             return redirect("disputes:detail", dispute_id=dispute.pk)
@@ -159,7 +151,7 @@ def _action(
         try:
             call(dispute, user, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, success)
             return redirect("disputes:detail", dispute_id=dispute.pk)
@@ -373,7 +365,7 @@ def penalty_appeal(request: HttpRequest, slug: str, entry_id: int) -> HttpRespon
                 now=now,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your appeal was sent to the platform."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
@@ -434,7 +426,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your complaint was sent. The platform answers within 48 hours."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
@@ -492,7 +484,7 @@ def complaint_rate(request: HttpRequest, complaint_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Thank you for rating the answer."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
@@ -513,7 +505,7 @@ def complaint_follow_up(request: HttpRequest, complaint_id: int) -> HttpResponse
                 complaint_id=complaint.pk, author=user, text=form.cleaned_data["text"], now=timezone.now()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)

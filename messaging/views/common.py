@@ -10,8 +10,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,15 +39,6 @@ def login_required_live(view: ViewFunction) -> ViewFunction:
         return response
 
     return wrapper
-
-
-def apply_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it is about, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def store_photos(user: User, photos: list[ValidatedPhoto]) -> list[Photo]:

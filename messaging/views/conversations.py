@@ -19,7 +19,6 @@ from messaging.ratelimit import message_rate_limited
 from messaging.selectors import ConversationAccess
 from messaging.views.common import (
     ANY_METHOD,
-    apply_errors,
     centre_context,
     int_or_none,
     login_required_live,
@@ -28,6 +27,7 @@ from messaging.views.common import (
     store_photos,
 )
 from portal.buyer_record import buyer_record
+from portal.form_errors import add_service_error
 from portal.http import request_user as _user
 from portal.models import Order, Photo, Product, Store, User
 from portal.selectors import store_get_public, store_week
@@ -184,10 +184,10 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             now=now,
         )
     except services.SendingBlocked as error:
-        apply_errors(form, error)
+        add_service_error(form, error)
         return _render_thread(request, access, form, status=403)
     except ValidationError as error:
-        apply_errors(form, error)
+        add_service_error(form, error)
         return _render_thread(request, access, form, status=400)
     return redirect(reverse("messaging:thread", args=[access.conversation.pk]) + "#composer")
 
@@ -296,10 +296,10 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
                     now=now,
                 )
             except services.SendingBlocked as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 403
             except ValidationError as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 400
             else:
                 return redirect(reverse("messaging:thread", args=[message.conversation_id]) + "#composer")

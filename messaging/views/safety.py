@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods
 from messaging import selectors, services
 from messaging.forms import ReportForm
 from messaging.models import Side
-from messaging.views.common import ANY_METHOD, apply_errors, centre_context, login_required_live
+from messaging.views.common import ANY_METHOD, centre_context, login_required_live
 from messaging.views.conversations import decorate_messages
+from portal.form_errors import add_service_error
 from portal.http import request_user as _user
 
 
@@ -62,7 +63,7 @@ def report(request: HttpRequest, message_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            add_service_error(form, error)
         else:
             flash.success(request, _("Thank you. Our moderators will look at this message."))
             return redirect("messaging:thread", conversation_id=message.conversation_id)

@@ -13,13 +13,13 @@ from messaging.models import Side
 from messaging.ratelimit import message_rate_limited
 from messaging.views.common import (
     ANY_METHOD,
-    apply_errors,
     centre_context,
     login_required_live,
     rate_message,
     store_photos,
 )
 from messaging.views.inbox import inbox_response
+from portal.form_errors import add_service_error
 from portal.http import request_user as _user
 from portal.selectors import order_get_for_seller, store_get_for_member
 
@@ -67,10 +67,10 @@ def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
                     store=store, sender=user, order=order, text=form.cleaned_data["text"], photos=photos, now=now
                 )
             except services.SendingBlocked as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 403
             except ValidationError as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 400
             else:
                 return redirect(reverse("messaging:thread", args=[message.conversation_id]) + "#composer")

@@ -12,13 +12,13 @@ from messaging.forms import MessageForm
 from messaging.models import Conversation, Side
 from messaging.views.common import (
     ANY_METHOD,
-    apply_errors,
     centre_context,
     login_required_live,
     rate_limited,
     store_photos,
 )
 from messaging.views.inbox import inbox_response
+from portal.form_errors import add_service_error
 from portal.http import request_user as _user
 
 
@@ -61,7 +61,7 @@ def support_start(request: HttpRequest) -> HttpResponse:
                     user=user, text=form.cleaned_data["text"], photos=photos, now=now
                 )
             except ValidationError as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 400
             else:
                 return redirect("messaging:thread", conversation_id=message.conversation_id)
