@@ -1,7 +1,11 @@
 """Small HTTP helpers shared by every app's views."""
 
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Concatenate
+
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 
 from portal.models import User
 
@@ -37,3 +41,40 @@ def clean_query(query: QueryDict) -> QueryDict:
         cleaned.setlist(_clean_query_text(name), [_clean_query_text(value) for value in values])
     cleaned._mutable = False
     return cleaned
+
+
+# Every method a browser or a client library sends. Anything else is refused before a view
+# loads anything: the same 405 for every URL, so it tells a stranger nothing.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def object_view[RequestT: HttpRequest, Loaded, **UrlArgs](
+    *, load: Callable[Concatenate[RequestT, UrlArgs], Loaded], methods: Sequence[str]
+) -> Callable[
+    [Callable[Concatenate[RequestT, Loaded, UrlArgs], HttpResponse]],
+    Callable[Concatenate[RequestT, UrlArgs], HttpResponse],
+]:
+    """Load the user's object with `load`, then refuse a method outside `methods` with 405.
+
+    `load` gets the request and the URL's arguments and raises Http404 for "missing or not
+    yours"; the view gets what it returned after the request. Loading first means a stranger
+    gets the same 404 whatever the method, and only the owner learns from a 405 that the URL
+    exists. `methods` are exactly the methods answered: list HEAD where GET's HEAD is wanted.
+    """
+    allowed = list(methods)
+
+    def decorator(
+        view: Callable[Concatenate[RequestT, Loaded, UrlArgs], HttpResponse],
+    ) -> Callable[Concatenate[RequestT, UrlArgs], HttpResponse]:
+        @wraps(view)
+        def wrapper(request: RequestT, /, *args: UrlArgs.args, **kwargs: UrlArgs.kwargs) -> HttpResponse:
+            if request.method not in HTTP_METHODS:
+                return HttpResponseNotAllowed(allowed)
+            loaded = load(request, *args, **kwargs)
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(allowed)
+            return view(request, loaded, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

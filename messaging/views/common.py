@@ -56,9 +56,15 @@ def int_or_none(raw: Any) -> int | None:
     return value if value > 0 else None
 
 
-# Views that load a user's object check ownership before the method, so that a stranger
-# gets the same 404 for every method and learns nothing from a 405.
-ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Loaders for `object_view`: the conversation of the URL, or 404 for "missing or not yours".
+
+
+def conversation_for_reading(request: HttpRequest, conversation_id: int) -> selectors.ConversationAccess:
+    return selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+
+
+def conversation_for_writing(request: HttpRequest, conversation_id: int) -> selectors.ConversationAccess:
+    return selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id, for_write=True)
 
 
 def rate_message() -> str:
