@@ -6,6 +6,8 @@ from typing import Concatenate
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.middleware import HtmxDetails
 
 from portal.models import User
 
@@ -16,6 +18,22 @@ def request_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as `HtmxMiddleware` leaves it: `request.htmx` is true for a request htmx made."""
+
+    htmx: HtmxDetails
+
+
+class HttpResponseClientRefreshNoContent(HttpResponseClientRefresh):
+    """Tell htmx to reload the whole page, with 204 rather than django-htmx's 200.
+
+    htmx reloads on `HX-Refresh` whatever the status; 204 also says there is nothing to
+    swap, so a client that ignores the header pastes nothing.
+    """
+
+    status_code = 204
 
 
 # Longer than any search, filter or cursor the site makes; a 10,000-character `q` is cut here
@@ -49,7 +67,7 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def object_view[RequestT: HttpRequest, Loaded, **UrlArgs](
-    *, load: Callable[Concatenate[RequestT, UrlArgs], Loaded], methods: Sequence[str]
+    *, load: Callable[Concatenate[HttpRequest, UrlArgs], Loaded], methods: Sequence[str]
 ) -> Callable[
     [Callable[Concatenate[RequestT, Loaded, UrlArgs], HttpResponse]],
     Callable[Concatenate[RequestT, UrlArgs], HttpResponse],
@@ -57,7 +75,8 @@ def object_view[RequestT: HttpRequest, Loaded, **UrlArgs](
     """Load the user's object with `load`, then refuse a method outside `methods` with 405.
 
     `load` gets the request and the URL's arguments and raises Http404 for "missing or not
-    yours"; the view gets what it returned after the request. Loading first means a stranger
+    yours"; the view gets what it returned after the request (which it may type more
+    narrowly, as an `HtmxHttpRequest`). Loading first means a stranger
     gets the same 404 whatever the method, and only the owner learns from a 405 that the URL
     exists. `methods` are exactly the methods answered: list HEAD where GET's HEAD is wanted.
     """

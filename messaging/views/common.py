@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from messaging import selectors
 from messaging.forms import MessageForm
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
+from portal.http import HtmxHttpRequest, HttpResponseClientRefreshNoContent
 from portal.models import Photo, User
 from portal.uploads import ValidatedPhoto, photo_store
 
@@ -32,9 +33,9 @@ def login_required_live(view: ViewFunction) -> ViewFunction:
     guarded = login_required(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated and getattr(request, "htmx", False):
-            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and request.htmx:
+            return HttpResponseClientRefreshNoContent()
         response: HttpResponse = guarded(request, *args, **kwargs)
         return response
 

@@ -29,7 +29,7 @@ from messaging.views.common import (
 )
 from portal.buyer_record import buyer_record
 from portal.form_errors import add_service_error
-from portal.http import object_view
+from portal.http import HtmxHttpRequest, object_view
 from portal.http import request_user as _user
 from portal.models import Order, Photo, Product, Store, User
 from portal.selectors import store_get_public, store_week
@@ -189,10 +189,10 @@ def send(request: HttpRequest, access: ConversationAccess, conversation_id: int)
 
 @login_required_live
 @object_view(load=conversation_for_writing, methods=["POST"])
-def mark_read(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
+def mark_read(request: HtmxHttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     assert access.side is not None
     services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
-    if getattr(request, "htmx", False):
+    if request.htmx:
         return HttpResponse(status=204)
     return redirect("messaging:thread", conversation_id=conversation_id)
 

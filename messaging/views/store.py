@@ -18,7 +18,7 @@ from messaging.views.common import (
 )
 from messaging.views.inbox import inbox_response
 from portal.form_errors import add_service_error
-from portal.http import object_view
+from portal.http import HtmxHttpRequest, object_view
 from portal.http import request_user as _user
 from portal.models import Order, Store
 from portal.selectors import order_get_for_seller, store_get_for_member
@@ -36,7 +36,7 @@ def _order_for_seller(request: HttpRequest, slug: str, order_id: int) -> tuple[S
 
 @login_required_live
 @object_view(load=_store_for_member, methods=["GET", "HEAD"])
-def store_inbox(request: HttpRequest, store: Store, slug: str) -> HttpResponse:
+def store_inbox(request: HtmxHttpRequest, store: Store, slug: str) -> HttpResponse:
     return inbox_response(
         request,
         conversations=selectors.store_conversations(store=store),

@@ -18,7 +18,7 @@ from messaging.views.common import (
 )
 from messaging.views.inbox import inbox_response
 from portal.form_errors import add_service_error
-from portal.http import object_view
+from portal.http import HtmxHttpRequest, object_view
 from portal.http import request_user as _user
 from portal.models import User
 
@@ -32,7 +32,7 @@ def _support_agent(request: HttpRequest) -> User:
 
 @login_required_live
 @object_view(load=_support_agent, methods=["GET", "HEAD"])
-def support_inbox(request: HttpRequest, agent: User) -> HttpResponse:
+def support_inbox(request: HtmxHttpRequest, agent: User) -> HttpResponse:
     status = request.GET.get("status", Conversation.Status.OPEN)
     if status not in Conversation.Status.values:
         status = Conversation.Status.OPEN
