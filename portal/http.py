@@ -75,10 +75,10 @@ def object_view[RequestT: HttpRequest, Loaded, **UrlArgs](
     """Load the user's object with `load`, then refuse a method outside `methods` with 405.
 
     `load` gets the request and the URL's arguments and raises Http404 for "missing or not
-    yours"; the view gets what it returned after the request (which it may type more
-    narrowly, as an `HtmxHttpRequest`). Loading first means a stranger
-    gets the same 404 whatever the method, and only the owner learns from a 405 that the URL
-    exists. `methods` are exactly the methods answered: list HEAD where GET's HEAD is wanted.
+    yours"; the view gets what it returned after the request (which the view may type more
+    narrowly, as an `HtmxHttpRequest`). Loading first means a stranger gets the same 404
+    whatever the method, and only the owner learns from a 405 that the URL exists. `methods`
+    are exactly the methods answered: list HEAD where GET's HEAD is wanted.
     """
     allowed = list(methods)
 
