@@ -29,6 +29,7 @@ from disputes.forms import ComplaintAnswerForm, ResolveForm
 from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
 from disputes.services import complaints as complaint_services
 from portal.dates import format_moment
+from portal.form_errors import add_service_error
 from portal.models import Store, User
 
 # Staff rights are permissions (granted to the groups by migrations), so renaming a group keeps them.
@@ -273,11 +274,7 @@ class DisputeAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 dispute.refresh_from_db()
                 self.log_change(
@@ -468,7 +465,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 self.log_change(
                     request,

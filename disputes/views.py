@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,23 +30,25 @@ from disputes.forms import (
 )
 from disputes.models import Complaint, Dispute, PenaltyEntry
 from disputes.services import complaints as complaint_services
+from portal.form_errors import add_service_error
+from portal.http import object_view
 from portal.http import request_user as _user
-from portal.models import StoreMember, User
+from portal.models import Store, StoreMember, User
 from portal.selectors import order_get_for_buyer, store_get_for_member
 
-
-def _get_only() -> HttpResponse:
-    """405 for a page that is only read, answered after the ownership check so strangers see 404."""
-    return HttpResponseNotAllowed(["GET"])
+# Loaders for `object_view`: the URL's object, or 404 for "missing or not yours".
 
 
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, or at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+def _dispute_for_user(request: HttpRequest, dispute_id: int) -> Dispute:
+    return selectors.dispute_get_for_user(user=_user(request), dispute_id=dispute_id)
+
+
+def _store_for_member(request: HttpRequest, slug: str) -> Store:
+    return store_get_for_member(user=_user(request), slug=slug)
+
+
+def _complaint_for_user(request: HttpRequest, complaint_id: int) -> Complaint:
+    return selectors.complaint_get_for_user(user=_user(request), complaint_id=complaint_id)
 
 
 # --- Opening ----------------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def dispute_open(request: HttpRequest, order_id: int) -> HttpResponse:
                 now=now,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your dispute is open. The seller has been told."))
             return redirect("disputes:detail", dispute_id=dispute.pk)
@@ -125,10 +127,8 @@ def _case_context(request: HttpRequest, dispute: Dispute, **forms_in: forms.Form
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
-    dispute = selectors.dispute_get_for_user(user=_user(request), dispute_id=dispute_id)
-    if request.method != "GET":
-        return _get_only()
+@object_view(load=_dispute_for_user, methods=["GET"])
+def dispute_detail(request: HttpRequest, dispute: Dispute, dispute_id: int) -> HttpResponse:
     return render(request, "disputes/detail.html", _case_context(request, dispute))
 
 
@@ -159,7 +159,7 @@ def _action(
         try:
             call(dispute, user, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, success)
             return redirect("disputes:detail", dispute_id=dispute.pk)
@@ -296,10 +296,8 @@ def my_disputes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def store_disputes(request: HttpRequest, slug: str) -> HttpResponse:
-    store = store_get_for_member(user=_user(request), slug=slug)
-    if request.method != "GET":
-        return _get_only()
+@object_view(load=_store_for_member, methods=["GET"])
+def store_disputes(request: HttpRequest, store: Store, slug: str) -> HttpResponse:
     open_only = request.GET.get("open") == "1"
     now = timezone.now()
     disputes = list(selectors.disputes_for_store(store=store, open_only=open_only)[:200])
@@ -320,10 +318,8 @@ def store_disputes(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def store_penalties(request: HttpRequest, slug: str) -> HttpResponse:
-    store = store_get_for_member(user=_user(request), slug=slug)
-    if request.method != "GET":
-        return _get_only()
+@object_view(load=_store_for_member, methods=["GET"])
+def store_penalties(request: HttpRequest, store: Store, slug: str) -> HttpResponse:
     now = timezone.now()
     entries = list(selectors.penalties_for_store(store=store))
     return render(
@@ -373,7 +369,7 @@ def penalty_appeal(request: HttpRequest, slug: str, entry_id: int) -> HttpRespon
                 now=now,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your appeal was sent to the platform."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
@@ -434,7 +430,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your complaint was sent. The platform answers within 48 hours."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
@@ -467,10 +463,8 @@ def _complaint_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
-    complaint = selectors.complaint_get_for_user(user=_user(request), complaint_id=complaint_id)
-    if request.method != "GET":
-        return _get_only()
+@object_view(load=_complaint_for_user, methods=["GET"])
+def complaint_detail(request: HttpRequest, complaint: Complaint, complaint_id: int) -> HttpResponse:
     return _complaint_page(request, complaint)
 
 
@@ -492,7 +486,7 @@ def complaint_rate(request: HttpRequest, complaint_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Thank you for rating the answer."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)
@@ -513,7 +507,7 @@ def complaint_follow_up(request: HttpRequest, complaint_id: int) -> HttpResponse
                 complaint_id=complaint.pk, author=user, text=form.cleaned_data["text"], now=timezone.now()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect("disputes:complaint_detail", complaint_id=complaint.pk)

@@ -26,6 +26,7 @@ from feedback.models import (
     SellerRating,
     StoreScoreDay,
 )
+from portal.form_errors import add_service_error
 from portal.models import Photo, RequestUser, User
 
 
@@ -192,7 +193,7 @@ class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 label = ModerationDecision.Decision(decision).label
                 note = form.cleaned_data["note"]

@@ -5,7 +5,6 @@ Sealed content never leaves this module for anyone but its author: public reads 
 *whether* its counterpart has rated (`buyer_rated_at` / `seller_rated_at`).
 """
 
-import base64
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from feedback.models import (
 )
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, RequestUser, Store, StoreMember, User
+from portal.pagination import Cursor, cursor_decode, cursor_encode, page_split, rows_after
 from portal.uploads import photo_can_view
 
 PAGE_SIZE = 10
@@ -255,15 +255,6 @@ def filters_from_params(params: Any) -> ReviewFilters:
     )
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where a page starts: after this review, inside its sort group (stars, or with photos or not)."""
-
-    moment: datetime
-    pk: int
-    group: int | None = None
-
-
 def _group_of(review: ItemReview, sort: str) -> int | None:
     if sort in ("highest", "lowest"):
         return review.stars
@@ -272,29 +263,14 @@ def _group_of(review: ItemReview, sort: str) -> int | None:
     return None
 
 
-def encode_cursor(review: ItemReview, sort: str = "newest") -> str:
+def review_cursor(review: ItemReview, sort: str = "newest") -> Cursor:
+    """Where the page after `review` starts: after it, inside its sort group (stars, or with photos or not)."""
     assert review.published_at is not None
-    raw = f"{review.published_at.isoformat()}|{review.pk}"
-    group = _group_of(review, sort)
-    if group is not None:
-        raw += f"|{group}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return Cursor(review.published_at, review.pk, _group_of(review, sort))
 
 
-def decode_cursor(cursor: str | None) -> Position | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        parts = raw.split("|")
-        if len(parts) not in (2, 3):
-            return None
-        parsed = datetime.fromisoformat(parts[0])
-        if parsed.tzinfo is None:
-            return None
-        return Position(parsed, int(parts[1]), int(parts[2]) if len(parts) == 3 else None)
-    except (ValueError, UnicodeDecodeError):
-        return None
+def encode_cursor(review: ItemReview, sort: str = "newest") -> str:
+    return cursor_encode(review_cursor(review, sort))
 
 
 @dataclass
@@ -329,11 +305,6 @@ def _sort_groups(filters: ReviewFilters) -> list[tuple[int | None, Q]]:
     return [(None, Q())]
 
 
-def _after(position: Position) -> Q:
-    # `published_at <= moment` bounds the index range scan; the OR only trims ties.
-    return Q(published_at__lte=position.moment) & (Q(published_at__lt=position.moment) | Q(pk__lt=position.pk))
-
-
 def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str | None, size: int) -> ReviewPage:
     """One page in the chosen order, by a (group, published_at, id) keyset: constant cost at any depth.
 
@@ -356,7 +327,7 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
     if filters.with_additional:
         reviews = reviews.filter(has_additional=True)
     groups = _sort_groups(filters)
-    position = decode_cursor(cursor)
+    position = cursor_decode(cursor)
     if position is not None:
         keys = [key for key, _condition in groups]
         if position.group not in keys:
@@ -365,9 +336,9 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
             groups = groups[keys.index(position.group) :]
     selected = reviews.select_related("buyer", "product", "reply")
     parts = [
-        selected.filter(condition, _after(position) if position is not None and index == 0 else Q()).order_by(
-            "-published_at", "-pk"
-        )[: size + 1]
+        selected.filter(
+            condition, rows_after(position, moment_field="published_at") if position is not None and index == 0 else Q()
+        ).order_by("-published_at", "-pk")[: size + 1]
         for index, (_key, condition) in enumerate(groups)
     ]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -375,6 +346,7 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
     rank = {key: index for index, (key, _condition) in enumerate(groups)}
     page = sorted(rows, key=lambda review: (review.published_at, review.pk), reverse=True)
     page = sorted(page, key=lambda review: rank[_group_of(review, filters.sort)])[: size + 1]
+    page, next_cursor = page_split(page, size=size, cursor_of=lambda review: review_cursor(review, filters.sort))
     ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
     prefetch_related_objects(page, Prefetch("photos", queryset=ready_photos))
     # Additional reviews are fetched apart rather than joined: three more joins cost the
@@ -389,13 +361,12 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
         }
         for review in page:
             review.additional = additional.get(review.window_id)
-    next_cursor = encode_cursor(page[size - 1], filters.sort) if len(page) > size else None
     automatic_count = 0
     if not (filters.automatic or filters.with_photos or filters.with_additional):
         # Automatic ratings have neither photos nor additional reviews; their count is capped
         # so that it stays an index-only scan of `review_*_automatic` however many there are.
         automatic_count = automatic.order_by()[:AUTOMATIC_COUNT_CAP].count()
-    return ReviewPage(reviews=page[:size], next_cursor=next_cursor, filters=filters, automatic_count=automatic_count)
+    return ReviewPage(reviews=page, next_cursor=next_cursor, filters=filters, automatic_count=automatic_count)
 
 
 def product_reviews(

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from feedback.forms import (
     SellerRatingForm,
 )
 from feedback.models import FeedbackWindow, ItemReview, SellerRating
+from portal.form_errors import add_service_error
 from portal.http import request_user as _user
 from portal.models import OrderItem, Photo
 from portal.selectors import order_get_for_buyer
@@ -31,10 +31,6 @@ from portal.selectors import order_get_for_buyer
 # A refused text is shown back up to its limit and a little more: enough to keep every word
 # the page allowed, never megabytes of whatever was posted.
 KEPT_TEXT_MARGIN = 100
-
-
-def _service_error(form: Form, error: ValidationError) -> None:
-    form.add_error(None, error)
 
 
 # --- Buyer --------------------------------------------------------------------------------------
@@ -104,7 +100,7 @@ def review_form(request: HttpRequest, order_id: int) -> HttpResponse:
                     now=timezone.now(),
                 )
             except ValidationError as error:
-                _service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Thank you! Your feedback is sealed until the seller has rated you."))
                 return redirect("feedback:review_form", order_id=order_id)
@@ -156,7 +152,7 @@ def additional_review(request: HttpRequest, order_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your additional review is published."))
             return redirect("feedback:review_form", order_id=order_id)
@@ -192,7 +188,7 @@ def revision_answer(request: HttpRequest, review_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your review was updated."))
             return redirect("feedback:review_form", order_id=review.window.order_id)
@@ -219,7 +215,7 @@ def report_review(request: HttpRequest, review_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _service_error(form, error)
+            add_service_error(form, error)
         except PermissionDenied:
             raise Http404("No such review.") from None
         else:
@@ -266,7 +262,7 @@ def seller_rate(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
                     now=timezone.now(),
                 )
             except ValidationError as error:
-                _service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Your rating of the buyer is saved."))
                 return redirect("feedback:seller_rate", slug=slug, order_id=order_id)
@@ -312,7 +308,7 @@ def _reply_page(request: HttpRequest, slug: str, context: dict[str, Any], **targ
         try:
             services.reply_submit(author=user, text=form.cleaned_data["text"], now=timezone.now(), **target)
         except ValidationError as error:
-            _service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your reply is published."))
             return redirect("portal:store_dashboard", slug=slug)

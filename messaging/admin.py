@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from messaging import services
 from messaging.forms import ResolveReportForm
 from messaging.models import Block, Conversation, ConversationEvent, Message, MessageReport, Notification
+from portal.form_errors import add_service_error
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -148,7 +149,7 @@ class MessageReportAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except ValidationError as error:
-                form.add_error(None, error.messages)
+                add_service_error(form, error)
             else:
                 report.refresh_from_db()
                 self.log_change(request, report, _("Resolved: %(status)s") % {"status": report.get_status_display()})

@@ -1,7 +1,5 @@
 """Every non-trivial read of the message centre. `*_get_for_user` raise Http404 for "missing or not yours"."""
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +11,7 @@ from django.http import Http404
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
 from portal.models import Photo, RequestUser, Store, StoreMember, User
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
+from portal.pagination import Cursor, cursor_decode, page_split, rows_after
 
 BADGE_CAP = 99
 INBOX_PAGE_SIZE = 25
@@ -129,28 +128,9 @@ class InboxFilters:
 @dataclass
 class InboxPage:
     items: list[Conversation]
-    next_cursor: str = ""
+    next_cursor: str | None = None
     side: str = Side.BUYER
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def encode_cursor(moment: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """Parse a cursor from the query string; a damaged one is treated as "first page"."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = raw.split("|", 1)
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            return None
-        return parsed, int(pk)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
 
 
 def inbox_page(
@@ -183,20 +163,19 @@ def inbox_page(
             | Q(order__number__icontains=query)
             | Exists(matches_text)
         )
-    position = decode_cursor(cursor)
-    if position is not None:
-        moment, pk = position
-        conversations = conversations.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk))
+    position = cursor_decode(cursor)
+    # A cursor with a sort group is a review list's, not an inbox's: the first page, as for any other.
+    if position is not None and position.group is None:
+        conversations = conversations.filter(rows_after(position, moment_field="last_message_at"))
     rows = list(
         conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[: page_size + 1]
     )
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
         row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]
-    next_cursor = ""
-    if len(rows) > page_size:
-        rows = rows[:page_size]
-        next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].pk)
+    rows, next_cursor = page_split(
+        rows, size=page_size, cursor_of=lambda conversation: Cursor(conversation.last_message_at, conversation.pk)
+    )
     return InboxPage(items=rows, next_cursor=next_cursor, side=side)
 
 
@@ -289,7 +268,7 @@ def notifications_page(
     if before_id:
         anchor = Notification.objects.filter(recipient=user, pk=before_id).values_list("created_at", flat=True).first()
         if anchor is not None:
-            notifications = notifications.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=before_id))
+            notifications = notifications.filter(rows_after(Cursor(anchor, before_id), moment_field="created_at"))
     return list(notifications[:page_size])
 
 

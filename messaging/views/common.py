@@ -10,14 +10,13 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from messaging import selectors
 from messaging.forms import MessageForm
 from messaging.ratelimit import conversation_rate_limited, message_rate_limited
+from portal.http import HtmxHttpRequest, HttpResponseClientRefreshNoContent
 from portal.models import User
 
 ViewFunction = Callable[..., HttpResponse]
@@ -32,22 +31,13 @@ def login_required_live(view: ViewFunction) -> ViewFunction:
     guarded = login_required(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated and getattr(request, "htmx", False):
-            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and request.htmx:
+            return HttpResponseClientRefreshNoContent()
         response: HttpResponse = guarded(request, *args, **kwargs)
         return response
 
     return wrapper
-
-
-def apply_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it is about, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def int_or_none(raw: Any) -> int | None:
@@ -59,9 +49,15 @@ def int_or_none(raw: Any) -> int | None:
     return value if value > 0 else None
 
 
-# Views that load a user's object check ownership before the method, so that a stranger
-# gets the same 404 for every method and learns nothing from a 405.
-ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Loaders for `object_view`: the conversation of the URL, or 404 for "missing or not yours".
+
+
+def conversation_for_reading(request: HttpRequest, conversation_id: int) -> selectors.ConversationAccess:
+    return selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+
+
+def conversation_for_writing(request: HttpRequest, conversation_id: int) -> selectors.ConversationAccess:
+    return selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id, for_write=True)
 
 
 def rate_message() -> str:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,15 +18,17 @@ from messaging.models import Message, Side
 from messaging.ratelimit import message_rate_limited
 from messaging.selectors import ConversationAccess
 from messaging.views.common import (
-    ANY_METHOD,
-    apply_errors,
     centre_context,
+    conversation_for_reading,
+    conversation_for_writing,
     int_or_none,
     login_required_live,
     rate_limited,
     rate_message,
 )
 from portal.buyer_record import buyer_record
+from portal.form_errors import add_service_error
+from portal.http import HtmxHttpRequest, object_view
 from portal.http import request_user as _user
 from portal.models import Order, Photo, Product, Store, User
 from portal.selectors import store_get_public, store_week
@@ -105,23 +107,17 @@ def _render_thread(
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+@object_view(load=conversation_for_reading, methods=["GET", "HEAD"])
+def thread(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     if access.side is not None:
         services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
     return _render_thread(request, access)
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
+@object_view(load=conversation_for_reading, methods=["GET", "HEAD"])
+def poll(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     """Messages after `after`, for htmx polling; 204 (nothing swapped) when there are none."""
-    access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
     after = int_or_none(request.GET.get("after")) or 0
     new = selectors.thread_messages(conversation=access.conversation, after_id=after)
     if not new:
@@ -140,28 +136,27 @@ def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     )
 
 
+def _message_photo_for_user(request: HttpRequest, message_id: int, photo_uuid: str) -> tuple[Message, Photo]:
+    return selectors.message_photo_get_for_user(user=request.user, message_id=message_id, photo_uuid=photo_uuid)
+
+
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def message_photo(request: HttpRequest, message_id: int, photo_uuid: str) -> HttpResponse:
+@object_view(load=_message_photo_for_user, methods=["GET", "HEAD"])
+def message_photo(
+    request: HttpRequest, message_and_photo: tuple[Message, Photo], message_id: int, photo_uuid: str
+) -> HttpResponse:
     """One photo of a message, for htmx: a photo still being re-encoded by the worker replaces
     its placeholder once ready, so neither side has to reload the thread to see it."""
-    message, photo = selectors.message_photo_get_for_user(
-        user=request.user, message_id=message_id, photo_uuid=photo_uuid
-    )
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    message, photo = message_and_photo
     if photo.status == Photo.Status.PROCESSING:
         return HttpResponse(status=204)  # nothing to swap yet; the placeholder asks again
     return render(request, "messaging/_photo.html", {"message": message, "photo": photo})
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+@object_view(load=conversation_for_writing, methods=["POST"])
+def send(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     user = _user(request)
-    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
-    if request.method not in ("POST",):
-        return HttpResponseNotAllowed(["POST"])
     assert access.side is not None
     form = MessageForm(request.POST, request.FILES)
     now = timezone.now()
@@ -182,34 +177,28 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             now=now,
         )
     except services.SendingBlocked as error:
-        apply_errors(form, error)
+        add_service_error(form, error)
         return _render_thread(request, access, form, status=403)
     except ValidationError as error:
-        apply_errors(form, error)
+        add_service_error(form, error)
         return _render_thread(request, access, form, status=400)
     return redirect(reverse("messaging:thread", args=[access.conversation.pk]) + "#composer")
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    access = selectors.conversation_get_for_user(user=request.user, conversation_id=conversation_id, for_write=True)
-    if request.method not in ("POST",):
-        return HttpResponseNotAllowed(["POST"])
+@object_view(load=conversation_for_writing, methods=["POST"])
+def mark_read(request: HtmxHttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     assert access.side is not None
     services.conversation_mark_read(conversation_id=conversation_id, side=access.side, now=timezone.now())
-    if getattr(request, "htmx", False):
+    if request.htmx:
         return HttpResponse(status=204)
     return redirect("messaging:thread", conversation_id=conversation_id)
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
+@object_view(load=conversation_for_writing, methods=["POST"])
+def close(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     user = _user(request)
-    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if not access.conversation.is_support:
         raise Http404("Only support chats are closed.")
     try:
@@ -222,12 +211,9 @@ def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def rate(request: HttpRequest, conversation_id: int) -> HttpResponse:
+@object_view(load=conversation_for_writing, methods=["POST"])
+def rate(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     user = _user(request)
-    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if not access.conversation.is_support or access.side != Side.BUYER:
         raise Http404("No such support chat.")
     form = RatingForm(request.POST)
@@ -293,10 +279,10 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
                     now=now,
                 )
             except services.SendingBlocked as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 403
             except ValidationError as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 400
             else:
                 return redirect(reverse("messaging:thread", args=[message.conversation_id]) + "#composer")

@@ -15,6 +15,7 @@ from messaging.views.common import (
     centre_context,
     login_required_live,
 )
+from portal.http import HtmxHttpRequest
 from portal.http import request_user as _user
 
 # --- Inboxes -----------------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def _inbox_version(items: list[Conversation]) -> str:
 
 
 def inbox_response(
-    request: HttpRequest, *, conversations: Any, side: str, tab: str, extra: dict[str, Any]
+    request: HtmxHttpRequest, *, conversations: Any, side: str, tab: str, extra: dict[str, Any]
 ) -> HttpResponse:
     filters = _filters(request)
     page = selectors.inbox_page(
@@ -49,7 +50,7 @@ def inbox_response(
     query.pop("after", None)
     query.pop("seen", None)
     version = _inbox_version(page.items)
-    if getattr(request, "htmx", False) and request.GET.get("seen") == version:
+    if request.htmx and request.GET.get("seen") == version:
         # Nothing changed since the last poll: swap nothing, so the list under a keyboard or
         # screen-reader user's focus is not rebuilt every few seconds.
         return HttpResponse(status=204)
@@ -62,14 +63,14 @@ def inbox_response(
         "page_version": version,
         "is_first_page": not request.GET.get("after"),
     }
-    if getattr(request, "htmx", False):
+    if request.htmx:
         return render(request, "messaging/_inbox_list.html", context)
     return render(request, "messaging/inbox.html", {**centre_context(request, tab), **context})
 
 
 @login_required_live
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
     # The stores of the 30 most recent conversations: walks the inbox index, never the whole history.
     recent = selectors.buyer_conversations(user=user).order_by("-last_message_at", "-pk")

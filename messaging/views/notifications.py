@@ -1,7 +1,7 @@
 """HTTP for notifications and e-mail preferences."""
 
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from messaging import selectors, services
 from messaging.forms import NotificationFilterForm, PreferencesForm
 from messaging.models import Notification
-from messaging.views.common import ANY_METHOD, centre_context, login_required_live
+from messaging.views.common import centre_context, login_required_live
+from portal.http import object_view
 from portal.http import request_user as _user
 from portal.notify import NOTIFICATION_TOPICS
 
@@ -57,15 +58,17 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("messaging:notifications")
 
 
-@login_required_live
-@require_http_methods(ANY_METHOD)
-def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    user = _user(request)
-    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+def _notification_for_recipient(request: HttpRequest, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id, recipient=_user(request)).first()
     if notification is None:
         raise Http404("No such notification.")
-    if request.method not in ("POST",):
-        return HttpResponseNotAllowed(["POST"])
+    return notification
+
+
+@login_required_live
+@object_view(load=_notification_for_recipient, methods=["POST"])
+def notification_read(request: HttpRequest, notification: Notification, notification_id: int) -> HttpResponse:
+    user = _user(request)
     services.notifications_mark_read(user=user, notification_ids=[notification.pk], now=timezone.now())
     target = notification.link()
     if request.POST.get("open") and target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):

@@ -2,27 +2,26 @@
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from messaging import selectors, services
 from messaging.forms import ReportForm
-from messaging.models import Side
-from messaging.views.common import ANY_METHOD, apply_errors, centre_context, login_required_live
+from messaging.models import Message, Side
+from messaging.selectors import ConversationAccess
+from messaging.views.common import centre_context, conversation_for_writing, login_required_live
 from messaging.views.conversations import decorate_messages
+from portal.form_errors import add_service_error
+from portal.http import object_view
 from portal.http import request_user as _user
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
+@object_view(load=conversation_for_writing, methods=["POST"])
+def block(request: HttpRequest, access: ConversationAccess, conversation_id: int) -> HttpResponse:
     user = _user(request)
-    access = selectors.conversation_get_for_user(user=user, conversation_id=conversation_id, for_write=True)
-    if request.method not in ("POST",):
-        return HttpResponseNotAllowed(["POST"])
     assert access.side is not None
     if access.conversation.is_support:
         raise Http404("Support chats cannot be blocked.")
@@ -42,13 +41,17 @@ def block(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect("messaging:thread", conversation_id=conversation_id)
 
 
+def _message_for_user(request: HttpRequest, message_id: int) -> tuple[Message, ConversationAccess]:
+    return selectors.message_get_for_user(user=request.user, message_id=message_id)
+
+
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def report(request: HttpRequest, message_id: int) -> HttpResponse:
+@object_view(load=_message_for_user, methods=["GET", "POST"])
+def report(
+    request: HttpRequest, message_and_access: tuple[Message, ConversationAccess], message_id: int
+) -> HttpResponse:
     user = _user(request)
-    message, access = selectors.message_get_for_user(user=user, message_id=message_id)
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
+    message, access = message_and_access
     assert access.side is not None
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +65,7 @@ def report(request: HttpRequest, message_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            add_service_error(form, error)
         else:
             flash.success(request, _("Thank you. Our moderators will look at this message."))
             return redirect("messaging:thread", conversation_id=message.conversation_id)

@@ -1,34 +1,41 @@
 """HTTP for the store side: a store's inbox and writing to a buyer about an order."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 
 from messaging import selectors, services
 from messaging.forms import MessageForm
 from messaging.models import Side
 from messaging.ratelimit import message_rate_limited
 from messaging.views.common import (
-    ANY_METHOD,
-    apply_errors,
     centre_context,
     login_required_live,
     rate_message,
 )
 from messaging.views.inbox import inbox_response
+from portal.form_errors import add_service_error
+from portal.http import HtmxHttpRequest, object_view
 from portal.http import request_user as _user
+from portal.models import Order, Store
 from portal.selectors import order_get_for_seller, store_get_for_member
 
 
+def _store_for_member(request: HttpRequest, slug: str) -> Store:
+    return store_get_for_member(user=_user(request), slug=slug)
+
+
+def _order_for_seller(request: HttpRequest, slug: str, order_id: int) -> tuple[Store, Order]:
+    user = _user(request)
+    store = store_get_for_member(user=user, slug=slug)
+    return store, order_get_for_seller(user=user, store=store, order_id=order_id)
+
+
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
-    store = store_get_for_member(user=_user(request), slug=slug)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+@object_view(load=_store_for_member, methods=["GET", "HEAD"])
+def store_inbox(request: HtmxHttpRequest, store: Store, slug: str) -> HttpResponse:
     return inbox_response(
         request,
         conversations=selectors.store_conversations(store=store),
@@ -39,18 +46,15 @@ def store_inbox(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
+@object_view(load=_order_for_seller, methods=["GET", "HEAD", "POST"])
+def store_write(request: HttpRequest, store_and_order: tuple[Store, Order], slug: str, order_id: int) -> HttpResponse:
     """A store member writes to the buyer of one of the store's orders.
 
     The order page's panel posts here; a refused message is shown again on this page, with
     the reason next to the field and the text kept, instead of being lost on a redirect.
     """
     user = _user(request)
-    store = store_get_for_member(user=user, slug=slug)
-    order = order_get_for_seller(user=user, store=store, order_id=order_id)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
+    store, order = store_and_order
     form = MessageForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -70,10 +74,10 @@ def store_write(request: HttpRequest, slug: str, order_id: int) -> HttpResponse:
                     now=now,
                 )
             except services.SendingBlocked as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 403
             except ValidationError as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 400
             else:
                 return redirect(reverse("messaging:thread", args=[message.conversation_id]) + "#composer")

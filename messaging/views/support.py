@@ -1,7 +1,7 @@
 """HTTP for the support chat: the support inbox and starting a chat with the platform."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,23 +11,27 @@ from messaging import selectors, services
 from messaging.forms import MessageForm
 from messaging.models import Conversation, Side
 from messaging.views.common import (
-    ANY_METHOD,
-    apply_errors,
     centre_context,
     login_required_live,
     rate_limited,
 )
 from messaging.views.inbox import inbox_response
+from portal.form_errors import add_service_error
+from portal.http import HtmxHttpRequest, object_view
 from portal.http import request_user as _user
+from portal.models import User
+
+
+def _support_agent(request: HttpRequest) -> User:
+    # The support inbox is not there for anyone else, whatever the method.
+    if not selectors.user_is_support_agent(request.user):
+        raise Http404("No such page.")
+    return _user(request)
 
 
 @login_required_live
-@require_http_methods(ANY_METHOD)
-def support_inbox(request: HttpRequest) -> HttpResponse:
-    if not selectors.user_is_support_agent(request.user):
-        raise Http404("No such page.")
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+@object_view(load=_support_agent, methods=["GET", "HEAD"])
+def support_inbox(request: HtmxHttpRequest, agent: User) -> HttpResponse:
     status = request.GET.get("status", Conversation.Status.OPEN)
     if status not in Conversation.Status.values:
         status = Conversation.Status.OPEN
@@ -59,7 +63,7 @@ def support_start(request: HttpRequest) -> HttpResponse:
                     user=user, text=form.cleaned_data["text"], photos=form.cleaned_data["photos"], now=now
                 )
             except ValidationError as error:
-                apply_errors(form, error)
+                add_service_error(form, error)
                 status = 400
             else:
                 return redirect("messaging:thread", conversation_id=message.conversation_id)
