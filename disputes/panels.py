@@ -16,7 +16,8 @@ from disputes.models import Dispute
 from disputes.services import dispute_opening_refusal
 from portal.actions import ActionItem
 from portal.buyer_record import BuyerFact
-from portal.models import Order, RequestUser, Store, StoreMember, User
+from portal.models import Order, RequestUser, Store, User
+from portal.selectors import store_ids_for_member
 
 
 def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **context: Any) -> str:
@@ -195,7 +196,7 @@ def open_disputes_count(user: User) -> int:
     """Open disputes the user takes part in, as buyer or seller (capped: a nav badge, not a report)."""
     if not user.is_authenticated:
         return 0
-    stores = StoreMember.objects.filter(user_id=user.pk).values("store_id")
+    stores = store_ids_for_member(user=user)
     buyer = Dispute.objects.filter(buyer_id=user.pk, status__in=Dispute.OPEN_STATUSES).values("pk")[:99]
     seller = Dispute.objects.filter(store__in=stores, status__in=Dispute.OPEN_STATUSES).values("pk")[:99]
     return min(99, len(buyer) + len(seller))

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from disputes.models import Complaint, Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
-from portal.models import Order, OrderItem, Photo, Store, StoreMember, User
+from portal.models import Order, OrderItem, Photo, Store, User
+from portal.selectors import store_ids_for_member, store_member_ids
 
 S = Dispute.Status
 
 
 def _party_filter(user: User) -> Q:
-    return Q(buyer_id=user.pk) | Q(store__in=StoreMember.objects.filter(user_id=user.pk).values("store_id"))
+    return Q(buyer_id=user.pk) | Q(store__in=store_ids_for_member(user=user))
 
 
 def dispute_get_for_user(*, user: User, dispute_id: int) -> Dispute:
@@ -248,7 +249,7 @@ def dispute_store_member_ids(*, dispute: Dispute) -> list[int]:
     """The store's members, read once per dispute object (a sweep notifies them twice per case)."""
     cached: list[int] | None = getattr(dispute, "_member_ids", None)
     if cached is None:
-        cached = list(StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True))
+        cached = list(store_member_ids(store_ids=[dispute.store_id]))
         dispute._member_ids = cached  # type: ignore[attr-defined]
     return cached
 

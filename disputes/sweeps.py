@@ -20,9 +20,8 @@ from django.db.models import Q
 from disputes import services
 from disputes.models import Complaint, Dispute, DisputeEvent, StoreRestriction
 from disputes.selectors import store_points_live
-from portal.models import StoreMember
 from portal.notify import notify
-from portal.selectors import users_with_permission
+from portal.selectors import store_member_ids, users_with_permission
 
 S = Dispute.Status
 logger = logging.getLogger(__name__)
@@ -217,7 +216,7 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                     continue
                 if not StoreRestriction.objects.filter(pk=restriction.pk, lifted_at=None).update(lifted_at=now):
                     continue
-                members = StoreMember.objects.filter(store_id=restriction.store_id).values_list("user_id", flat=True)
+                members = store_member_ids(store_ids=[restriction.store_id])
                 for user_id in members.order_by("user_id"):
                     notify(
                         user_id=user_id,

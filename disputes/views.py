@@ -31,8 +31,8 @@ from disputes.forms import (
 from disputes.models import Complaint, Dispute, PenaltyEntry
 from disputes.services import complaints as complaint_services
 from portal.http import request_user as _user
-from portal.models import StoreMember, User
-from portal.selectors import order_get_for_buyer, store_get_for_member
+from portal.models import User
+from portal.selectors import order_get_for_buyer, store_get_for_member, store_memberships_of
 
 
 def _get_only() -> HttpResponse:
@@ -286,7 +286,7 @@ def dispute_return_received(request: HttpRequest, dispute_id: int) -> HttpRespon
 @require_GET
 def my_disputes(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    stores = [m.store for m in StoreMember.objects.filter(user=user).select_related("store")]
+    stores = [m.store for m in store_memberships_of(user=user)]
     return render(
         request,
         "disputes/my_disputes.html",

@@ -27,8 +27,9 @@ from feedback.models import (
     SellerReply,
     StoreRating,
 )
-from portal.models import Order, OrderItem, Photo, StoreMember, User
+from portal.models import Order, OrderItem, Photo, User
 from portal.notify import notify
+from portal.selectors import user_is_store_member
 from portal.uploads import ValidatedPhoto, photo_store
 
 
@@ -45,7 +46,7 @@ def _check_text(text: str) -> None:
 
 
 def _is_member(user: User, store_id: int) -> bool:
-    return StoreMember.objects.filter(user=user, store_id=store_id).exists()
+    return user_is_store_member(user=user, store_id=store_id)
 
 
 def _store_photos(owner: User, photos: Sequence[ValidatedPhoto], now: datetime) -> list[Photo]:

@@ -33,8 +33,9 @@ from messaging.models import (
     ResponseExchange,
     Side,
 )
-from portal.models import Order, Photo, Product, Store, StoreMember, User
+from portal.models import Order, Photo, Product, Store, User
 from portal.notify import notify
+from portal.selectors import user_is_store_member
 from portal.services import TransitionNotAllowed
 
 PREVIEW_LENGTH = 140
@@ -332,7 +333,7 @@ def conversation_start(
     Returns the message and whether the conversation is new. A message that fails
     validation leaves no empty conversation behind.
     """
-    if StoreMember.objects.filter(store=store, user=buyer).exists():
+    if user_is_store_member(user=buyer, store_id=store.pk):
         raise ValidationError(_("You work for this store; answer its buyers from the store's inbox."), code="own")
     with transaction.atomic():
         conversation, created = _get_or_create_locked(
@@ -356,7 +357,7 @@ def conversation_start_by_store(
     *, store: Store, sender: User, order: Order, text: str, photos: Sequence[Photo] = (), now: datetime
 ) -> tuple[Message, bool]:
     """A store member writes to the buyer of one of the store's orders (the only way a store starts a thread)."""
-    if order.store_id != store.pk or not StoreMember.objects.filter(store=store, user=sender).exists():
+    if order.store_id != store.pk or not user_is_store_member(user=sender, store_id=store.pk):
         raise ValidationError(_("This order is not between this buyer and this store."), code="order")
     with transaction.atomic():
         conversation, created = _get_or_create_locked(
