@@ -1,7 +1,5 @@
 """Staff views of the message centre: searchable conversations and messages, the reported-messages queue."""
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,21 +15,13 @@ from django.utils.translation import gettext_lazy
 from messaging import services
 from messaging.forms import ResolveReportForm
 from messaging.models import Block, Conversation, Message, MessageReport, Notification
+from portal.admin_mixins import ReadOnlyAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Correspondence is evidence: staff read it here and act through the services only."""
 
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Conversation)
@@ -73,7 +63,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MessageReport)
-class MessageReportAdmin(admin.ModelAdmin):
+class MessageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "reason", "reporter", "message_excerpt", "status", "resolve_link")
     list_filter = ("status", "reason")
     search_fields = ("=id", "message__text", "reporter__email", "note")
@@ -81,13 +71,8 @@ class MessageReportAdmin(admin.ModelAdmin):
     ordering = ("created_at", "id")
     raw_id_fields = ("message", "reporter", "resolved_by")
     readonly_fields = ("message", "reporter", "reason", "note", "status", "created_at", "resolved_at", "resolved_by")
+    change_allowed = True  # the Resolve view is offered to those who may change a report
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=gettext_lazy("message"))
     def message_excerpt(self, obj: MessageReport) -> str:

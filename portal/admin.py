@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
+from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
 
 if TYPE_CHECKING:
@@ -102,19 +103,16 @@ class OrderItemInline(admin.TabularInline):
         return False
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderEvent
     extra = 0
     fields = ("actor", "old_status", "new_status", "note_text", "created_at")
     readonly_fields = fields
-    can_delete = False
+    change_allowed = True
 
     @admin.display(description=_("note"))
     def note_text(self, event: OrderEvent) -> str:
         return event.note_text
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderAddForm(forms.ModelForm):
@@ -226,5 +224,5 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ("uuid", "owner__email", "original_name")
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
-    readonly_fields = tuple(f.name for f in Photo._meta.fields)
+    readonly_fields = model_field_names(Photo)
     show_full_result_count = False
