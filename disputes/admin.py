@@ -537,10 +537,8 @@ class RestrictedFilter(admin.SimpleListFilter):
         return [("yes", _("Restricted")), ("points", _("Has live points"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        from django.conf import settings
-
         if self.value() == "yes":
-            return queryset.filter(live_points__gte=settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+            return queryset.filter(live_points__gte=selectors.restriction_threshold())
         if self.value() == "points":
             return queryset.filter(live_points__gt=0)
         return queryset
@@ -571,8 +569,6 @@ class StorePenaltyStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("restricted"))
     def restricted(self, store: Any) -> str:
-        from django.conf import settings
-
-        if store.live_points >= settings.OPINIA_PENALTY_RESTRICTION_POINTS:
+        if selectors.points_restrict(store.live_points):
             return format_html('<span class="opinia-overdue">{}</span>', gettext("restricted"))
         return "—"

@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -81,8 +80,8 @@ def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **c
             "disputes": [(d, selectors.dispute_clocks(dispute=d, now=now)[:1]) for d in disputes],
             "open_count": selectors.disputes_for_store(store=store, open_only=True).count(),
             "points": points,
-            "restricted": points >= _restriction(),
-            "threshold": _restriction(),
+            "restricted": selectors.points_restrict(points),
+            "threshold": selectors.restriction_threshold(),
             "entries": list(selectors.penalties_for_store(store=store)[:5]),
         },
         request=request,
@@ -152,7 +151,7 @@ def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
             )
     points = selectors.penalty_points_live(store=store, now=now)
     if points:
-        restricted = points >= _restriction()
+        restricted = selectors.points_restrict(points)
         items.append(
             ActionItem(
                 key="penalty_points",
@@ -164,7 +163,7 @@ def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
                     if restricted
                     else _("Restriction starts at %(limit)d points.")
                 )
-                % {"limit": _restriction()},
+                % {"limit": selectors.restriction_threshold()},
                 urgent=restricted,
             )
         )
@@ -186,10 +185,6 @@ def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
             detail=_soonest_clock(waiting, now, BUYER_DEADLINES),
         )
     ]
-
-
-def _restriction() -> int:
-    return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
 
 
 def open_disputes_count(user: User) -> int:

@@ -222,8 +222,42 @@ def penalty_points_live(*, store: Store, now: datetime) -> int:
     return store_points_live(store_id=store.pk, now=now)
 
 
+def restriction_threshold() -> int:
+    """The live points at which a store is restricted."""
+    return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+
+
+def points_restrict(points: int) -> bool:
+    """Whether `points` live penalty points restrict a store: the one rule every page and clock reads."""
+    return points >= restriction_threshold()
+
+
 def store_is_restricted(*, store: Store, now: datetime) -> bool:
-    return penalty_points_live(store=store, now=now) >= settings.OPINIA_PENALTY_RESTRICTION_POINTS
+    return points_restrict(penalty_points_live(store=store, now=now))
+
+
+def restriction_lapses_at(*, store_id: int, now: datetime) -> datetime:
+    """When the store's live points drop under the limit as the ledger stands (`now` if they already are).
+
+    Live points only fall by expiry between two ledger changes, so walking the live entries by
+    expiry finds the moment; a later penalty or withdrawal recomputes it. One query.
+    """
+    by_expiry = list(
+        PenaltyEntry.objects.filter(store_id=store_id, expires_at__gt=now)
+        .values("expires_at")
+        .annotate(points=Sum("points"))
+        .order_by("expires_at")
+        .values_list("expires_at", "points")
+    )
+    remaining = sum(points for _expires_at, points in by_expiry)
+    if not points_restrict(max(0, remaining)):
+        return now
+    for expires_at, points in by_expiry:
+        remaining -= points
+        if not points_restrict(max(0, remaining)):
+            return expires_at
+    # Reached only with a limit of 0 (always restricted): no lapse before the last entry expires.
+    return by_expiry[-1][0] if by_expiry else now
 
 
 def penalties_for_store(*, store: Store) -> QuerySet[PenaltyEntry]:

@@ -342,7 +342,7 @@ def store_penalties(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "points": selectors.penalty_points_live(store=store, now=now),
             "restricted": selectors.store_is_restricted(store=store, now=now),
-            "threshold": settings.OPINIA_PENALTY_RESTRICTION_POINTS,
+            "threshold": selectors.restriction_threshold(),
             "expiry_days": settings.OPINIA_PENALTY_EXPIRY_DAYS,
         },
     )
