@@ -133,14 +133,14 @@ def user_is_store_member(*, user: RequestUser, store_id: int, owner_only: bool =
     return memberships.exists()
 
 
-def store_memberships_of(*, user: RequestUser) -> QuerySet[StoreMember]:
+def store_memberships_of(*, user: User) -> QuerySet[StoreMember]:
     """The user's memberships with their stores, by store name."""
-    return StoreMember.objects.filter(user_id=user.pk).select_related("store").order_by("store__name", "pk")
+    return StoreMember.objects.filter(user=user).select_related("store").order_by("store__name", "pk")
 
 
-def store_ids_for_member(*, user: RequestUser) -> QuerySet[StoreMember, int]:
+def store_ids_for_member(*, user: User) -> QuerySet[StoreMember, int]:
     """The ids of the stores the user works for (lazy: usable as a subquery or listed)."""
-    return StoreMember.objects.filter(user_id=user.pk).values_list("store_id", flat=True)
+    return StoreMember.objects.filter(user=user).values_list("store_id", flat=True)
 
 
 def store_ids_for_members(*, user_ids: Iterable[int]) -> QuerySet[StoreMember, int]:
