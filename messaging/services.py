@@ -34,9 +34,10 @@ from messaging.models import (
     Side,
 )
 from portal.models import Order, Photo, Product, Store, User
-from portal.notify import notify
+from portal.notify import NOTIFICATION_KINDS, notify
 from portal.selectors import user_is_store_member
 from portal.services import TransitionNotAllowed
+from portal.sms import send_sms
 
 PREVIEW_LENGTH = 140
 EMAIL_LISTED_MESSAGES = 20
@@ -587,6 +588,38 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
             now=now,
         )
     return report
+
+
+# --- Notification delivery -------------------------------------------------------------------
+
+
+def notification_deliver(*, notification_id: int, now: datetime) -> None:
+    """E-mail (and text) one notification, once: the claims on `emailed_at` / `texted_at` make retries safe.
+
+    Honours the recipient's preferences: a switched-off channel is simply not used. A failed
+    e-mail gives its claim back and raises, so the task's retry sends it later.
+    """
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None:
+        return
+    recipient = notification.recipient
+    preferences = MessagingPreferences.objects.filter(user=recipient).first() or MessagingPreferences(user=recipient)
+    if preferences.email_notifications and Notification.objects.filter(
+        pk=notification_id, emailed_at__isnull=True
+    ).update(emailed_at=now):
+        title = notification.title(recipient.language)
+        body = notification.body(recipient.language)
+        path = notification.link()
+        link = f"{settings.SITE_URL}{path}" if path else settings.SITE_URL
+        try:
+            send_mail(title, f"{body}\n\n{link}\n", None, [recipient.email])
+        except OSError:
+            Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+            raise
+    kind = NOTIFICATION_KINDS.get(notification.kind)
+    wants_sms = bool(kind and kind.sms and recipient.phone and preferences.sms_notifications)
+    if wants_sms and Notification.objects.filter(pk=notification_id, texted_at__isnull=True).update(texted_at=now):
+        send_sms(to=recipient.phone, text=notification.title(recipient.language))
 
 
 # --- Unread-message e-mails ------------------------------------------------------------------
