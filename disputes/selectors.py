@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -137,13 +137,15 @@ def _clock(name: str, due_at: datetime, sentence: str, now: datetime) -> Running
     ticking by the minute, and says so when the deadline has passed.
     """
     text = sentence % {"left": duration_text(due_at - now)}
-    html = format_html(
-        '<span data-clock="{}" data-clock-sentence="{}" data-format="{}" data-expired="{}">{}</span>',
-        due_at.isoformat(),
-        sentence.replace("%(left)s", "{left}"),
-        _("%h h %m min"),
-        _("The deadline has passed; the case is updated within a minute."),
-        text,
+    html = render_to_string(
+        "disputes/_clock.html",
+        {
+            "due_at": due_at,
+            "sentence": sentence.replace("%(left)s", "{left}"),
+            "time_format": _("%h h %m min"),
+            "expired": _("The deadline has passed; the case is updated within a minute."),
+            "text": text,
+        },
     )
     return RunningClock(name=name, due_at=due_at, text=text, html=html)
 
