@@ -1,7 +1,8 @@
 """Who may see the private evidence photos of disputes and the attachments of complaints."""
 
 from disputes.models import Dispute, DisputeMessage
-from portal.models import Photo, RequestUser, StoreMember
+from portal.models import Photo, RequestUser
+from portal.selectors import store_ids_for_member
 
 
 def dispute_photo_visible(user: RequestUser, photo: Photo) -> bool:
@@ -20,7 +21,7 @@ def dispute_photo_visible(user: RequestUser, photo: Photo) -> bool:
     )
     if not dispute_ids:
         return False
-    stores = StoreMember.objects.filter(user_id=user.pk).values("store_id")
+    stores = store_ids_for_member(user=user)
     return (
         Dispute.objects.filter(pk__in=dispute_ids).filter(buyer_id=user.pk).exists()
         or Dispute.objects.filter(pk__in=dispute_ids, store__in=stores).exists()

@@ -28,6 +28,7 @@ from disputes import selectors, services
 from disputes.forms import ComplaintAnswerForm, ResolveForm
 from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
 from disputes.services import complaints as complaint_services
+from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.dates import format_moment
 from portal.form_errors import add_service_error
 from portal.models import Store, User
@@ -133,7 +134,7 @@ QUEUE_ORDERING = (ESCALATION_DUE.asc(nulls_last=True), F("opened_at").desc(), F(
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Six columns that fit beside the filter panel at 1280 px: the case and its order share
     # one column, the store and its buyer another.
     list_display = ("case", "parties", "reason", "status", "opened_at", "decision_due")
@@ -146,7 +147,8 @@ class DisputeAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = CappedCountPaginator
     change_form_template = "admin/disputes/dispute/change_form.html"
-    readonly_fields = [field.name for field in Dispute._meta.fields if field.name != "id"] + ["photos"]
+    change_allowed = True  # the Resolve view is offered to those who may change a dispute
+    readonly_fields = [*model_field_names(Dispute, exclude=("id",)), "photos"]
     fieldsets = (
         (None, {"fields": ("order", "store", "buyer", "status", "reason", "detail", "description")}),
         (_("Request"), {"fields": ("requested_outcome", "requested_amount", "agreed_amount")}),
@@ -193,12 +195,6 @@ class DisputeAdmin(admin.ModelAdmin):
         if status and status != Dispute.Status.ESCALATED:
             return ("-opened_at", "-id")
         return QUEUE_ORDERING
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("case"), ordering="id")
     def case(self, dispute: Dispute) -> str:
@@ -327,7 +323,7 @@ class ComplaintOverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "subject",
@@ -345,14 +341,9 @@ class ComplaintAdmin(admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-created_at", "-id")
     change_form_template = "admin/disputes/complaint/change_form.html"
-    readonly_fields = [field.name for field in Complaint._meta.fields if field.name != "id"] + ["photos"]
+    change_allowed = True  # answering and closing are offered to those who may change a complaint
+    readonly_fields = [*model_field_names(Complaint, exclude=("id",)), "photos"]
     Media = AdminMedia
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("first answer due"), ordering="first_response_due_at")
     def first_answer_due(self, complaint: Complaint) -> str:
@@ -493,7 +484,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 
 @admin.register(PenaltyEntry)
-class PenaltyEntryAdmin(admin.ModelAdmin):
+class PenaltyEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only: staff read the ledger; entries are added by decisions and withdrawn by appeals."""
 
     list_display = ("id", "store", "dispute", "reason", "points", "created_at", "expires_at", "is_live")
@@ -501,16 +492,7 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
     search_fields = ("store__name", "=dispute__id")
     list_select_related = ("store", "dispute")
     show_full_result_count = False
-    readonly_fields = [field.name for field in PenaltyEntry._meta.fields if field.name != "id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    readonly_fields = model_field_names(PenaltyEntry, exclude=("id",))
 
     @admin.display(description=_("live"), boolean=True)
     def is_live(self, entry: PenaltyEntry) -> bool:
@@ -533,7 +515,7 @@ class RunningFilter(admin.SimpleListFilter):
 
 
 @admin.register(StoreRestriction)
-class StoreRestrictionAdmin(admin.ModelAdmin):
+class StoreRestrictionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """When each store was restricted and lifted: written by decisions and the penalty-expiry sweep only."""
 
     list_display = ("id", "store", "started_at", "points_at_start", "lifted_at")
@@ -542,15 +524,6 @@ class StoreRestrictionAdmin(admin.ModelAdmin):
     list_select_related = ("store",)
     show_full_result_count = False
     ordering = ("-started_at", "-id")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class RestrictedFilter(admin.SimpleListFilter):
@@ -561,17 +534,15 @@ class RestrictedFilter(admin.SimpleListFilter):
         return [("yes", _("Restricted")), ("points", _("Has live points"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        from django.conf import settings
-
         if self.value() == "yes":
-            return queryset.filter(live_points__gte=settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+            return queryset.filter(live_points__gte=selectors.restriction_threshold())
         if self.value() == "points":
             return queryset.filter(live_points__gt=0)
         return queryset
 
 
 @admin.register(StorePenaltyStanding)
-class StorePenaltyStandingAdmin(admin.ModelAdmin):
+class StorePenaltyStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Stores by live penalty points: where restriction stands, at a glance."""
 
     list_display = ("name", "slug", "live_points_display", "restricted")
@@ -589,23 +560,12 @@ class StorePenaltyStandingAdmin(admin.ModelAdmin):
             .order_by("-live_points", "name")
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("live points"), ordering="live_points")
     def live_points_display(self, store: Any) -> int:
         return int(store.live_points)
 
     @admin.display(description=_("restricted"))
     def restricted(self, store: Any) -> str:
-        from django.conf import settings
-
-        if store.live_points >= settings.OPINIA_PENALTY_RESTRICTION_POINTS:
+        if selectors.points_restrict(store.live_points):
             return format_html('<span class="opinia-overdue">{}</span>', gettext("restricted"))
         return "—"

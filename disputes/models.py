@@ -346,11 +346,17 @@ class StoreRestriction(models.Model):
     started_at = models.DateTimeField(_("restricted from"))
     points_at_start = models.IntegerField(_("live points then"))
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    # The lift's clock: when the live points, as the ledger stands, drop under the limit. Kept
+    # by whoever changes the ledger (a new penalty, a withdrawal), so the sweep reads due rows only.
+    lapses_at = models.DateTimeField(_("lapses"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("store restriction")
         verbose_name_plural = _("store restrictions")
         ordering = ("-started_at", "-pk")
+        indexes = [
+            models.Index(fields=["lapses_at"], name="store_restriction_lapse_due", condition=Q(lifted_at__isnull=True))
+        ]
         constraints = [
             # At most one running restriction per store: two decisions at once cannot open two.
             models.UniqueConstraint(

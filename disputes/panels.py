@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +15,8 @@ from disputes.models import Dispute
 from disputes.services import dispute_opening_refusal
 from portal.actions import ActionItem
 from portal.buyer_record import BuyerFact
-from portal.models import Order, RequestUser, Store, StoreMember, User
+from portal.models import Order, RequestUser, Store, User
+from portal.selectors import store_ids_for_member
 
 
 def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **context: Any) -> str:
@@ -80,8 +80,8 @@ def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **c
             "disputes": [(d, selectors.dispute_clocks(dispute=d, now=now)[:1]) for d in disputes],
             "open_count": selectors.disputes_for_store(store=store, open_only=True).count(),
             "points": points,
-            "restricted": points >= _restriction(),
-            "threshold": _restriction(),
+            "restricted": selectors.points_restrict(points),
+            "threshold": selectors.restriction_threshold(),
             "entries": list(selectors.penalties_for_store(store=store)[:5]),
         },
         request=request,
@@ -151,7 +151,7 @@ def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
             )
     points = selectors.penalty_points_live(store=store, now=now)
     if points:
-        restricted = points >= _restriction()
+        restricted = selectors.points_restrict(points)
         items.append(
             ActionItem(
                 key="penalty_points",
@@ -163,7 +163,7 @@ def store_actions(*, store: Store, now: datetime) -> list[ActionItem]:
                     if restricted
                     else _("Restriction starts at %(limit)d points.")
                 )
-                % {"limit": _restriction()},
+                % {"limit": selectors.restriction_threshold()},
                 urgent=restricted,
             )
         )
@@ -187,15 +187,11 @@ def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
     ]
 
 
-def _restriction() -> int:
-    return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
-
-
 def open_disputes_count(user: User) -> int:
     """Open disputes the user takes part in, as buyer or seller (capped: a nav badge, not a report)."""
     if not user.is_authenticated:
         return 0
-    stores = StoreMember.objects.filter(user_id=user.pk).values("store_id")
+    stores = store_ids_for_member(user=user)
     buyer = Dispute.objects.filter(buyer_id=user.pk, status__in=Dispute.OPEN_STATUSES).values("pk")[:99]
     seller = Dispute.objects.filter(store__in=stores, status__in=Dispute.OPEN_STATUSES).values("pk")[:99]
     return min(99, len(buyer) + len(seller))

@@ -6,19 +6,20 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from disputes.models import Complaint, Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
-from portal.models import Order, OrderItem, Photo, Store, StoreMember, User
+from portal.models import Order, OrderItem, Photo, Store, User
+from portal.selectors import store_ids_for_member, store_member_ids
 
 S = Dispute.Status
 
 
 def _party_filter(user: User) -> Q:
-    return Q(buyer_id=user.pk) | Q(store__in=StoreMember.objects.filter(user_id=user.pk).values("store_id"))
+    return Q(buyer_id=user.pk) | Q(store__in=store_ids_for_member(user=user))
 
 
 def dispute_get_for_user(*, user: User, dispute_id: int) -> Dispute:
@@ -136,13 +137,15 @@ def _clock(name: str, due_at: datetime, sentence: str, now: datetime) -> Running
     ticking by the minute, and says so when the deadline has passed.
     """
     text = sentence % {"left": duration_text(due_at - now)}
-    html = format_html(
-        '<span data-clock="{}" data-clock-sentence="{}" data-format="{}" data-expired="{}">{}</span>',
-        due_at.isoformat(),
-        sentence.replace("%(left)s", "{left}"),
-        _("%h h %m min"),
-        _("The deadline has passed; the case is updated within a minute."),
-        text,
+    html = render_to_string(
+        "disputes/_clock.html",
+        {
+            "due_at": due_at,
+            "sentence": sentence.replace("%(left)s", "{left}"),
+            "time_format": _("%h h %m min"),
+            "expired": _("The deadline has passed; the case is updated within a minute."),
+            "text": text,
+        },
     )
     return RunningClock(name=name, due_at=due_at, text=text, html=html)
 
@@ -221,8 +224,42 @@ def penalty_points_live(*, store: Store, now: datetime) -> int:
     return store_points_live(store_id=store.pk, now=now)
 
 
+def restriction_threshold() -> int:
+    """The live points at which a store is restricted."""
+    return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+
+
+def points_restrict(points: int) -> bool:
+    """Whether `points` live penalty points restrict a store: the one rule every page and clock reads."""
+    return points >= restriction_threshold()
+
+
 def store_is_restricted(*, store: Store, now: datetime) -> bool:
-    return penalty_points_live(store=store, now=now) >= settings.OPINIA_PENALTY_RESTRICTION_POINTS
+    return points_restrict(penalty_points_live(store=store, now=now))
+
+
+def restriction_lapses_at(*, store_id: int, now: datetime) -> datetime:
+    """When the store's live points drop under the limit as the ledger stands (`now` if they already are).
+
+    Live points only fall by expiry between two ledger changes, so walking the live entries by
+    expiry finds the moment; a later penalty or withdrawal recomputes it. One query.
+    """
+    by_expiry = list(
+        PenaltyEntry.objects.filter(store_id=store_id, expires_at__gt=now)
+        .values("expires_at")
+        .annotate(points=Sum("points"))
+        .order_by("expires_at")
+        .values_list("expires_at", "points")
+    )
+    remaining = sum(points for _expires_at, points in by_expiry)
+    if not points_restrict(max(0, remaining)):
+        return now
+    for expires_at, points in by_expiry:
+        remaining -= points
+        if not points_restrict(max(0, remaining)):
+            return expires_at
+    # Reached only with a limit of 0 (always restricted): no lapse before the last entry expires.
+    return by_expiry[-1][0] if by_expiry else now
 
 
 def penalties_for_store(*, store: Store) -> QuerySet[PenaltyEntry]:
@@ -248,7 +285,7 @@ def dispute_store_member_ids(*, dispute: Dispute) -> list[int]:
     """The store's members, read once per dispute object (a sweep notifies them twice per case)."""
     cached: list[int] | None = getattr(dispute, "_member_ids", None)
     if cached is None:
-        cached = list(StoreMember.objects.filter(store_id=dispute.store_id).values_list("user_id", flat=True))
+        cached = list(store_member_ids(store_ids=[dispute.store_id]))
         dispute._member_ids = cached  # type: ignore[attr-defined]
     return cached
 

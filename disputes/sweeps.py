@@ -19,10 +19,9 @@ from django.db.models import Q
 
 from disputes import services
 from disputes.models import Complaint, Dispute, DisputeEvent, StoreRestriction
-from disputes.selectors import store_points_live
-from portal.models import StoreMember
+from disputes.selectors import points_restrict, restriction_lapses_at, restriction_threshold, store_points_live
 from portal.notify import notify
-from portal.selectors import users_with_permission
+from portal.selectors import store_member_ids, users_with_permission
 
 S = Dispute.Status
 logger = logging.getLogger(__name__)
@@ -186,38 +185,42 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
 
 
 def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) -> int:
-    """Penalty expiry: lift each running restriction whose store fell below the limit; tell it once.
+    """Penalty expiry: lift each running restriction whose lapse is due; tell the store once.
 
-    Each period's row is claimed with SKIP LOCKED and the points are read after the lock (a
-    decision adding points to that store locks the same row first), then the lift is a
-    compare-and-set on `lifted_at IS NULL`: two workers, or one run twice, lift and notify once.
+    Only due rows are read (`lapses_at`, partial index on running periods). Each is claimed
+    with SKIP LOCKED and the points are read after the lock (a decision adding points to that
+    store locks the same row first); if they still restrict, the lapse is moved to its new
+    moment. The lift is a compare-and-set on `lifted_at IS NULL`: two workers, or one run
+    twice, lift and notify once.
     """
     batch_size = batch_size or settings.OPINIA_SWEEP_BATCH_SIZE
-    threshold = settings.OPINIA_PENALTY_RESTRICTION_POINTS
+    threshold = restriction_threshold()
     lifted = 0
     after = 0
     while True:
-        running = list(
-            StoreRestriction.objects.filter(lifted_at=None, pk__gt=after)
+        due = list(
+            StoreRestriction.objects.filter(lifted_at=None, lapses_at__lte=now, pk__gt=after)
             .order_by("pk")
             .values_list("pk", flat=True)[:batch_size]
         )
-        for restriction_id in running:
+        for restriction_id in due:
             with transaction.atomic():
                 restriction = (
                     StoreRestriction.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("store")
-                    .filter(pk=restriction_id, lifted_at=None)
+                    .filter(pk=restriction_id, lifted_at=None, lapses_at__lte=now)
                     .first()
                 )
                 if restriction is None:
                     continue
                 points = store_points_live(store_id=restriction.store_id, now=now)
-                if points >= threshold:
+                if points_restrict(points):
+                    restriction.lapses_at = restriction_lapses_at(store_id=restriction.store_id, now=now)
+                    restriction.save(update_fields=["lapses_at"])
                     continue
                 if not StoreRestriction.objects.filter(pk=restriction.pk, lifted_at=None).update(lifted_at=now):
                     continue
-                members = StoreMember.objects.filter(store_id=restriction.store_id).values_list("user_id", flat=True)
+                members = store_member_ids(store_ids=[restriction.store_id])
                 for user_id in members.order_by("user_id"):
                     notify(
                         user_id=user_id,
@@ -226,9 +229,9 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                         now=now,
                     )
                 lifted += 1
-        if len(running) < batch_size:
+        if len(due) < batch_size:
             return lifted
-        after = running[-1]
+        after = due[-1]
 
 
 def sweep_dispute_deadlines(*, now: datetime, batch_size: int | None = None) -> int:

@@ -33,8 +33,8 @@ from disputes.services import complaints as complaint_services
 from portal.form_errors import add_service_error
 from portal.http import object_view
 from portal.http import request_user as _user
-from portal.models import Store, StoreMember, User
-from portal.selectors import order_get_for_buyer, store_get_for_member
+from portal.models import Store, User
+from portal.selectors import order_get_for_buyer, store_get_for_member, store_memberships_of
 
 # Loaders for `object_view`: the URL's object, or 404 for "missing or not yours".
 
@@ -286,7 +286,7 @@ def dispute_return_received(request: HttpRequest, dispute_id: int) -> HttpRespon
 @require_GET
 def my_disputes(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    stores = [m.store for m in StoreMember.objects.filter(user=user).select_related("store")]
+    stores = [m.store for m in store_memberships_of(user=user)]
     return render(
         request,
         "disputes/my_disputes.html",
@@ -338,7 +338,7 @@ def store_penalties(request: HttpRequest, store: Store, slug: str) -> HttpRespon
             ],
             "points": selectors.penalty_points_live(store=store, now=now),
             "restricted": selectors.store_is_restricted(store=store, now=now),
-            "threshold": settings.OPINIA_PENALTY_RESTRICTION_POINTS,
+            "threshold": selectors.restriction_threshold(),
             "expiry_days": settings.OPINIA_PENALTY_EXPIRY_DAYS,
         },
     )

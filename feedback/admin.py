@@ -26,6 +26,7 @@ from feedback.models import (
     SellerRating,
     StoreScoreDay,
 )
+from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.form_errors import add_service_error
 from portal.models import Photo, RequestUser, User
 
@@ -69,14 +70,6 @@ class AdminMedia:
     css = {"all": ("feedback/admin.css",)}
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class ReportedFilter(admin.SimpleListFilter):
     title = gettext_lazy("reports")
     parameter_name = "reported"
@@ -94,30 +87,25 @@ class ReportedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewReport
     extra = 0
     fields = ("reporter", "reason", "details", "created_at", "status", "decided_at")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    change_allowed = True
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ModerationDecision
     extra = 0
     fields = ("moderator", "decision", "note", "created_at")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    change_allowed = True
 
 
 @admin.register(ItemReview)
-class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ItemReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    change_allowed = True
     list_display = ("pk", "product", "store", "stars", "is_automatic", "published_at", "removed_at", "open_count")
     list_filter = (ReportedFilter, "is_automatic", ("removed_at", admin.EmptyFieldListFilter))
     search_fields = ("text", "product__title", "store__name")
@@ -221,7 +209,7 @@ class ItemReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewReport)
-class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReviewReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The report queue. A report's page shows the reported words and photos and decides
     through the review's Keep / Remove view (`review_moderate`, logged)."""
 
@@ -233,11 +221,9 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-created_at",)
     change_form_template = "admin/feedback/reviewreport/change_form.html"
+    # Nothing on a report is edited by hand (no "Save"): moderators decide with Keep / Remove.
+    change_allowed = False
     Media = AdminMedia
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Nothing on a report is edited by hand (no "Save"): moderators decide with Keep / Remove.
-        return False
 
     @admin.display(description=gettext_lazy("review"))
     def review_link(self, obj: ReviewReport) -> str:
@@ -279,26 +265,29 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(FeedbackWindow)
-class FeedbackWindowAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class FeedbackWindowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    change_allowed = True
     list_display = ("order", "store", "state", "completed_at", "closes_at", "buyer_rated_at", "seller_rated_at")
     list_filter = ("state",)
     list_select_related = ("order", "store")
     search_fields = ("order__number",)
     show_full_result_count = False
-    readonly_fields = tuple(f.name for f in FeedbackWindow._meta.fields)
+    readonly_fields = model_field_names(FeedbackWindow)
 
 
 @admin.register(SellerRating)
-class SellerRatingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SellerRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    change_allowed = True
     list_display = ("window", "store", "stars", "created_at", "published_at")
     list_select_related = ("window", "store")
     show_full_result_count = False
-    readonly_fields = tuple(f.name for f in SellerRating._meta.fields)
+    readonly_fields = model_field_names(SellerRating)
 
 
 @admin.register(StoreScoreDay)
-class StoreScoreDayAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StoreScoreDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    change_allowed = True
     list_display = ("store", "day", "positive", "neutral", "negative", "merged", "removed")
     list_select_related = ("store",)
     show_full_result_count = False
-    readonly_fields = tuple(f.name for f in StoreScoreDay._meta.fields)
+    readonly_fields = model_field_names(StoreScoreDay)

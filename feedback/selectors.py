@@ -24,8 +24,9 @@ from feedback.models import (
     StoreScoreDay,
 )
 from feedback.scoring import star_class, utc_day
-from portal.models import OrderItem, Photo, Product, RequestUser, Store, StoreMember, User
+from portal.models import OrderItem, Photo, Product, RequestUser, Store, User
 from portal.pagination import Cursor, cursor_decode, cursor_encode, page_split, rows_after
+from portal.selectors import user_is_store_member
 from portal.uploads import photo_can_view
 
 PAGE_SIZE = 10
@@ -589,4 +590,4 @@ def store_score_weeks(*, store: Store, now: datetime, weeks: int = 26) -> list[W
 
 
 def user_is_member(*, user: User, store: Store) -> bool:
-    return bool(user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists())
+    return user_is_store_member(user=user, store_id=store.pk)

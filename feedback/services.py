@@ -27,8 +27,9 @@ from feedback.models import (
     SellerReply,
     StoreRating,
 )
-from portal.models import Order, OrderItem, Photo, StoreMember, User
+from portal.models import Order, OrderItem, Photo, User
 from portal.notify import notify
+from portal.selectors import user_is_store_member
 from portal.uploads import ValidatedPhoto, photo_store
 
 
@@ -45,7 +46,7 @@ def _check_text(text: str) -> None:
 
 
 def _is_member(user: User, store_id: int) -> bool:
-    return StoreMember.objects.filter(user=user, store_id=store_id).exists()
+    return user_is_store_member(user=user, store_id=store_id)
 
 
 def _store_photos(owner: User, photos: Sequence[ValidatedPhoto], now: datetime) -> list[Photo]:
@@ -296,6 +297,32 @@ def _claim_due_windows(*, now: datetime, limit: int) -> list[tuple[int, int, int
         return [(r[0], r[1], r[2], r[3] is not None) for r in cursor.fetchall()]
 
 
+def automatic_review_values(*, true: str, false: str) -> dict[str, str]:
+    """What the automatic rating's INSERT writes, by ItemReview field: an SQL expression each.
+
+    Raw SQL applies no Python default, so every NOT NULL field of the model must be here (a
+    test compares this with the model's fields); nullable ones not listed stay NULL. The two
+    `%s` are the creation and publication moments; `w` is the window, `oi` the order item.
+    """
+    return {
+        "window": "w.id",
+        "order_item": "oi.id",
+        "product": "oi.product_id",
+        "store": "w.store_id",
+        "buyer": "w.buyer_id",
+        "stars": "w.automatic_stars",
+        "text": "''",
+        "photo_count": "0",
+        "is_automatic": true,
+        "created_at": "%s",
+        "published_at": "%s",
+        "has_additional": false,
+        "has_reply": false,
+        "revision_note": "''",
+        "score_role": "''",
+    }
+
+
 def _leave_automatic_ratings(window_ids: Sequence[int], *, now: datetime) -> set[int]:
     """Insert the automatic rating on every item of the windows where the seller gave 4–5★
     and the buyer nothing; the unique order item is the final guard. Returns the windows."""
@@ -308,13 +335,13 @@ def _leave_automatic_ratings(window_ids: Sequence[int], *, now: datetime) -> set
     placeholders = ", ".join(["%s"] * len(window_ids))
     true = "true" if connection.vendor == "postgresql" else "1"
     false = "false" if connection.vendor == "postgresql" else "0"
+    values = automatic_review_values(true=true, false=false)
+    fields = {field.name: str(field.column) for field in ItemReview._meta.concrete_fields}
+    columns = ", ".join(fields[name] for name in values)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {review} (window_id, order_item_id, product_id, store_id, buyer_id, stars, text, "  # noqa: S608
-            "photo_count, is_automatic, created_at, published_at, has_additional, has_reply, revision_note, "
-            "score_role) "
-            f"SELECT w.id, oi.id, oi.product_id, w.store_id, w.buyer_id, w.automatic_stars, '', 0, {true}, %s, %s, "
-            f"{false}, {false}, '', '' "
+            f"INSERT INTO {review} ({columns}) "  # noqa: S608 - names from the model
+            f"SELECT {', '.join(values.values())} "
             f"FROM {window} w JOIN {rating} sr ON sr.window_id = w.id "
             f"JOIN {item} oi ON oi.order_id = w.order_id "
             f"WHERE w.id IN ({placeholders}) AND w.buyer_rated_at IS NULL AND sr.stars >= 4 "

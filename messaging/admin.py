@@ -1,7 +1,5 @@
 """Staff views of the message centre: searchable conversations and messages, the reported-messages queue."""
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,40 +15,25 @@ from django.utils.translation import gettext_lazy
 from messaging import services
 from messaging.forms import ResolveReportForm
 from messaging.models import Block, Conversation, ConversationEvent, Message, MessageReport, Notification
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.form_errors import add_service_error
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Correspondence is evidence: staff read it here and act through the services only."""
 
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ConversationEventInline(admin.TabularInline):
+class ConversationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A support chat's opening, closing and rating, as recorded by the services (read only)."""
 
     model = ConversationEvent
     extra = 0
     fields = ("kind", "actor", "old_status", "new_status", "note", "created_at")
     readonly_fields = fields
-    can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Part of the conversation's record: whoever may read the conversation reads its events.
         return request.user.has_perm("messaging.view_conversation")
 
@@ -95,7 +78,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MessageReport)
-class MessageReportAdmin(admin.ModelAdmin):
+class MessageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "reason", "reporter", "message_excerpt", "status", "resolve_link")
     list_filter = ("status", "reason")
     search_fields = ("=id", "message__text", "reporter__email", "note")
@@ -103,13 +86,8 @@ class MessageReportAdmin(admin.ModelAdmin):
     ordering = ("created_at", "id")
     raw_id_fields = ("message", "reporter", "resolved_by")
     readonly_fields = ("message", "reporter", "reason", "note", "status", "created_at", "resolved_at", "resolved_by")
+    change_allowed = True  # the Resolve view is offered to those who may change a report
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=gettext_lazy("message"))
     def message_excerpt(self, obj: MessageReport) -> str:

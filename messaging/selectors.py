@@ -9,9 +9,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
-from portal.models import Photo, RequestUser, Store, StoreMember, User
+from portal.models import Photo, RequestUser, Store, User
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
+from portal.selectors import store_ids_for_member, user_is_store_member
 
 BADGE_CAP = 99
 INBOX_PAGE_SIZE = 25
@@ -41,7 +42,7 @@ def _side_for(*, user: User, conversation: Conversation) -> str | None:
         return Side.BUYER
     if conversation.is_support or conversation.store_id is None:
         return Side.STORE if conversation.is_support and user_is_support_agent(user) else None
-    if StoreMember.objects.filter(store_id=conversation.store_id, user=user).exists():
+    if user_is_store_member(user=user, store_id=conversation.store_id):
         return Side.STORE
     return None
 
@@ -225,7 +226,7 @@ def unread_badge_count(*, user: RequestUser) -> int:
     )
     if total > BADGE_CAP:
         return limit
-    store_ids = list(StoreMember.objects.filter(user=user).values_list("store_id", flat=True))
+    store_ids = list(store_ids_for_member(user=user))
     if store_ids:
         total += sum(
             Conversation.objects.filter(store_id__in=store_ids, store_unread__gt=0).values_list(

@@ -34,8 +34,10 @@ from messaging.models import (
     ResponseExchange,
     Side,
 )
-from portal.models import Order, Photo, Product, Store, StoreMember, User
-from portal.notify import notify
+from portal.models import Order, Photo, Product, Store, User
+from portal.notify import NOTIFICATION_KINDS, notify
+from portal.selectors import user_is_store_member
+from portal.sms import send_sms
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
@@ -378,7 +380,7 @@ def conversation_start(
     Returns the message and whether the conversation is new. A message that fails
     validation leaves no empty conversation behind, and no stored photo.
     """
-    if StoreMember.objects.filter(store=store, user=buyer).exists():
+    if user_is_store_member(user=buyer, store_id=store.pk):
         raise ValidationError(_("You work for this store; answer its buyers from the store's inbox."), code="own")
     lookup: dict[str, Any] = {"kind": Conversation.Kind.STORE, "buyer": buyer, "store": store}
     stored = _photos_store(
@@ -412,7 +414,7 @@ def conversation_start_by_store(
     *, store: Store, sender: User, order: Order, text: str, photos: Sequence[ValidatedPhoto] = (), now: datetime
 ) -> tuple[Message, bool]:
     """A store member writes to the buyer of one of the store's orders (the only way a store starts a thread)."""
-    if order.store_id != store.pk or not StoreMember.objects.filter(store=store, user=sender).exists():
+    if order.store_id != store.pk or not user_is_store_member(user=sender, store_id=store.pk):
         raise ValidationError(_("This order is not between this buyer and this store."), code="order")
     lookup: dict[str, Any] = {"kind": Conversation.Kind.STORE, "buyer_id": order.buyer_id, "store": store}
     stored = _photos_store(
@@ -684,6 +686,38 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
             now=now,
         )
     return report
+
+
+# --- Notification delivery -------------------------------------------------------------------
+
+
+def notification_deliver(*, notification_id: int, now: datetime) -> None:
+    """E-mail (and text) one notification, once: the claims on `emailed_at` / `texted_at` make retries safe.
+
+    Honours the recipient's preferences: a switched-off channel is simply not used. A failed
+    e-mail gives its claim back and raises, so the task's retry sends it later.
+    """
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None:
+        return
+    recipient = notification.recipient
+    preferences = MessagingPreferences.objects.filter(user=recipient).first() or MessagingPreferences(user=recipient)
+    if preferences.email_notifications and Notification.objects.filter(
+        pk=notification_id, emailed_at__isnull=True
+    ).update(emailed_at=now):
+        title = notification.title(recipient.language)
+        body = notification.body(recipient.language)
+        path = notification.link()
+        link = f"{settings.SITE_URL}{path}" if path else settings.SITE_URL
+        try:
+            send_mail(title, f"{body}\n\n{link}\n", None, [recipient.email])
+        except OSError:
+            Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+            raise
+    kind = NOTIFICATION_KINDS.get(notification.kind)
+    wants_sms = bool(kind and kind.sms and recipient.phone and preferences.sms_notifications)
+    if wants_sms and Notification.objects.filter(pk=notification_id, texted_at__isnull=True).update(texted_at=now):
+        send_sms(to=recipient.phone, text=notification.title(recipient.language))
 
 
 # --- Unread-message e-mails ------------------------------------------------------------------

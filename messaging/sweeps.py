@@ -17,7 +17,8 @@ from messaging.models import (
     Side,
 )
 from portal.deadlines import delete_batch, prune_in_batches
-from portal.models import StoreMember, User
+from portal.models import User
+from portal.selectors import store_ids_for_members, store_member_ids, store_member_pairs
 
 # At most this many not-yet-due messages ride along per due message claimed in one round.
 BATCH_EXPANSION = 10
@@ -33,7 +34,7 @@ def _recipients(messages: list[Message]) -> dict[int, list[int]]:
     """Who should hear about each message: the buyer, or every member of the store."""
     store_ids = {m.conversation.store_id for m in messages if m.side == Side.BUYER and m.conversation.store_id}
     members: dict[int, list[int]] = defaultdict(list)
-    for store_id, user_id in StoreMember.objects.filter(store_id__in=store_ids).values_list("store_id", "user_id"):
+    for store_id, user_id in store_member_pairs(store_ids=store_ids):
         members[store_id].append(user_id)
     recipients: dict[int, list[int]] = {}
     for message in messages:
@@ -65,8 +66,8 @@ def _same_recipients(due: list[tuple[int, str]]) -> Q:
         store_ids = Conversation.objects.filter(pk__in=to_stores, kind=Conversation.Kind.STORE).values_list(
             "store_id", flat=True
         )
-        members = StoreMember.objects.filter(store_id__in=list(store_ids)).values_list("user_id", flat=True)
-        all_stores = StoreMember.objects.filter(user_id__in=list(members)).values_list("store_id", flat=True)
+        members = store_member_ids(store_ids=store_ids)
+        all_stores = store_ids_for_members(user_ids=members)
         threads |= Q(
             side=Side.BUYER, conversation__kind=Conversation.Kind.STORE, conversation__store_id__in=list(all_stores)
         )

@@ -3,13 +3,16 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
+from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
 
 if TYPE_CHECKING:
@@ -102,19 +105,16 @@ class OrderItemInline(admin.TabularInline):
         return False
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderEvent
     extra = 0
     fields = ("actor", "old_status", "new_status", "note_text", "created_at")
     readonly_fields = fields
-    can_delete = False
+    change_allowed = True
 
     @admin.display(description=_("note"))
     def note_text(self, event: OrderEvent) -> str:
         return event.note_text
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderAddForm(forms.ModelForm):
@@ -189,34 +189,73 @@ class OrderAdmin(admin.ModelAdmin):
         return (OrderItemInline,) if obj is None else self.inlines
 
     def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
-        if change:
-            return  # nothing on an existing order is edited here
-        # A new order is created in save_related, where its items are known.
+        return  # nothing on an existing order is edited here; new orders come from `add_view`
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:
-            return
-        lines = [
-            services.LineItem(product=row["product"], quantity=row["quantity"], unit_price=row.get("unit_price"))
-            for formset in formsets
-            for row in formset.cleaned_data
-            if row and not row.get("DELETE")
-        ]
-        data = form.cleaned_data
-        order = services.order_create(
-            buyer=data["buyer"],
-            store=data["store"],
-            items=lines,
-            now=timezone.now(),
-            currency=data["currency"],
-            number=data["number"] or None,
-        )
-        # The admin redirects to (and logs) the form's instance: make it the order just created.
-        form.instance.__dict__.update({k: v for k, v in order.__dict__.items() if not k.startswith("_")})
-        form.instance._state.adding = False
-        for formset in formsets:
-            # What the admin's change message reads after a formset.save() that the service replaced.
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = list(order.items.all()), [], []
+        return
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Record an order through `order_create` (the admin's own add URL, with a page of its own).
+
+        The order and its items are one call of the service, so the stock add view (save the
+        form's instance, then the items' formset) does not fit: this view validates both forms,
+        hands them to the service, shows any refusal next to the items, and logs the addition.
+        """
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        form = self.get_form(request, None)(data)
+        items_inline = OrderItemInline(self.model, self.admin_site)
+        # The items are checked against the store the form names (the formset's own rule).
+        store_id = str(form.data.get("store", "")) if data is not None else ""
+        unsaved = Order()
+        if store_id.isdigit():
+            unsaved.store_id = int(store_id)
+        items = items_inline.get_formset(request, None)(data, instance=unsaved)
+        refusals: list[str] = []
+        if data is not None and form.is_valid() and items.is_valid():
+            lines = [
+                services.LineItem(product=row["product"], quantity=row["quantity"], unit_price=row.get("unit_price"))
+                for row in items.cleaned_data
+                if row and not row.get("DELETE")
+            ]
+            try:
+                order = services.order_create(
+                    buyer=form.cleaned_data["buyer"],
+                    store=form.cleaned_data["store"],
+                    items=lines,
+                    now=timezone.now(),
+                    currency=form.cleaned_data["currency"],
+                    number=form.cleaned_data["number"] or None,
+                )
+            except ValidationError as error:
+                refusals = error.messages  # shown next to the items, with what was typed kept
+            else:
+                self.log_addition(request, order, self._added_message(order))
+                return self.response_add(request, order)
+        inline_admin_formsets = self.get_inline_formsets(request, [items], [items_inline], None)
+        media = self.media + form.media
+        for inline_admin_formset in inline_admin_formsets:
+            media += inline_admin_formset.media
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "title": gettext("Record an order"),
+            "opts": self.model._meta,
+            "form": form,
+            "inline_admin_formsets": inline_admin_formsets,
+            "refusals": refusals,
+            "media": media,
+        }
+        return TemplateResponse(request, "admin/portal/order/record.html", context)
+
+    @staticmethod
+    def _added_message(order: Order) -> list[dict[str, Any]]:
+        """The admin's structured change message for an addition: the order, then each item."""
+        name = str(OrderItem._meta.verbose_name)
+        return [{"added": {}}, *({"added": {"name": name, "object": str(item)}} for item in order.items.order_by("pk"))]
 
 
 @admin.register(Photo)
@@ -226,5 +265,5 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ("uuid", "owner__email", "original_name")
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
-    readonly_fields = tuple(f.name for f in Photo._meta.fields)
+    readonly_fields = model_field_names(Photo)
     show_full_result_count = False

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.models import StoreMember
 from portal.navigation import NAV_COUNTERS
+from portal.selectors import store_memberships_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -11,7 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_stores": [], "nav_counts": {}}
-    memberships = list(StoreMember.objects.filter(user=user).select_related("store").order_by("store__name"))
+    memberships = list(store_memberships_of(user=user))
     return {
         "nav_stores": [m.store for m in memberships],
         "nav_counts": {name: counter(user) for name, counter in NAV_COUNTERS.items()},

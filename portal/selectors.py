@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
+from portal.models import Order, OrderEvent, OrderItem, Product, RequestUser, Store, StoreMember, User, WorkingHours
 
 
 def users_with_permission(*, perm: str) -> QuerySet[User]:
@@ -101,7 +101,7 @@ def orders_for_store(*, store: Store, status: str | None = None) -> QuerySet[Ord
 
 
 def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
-    if not StoreMember.objects.filter(user=user, store=store).exists():
+    if not user_is_store_member(user=user, store_id=store.pk):
         raise Http404("No such order.")
     order = (
         Order.objects.select_related("buyer", "store")
@@ -117,8 +117,45 @@ def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
     return order
 
 
-def user_is_store_member(*, user: User, store: Store) -> bool:
-    return user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists()
+# --- Store membership ---------------------------------------------------------------------
+# Every read of "who works for which store" goes through these few functions (a test in
+# portal/tests/test_architecture.py keeps it so): when membership grows a rule (a suspended
+# member, a role that may not answer buyers), it changes here once.
+
+
+def user_is_store_member(*, user: RequestUser, store_id: int, owner_only: bool = False) -> bool:
+    """Whether the user works for the store (as its owner, when `owner_only`); no query for visitors."""
+    if not user.is_authenticated:
+        return False
+    memberships = StoreMember.objects.filter(user_id=user.pk, store_id=store_id)
+    if owner_only:
+        memberships = memberships.filter(role=StoreMember.Role.OWNER)
+    return memberships.exists()
+
+
+def store_memberships_of(*, user: User) -> QuerySet[StoreMember]:
+    """The user's memberships with their stores, by store name."""
+    return StoreMember.objects.filter(user=user).select_related("store").order_by("store__name", "pk")
+
+
+def store_ids_for_member(*, user: User) -> QuerySet[StoreMember, int]:
+    """The ids of the stores the user works for (lazy: usable as a subquery or listed)."""
+    return StoreMember.objects.filter(user=user).values_list("store_id", flat=True)
+
+
+def store_ids_for_members(*, user_ids: Iterable[int]) -> QuerySet[StoreMember, int]:
+    """The ids of the stores any of `user_ids` works for (with repeats)."""
+    return StoreMember.objects.filter(user_id__in=list(user_ids)).values_list("store_id", flat=True)
+
+
+def store_member_ids(*, store_ids: Iterable[int]) -> QuerySet[StoreMember, int]:
+    """The user ids of the people who work for any of `store_ids`."""
+    return StoreMember.objects.filter(store_id__in=list(store_ids)).values_list("user_id", flat=True)
+
+
+def store_member_pairs(*, store_ids: Iterable[int]) -> QuerySet[StoreMember, tuple[int, int]]:
+    """(store id, user id) for every member of `store_ids`."""
+    return StoreMember.objects.filter(store_id__in=list(store_ids)).values_list("store_id", "user_id")
 
 
 @dataclass(frozen=True)

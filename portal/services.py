@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 from portal.notify import notify
+from portal.selectors import user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
 
@@ -146,7 +147,7 @@ def store_create(*, owner: User, name: str, country: str, time_zone: str = "UTC"
 
 def _require_owner(*, store: Store, actor: User) -> None:
     """Raise PermissionDenied unless `actor` owns `store` (the rule of the views' owner-only lookup)."""
-    if not StoreMember.objects.filter(store=store, user=actor, role=StoreMember.Role.OWNER).exists():
+    if not user_is_store_member(user=actor, store_id=store.pk, owner_only=True):
         raise PermissionDenied
 
 

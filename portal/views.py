@@ -22,7 +22,7 @@ from portal.actions import actions_for_member, buyer_actions, store_actions
 from portal.buyer_record import buyer_record
 from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsForm, WorkingWeekFormSet
 from portal.http import request_user as _user
-from portal.models import Order, Product, Store, StoreMember, WorkingHours
+from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
@@ -148,7 +148,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def seller_home(request: HttpRequest) -> HttpResponse:
-    memberships = StoreMember.objects.filter(user=_user(request)).select_related("store")
+    memberships = selectors.store_memberships_of(user=_user(request))
     stores = [m.store for m in memberships]
     if len(stores) == 1:
         # The dashboard opens with the same list of what waits, then the details.

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from disputes.models import Complaint, ComplaintEvent, PenaltyEntry
 from disputes.services.penalties import penalty_reverse
 from messaging.models import MessageReport
-from portal.models import Order, Photo, Store, StoreMember, User
+from portal.models import Order, Photo, Store, User
 from portal.notify import notify
+from portal.selectors import user_is_store_member
 from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
 
@@ -72,7 +73,7 @@ def complaint_submit(
     if (
         order is not None
         and order.buyer_id != author.pk
-        and not StoreMember.objects.filter(store_id=order.store_id, user=author).exists()
+        and not user_is_store_member(user=author, store_id=order.store_id)
     ):
         raise ValidationError({"order": _("You can refer only to your own orders.")})
     stored: list[Photo] = [photo_store(owner=author, photo=photo, now=now) for photo in photos]
@@ -105,7 +106,7 @@ def penalty_appeal(
 ) -> Complaint:
     """Appeal one penalty entry, once, within OPINIA_PENALTY_APPEAL_DAYS; the appeal is a complaint."""
     entry = PenaltyEntry.objects.select_related("store").filter(pk=entry_id).first()
-    if entry is None or not StoreMember.objects.filter(store_id=entry.store_id, user=actor).exists():
+    if entry is None or not user_is_store_member(user=actor, store_id=entry.store_id):
         raise ValidationError(_("No such penalty entry."))
     if entry.reverses_id is not None:
         raise ValidationError(_("A withdrawal cannot be appealed."))

@@ -21,8 +21,9 @@ from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer
 from disputes.selectors import dispute_store_member_ids
 from disputes.services.penalties import penalty_add
 from portal.dates import format_moment
-from portal.models import Order, Photo, StoreMember, User
+from portal.models import Order, Photo, User
 from portal.notify import notify
+from portal.selectors import user_is_store_member
 from portal.services import order_set_dispute_open
 from portal.transitions import TransitionNotAllowed, transition_check, transition_refusal
 from portal.uploads import ValidatedPhoto, photo_store
@@ -54,7 +55,7 @@ def dispute_side(*, dispute: Dispute, user: User) -> str | None:
     """Which side `user` is on: the buyer, a member of the store, or neither (None)."""
     if user.pk == dispute.buyer_id:
         return DisputeOffer.Side.BUYER
-    if StoreMember.objects.filter(store_id=dispute.store_id, user_id=user.pk).exists():
+    if user_is_store_member(user=user, store_id=dispute.store_id):
         return DisputeOffer.Side.SELLER
     return None
 

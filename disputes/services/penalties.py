@@ -12,7 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, PenaltyEntry, StoreRestriction
-from disputes.selectors import dispute_store_member_ids, store_points_live
+from disputes.selectors import (
+    dispute_store_member_ids,
+    points_restrict,
+    restriction_lapses_at,
+    restriction_threshold,
+    store_points_live,
+)
 from portal.models import User
 from portal.notify import notify
 
@@ -77,14 +83,21 @@ def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
     """
     running = StoreRestriction.objects.select_for_update().filter(store_id=dispute.store_id, lifted_at=None)
     if list(running.values_list("pk", flat=True)[:1]):
+        # The new points push the running period's lapse later.
+        running.update(lapses_at=restriction_lapses_at(store_id=dispute.store_id, now=now))
         return
     points = store_points_live(store_id=dispute.store_id, now=now)
-    threshold = settings.OPINIA_PENALTY_RESTRICTION_POINTS
-    if points < threshold:
+    threshold = restriction_threshold()
+    if not points_restrict(points):
         return
     try:
         with transaction.atomic():
-            StoreRestriction.objects.create(store_id=dispute.store_id, started_at=now, points_at_start=points)
+            StoreRestriction.objects.create(
+                store_id=dispute.store_id,
+                started_at=now,
+                points_at_start=points,
+                lapses_at=restriction_lapses_at(store_id=dispute.store_id, now=now),
+            )
     except IntegrityError:
         return  # another decision for this store opened the period at the same moment
     for user_id in dispute_store_member_ids(dispute=dispute):
@@ -102,7 +115,7 @@ def penalty_reverse(*, entry_id: int, staff: User, now: datetime) -> PenaltyEntr
         entry = PenaltyEntry.objects.select_for_update().get(pk=entry_id)
         if entry.reverses_id is not None or PenaltyEntry.objects.filter(reverses=entry).exists():
             raise ValidationError(_("These points were already withdrawn."))
-        return PenaltyEntry.objects.create(
+        reversal = PenaltyEntry.objects.create(
             store_id=entry.store_id,
             dispute_id=entry.dispute_id,
             reason=PenaltyEntry.Reason.APPEAL_UPHELD,
@@ -111,3 +124,9 @@ def penalty_reverse(*, entry_id: int, staff: User, now: datetime) -> PenaltyEntr
             expires_at=entry.expires_at,
             reverses=entry,
         )
+        # The withdrawal brings the running period's lapse nearer (to now, if it fell under the
+        # limit): the penalty-expiry sweep lifts it when due and tells the store once.
+        StoreRestriction.objects.select_for_update().filter(store_id=entry.store_id, lifted_at=None).update(
+            lapses_at=restriction_lapses_at(store_id=entry.store_id, now=now)
+        )
+        return reversal

@@ -152,3 +152,19 @@ def test_cancelled_disputes_have_no_running_clocks(buyer, store, now, field):
     dispute = open_dispute(buyer=buyer, store=store, now=now)
     services.dispute_cancel(dispute_id=dispute.pk, buyer=buyer, now=now)
     assert _sweep_at(getattr(dispute, field) + DAY) == 0
+
+
+def test_a_running_clock_is_one_span_the_script_can_reword():
+    """The clock's markup (from its template) with every attribute the script reads, escaped."""
+    from datetime import UTC, datetime
+
+    from disputes.selectors import _clock
+
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    clock = _clock("seller_response", now + timedelta(days=2), 'The "seller" has %(left)s <now>.', now)
+    assert clock.text == 'The "seller" has 2 days <now>.'
+    assert clock.html == (
+        '<span data-clock="2026-03-03T12:00:00+00:00" data-clock-sentence="The &quot;seller&quot; has {left} '
+        '&lt;now&gt;." data-format="%h h %m min" data-expired="The deadline has passed; the case is updated '
+        'within a minute.">The &quot;seller&quot; has 2 days &lt;now&gt;.</span>'
+    )

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from disputes import services, sweeps
@@ -15,7 +17,7 @@ from disputes.selectors import penalty_points_live
 from disputes.tests.helpers import DAY
 from messaging.models import Notification
 from portal.models import Order
-from portal.tests.factories import ProductFactory, make_order
+from portal.tests.factories import ProductFactory, StoreFactory, make_order
 
 SECOND = timedelta(seconds=1)
 YEAR = timedelta(days=365)
@@ -166,3 +168,68 @@ def test_not_cooperating_means_no_answer_within_the_response_time(
         now=now + 6 * DAY,
     )
     assert PenaltyEntry.objects.get(dispute=dispute).points == points
+
+
+def test_the_running_period_lapses_when_the_first_entry_expires(restricted, store, seller):
+    """The lapse is kept on the row; the sweep lifts at that second, not one before, and once."""
+    first, _second = restricted
+    expiry = PenaltyEntry.objects.get(dispute=first).expires_at
+    assert StoreRestriction.objects.get(store=store).lapses_at == expiry
+    with time_machine.travel(expiry - SECOND, tick=False):
+        assert sweeps.sweep_dispute_deadlines(now=timezone.now()) == 0
+    assert StoreRestriction.objects.get(store=store).lifted_at is None
+    with time_machine.travel(expiry, tick=False):
+        assert sweeps.sweep_dispute_deadlines(now=timezone.now()) == 1
+        assert sweeps.sweep_dispute_deadlines(now=timezone.now()) == 0
+    restriction = StoreRestriction.objects.get(store=store)
+    assert restriction.lifted_at == expiry
+    assert Notification.objects.filter(recipient=seller, kind="store_restriction_lifted").count() == 1
+
+
+def test_more_points_while_restricted_move_the_lapse_later(restricted, buyer, store, now):
+    first, second = restricted
+    first_expiry = PenaltyEntry.objects.get(dispute=first).expires_at
+    second_expiry = PenaltyEntry.objects.get(dispute=second).expires_at
+    # A third refusal (12 more points): when the first entry expires, 24 are still live.
+    _ignored_refusal(buyer=buyer, store=store, opened=now - 8 * DAY)
+    restriction = StoreRestriction.objects.get(store=store)
+    assert restriction.lapses_at == second_expiry
+    assert sweeps.stores_lift_restrictions(now=first_expiry) == 0
+    assert sweeps.stores_lift_restrictions(now=second_expiry - SECOND) == 0
+    assert sweeps.stores_lift_restrictions(now=second_expiry) == 1
+
+
+def test_an_upheld_appeal_makes_the_lapse_due_at_once(restricted, store, staff, now):
+    first, _second = restricted
+    services.penalty_reverse(entry_id=PenaltyEntry.objects.get(dispute=first).pk, staff=staff, now=now)
+    assert StoreRestriction.objects.get(store=store).lapses_at == now
+
+
+@pytest.mark.usefixtures("restricted")
+def test_a_stale_lapse_is_moved_instead_of_lifting(store):
+    """A row due by its column but still over the limit (the column is only a clock) stays, re-timed."""
+    restriction = StoreRestriction.objects.get(store=store)
+    right = restriction.lapses_at
+    StoreRestriction.objects.filter(pk=restriction.pk).update(lapses_at=right - 2 * DAY)
+    assert sweeps.stores_lift_restrictions(now=right - DAY) == 0
+    restriction.refresh_from_db()
+    assert restriction.lifted_at is None
+    assert restriction.lapses_at == right
+
+
+def test_the_lift_sweep_reads_due_periods_only(store, now):
+    """Running periods that are not due cost nothing: one query, whatever their number, on the lapse column."""
+
+    def sweep_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert sweeps.stores_lift_restrictions(now=now) == 0
+        return [query["sql"] for query in queries.captured_queries]
+
+    StoreRestriction.objects.create(store=store, started_at=now, points_at_start=24, lapses_at=now + YEAR)
+    few = sweep_queries()
+    for n in range(40):
+        other = StoreFactory(slug=f"restricted-{n}")
+        StoreRestriction.objects.create(store=other, started_at=now, points_at_start=24, lapses_at=now + DAY)
+    many = sweep_queries()
+    assert len(few) == len(many) == 1
+    assert '"lapses_at" <=' in many[0]

@@ -107,3 +107,70 @@ def test_recording_an_order_with_another_stores_product_is_refused_clearly(clien
     assert response.status_code == 200
     assert f"Product {foreign.title} is not sold by this store." in response.content.decode()
     assert not Order.objects.exists()
+
+
+def _order_post(*, buyer, store, product, quantity="1"):
+    return {
+        "number": "",
+        "buyer": buyer.pk,
+        "store": store.pk,
+        "currency": "EUR",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-product": product.pk,
+        "items-0-quantity": quantity,
+        "items-0-unit_price": "2.50",
+    }
+
+
+def test_the_add_order_page_is_its_own_view_with_the_items(client, superuser):
+    client.force_login(superuser)
+    response = client.get(reverse("admin:portal_order_add"))
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/portal/order/record.html"
+    html = response.content.decode()
+    assert 'name="items-0-product"' in html
+    assert 'name="items-TOTAL_FORMS"' in html
+
+
+def test_recording_an_order_is_logged_with_its_items(client, superuser, store, buyer, product):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    client.force_login(superuser)
+    response = client.post(reverse("admin:portal_order_add"), _order_post(buyer=buyer, store=store, product=product))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    entry = LogEntry.objects.get(object_id=str(order.pk))
+    assert (entry.action_flag, entry.user_id) == (ADDITION, superuser.pk)
+    assert entry.get_change_message() == f"Added. Added order item “{order.items.get()}”."
+
+
+def test_a_refusal_of_the_service_is_shown_next_to_the_items_with_what_was_typed(
+    client, superuser, store, buyer, product, monkeypatch
+):
+    """What the items' own checks cannot see (a product withdrawn meanwhile, say) is refused by the service."""
+    from django.core.exceptions import ValidationError
+
+    from portal import services
+
+    def refuse(**kwargs):
+        raise ValidationError("This product was withdrawn a moment ago.")
+
+    monkeypatch.setattr(services, "order_create", refuse)
+    client.force_login(superuser)
+    data = _order_post(buyer=buyer, store=store, product=product, quantity="3")
+    response = client.post(reverse("admin:portal_order_add"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<ul class="errorlist nonfield"><li>This product was withdrawn a moment ago.</li></ul>' in html
+    assert 'name="items-0-quantity" value="3"' in html
+    assert not Order.objects.exists()
+
+
+def test_staff_without_the_add_permission_cannot_record_orders(client, store):
+    from portal.tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("admin:portal_order_add")).status_code == 403

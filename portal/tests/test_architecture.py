@@ -174,3 +174,19 @@ def test_portal_imports_none_of_the_other_apps(path):
         return
     found = portal_imports_of_apps(path.read_text(encoding="utf-8"))
     assert found == [], f"{path.relative_to(ROOT)} imports another app: {found}"
+
+
+MEMBERSHIP_SELECTORS = "portal/selectors.py"
+
+
+@pytest.mark.parametrize("path", _checked_files(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_store_membership_is_read_only_through_the_portal_selectors(path):
+    """Who works for which store is read in one place, so a new membership rule changes one module."""
+    if path.relative_to(ROOT).as_posix() == MEMBERSHIP_SELECTORS:
+        return
+    lines = [
+        f"line {number}"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "StoreMember.objects.filter(" in line
+    ]
+    assert lines == [], f"{path.relative_to(ROOT)} queries StoreMember directly ({lines}); use portal.selectors"
