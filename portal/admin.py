@@ -85,7 +85,7 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderItem
     formset = OrderItemFormSet
     extra = 1
@@ -94,15 +94,9 @@ class OrderItemInline(admin.TabularInline):
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 0 if obj else 1
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Items are given when the order is recorded, never added to an existing order.
-        return obj is None and super().has_add_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return obj is None and admin.TabularInline.has_add_permission(self, request, obj)
 
 
 class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):

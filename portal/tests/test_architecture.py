@@ -190,3 +190,20 @@ def test_store_membership_is_read_only_through_the_portal_selectors(path):
         if "StoreMember.objects.filter(" in line
     ]
     assert lines == [], f"{path.relative_to(ROOT)} queries StoreMember directly ({lines}); use portal.selectors"
+
+
+READ_ONLY_MIXIN = "portal/admin_mixins.py"
+HAND_WRITTEN_READ_ONLY = ("def has_change_permission", "def has_delete_permission", "can_delete = False")
+
+
+@pytest.mark.parametrize("path", _checked_files(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_admin_pages_are_made_read_only_by_the_one_mixin(path):
+    """Refusing change and delete is written once; a page that needs an exception overrides the mixin."""
+    if path.relative_to(ROOT).as_posix() == READ_ONLY_MIXIN:
+        return
+    lines = [
+        f"line {number}: {line.strip()}"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip().startswith(HAND_WRITTEN_READ_ONLY)
+    ]
+    assert lines == [], f"{path.relative_to(ROOT)} refuses admin edits by hand ({lines}); use ReadOnlyAdminMixin"
