@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from disputes import services
+from disputes import events, services
 from disputes.models import Complaint, Dispute, DisputeEvent, StoreRestriction
 from disputes.selectors import store_points_live
 from portal.models import StoreMember
@@ -225,6 +225,7 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                         params={"points": points, "threshold": threshold, "store_slug": restriction.store.slug},
                         now=now,
                     )
+                events.store_restriction_lifted(restriction=restriction, points=points, now=now)
                 lifted += 1
         if len(running) < batch_size:
             return lifted

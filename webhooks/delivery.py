@@ -286,7 +286,9 @@ def deliveries_claim(*, now: datetime, limit: int) -> list[Outgoing]:
             return []
         WebhookDelivery.objects.filter(pk__in=ids).update(claimed_until=now + CLAIM_TTL, claim_token=token)
         deliveries = list(
-            WebhookDelivery.objects.filter(pk__in=ids).select_related("event", "endpoint").order_by("next_attempt_at", "id")
+            WebhookDelivery.objects.filter(pk__in=ids)
+            .select_related("event", "endpoint")
+            .order_by("next_attempt_at", "id")
         )
     return [
         Outgoing(

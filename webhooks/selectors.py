@@ -34,7 +34,9 @@ def delivery_log(*, endpoint: WebhookEndpoint, limit: int = DELIVERY_LOG_SIZE) -
         WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event").order_by("-created_at", "-id")[:limit]
     )
     latest: dict[int, WebhookAttempt] = {}
-    for attempt in WebhookAttempt.objects.filter(delivery__in=deliveries).order_by("delivery_id", "-attempted_at", "-id"):
+    for attempt in WebhookAttempt.objects.filter(delivery__in=deliveries).order_by(
+        "delivery_id", "-attempted_at", "-id"
+    ):
         latest.setdefault(attempt.delivery_id, attempt)
     for delivery in deliveries:
         delivery.last_attempt = latest.get(delivery.pk)  # type: ignore[attr-defined]

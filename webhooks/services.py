@@ -70,7 +70,9 @@ def event_record(
     The outbox writer registered with `portal.events`: no endpoint subscribed means no row at
     all. `endpoints` names them explicitly (the test event goes to one endpoint only).
     """
-    targets = list(endpoints) if endpoints is not None else _subscribed_endpoints(event_type=event_type, store_id=store_id)
+    targets = (
+        list(endpoints) if endpoints is not None else _subscribed_endpoints(event_type=event_type, store_id=store_id)
+    )
     if not targets:
         return None
     with transaction.atomic():
@@ -117,9 +119,7 @@ def endpoint_create(
     )
 
 
-def endpoint_update(
-    *, endpoint_id: int, url: str, description: str, event_types: Iterable[str]
-) -> WebhookEndpoint:
+def endpoint_update(*, endpoint_id: int, url: str, description: str, event_types: Iterable[str]) -> WebhookEndpoint:
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
         endpoint.url = url

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from disputes import events
 from disputes.models import Dispute, PenaltyEntry, StoreRestriction
 from disputes.selectors import dispute_store_member_ids, store_points_live
 from portal.models import User
@@ -64,6 +65,7 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
             },
             now=now,
         )
+    events.penalty_added(entry=entry, now=now)
     _restriction_start(dispute, now=now)
     return entry
 
@@ -84,9 +86,12 @@ def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
         return
     try:
         with transaction.atomic():
-            StoreRestriction.objects.create(store_id=dispute.store_id, started_at=now, points_at_start=points)
+            restriction = StoreRestriction.objects.create(
+                store_id=dispute.store_id, started_at=now, points_at_start=points
+            )
     except IntegrityError:
         return  # another decision for this store opened the period at the same moment
+    events.store_restricted(restriction=restriction, now=now)
     for user_id in dispute_store_member_ids(dispute=dispute):
         notify(
             user_id=user_id,

@@ -44,6 +44,7 @@ def test_two_workers_sweeping_at_once_attempt_each_delivery_once(store, endpoint
             thread.join()
     assert errors == []
     counts = Counter(event["id"] for event in receiver.received)
-    assert len(counts) == 120 and set(counts.values()) == {1}
+    assert len(counts) == 120
+    assert set(counts.values()) == {1}
     assert WebhookAttempt.objects.count() == 120
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {WebhookDelivery.Status.DELIVERED}

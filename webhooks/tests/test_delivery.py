@@ -15,9 +15,7 @@ from webhooks.tests.conftest import T0
 
 
 def _publish(store, *, subject="order:1", event_type="order.completed", now=T0, payload=None):
-    publish(
-        event_type=event_type, store_id=store.pk, subject=subject, payload=payload or {"order": {"id": 1}}, now=now
-    )
+    publish(event_type=event_type, store_id=store.pk, subject=subject, payload=payload or {"order": {"id": 1}}, now=now)
 
 
 def _sweep_at(moment):
@@ -94,7 +92,8 @@ def test_retries_follow_the_backoff_to_the_second_then_the_endpoint_is_disabled_
     assert len(receiver.received) == MAX_ATTEMPTS
     assert moment - T0 > timedelta(days=2, hours=19)  # about three days of retries
     endpoint.refresh_from_db()
-    assert not endpoint.is_active and endpoint.disabled_at == moment
+    assert not endpoint.is_active
+    assert endpoint.disabled_at == moment
     note = Notification.objects.get(recipient=seller, kind="webhook_endpoint_disabled")
     assert note.params["url"] == endpoint.url
     # Nothing more is sent to a disabled endpoint.
@@ -113,7 +112,8 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(store, endpoint, htt
     row = WebhookDelivery.objects.get()
     assert (row.status, row.next_attempt_at) == (WebhookDelivery.Status.PENDING, T0 + RETRY_DELAYS[0])
     attempt = WebhookAttempt.objects.get()
-    assert attempt.response_status == 302 and attempt.error.startswith("redirect not followed")
+    assert attempt.response_status == 302
+    assert attempt.error.startswith("redirect not followed")
     assert [request.path for request, _ in httpserver.log] == ["/hook"]
 
 
@@ -123,7 +123,8 @@ def test_a_private_target_is_refused_without_the_setting(store, endpoint, receiv
     assert _sweep_at(T0) == 1
     assert receiver.received == []
     attempt = WebhookAttempt.objects.get()
-    assert attempt.response_status is None and "private or reserved address" in attempt.error
+    assert attempt.response_status is None
+    assert "private or reserved address" in attempt.error
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
 
 
@@ -160,7 +161,8 @@ def test_rotation_signs_with_both_secrets_during_the_overlap_then_only_the_new_o
     receiver.secrets[:] = [new_secret]  # one that has
     _publish(store, subject="order:2")
     assert _sweep_at(T0 + timedelta(hours=23, minutes=59)) == 1
-    assert receiver.rejected == 0 and len(receiver.received) == 2
+    assert receiver.rejected == 0
+    assert len(receiver.received) == 2
     assert len(receiver.headers[0]["webhook-signature"].split(" ")) == 2
     # After the overlap only the new secret signs: the old receiver refuses it.
     receiver.secrets[:] = [old_secret]
