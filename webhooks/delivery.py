@@ -253,6 +253,21 @@ def send(outgoing: Outgoing) -> Outcome:
         return Outcome(moment, None, 0, "", f"{type(error).__name__}: {error}"[:300])
 
 
+CLAIM_SQL = """
+SELECT d.id FROM webhooks_webhookdelivery d
+JOIN webhooks_webhookendpoint e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= %s
+  AND (d.claimed_until IS NULL OR d.claimed_until <= %s)
+  AND e.is_active
+  AND NOT EXISTS (
+      SELECT 1 FROM webhooks_webhookdelivery earlier
+      WHERE earlier.status = 'pending' AND earlier.endpoint_id = d.endpoint_id
+        AND earlier.subject = d.subject AND earlier.sequence < d.sequence
+  )
+ORDER BY d.next_attempt_at, d.id
+LIMIT %s"""
+
+
 def deliveries_claim(*, now: datetime, limit: int) -> list[Outgoing]:
     """Claim up to `limit` due deliveries for this worker, in one short transaction.
 
@@ -263,24 +278,8 @@ def deliveries_claim(*, now: datetime, limit: int) -> list[Outgoing]:
     token = uuid.uuid4()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT d.id FROM webhooks_webhookdelivery d
-                JOIN webhooks_webhookendpoint e ON e.id = d.endpoint_id
-                WHERE d.status = 'pending' AND d.next_attempt_at <= %s
-                  AND (d.claimed_until IS NULL OR d.claimed_until <= %s)
-                  AND e.is_active
-                  AND NOT EXISTS (
-                      SELECT 1 FROM webhooks_webhookdelivery earlier
-                      WHERE earlier.status = 'pending' AND earlier.endpoint_id = d.endpoint_id
-                        AND earlier.subject = d.subject AND earlier.sequence < d.sequence
-                  )
-                ORDER BY d.next_attempt_at, d.id
-                LIMIT %s
-                """
-                + (" FOR UPDATE OF d SKIP LOCKED" if connection.vendor == "postgresql" else ""),
-                [now, now, limit],
-            )
+            sql = CLAIM_SQL + (" FOR UPDATE OF d SKIP LOCKED" if connection.vendor == "postgresql" else "")
+            cursor.execute(sql, [now, now, limit])
             ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return []
