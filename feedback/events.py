@@ -69,23 +69,19 @@ def windows_published(*, window_ids: Sequence[int], window_ended: bool, now: dat
 
 
 def reply_posted(*, reply: SellerReply, now: datetime) -> None:
-    if reply.item_review_id is not None:
-        review = ItemReview.objects.select_related("window__order__store").get(pk=reply.item_review_id)
-        extra: dict[str, Any] = {"additional_review_id": None}
+    """`review.reply_posted`, about the review answered (for an additional review: the order's first review)."""
+    additional_id = reply.additional_review_id
+    reviews = ItemReview.objects.select_related("window__order__store")
+    item_review_id = reply.item_review_id
+    if item_review_id is not None:
+        review = reviews.get(pk=item_review_id)
     else:
-        additional = AdditionalReview.objects.get(pk=reply.additional_review_id)
-        review = (
-            ItemReview.objects.select_related("window__order__store")
-            .filter(window_id=additional.window_id)
-            .order_by("pk")
-            .first()
-        )
-        assert review is not None
-        extra = {"additional_review_id": additional.pk}
+        window_id = AdditionalReview.objects.values_list("window_id", flat=True).get(pk=additional_id)
+        review = reviews.filter(window_id=window_id).order_by("pk")[0]
     _publish_review(
         "review.reply_posted",
         review,
-        {**extra, "reply": {"id": reply.pk, "text": reply.text, "posted_at": iso(now)}},
+        {"additional_review_id": additional_id, "reply": {"id": reply.pk, "text": reply.text, "posted_at": iso(now)}},
         now=now,
     )
 

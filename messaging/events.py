@@ -8,9 +8,11 @@ from portal.events import iso, publish, store_reference
 
 def message_received(*, message: Message, conversation: Conversation, now: datetime) -> None:
     """`message.received`: a buyer wrote to a store (support chats and the store's own messages are not events)."""
+    store = conversation.store
+    assert store is not None  # only support chats have no store
     publish(
         event_type="message.received",
-        store_id=conversation.store_id,
+        store_id=store.pk,
         subject=f"conversation:{conversation.pk}",
         payload={
             "message": {
@@ -22,7 +24,7 @@ def message_received(*, message: Message, conversation: Conversation, now: datet
                 "sent_at": iso(message.created_at),
             },
             "conversation_id": conversation.pk,
-            "store": store_reference(conversation.store_id, conversation.store.slug),
+            "store": store_reference(store.pk, store.slug),
         },
         now=now,
     )

@@ -235,12 +235,12 @@ def post(*, url: str, body: str, headers: dict[str, str]) -> Outcome:
         # Never read the rest of a large answer: drop the connection instead.
         response.close()
     text = data[:RESPONSE_BODY_CAP].decode("utf-8", errors="replace")
-    error = ""
+    problem = ""
     if 300 <= response.status < 400:
-        error = "redirect not followed: " + response.headers.get("Location", "")[:200]
+        problem = "redirect not followed: " + response.headers.get("Location", "")[:200]
     elif not 200 <= response.status < 300:
-        error = f"HTTP {response.status}"
-    return Outcome(attempted_at, response.status, elapsed(), text, error)
+        problem = f"HTTP {response.status}"
+    return Outcome(attempted_at, response.status, elapsed(), text, problem)
 
 
 def send(outgoing: Outgoing) -> Outcome:
