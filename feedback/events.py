@@ -74,9 +74,10 @@ def reply_posted(*, reply: SellerReply, now: datetime) -> None:
     reviews = ItemReview.objects.select_related("window__order__store")
     item_review_id = reply.item_review_id
     if item_review_id is not None:
-        review = reviews.get(pk=int(item_review_id))
+        review = reviews.get(pk=item_review_id)
     else:
-        window_id = AdditionalReview.objects.values_list("window_id", flat=True).get(pk=additional_id)
+        additional = AdditionalReview.objects.filter(pk=additional_id).values_list("window_id", flat=True)
+        window_id = additional.get()
         review = reviews.filter(window_id=window_id).order_by("pk")[0]
     _publish_review(
         "review.reply_posted",
