@@ -76,6 +76,7 @@ def reply_posted(*, reply: SellerReply, now: datetime) -> None:
     if item_review_id is not None:
         review = reviews.get(pk=item_review_id)
     else:
+        assert additional_id is not None  # a reply answers a review or an additional review
         additional = AdditionalReview.objects.filter(pk=additional_id).values_list("window_id", flat=True)
         window_id = additional.get()
         review = reviews.filter(window_id=window_id).order_by("pk")[0]
