@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from webhooks import services
-from webhooks.forms import EndpointForm
+from webhooks.forms import EndpointAdminForm, EndpointForm
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 PERMISSION = "webhooks.manage_endpoints"
@@ -54,6 +54,7 @@ class WebhookEndpointAdmin(_ManagePermissionMixin, admin.ModelAdmin):
     )
     # The secrets never appear in the admin: they are shown once, when made.
     fields = ("url", "description", "event_types", *readonly_fields)
+    form = EndpointAdminForm
     actions = ("send_test_event", "rotate_secret", "enable_endpoints", "disable_endpoints")
     change_list_template = "admin/webhooks/webhookendpoint/change_list.html"
 

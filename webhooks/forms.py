@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from webhooks.events import event_type_choices
+from webhooks.models import WebhookEndpoint
 
 
 class EndpointForm(forms.Form):
@@ -28,6 +29,20 @@ class EndpointForm(forms.Form):
         if not settings.OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS and _is_private_host(parts.hostname or ""):
             raise forms.ValidationError(_("Webhooks cannot be sent to a private or local address."))
         return url
+
+
+class EndpointAdminForm(forms.ModelForm):
+    """The admin's change form: the same checks as the pages, event types as checkboxes (never raw JSON)."""
+
+    url = EndpointForm.base_fields["url"]
+    event_types = EndpointForm.base_fields["event_types"]
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("url", "description", "event_types")
+
+    def clean_url(self) -> str:
+        return EndpointForm.clean_url(self)  # type: ignore[arg-type]
 
 
 def _is_private_host(host: str) -> bool:

@@ -171,3 +171,18 @@ def test_staff_without_the_permission_cannot_manage_endpoints(client, db):
     client.force_login(user)
     assert client.get(reverse("admin:webhooks_webhookendpoint_changelist")).status_code == 403
     assert client.get(reverse("admin:webhooks_webhookendpoint_add_marketplace")).status_code == 404
+
+
+def test_the_admin_change_form_checks_the_url_and_offers_event_types_as_choices(client, webhook_staff, settings):
+    settings.OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    endpoint = services.endpoint_create(
+        store=None, actor=None, url=HOOK, description="", event_types=[], now=timezone.now()
+    )
+    client.force_login(webhook_staff)
+    url = reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk])
+    refused = client.post(url, {"url": "http://10.0.0.5/hook", "description": "typed", "event_types": "42"})
+    assert refused.status_code == 200
+    assert "private or local address" in refused.content.decode()
+    client.post(url, {"url": HOOK + "/v2", "description": "d", "event_types": ["dispute.opened"]})
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.event_types) == (HOOK + "/v2", ["dispute.opened"])
