@@ -302,53 +302,72 @@ def deliveries_claim(*, now: datetime, limit: int) -> list[Outgoing]:
     ]
 
 
-def delivery_record(*, outgoing: Outgoing, outcome: Outcome) -> WebhookDelivery | None:
-    """Write the attempt and move the delivery on: delivered, retried later, or failed (endpoint disabled).
+RECORDED_FIELDS = [
+    "attempts",
+    "last_attempt_at",
+    "claimed_until",
+    "claim_token",
+    "status",
+    "delivered_at",
+    "next_attempt_at",
+]
 
-    The update is a compare-and-set on this worker's claim: if the claim lapsed and another
-    worker took the delivery, this attempt is logged and nothing else changes.
+
+def deliveries_record(results: Sequence[tuple[Outgoing, Outcome]]) -> list[WebhookDelivery]:
+    """Write a batch's attempts and move each delivery on: delivered, retried later, or failed (endpoint disabled).
+
+    One short transaction for the whole batch. The update is a compare-and-set on this
+    worker's claim: the rows are locked and re-read with the claim token, so a delivery whose
+    claim lapsed and was taken by another worker gets its attempt logged and nothing else.
+    Returns the deliveries that were moved on.
     """
+    if not results:
+        return []
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update()
-            .filter(pk=outgoing.delivery_id, claim_token=outgoing.claim_token, status=WebhookDelivery.Status.PENDING)
-            .first()
+        ours = {
+            delivery.pk: delivery
+            for delivery in WebhookDelivery.objects.select_for_update().filter(
+                pk__in=[outgoing.delivery_id for outgoing, _ in results], status=WebhookDelivery.Status.PENDING
+            )
+        }
+        WebhookAttempt.objects.bulk_create(
+            WebhookAttempt(
+                delivery_id=outgoing.delivery_id,
+                attempted_at=outcome.attempted_at,
+                response_status=outcome.status,
+                duration_ms=outcome.duration_ms,
+                response_body=outcome.body,
+                error=outcome.error,
+                succeeded=outcome.succeeded,
+            )
+            for outgoing, outcome in results
         )
-        WebhookAttempt.objects.create(
-            delivery_id=outgoing.delivery_id,
-            attempted_at=outcome.attempted_at,
-            response_status=outcome.status,
-            duration_ms=outcome.duration_ms,
-            response_body=outcome.body,
-            error=outcome.error,
-            succeeded=outcome.succeeded,
-        )
-        if delivery is None:
-            return None
-        delivery.attempts += 1
-        delivery.last_attempt_at = outcome.attempted_at
-        delivery.claimed_until = None
-        delivery.claim_token = None
-        if outcome.succeeded:
-            delivery.status = WebhookDelivery.Status.DELIVERED
-            delivery.delivered_at = outcome.attempted_at
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status = WebhookDelivery.Status.FAILED
-            endpoint_disable_after_failure(endpoint_id=delivery.endpoint_id, now=outcome.attempted_at)
-        else:
-            delivery.next_attempt_at = outcome.attempted_at + RETRY_DELAYS[delivery.attempts - 1]
-        delivery.save(
-            update_fields=[
-                "attempts",
-                "last_attempt_at",
-                "claimed_until",
-                "claim_token",
-                "status",
-                "delivered_at",
-                "next_attempt_at",
-            ]
-        )
-    return delivery
+        moved: list[WebhookDelivery] = []
+        for outgoing, outcome in results:
+            delivery = ours.get(outgoing.delivery_id)
+            if delivery is None or delivery.claim_token != outgoing.claim_token:
+                continue
+            delivery.attempts += 1
+            delivery.last_attempt_at = outcome.attempted_at
+            delivery.claimed_until = None
+            delivery.claim_token = None
+            if outcome.succeeded:
+                delivery.status = WebhookDelivery.Status.DELIVERED
+                delivery.delivered_at = outcome.attempted_at
+            elif delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = WebhookDelivery.Status.FAILED
+                endpoint_disable_after_failure(endpoint_id=delivery.endpoint_id, now=outcome.attempted_at)
+            else:
+                delivery.next_attempt_at = outcome.attempted_at + RETRY_DELAYS[delivery.attempts - 1]
+            moved.append(delivery)
+        WebhookDelivery.objects.bulk_update(moved, RECORDED_FIELDS)
+    return moved
+
+
+def delivery_record(*, outgoing: Outgoing, outcome: Outcome) -> WebhookDelivery | None:
+    """Record one attempt (see `deliveries_record`); None when the claim was no longer this worker's."""
+    moved = deliveries_record([(outgoing, outcome)])
+    return moved[0] if moved else None
 
 
 def endpoint_disable_after_failure(*, endpoint_id: int, now: datetime) -> None:
@@ -380,8 +399,7 @@ def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: in
     else:
         with ThreadPoolExecutor(max_workers=min(senders, len(batch))) as executor:
             outcomes = list(executor.map(send, batch))
-    for outgoing, outcome in zip(batch, outcomes, strict=True):
-        delivery_record(outgoing=outgoing, outcome=outcome)
+    deliveries_record(list(zip(batch, outcomes, strict=True)))
     return len(batch)
 
 
