@@ -9,6 +9,7 @@ nothing else. A worker killed between the claim and the outcome leaves the claim
 the next sweep after `claimed_until` sends the delivery again: at least once, never lost.
 """
 
+import functools
 import ipaddress
 import json
 import logging
@@ -113,9 +114,14 @@ def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> tuple[str, .
     return (endpoint.secret,)
 
 
+@functools.lru_cache(maxsize=256)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
 def sign_headers(*, event_id: str, body: str, secrets: Sequence[str], moment: datetime) -> dict[str, str]:
     """The three Standard Webhooks headers; several secrets give space-separated signatures."""
-    signature = " ".join(Webhook(secret).sign(msg_id=event_id, timestamp=moment, data=body) for secret in secrets)
+    signature = " ".join(_signer(secret).sign(msg_id=event_id, timestamp=moment, data=body) for secret in secrets)
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(moment.timestamp())),
@@ -389,6 +395,17 @@ def endpoint_disable_after_failure(*, endpoint_id: int, now: datetime) -> None:
         notify(user_id=user_id, kind="webhook_endpoint_disabled", params=params, now=now)
 
 
+_executors: dict[int, ThreadPoolExecutor] = {}
+
+
+def _executor(senders: int) -> ThreadPoolExecutor:
+    """The process's sender threads (network only: they never touch the database), made once."""
+    with _pools_lock:
+        if senders not in _executors:
+            _executors[senders] = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="webhook-sender")
+        return _executors[senders]
+
+
 def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: int = SENDERS) -> int:
     """Claim a batch, send it on `senders` threads, record every outcome; return how many were attempted."""
     batch = deliveries_claim(now=now, limit=limit)
@@ -397,8 +414,7 @@ def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: in
     if len(batch) == 1 or senders <= 1:
         outcomes = [send(outgoing) for outgoing in batch]
     else:
-        with ThreadPoolExecutor(max_workers=min(senders, len(batch))) as executor:
-            outcomes = list(executor.map(send, batch))
+        outcomes = list(_executor(senders).map(send, batch))
     deliveries_record(list(zip(batch, outcomes, strict=True)))
     return len(batch)
 
