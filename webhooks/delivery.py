@@ -9,6 +9,7 @@ nothing else. A worker killed between the claim and the outcome leaves the claim
 the next sweep after `claimed_until` sends the delivery again: at least once, never lost.
 """
 
+import contextlib
 import functools
 import ipaddress
 import json
@@ -184,7 +185,9 @@ def _pool(scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnec
     return pool
 
 
-def post(*, url: str, body: str, headers: dict[str, str]) -> Outcome:
+def post(
+    *, url: str, body: str, headers: dict[str, str], resolved: dict[tuple[str, int], str] | None = None
+) -> Outcome:
     """POST once: no redirects followed, timeouts on connect and read, at most RESPONSE_BODY_CAP bytes read."""
     started = time.monotonic()
     attempted_at = timezone.now()
@@ -199,7 +202,7 @@ def post(*, url: str, body: str, headers: dict[str, str]) -> Outcome:
         return Outcome(attempted_at, None, 0, "", "only http and https URLs can receive webhooks")
     port = parts.port or (443 if scheme == "https" else 80)
     try:
-        address = resolve_target(host, port)
+        address = resolved[(host, port)] if resolved and (host, port) in resolved else resolve_target(host, port)
     except TargetRefused as error:
         return Outcome(attempted_at, None, elapsed(), "", str(error)[:300])
     path = parts.path or "/"
@@ -249,11 +252,11 @@ def post(*, url: str, body: str, headers: dict[str, str]) -> Outcome:
     return Outcome(attempted_at, response.status, elapsed(), text, problem)
 
 
-def send(outgoing: Outgoing) -> Outcome:
+def send(outgoing: Outgoing, resolved: dict[tuple[str, int], str] | None = None) -> Outcome:
     moment = timezone.now()
     headers = sign_headers(event_id=outgoing.event_id, body=outgoing.body, secrets=outgoing.secrets, moment=moment)
     try:
-        return post(url=outgoing.url, body=outgoing.body, headers=headers)
+        return post(url=outgoing.url, body=outgoing.body, headers=headers, resolved=resolved)
     except Exception as error:  # a sender thread must always report back; the attempt is logged
         logger.exception("Webhook delivery %s failed unexpectedly", outgoing.delivery_id)
         return Outcome(moment, None, 0, "", f"{type(error).__name__}: {error}"[:300])
@@ -395,6 +398,25 @@ def endpoint_disable_after_failure(*, endpoint_id: int, now: datetime) -> None:
         notify(user_id=user_id, kind="webhook_endpoint_disabled", params=params, now=now)
 
 
+def _resolve_once(batch: Sequence[Outgoing]) -> dict[tuple[str, int], str]:
+    """Resolve and check each target of a batch once (one DNS lookup per host, not per delivery).
+
+    A refused host is left out: its sends resolve it again and record the refusal.
+    """
+    resolved: dict[tuple[str, int], str] = {}
+    for outgoing in batch:
+        parts = urlsplit(outgoing.url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except ValueError:
+            continue
+        if host and (host, port) not in resolved:
+            with contextlib.suppress(TargetRefused):
+                resolved[(host, port)] = resolve_target(host, port)
+    return resolved
+
+
 _executors: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -414,7 +436,8 @@ def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: in
     if len(batch) == 1 or senders <= 1:
         outcomes = [send(outgoing) for outgoing in batch]
     else:
-        outcomes = list(_executor(senders).map(send, batch))
+        resolved = _resolve_once(batch)
+        outcomes = list(_executor(senders).map(functools.partial(send, resolved=resolved), batch))
     deliveries_record(list(zip(batch, outcomes, strict=True)))
     return len(batch)
 
