@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from disputes import services
+from disputes import events, services
 from disputes.models import Complaint, Dispute, DisputeEvent, StoreRestriction
 from disputes.selectors import points_restrict, restriction_lapses_at, restriction_threshold, store_points_live
 from portal.notify import notify
@@ -228,6 +228,7 @@ def stores_lift_restrictions(*, now: datetime, batch_size: int | None = None) ->
                         params={"points": points, "threshold": threshold, "store_slug": restriction.store.slug},
                         now=now,
                     )
+                events.store_restriction_lifted(restriction=restriction, points=points, now=now)
                 lifted += 1
         if len(due) < batch_size:
             return lifted

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from feedback import scoring
+from feedback import events, scoring
 from feedback.models import (
     AdditionalReview,
     FeedbackWindow,
@@ -152,6 +152,7 @@ def _publish_one(window: FeedbackWindow, *, now: datetime) -> None:
     window.published_at = now
     window.save(update_fields=["state", "published_at"])
     _publish_content([(window.pk, window.store_id, window.buyer_id)], now=now)
+    events.windows_published(window_ids=[window.pk], window_ended=False, now=now)
     for user_id in {window.buyer_id, window.order.store.owner_id}:
         # The owner's copy names the store, so that it opens the store's order page.
         store = {} if user_id == window.buyer_id else {"store_slug": window.order.store.slug}
@@ -360,6 +361,7 @@ def feedback_windows_close_batch(*, now: datetime, limit: int) -> int:
         automatic = _leave_automatic_ratings([w[0] for w in claimed if not w[3]], now=now)
         rated = automatic | {w[0] for w in claimed if w[3]}
         _publish_content([(w[0], w[1], w[2]) for w in claimed], now=now, rated=rated)
+        events.windows_published(window_ids=[w[0] for w in claimed], window_ended=True, now=now)
     return len(claimed)
 
 
@@ -464,6 +466,7 @@ def additional_review_submit(
         if stored:
             additional.photos.set(stored)
         ItemReview.objects.filter(window=window).update(has_additional=True)
+        events.additional_posted(additional=additional, now=now)
     return additional
 
 
@@ -509,6 +512,7 @@ def reply_submit(
         except IntegrityError:
             raise ValidationError(_("This review already has a reply."), code="done") from None
         model.objects.filter(pk=target_id).update(has_reply=True)
+        events.reply_posted(reply=reply, now=now)
     return reply
 
 
@@ -541,6 +545,7 @@ def revision_request(*, review_id: int, actor: User, now: datetime) -> RevisionR
             params={"days": review.window.revision_answer_days, "review_id": review.pk},
             now=now,
         )
+        events.revision_requested(request=request, now=now)
     return request
 
 
@@ -582,6 +587,7 @@ def revision_answer(*, review_id: int, author: User, stars: int, note: str, now:
                 scoring.add_delta(delta, review.store_id, day, before, -1)
                 scoring.add_delta(delta, review.store_id, day, after, 1)
                 scoring.apply_delta(delta)
+        events.revised(review=review, old_stars=old, now=now)
     return review
 
 
@@ -637,6 +643,7 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 notify(
                     user_id=review.buyer_id, kind="feedback_review_removed", params={"review_id": review.pk}, now=now
                 )
+                events.review_removed(review=review, now=now)
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
     return review

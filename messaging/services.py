@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from messaging import events
 from messaging.hours import store_is_open
 from messaging.models import (
     Block,
@@ -256,6 +257,8 @@ def _message_add(
     ]
 
     if not conversation.is_support:
+        if side == Side.BUYER:
+            events.message_received(message=message, conversation=conversation, now=now)
         _record_exchange(conversation=conversation, side=side, now=now)
         if side == Side.BUYER and _auto_reply_due(conversation=conversation, now=now):
             _auto_reply(conversation=conversation, now=now)

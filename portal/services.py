@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
+from portal import events
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 from portal.notify import notify
 from portal.selectors import user_is_store_member
@@ -378,6 +379,7 @@ def order_transition(
                 now=now,
             )
         if to == Order.Status.COMPLETED:
+            events.order_completed(order=order, now=now)
             for listener in ORDER_COMPLETED_LISTENERS.values():
                 listener(order=order, now=now)
     return order

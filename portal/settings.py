@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "messaging.apps.MessagingConfig",
     "feedback.apps.FeedbackConfig",
     "disputes.apps.DisputesConfig",
+    "webhooks.apps.WebhooksConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -443,3 +444,6 @@ OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)
 OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS = env_int("OPINIA_UNATTACHED_PHOTO_RETENTION_HOURS", 24, minimum=1)
 OPINIA_READ_NOTIFICATION_RETENTION_DAYS = env_int("OPINIA_READ_NOTIFICATION_RETENTION_DAYS", 180, minimum=1)
 OPINIA_DELIVERED_EMAIL_RETENTION_DAYS = env_int("OPINIA_DELIVERED_EMAIL_RETENTION_DAYS", 90, minimum=1)
+# Outgoing webhooks are refused to private, loopback and link-local addresses (a store owner
+# must not make the portal probe its own network); development and tests deliver to localhost.
+OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS", DEBUG or TESTING)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("feedback/", include("feedback.urls")),
     path("disputes/", include("disputes.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on every page that names no icon (admin, error pages, files).

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from disputes import events
 from disputes.models import Complaint, ComplaintEvent, PenaltyEntry
 from disputes.services.penalties import penalty_reverse
 from messaging.models import MessageReport
@@ -165,6 +166,7 @@ def complaint_answer(
             params={"id": complaint.pk},
             now=now,
         )
+        events.complaint_answered(complaint=complaint, now=now)
     return complaint
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from disputes import events
 from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer
 from disputes.selectors import dispute_store_member_ids
 from disputes.services.penalties import penalty_add
@@ -201,6 +202,7 @@ def dispute_close(
     )
     # The delivery guarantee resumes once no dispute is open on the order.
     order_set_dispute_open(order_id=dispute.order_id, is_open=False)
+    events.dispute_resolved(dispute=dispute, now=now)
 
 
 def dispute_return_start(
@@ -357,6 +359,7 @@ def dispute_open(
                 created_at=now,
             )
             order_set_dispute_open(order_id=order.pk, is_open=True)
+            events.dispute_opened(dispute=dispute, now=now)
             _notify_parties(
                 dispute, kind="dispute_opened", exclude=buyer, days=settings.OPINIA_SELLER_RESPONSE_DAYS, now=now
             )
@@ -432,6 +435,7 @@ def dispute_make_offer(
         _notify_parties(
             dispute, kind="dispute_offer", exclude=actor, amount=str(value), currency=dispute.order.currency, now=now
         )
+        events.offer_made(offer=offer, now=now)
     return offer
 
 
@@ -554,6 +558,7 @@ def dispute_escalation_start(
         clock=clock,
         fields=["escalated_at", "decision_due_at"],
     )
+    events.dispute_escalated(dispute=dispute, automatic=actor is None, now=now)
     _notify_parties(dispute, kind="dispute_escalated", exclude=actor, days=settings.OPINIA_STAFF_DECISION_DAYS, now=now)
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from disputes import events
 from disputes.models import Dispute, PenaltyEntry, StoreRestriction
 from disputes.selectors import (
     dispute_store_member_ids,
@@ -70,6 +71,7 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
             },
             now=now,
         )
+    events.penalty_added(entry=entry, now=now)
     _restriction_start(dispute, now=now)
     return entry
 
@@ -92,7 +94,7 @@ def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
         return
     try:
         with transaction.atomic():
-            StoreRestriction.objects.create(
+            restriction = StoreRestriction.objects.create(
                 store_id=dispute.store_id,
                 started_at=now,
                 points_at_start=points,
@@ -100,6 +102,7 @@ def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
             )
     except IntegrityError:
         return  # another decision for this store opened the period at the same moment
+    events.store_restricted(restriction=restriction, now=now)
     for user_id in dispute_store_member_ids(dispute=dispute):
         notify(
             user_id=user_id,

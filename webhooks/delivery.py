@@ -1,0 +1,455 @@
+"""Sending deliveries: claim due ones, POST them signed outside any transaction, record the outcome.
+
+The sweep claims a batch with `SELECT … FOR UPDATE SKIP LOCKED` and stamps each row with a
+claim (a token and `claimed_until`) in one short transaction, so two workers take disjoint
+batches. The POSTs happen after that commit, on a few threads (network only, no database),
+and each outcome is written back with a compare-and-set on the claim token: a worker that
+lost its claim (it took too long, another worker retried) records its attempt but changes
+nothing else. A worker killed between the claim and the outcome leaves the claim to lapse;
+the next sweep after `claimed_until` sends the delivery again: at least once, never lost.
+"""
+
+import contextlib
+import functools
+import ipaddress
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from portal.events import iso
+from portal.notify import notify
+from portal.selectors import users_with_permission
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+# The wait before each retry, after a failed attempt (the Standard Webhooks / Svix schedule,
+# with three more 10-hour steps): 13 attempts over about 2 days 20 hours, then the delivery
+# fails and the endpoint is disabled.
+RETRY_DELAYS: tuple[timedelta, ...] = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    *(timedelta(hours=10),) * 6,
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 5.0
+# The most of a response body that is read and kept (the attempt log shows it).
+RESPONSE_BODY_CAP = 1024
+# A claim outlives the slowest send of its batch: BATCH_SIZE / SENDERS rounds of connect+read.
+BATCH_SIZE = 64
+SENDERS = 16
+CLAIM_TTL = timedelta(seconds=60)
+MAX_BATCHES_PER_RUN = 50
+USER_AGENT = "Opinia-Webhooks/1"
+
+
+class TargetRefused(Exception):
+    """The endpoint's host resolves to an address deliveries may not reach."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a sender thread needs: no model instances cross into the threads."""
+
+    delivery_id: int
+    claim_token: uuid.UUID
+    url: str
+    event_id: str
+    body: str
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempted_at: datetime
+    status: int | None
+    duration_ms: int
+    body: str
+    error: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def event_body(event: WebhookEvent) -> str:
+    """The JSON body of an event, the same bytes on every attempt (Standard Webhooks' type/timestamp/data)."""
+    return json.dumps(
+        {
+            "id": event.public_id,
+            "type": event.type,
+            "timestamp": iso(event.created_at),
+            "subject": event.subject,
+            "sequence": event.sequence,
+            "data": event.payload,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> tuple[str, ...]:
+    """The secrets that sign now: the current one, and the previous one during the rotation overlap."""
+    if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
+
+
+@functools.lru_cache(maxsize=256)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
+def sign_headers(*, event_id: str, body: str, secrets: Sequence[str], moment: datetime) -> dict[str, str]:
+    """The three Standard Webhooks headers; several secrets give space-separated signatures."""
+    signature = " ".join(_signer(secret).sign(msg_id=event_id, timestamp=moment, data=body) for secret in secrets)
+    return {
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": signature,
+    }
+
+
+def _address_allowed(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve_target(host: str, port: int) -> str:
+    """Resolve `host` and return the address to connect to; refuse it if any address is not public.
+
+    Every address is checked (a name with one public and one private address is refused),
+    and the connection then goes to the checked address itself, so a second lookup cannot
+    point it elsewhere. OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS lets development and tests
+    deliver to localhost.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise TargetRefused(f"cannot resolve {host}: {error}") from None
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        raise TargetRefused(f"cannot resolve {host}")
+    if not settings.OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS:
+        refused = [address for address in addresses if not _address_allowed(address)]
+        if refused:
+            raise TargetRefused(f"{host} resolves to a private or reserved address ({refused[0]})")
+    return addresses[0]
+
+
+_pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnectionPool:
+    key = (scheme, address, port, host)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
+            if scheme == "https":
+                pool = urllib3.HTTPSConnectionPool(
+                    address,
+                    port,
+                    timeout=timeout,
+                    retries=False,
+                    maxsize=SENDERS,
+                    server_hostname=host,
+                    assert_hostname=host,
+                )
+            else:
+                pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=SENDERS)
+            _pools[key] = pool
+    return pool
+
+
+def post(
+    *, url: str, body: str, headers: dict[str, str], resolved: dict[tuple[str, int], str] | None = None
+) -> Outcome:
+    """POST once: no redirects followed, timeouts on connect and read, at most RESPONSE_BODY_CAP bytes read."""
+    started = time.monotonic()
+    attempted_at = timezone.now()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if scheme not in {"http", "https"} or not host:
+        return Outcome(attempted_at, None, 0, "", "only http and https URLs can receive webhooks")
+    port = parts.port or (443 if scheme == "https" else 80)
+    try:
+        address = resolved[(host, port)] if resolved and (host, port) in resolved else resolve_target(host, port)
+    except TargetRefused as error:
+        return Outcome(attempted_at, None, elapsed(), "", str(error)[:300])
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    if ":" in host and parts.port is None:
+        host_header = f"[{host}]"
+    elif ":" in host:
+        host_header = f"[{host}]:{parts.port}"
+    all_headers = {
+        **headers,
+        "Host": host_header,
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    try:
+        response = _pool(scheme, address, port, host).urlopen(
+            "POST",
+            path,
+            body=body.encode(),
+            headers=all_headers,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+    except urllib3.exceptions.HTTPError as error:
+        return Outcome(attempted_at, None, elapsed(), "", f"{type(error).__name__}: {error}"[:300])
+    try:
+        data = response.read(RESPONSE_BODY_CAP + 1, decode_content=False)
+        complete = len(data) <= RESPONSE_BODY_CAP and response.length_remaining in (0, None) and not response.chunked
+    except urllib3.exceptions.HTTPError as error:
+        response.close()
+        return Outcome(attempted_at, response.status, elapsed(), "", f"{type(error).__name__}: {error}"[:300])
+    if complete:
+        response.release_conn()
+    else:
+        # Never read the rest of a large answer: drop the connection instead.
+        response.close()
+    text = data[:RESPONSE_BODY_CAP].decode("utf-8", errors="replace")
+    problem = ""
+    if 300 <= response.status < 400:
+        problem = "redirect not followed: " + response.headers.get("Location", "")[:200]
+    elif not 200 <= response.status < 300:
+        problem = f"HTTP {response.status}"
+    return Outcome(attempted_at, response.status, elapsed(), text, problem)
+
+
+def send(outgoing: Outgoing, resolved: dict[tuple[str, int], str] | None = None) -> Outcome:
+    moment = timezone.now()
+    headers = sign_headers(event_id=outgoing.event_id, body=outgoing.body, secrets=outgoing.secrets, moment=moment)
+    try:
+        return post(url=outgoing.url, body=outgoing.body, headers=headers, resolved=resolved)
+    except Exception as error:  # a sender thread must always report back; the attempt is logged
+        logger.exception("Webhook delivery %s failed unexpectedly", outgoing.delivery_id)
+        return Outcome(moment, None, 0, "", f"{type(error).__name__}: {error}"[:300])
+
+
+CLAIM_SQL = """
+SELECT d.id FROM webhooks_webhookdelivery d
+JOIN webhooks_webhookendpoint e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= %s
+  AND (d.claimed_until IS NULL OR d.claimed_until <= %s)
+  AND e.is_active
+  AND NOT EXISTS (
+      SELECT 1 FROM webhooks_webhookdelivery earlier
+      WHERE earlier.status = 'pending' AND earlier.endpoint_id = d.endpoint_id
+        AND earlier.subject = d.subject AND earlier.sequence < d.sequence
+  )
+ORDER BY d.next_attempt_at, d.id
+LIMIT %s"""
+
+
+def deliveries_claim(*, now: datetime, limit: int) -> list[Outgoing]:
+    """Claim up to `limit` due deliveries for this worker, in one short transaction.
+
+    Due means pending, `next_attempt_at` reached, not held by a live claim, to an active
+    endpoint, and no earlier event about the same object still pending to the same endpoint
+    (events of one object arrive in order). Rows another worker is claiming are skipped.
+    """
+    token = uuid.uuid4()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            sql = CLAIM_SQL + (" FOR UPDATE OF d SKIP LOCKED" if connection.vendor == "postgresql" else "")
+            cursor.execute(sql, [now, now, limit])
+            ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return []
+        WebhookDelivery.objects.filter(pk__in=ids).update(claimed_until=now + CLAIM_TTL, claim_token=token)
+        deliveries = list(
+            WebhookDelivery.objects.filter(pk__in=ids)
+            .select_related("event", "endpoint")
+            .order_by("next_attempt_at", "id")
+        )
+    return [
+        Outgoing(
+            delivery_id=delivery.pk,
+            claim_token=token,
+            url=delivery.endpoint.url,
+            event_id=delivery.event.public_id,
+            body=event_body(delivery.event),
+            secrets=signing_secrets(delivery.endpoint, now=now),
+        )
+        for delivery in deliveries
+    ]
+
+
+RECORDED_FIELDS = [
+    "attempts",
+    "last_attempt_at",
+    "claimed_until",
+    "claim_token",
+    "status",
+    "delivered_at",
+    "next_attempt_at",
+]
+
+
+def deliveries_record(results: Sequence[tuple[Outgoing, Outcome]]) -> list[WebhookDelivery]:
+    """Write a batch's attempts and move each delivery on: delivered, retried later, or failed (endpoint disabled).
+
+    One short transaction for the whole batch. The update is a compare-and-set on this
+    worker's claim: the rows are locked and re-read with the claim token, so a delivery whose
+    claim lapsed and was taken by another worker gets its attempt logged and nothing else.
+    Returns the deliveries that were moved on.
+    """
+    if not results:
+        return []
+    with transaction.atomic():
+        ours = {
+            delivery.pk: delivery
+            for delivery in WebhookDelivery.objects.select_for_update().filter(
+                pk__in=[outgoing.delivery_id for outgoing, _ in results], status=WebhookDelivery.Status.PENDING
+            )
+        }
+        WebhookAttempt.objects.bulk_create(
+            WebhookAttempt(
+                delivery_id=outgoing.delivery_id,
+                attempted_at=outcome.attempted_at,
+                response_status=outcome.status,
+                duration_ms=outcome.duration_ms,
+                response_body=outcome.body,
+                error=outcome.error,
+                succeeded=outcome.succeeded,
+            )
+            for outgoing, outcome in results
+        )
+        moved: list[WebhookDelivery] = []
+        for outgoing, outcome in results:
+            delivery = ours.get(outgoing.delivery_id)
+            if delivery is None or delivery.claim_token != outgoing.claim_token:
+                continue
+            delivery.attempts += 1
+            delivery.last_attempt_at = outcome.attempted_at
+            delivery.claimed_until = None
+            delivery.claim_token = None
+            if outcome.succeeded:
+                delivery.status = WebhookDelivery.Status.DELIVERED
+                delivery.delivered_at = outcome.attempted_at
+            elif delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = WebhookDelivery.Status.FAILED
+                endpoint_disable_after_failure(endpoint_id=delivery.endpoint_id, now=outcome.attempted_at)
+            else:
+                delivery.next_attempt_at = outcome.attempted_at + RETRY_DELAYS[delivery.attempts - 1]
+            moved.append(delivery)
+        WebhookDelivery.objects.bulk_update(moved, RECORDED_FIELDS)
+    return moved
+
+
+def delivery_record(*, outgoing: Outgoing, outcome: Outcome) -> WebhookDelivery | None:
+    """Record one attempt (see `deliveries_record`); None when the claim was no longer this worker's."""
+    moved = deliveries_record([(outgoing, outcome)])
+    return moved[0] if moved else None
+
+
+def endpoint_disable_after_failure(*, endpoint_id: int, now: datetime) -> None:
+    """Disable the endpoint whose delivery ran out of retries and tell its owner (or the staff who manage it)."""
+    endpoint = WebhookEndpoint.objects.select_for_update(of=("self",)).select_related("store").get(pk=endpoint_id)
+    if not endpoint.is_active:
+        return
+    endpoint.is_active = False
+    endpoint.disabled_at = now
+    endpoint.disabled_reason = f"No 2xx answer after {MAX_ATTEMPTS} attempts"
+    endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
+    params: dict[str, Any] = {"url": endpoint.url, "endpoint_id": endpoint.pk, "attempts": MAX_ATTEMPTS}
+    if endpoint.store is not None:
+        params["store_slug"] = endpoint.store.slug
+        recipients = [endpoint.store.owner_id]
+    else:
+        recipients = list(users_with_permission(perm="webhooks.manage_endpoints").values_list("pk", flat=True))
+    for user_id in recipients:
+        notify(user_id=user_id, kind="webhook_endpoint_disabled", params=params, now=now)
+
+
+def _resolve_once(batch: Sequence[Outgoing]) -> dict[tuple[str, int], str]:
+    """Resolve and check each target of a batch once (one DNS lookup per host, not per delivery).
+
+    A refused host is left out: its sends resolve it again and record the refusal.
+    """
+    resolved: dict[tuple[str, int], str] = {}
+    for outgoing in batch:
+        parts = urlsplit(outgoing.url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except ValueError:
+            continue
+        if host and (host, port) not in resolved:
+            with contextlib.suppress(TargetRefused):
+                resolved[(host, port)] = resolve_target(host, port)
+    return resolved
+
+
+_executors: dict[int, ThreadPoolExecutor] = {}
+
+
+def _executor(senders: int) -> ThreadPoolExecutor:
+    """The process's sender threads (network only: they never touch the database), made once."""
+    with _pools_lock:
+        if senders not in _executors:
+            _executors[senders] = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="webhook-sender")
+        return _executors[senders]
+
+
+def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: int = SENDERS) -> int:
+    """Claim a batch, send it on `senders` threads, record every outcome; return how many were attempted."""
+    batch = deliveries_claim(now=now, limit=limit)
+    if not batch:
+        return 0
+    if len(batch) == 1 or senders <= 1:
+        outcomes = [send(outgoing) for outgoing in batch]
+    else:
+        resolved = _resolve_once(batch)
+        outcomes = list(_executor(senders).map(functools.partial(send, resolved=resolved), batch))
+    deliveries_record(list(zip(batch, outcomes, strict=True)))
+    return len(batch)
+
+
+def webhooks_deliver_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Send every due delivery, a batch at a time, at most MAX_BATCHES_PER_RUN batches a run."""
+    total = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        # A later batch claims against the clock of its own moment (a run can last a while),
+        # never earlier than the `now` the run was given.
+        sent = deliveries_send_batch(now=max(now, timezone.now()), limit=batch_size)
+        total += sent
+        if sent < batch_size:
+            break
+    return total
