@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.v1 import api as api_v1
 from portal import health, views
 
 portal_patterns = [
@@ -29,6 +30,8 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("feedback/", include("feedback.urls")),
     path("disputes/", include("disputes.urls")),
+    path("api/v1/", api_v1.urls),
+    path("seller/<slug:slug>/api-keys/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on every page that names no icon (admin, error pages, files).
