@@ -166,7 +166,10 @@ def test_owner_revokes_a_store_key(client, seller, store, issued_store_key):
 def test_another_owner_cannot_revoke_the_key(client, other_seller, store, issued_store_key):
     client.force_login(other_seller)
     other_store = other_seller.owned_stores.get()
-    assert client.post(reverse("api:store_key_revoke", args=[other_store.slug, issued_store_key.key.pk])).status_code == 404
+    assert (
+        client.post(reverse("api:store_key_revoke", args=[other_store.slug, issued_store_key.key.pk])).status_code
+        == 404
+    )
     assert ApiKey.objects.get(pk=issued_store_key.key.pk).revoked_at is None
 
 
