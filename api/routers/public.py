@@ -160,7 +160,7 @@ def cached_json(request: HttpRequest, body: str) -> HttpResponse:
 
 @router.get(
     "/public/stores/{slug}/score",
-    response={200: ScoreOut, 304: None, 404: Problem, 429: Problem},
+    response={200: ScoreOut, 304: None, 404: Problem, 422: Problem, 429: Problem},
     summary="A store's score",
 )
 def store_score(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN)) -> HttpResponse:

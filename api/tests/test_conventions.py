@@ -77,7 +77,8 @@ def test_public_api_is_limited_per_address(anonymous):
     for _ in range(2):
         anonymous.get("/api/v1/public/stores/nope/score")
     response = anonymous.get("/api/v1/public/stores/nope/score")
-    assert response.status_code == 429 and "Retry-After" in response
+    assert response.status_code == 429
+    assert "Retry-After" in response
 
 
 @override_settings(OPINIA_API_MAX_BODY_BYTES=2048)

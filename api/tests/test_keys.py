@@ -19,7 +19,8 @@ PROBLEM = "application/problem+json"
 def test_issued_key_is_stored_as_its_sha256_only(issued_integration):
     key = ApiKey.objects.get(pk=issued_integration.key.pk)
     assert issued_integration.secret.startswith(key.prefix + "_")
-    assert key.prefix.startswith("opk_") and len(key.prefix) == 12
+    assert key.prefix.startswith("opk_")
+    assert len(key.prefix) == 12
     assert key.secret_hash == hashlib.sha256(issued_integration.secret.encode()).hexdigest()
     stored = [str(value) for value in ApiKey.objects.filter(pk=key.pk).values().get().values()]
     assert issued_integration.secret not in stored
@@ -130,7 +131,9 @@ def test_owner_creates_a_store_key_shown_once(client, seller, store):
     response = client.post(url, {"name": "Helpdesk", "scopes": ["feedback:read", "messages:read"]})
     assert response.status_code == 200
     key = ApiKey.objects.get(store=store)
-    assert key.kind == "store" and key.scopes == ["feedback:read", "messages:read"] and key.created_by == seller
+    assert key.kind == "store"
+    assert key.scopes == ["feedback:read", "messages:read"]
+    assert key.created_by == seller
     secret = response.context["issued"].secret
     assert secret.encode() in response.content
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
@@ -198,7 +201,8 @@ def test_staff_issue_an_integration_key_in_the_admin_shown_once(client, superuse
     secret = response.context["issued"].secret
     assert secret.encode() in response.content
     key = ApiKey.objects.get()
-    assert key.kind == "integration" and key.store is None
+    assert key.kind == "integration"
+    assert key.store is None
     change = client.get(reverse("admin:api_apikey_change", args=[key.pk]))
     assert change.status_code == 200
     assert secret.encode() not in change.content

@@ -16,7 +16,9 @@ def test_store_upsert_creates_the_owner_then_updates(integration):
     response = integration.put("/api/v1/stores/S-1", store_body())
     assert response.status_code == 201
     body = response.json()
-    assert body["external_ref"] == "S-1" and body["country"] == "CN" and body["owner_email"] == "owner@shop.example"
+    assert body["external_ref"] == "S-1"
+    assert body["country"] == "CN"
+    assert body["owner_email"] == "owner@shop.example"
     store = Store.objects.get(external_ref="S-1")
     assert store.owner == User.objects.get(email="owner@shop.example")
     assert store.members.get().role == "owner"
@@ -50,12 +52,14 @@ def test_existing_user_becomes_the_owner(integration, buyer):
 
 def test_product_upsert(marketplace_store):
     product = Product.objects.get(external_ref="P-1")
-    assert product.store.external_ref == "S-1" and str(product.price) == "4.90"
+    assert product.store.external_ref == "S-1"
+    assert str(product.price) == "4.90"
     response = marketplace_store.put("/api/v1/stores/S-1/products/P-1", product_body(price="5.10", is_active=False))
     assert response.status_code == 200
     assert response.json()["price"] == {"amount": "5.10", "currency": "USD"}
     product.refresh_from_db()
-    assert str(product.price) == "5.10" and not product.is_active
+    assert str(product.price) == "5.10"
+    assert not product.is_active
 
 
 def test_product_of_unknown_store_is_404(integration):
@@ -76,7 +80,8 @@ def test_order_created_once_per_external_reference(marketplace_store):
     first = marketplace_store.post("/api/v1/orders", order_body())
     assert first.status_code == 201
     body = first.json()
-    assert body["status"] == "placed" and body["total"] == {"amount": "9.80", "currency": "USD"}
+    assert body["status"] == "placed"
+    assert body["total"] == {"amount": "9.80", "currency": "USD"}
     assert body["items"][0]["unit_price"] == {"amount": "4.90", "currency": "USD"}
     assert body["placed_at"].endswith("Z")
     again = marketplace_store.post("/api/v1/orders", order_body())
@@ -84,7 +89,8 @@ def test_order_created_once_per_external_reference(marketplace_store):
     assert again.json()["number"] == body["number"]
     assert Order.objects.count() == 1
     buyer = User.objects.get(email="buyer.api@example.com")
-    assert buyer.language == "pl" and Order.objects.get().buyer == buyer
+    assert buyer.language == "pl"
+    assert Order.objects.get().buyer == buyer
 
 
 def test_order_with_an_unknown_product_names_the_item(marketplace_store):
@@ -132,7 +138,8 @@ def test_order_walks_to_completion(marketplace_store):
     assert (body["carrier"], body["tracking_number"]) == ("Cainiao", "LP00123456789CN")
     assert _move(marketplace_store, "completed").json()["status"] == "completed"
     order = Order.objects.get()
-    assert order.completed_at is not None and order.events.count() == 4
+    assert order.completed_at is not None
+    assert order.events.count() == 4
     # The feedback window opened through the completed-order listeners, as for any order.
     assert order.feedback_window is not None
 
@@ -169,7 +176,8 @@ def test_every_illegal_move_is_a_409_naming_both_states(marketplace_store, start
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
     detail = response.json()["detail"]
-    assert str(S(start).label) in detail and str(S(to).label) in detail
+    assert str(S(start).label) in detail
+    assert str(S(to).label) in detail
     assert Order.objects.get().status == start
 
 

@@ -21,7 +21,8 @@ def published_and_sealed(buyer, other_buyer, seller, store):
     buyer_rates(sealed_window, other_buyer, stars=1, text="SEALED-SECRET broken", now=T0 + timedelta(days=2))
     published = ItemReview.objects.get(window=window)
     sealed = ItemReview.objects.get(window=sealed_window)
-    assert published.published_at is not None and sealed.published_at is None
+    assert published.published_at is not None
+    assert sealed.published_at is None
     return published, sealed
 
 
@@ -35,10 +36,13 @@ def test_product_reviews_with_summary_etag_and_304(anonymous, store, published_a
     assert [r["id"] for r in body["items"]] == [published.pk]
     assert body["items"][0]["text"] == "Arrived fast, works well"
     assert body["items"][0]["published_at"].endswith("Z")
-    assert body["summary"]["count"] == 1 and body["summary"]["average"] == 5.0
+    assert body["summary"]["count"] == 1
+    assert body["summary"]["average"] == 5.0
     etag = response["ETag"]
     cached = anonymous.get(url, headers={"If-None-Match": etag})
-    assert cached.status_code == 304 and cached.content == b"" and cached["ETag"] == etag
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached["ETag"] == etag
     assert anonymous.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
 
 
@@ -47,7 +51,8 @@ def test_sealed_reviews_never_appear(anonymous, store, published_and_sealed):
     url = f"/api/v1/public/stores/{store.slug}/products/{sealed.product.slug}/reviews"
     response = anonymous.get(url)
     assert response.status_code == 200
-    assert response.json()["items"] == [] and response.json()["summary"]["count"] == 0
+    assert response.json()["items"] == []
+    assert response.json()["summary"]["count"] == 0
     assert b"SEALED-SECRET" not in response.content
     score = anonymous.get(f"/api/v1/public/stores/{store.slug}/score")
     assert b"SEALED-SECRET" not in score.content
@@ -60,7 +65,8 @@ def test_store_score_with_its_explanation(anonymous, store, published_and_sealed
     assert body["store_slug"] == store.slug
     assert {"counted", "merged", "left_out", "older", "detailed", "stars"} <= set(body)
     assert body["stars"]["count"] == 1
-    assert response["ETag"] and response["Cache-Control"] == "public, max-age=60"
+    assert response["ETag"]
+    assert response["Cache-Control"] == "public, max-age=60"
     assert (
         anonymous.get(
             f"/api/v1/public/stores/{store.slug}/score", headers={"If-None-Match": response["ETag"]}
@@ -120,4 +126,5 @@ def test_store_key_without_the_scope_gets_403(seller, store, published_and_seale
 
 def test_store_me(store_client, store):
     body = store_client.get("/api/v1/store").json()
-    assert body["store_slug"] == store.slug and "feedback:read" in body["scopes"]
+    assert body["store_slug"] == store.slug
+    assert "feedback:read" in body["scopes"]
