@@ -8,17 +8,16 @@ under a minute in the normal suite.
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from api import services
 from api.models import ApiKey
 from api.scopes import INTEGRATION_SCOPES, STORE_SCOPES
 from api.tests.conftest import T0, ApiClient, order_body, product_body, store_body
-
 
 # The document as served, read once when the module is collected (no database needed for it).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
