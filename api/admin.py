@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from api import services
 from api.forms import IntegrationKeyForm
@@ -86,7 +87,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             except PermissionDenied:
                 continue
             count += 1
-        self.message_user(request, _("%(count)d keys revoked.") % {"count": count}, messages.SUCCESS)
+        message = ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(ApiRequestLog)

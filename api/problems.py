@@ -141,18 +141,17 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str | None:
 
 
 def problem_from_pydantic(errors: list[dict[str, Any]]) -> ApiProblem:
-    converted = []
+    converted: list[dict[str, str | None]] = []
     for error in errors:
         if error.get("type") == "json_invalid" or "JSON" in str(error.get("msg", "")):
             converted.append({"field": None, "message": _("The request body is not valid JSON.")})
             continue
         converted.append({"field": field_name(error.get("loc", ())), "message": _pydantic_message(error)})
-    detail = (
-        f"{converted[0]['field']}: {converted[0]['message']}"
-        if len(converted) == 1 and converted[0]["field"]
-        else (converted[0]["message"] if len(converted) == 1 else _("The request has invalid input."))
-    )
-    return ApiProblem(status=422, kind="invalid-input", detail=detail, errors=converted)
+    detail = _("The request has invalid input.")
+    if len(converted) == 1:
+        field, message = converted[0]["field"], str(converted[0]["message"])
+        detail = f"{field}: {message}" if field else message
+    return ApiProblem(status=422, kind="invalid-input", detail=detail, errors=list(converted))
 
 
 def not_found(request: HttpRequest | None = None) -> ApiProblem:
