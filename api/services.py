@@ -173,3 +173,19 @@ def api_request_log(
         idempotency_key=idempotency_key,
         created_at=now,
     )
+
+
+def idempotency_records_prune(*, now: datetime, batch_size: int = 5000) -> int:
+    """Delete idempotency records older than OPINIA_API_IDEMPOTENCY_RETENTION_HOURS, in batches.
+
+    A client retries within minutes or hours; after the retention a reused key is a new request.
+    """
+    from django.conf import settings
+
+    cutoff = now - timedelta(hours=settings.OPINIA_API_IDEMPOTENCY_RETENTION_HOURS)
+    deleted = 0
+    while True:
+        ids = list(IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

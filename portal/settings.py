@@ -444,6 +444,8 @@ OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)
 # as "<count>/<second|minute|hour|day>"; and the largest request body it reads.
 OPINIA_API_RATE_LIMIT = env_str("OPINIA_API_RATE_LIMIT", "600/minute")
 OPINIA_API_MAX_BODY_BYTES = env_int("OPINIA_API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+# How long a POST's Idempotency-Key is remembered (its first response replayed).
+OPINIA_API_IDEMPOTENCY_RETENTION_HOURS = env_int("OPINIA_API_IDEMPOTENCY_RETENTION_HOURS", 48, minimum=1)
 # Retention (docs/operations.md): how long photos attached to nothing, read notifications and
 # sent unread-message e-mails are kept before the prune sweeps delete them. A photo is stored a
 # moment before the transaction that attaches it, so no retention may be zero.

@@ -142,3 +142,17 @@ def test_the_openapi_document_is_3_1_with_problem_responses(anonymous):
 def test_bad_path_parameters_are_problems(marketplace_store, path):
     response = marketplace_store.get(path)
     assert response.status_code in (404, 422)
+
+
+def test_idempotency_records_are_pruned_after_their_retention(marketplace_store, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.services import idempotency_records_prune
+
+    marketplace_store.post("/api/v1/orders", order_body(), headers={"Idempotency-Key": "old"})
+    now = timezone.now()
+    assert idempotency_records_prune(now=now + timedelta(hours=47)) == 0
+    assert idempotency_records_prune(now=now + timedelta(hours=49)) == 1
+    assert not IdempotencyRecord.objects.exists()
