@@ -94,3 +94,8 @@ api.add_router("", stores.router)
 api.add_router("", orders.router)
 api.add_router("", store.router)
 api.add_router("", public.router)
+
+
+def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /api/: a problem document, not the site's HTML 404 page."""
+    return problem_response(ApiProblem(status=404, kind="not-found"))

@@ -326,9 +326,10 @@ def store_upsert_external(
     country = country.upper()
     Store(name=name, slug="store", country=country, time_zone=time_zone).clean_fields(exclude=["owner", "slug"])
     if not Store.objects.filter(external_ref=external_ref).exists():
-        owner, _created = user_get_or_create_by_email(email=owner_email, time_zone=time_zone)
         try:
+            # The owner is created with the store or not at all.
             with transaction.atomic():
+                owner, _created = user_get_or_create_by_email(email=owner_email, time_zone=time_zone)
                 return (
                     store_create(
                         owner=owner, name=name, country=country, time_zone=time_zone, external_ref=external_ref

@@ -156,3 +156,9 @@ def test_idempotency_records_are_pruned_after_their_retention(marketplace_store,
     assert idempotency_records_prune(now=now + timedelta(hours=47)) == 0
     assert idempotency_records_prune(now=now + timedelta(hours=49)) == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_an_unknown_api_address_is_a_404_problem(anonymous):
+    response = anonymous.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
