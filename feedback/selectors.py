@@ -591,3 +591,13 @@ def store_score_weeks(*, store: Store, now: datetime, weeks: int = 26) -> list[W
 
 def user_is_member(*, user: User, store: Store) -> bool:
     return user_is_store_member(user=user, store_id=store.pk)
+
+
+def review_get_for_store(*, store: Store, review_id: int) -> ItemReview:
+    """A published review of `store` (the API's store keys); another store's or a sealed one is a 404."""
+    review = (
+        ItemReview.objects.select_related("product", "buyer", "reply").filter(PUBLIC, store=store, pk=review_id).first()
+    )
+    if review is None:
+        raise Http404("No such review.")
+    return review

@@ -23,11 +23,16 @@ class ReadOnlyAdminMixin:
     """
 
     change_allowed: bool = False
+    # A permission that grants the change page instead of Django's model permission (a page
+    # whose actions are rights of their own, like managing webhook endpoints).
+    change_permission: str = ""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.change_permission:
+            return request.user.has_perm(self.change_permission)
         if not self.change_allowed:
             return False
         return super().has_change_permission(request, obj)  # type: ignore[misc]

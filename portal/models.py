@@ -85,6 +85,8 @@ class Store(models.Model):
     country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter ISO code."))
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     auto_reply = models.TextField(_("auto-reply"), max_length=1000, blank=True)
+    # The marketplace's own reference, for stores it creates through the API (None otherwise).
+    external_ref = models.CharField(_("marketplace reference"), max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -165,6 +167,7 @@ class Product(models.Model):
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     is_active = models.BooleanField(_("on sale"), default=True)
+    external_ref = models.CharField(_("marketplace reference"), max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
 
     class Meta:
@@ -185,11 +188,14 @@ class Order(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     number = models.CharField(_("number"), max_length=32, unique=True)
+    # Unique so that the same marketplace order sent twice (even at once) is created once.
+    external_ref = models.CharField(_("marketplace reference"), max_length=100, unique=True, null=True, blank=True)
     buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer"))
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLACED)
+    carrier = models.CharField(_("carrier"), max_length=64, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     placed_at = models.DateTimeField(_("placed"))
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)

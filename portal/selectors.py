@@ -191,3 +191,39 @@ def store_week(*, store: Store, hours: Iterable[WorkingHours] | None = None) -> 
             for day, label in WorkingHours.Weekday.choices
         ]
     )
+
+
+# --- The marketplace's references (API) ------------------------------------------------------
+
+
+def store_get_external(*, external_ref: str) -> Store:
+    store = Store.objects.filter(external_ref=external_ref).first()
+    if store is None:
+        raise Http404("No such store.")
+    return store
+
+
+def orders_external() -> QuerySet[Order]:
+    """Orders the marketplace sent (those with its reference), newest first, with their items."""
+    return (
+        Order.objects.filter(external_ref__isnull=False)
+        .select_related("store", "buyer")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")))
+        .order_by("-pk")
+    )
+
+
+def order_get_external(*, external_ref: str) -> Order:
+    order = orders_external().filter(external_ref=external_ref).first()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def products_external(*, store: Store, external_refs: Iterable[str]) -> dict[str, Product]:
+    """The store's products among `external_refs`, by reference (another store's are left out)."""
+    return {
+        p.external_ref: p
+        for p in Product.objects.filter(store=store, external_ref__in=list(external_refs))
+        if p.external_ref
+    }

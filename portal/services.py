@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.utils import translation
 from django.utils.text import capfirst, slugify
@@ -90,6 +90,37 @@ def user_create(
     return user
 
 
+def user_get_or_create_by_email(
+    *, email: str, display_name: str = "", language: str = "en", time_zone: str = "UTC"
+) -> tuple[User, bool]:
+    """The user with `email`, created without a usable password when missing (they set one by
+    resetting it); True when created.
+
+    Insert first: two requests naming the same new address at once create one user: the
+    loser's insert waits for the winner's transaction, fails on the unique e-mail, and reads
+    the winner's row.
+    """
+    address = User.objects.normalize_email(email.strip()).lower()
+    existing = User.objects.filter(email__iexact=address).first()
+    if existing is not None:
+        return existing, False
+    probe = User(email=address, display_name=display_name, language=language, time_zone=time_zone)
+    probe.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            return (
+                user_create(
+                    email=address, password=None, display_name=display_name, language=language, time_zone=time_zone
+                ),
+                True,
+            )
+    except IntegrityError:
+        winner = User.objects.filter(email__iexact=address).first()
+        if winner is None:
+            raise
+        return winner, False
+
+
 def user_update_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
     fields = []
     if language is not None:
@@ -126,7 +157,15 @@ def _unique_slug(model: type[Store] | type[Product], base: str, **scope: object)
     return slug
 
 
-def store_create(*, owner: User, name: str, country: str, time_zone: str = "UTC", auto_reply: str = "") -> Store:
+def store_create(
+    *,
+    owner: User,
+    name: str,
+    country: str,
+    time_zone: str = "UTC",
+    auto_reply: str = "",
+    external_ref: str | None = None,
+) -> Store:
     with transaction.atomic():
         store = Store.objects.create(
             owner=owner,
@@ -135,6 +174,7 @@ def store_create(*, owner: User, name: str, country: str, time_zone: str = "UTC"
             country=country.upper(),
             time_zone=time_zone,
             auto_reply=auto_reply,
+            external_ref=external_ref,
         )
         StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER)
     return store
@@ -249,7 +289,14 @@ def store_remove_agent(*, store: Store, actor: User, member_id: int) -> None:
 
 
 def product_create(
-    *, store: Store, title: str, price: Decimal, currency: str = "USD", description: str = ""
+    *,
+    store: Store,
+    title: str,
+    price: Decimal,
+    currency: str = "USD",
+    description: str = "",
+    is_active: bool = True,
+    external_ref: str | None = None,
 ) -> Product:
     return Product.objects.create(
         store=store,
@@ -258,7 +305,79 @@ def product_create(
         price=price,
         currency=currency,
         description=description,
+        is_active=is_active,
+        external_ref=external_ref,
     )
+
+
+# --- Stores and products the marketplace sends (API) -------------------------------------
+# Upserts by the marketplace's own reference. Each creates insert-first: the reference is
+# unique, so a request racing another one for the same new reference waits for it, fails on
+# the constraint inside its savepoint and then updates the winner's row like a second call.
+
+
+def store_upsert_external(
+    *, external_ref: str, owner_email: str, name: str, country: str, time_zone: str = "UTC"
+) -> tuple[Store, bool]:
+    """Create or update the store the marketplace knows as `external_ref`; True when created.
+
+    The owner is found (or created) by e-mail when the store is created and cannot change later.
+    """
+    country = country.upper()
+    Store(name=name, slug="store", country=country, time_zone=time_zone).clean_fields(exclude=["owner", "slug"])
+    if not Store.objects.filter(external_ref=external_ref).exists():
+        try:
+            # The owner is created with the store or not at all.
+            with transaction.atomic():
+                owner, _created = user_get_or_create_by_email(email=owner_email, time_zone=time_zone)
+                return (
+                    store_create(
+                        owner=owner, name=name, country=country, time_zone=time_zone, external_ref=external_ref
+                    ),
+                    True,
+                )
+        except IntegrityError:
+            if not Store.objects.filter(external_ref=external_ref).exists():
+                raise
+    with transaction.atomic():
+        store = Store.objects.select_for_update().select_related("owner").get(external_ref=external_ref)
+        if store.owner.email.lower() != owner_email.strip().lower():
+            raise ValidationError({"owner_email": _("The owner of a store cannot be changed.")})
+        store.name, store.country, store.time_zone = name, country, time_zone
+        store.save(update_fields=["name", "country", "time_zone"])
+    return store, False
+
+
+def product_upsert_external(
+    *,
+    store: Store,
+    external_ref: str,
+    title: str,
+    price: Decimal,
+    currency: str = "USD",
+    description: str = "",
+    is_active: bool = True,
+) -> tuple[Product, bool]:
+    """Create or update the product the marketplace knows as `external_ref`; True when created."""
+    Product(
+        store=store, title=title, slug="product", price=price, currency=currency, description=description
+    ).clean_fields(exclude=["store", "slug"])
+    fields = {"title": title, "price": price, "currency": currency, "description": description, "is_active": is_active}
+    if not Product.objects.filter(external_ref=external_ref).exists():
+        try:
+            with transaction.atomic():
+                return product_create(store=store, external_ref=external_ref, **fields), True  # type: ignore[arg-type]
+        except IntegrityError:
+            if not Product.objects.filter(external_ref=external_ref).exists():
+                raise
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(external_ref=external_ref)
+        if product.store_id != store.pk:
+            raise ValidationError({"external_ref": _("This reference belongs to a product of another store.")})
+        for name, value in fields.items():
+            setattr(product, name, value)
+        product.save(update_fields=list(fields))
+    return product, False
 
 
 # --- Orders -----------------------------------------------------------------------------
@@ -279,6 +398,7 @@ def order_create(
     now: datetime,
     currency: str = "USD",
     number: str | None = None,
+    external_ref: str | None = None,
 ) -> Order:
     """Record an order as the marketplace placed it; every item must belong to the store."""
     lines = list(items)
@@ -294,6 +414,7 @@ def order_create(
     with transaction.atomic():
         order = Order.objects.create(
             number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
+            external_ref=external_ref,
             buyer=buyer,
             store=store,
             currency=currency,
@@ -318,6 +439,33 @@ def order_create(
     return order
 
 
+def order_create_external(
+    *, external_ref: str, buyer: User, store: Store, items: Iterable[LineItem], now: datetime, currency: str = "USD"
+) -> tuple[Order, bool]:
+    """Create the order the marketplace knows as `external_ref` once; True when this call created it.
+
+    The same order sent again, even by two requests at once, is created once: the reference is
+    unique, and the request that loses the race reads the winner's order (PostgreSQL makes its
+    insert wait for the winner's commit).
+    """
+    existing = Order.objects.filter(external_ref=external_ref).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return (
+                order_create(
+                    buyer=buyer, store=store, items=items, now=now, currency=currency, external_ref=external_ref
+                ),
+                True,
+            )
+    except IntegrityError:
+        winner = Order.objects.filter(external_ref=external_ref).first()
+        if winner is None:
+            raise
+        return winner, False
+
+
 def order_transition(
     *,
     order_id: int,
@@ -328,6 +476,7 @@ def order_transition(
     note_kind: str = "",
     note_params: dict[str, Any] | None = None,
     automatic: bool = False,
+    carrier: str = "",
     tracking_number: str = "",
 ) -> Order:
     """Move an order to `to`, stamp the time and record who did it.
@@ -351,12 +500,13 @@ def order_transition(
         setattr(order, TIMESTAMP_FIELDS[to], now)
         fields = ["status", TIMESTAMP_FIELDS[to]]
         if to == Order.Status.SHIPPED:
+            order.carrier = carrier
             order.tracking_number = tracking_number
             order.auto_confirm_due_at = now + timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
                 days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
             )
-            fields += ["tracking_number", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+            fields += ["carrier", "tracking_number", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "feedback.apps.FeedbackConfig",
     "disputes.apps.DisputesConfig",
     "webhooks.apps.WebhooksConfig",
+    "api.apps.ApiConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,6 +98,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    # django-ninja's own static files: the API's docs page serves Swagger UI from here, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -438,6 +441,12 @@ OPINIA_PENALTY_EXPIRY_DAYS = env_int("OPINIA_PENALTY_EXPIRY_DAYS", 365)
 OPINIA_PENALTY_RESTRICTION_POINTS = env_int("OPINIA_PENALTY_RESTRICTION_POINTS", 24)
 OPINIA_PENALTY_APPEAL_DAYS = env_int("OPINIA_PENALTY_APPEAL_DAYS", 7)
 OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)
+# The API (docs/api.md): requests per key (or per address on the public read API) and window,
+# as "<count>/<second|minute|hour|day>"; and the largest request body it reads.
+OPINIA_API_RATE_LIMIT = env_str("OPINIA_API_RATE_LIMIT", "600/minute")
+OPINIA_API_MAX_BODY_BYTES = env_int("OPINIA_API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+# How long a POST's Idempotency-Key is remembered (its first response replayed).
+OPINIA_API_IDEMPOTENCY_RETENTION_HOURS = env_int("OPINIA_API_IDEMPOTENCY_RETENTION_HOURS", 48, minimum=1)
 # Retention (docs/operations.md): how long photos attached to nothing, read notifications and
 # sent unread-message e-mails are kept before the prune sweeps delete them. A photo is stored a
 # moment before the transaction that attaches it, so no retention may be zero.

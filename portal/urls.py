@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from api.v1 import api as api_v1
+from api.v1 import unknown_path as api_unknown_path
 from portal import health, views
 
 portal_patterns = [
@@ -30,6 +32,9 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("disputes/", include("disputes.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("api/v1/", api_v1.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_unknown_path),
+    path("seller/<slug:slug>/api-keys/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on every page that names no icon (admin, error pages, files).

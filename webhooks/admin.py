@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from webhooks import services
 from webhooks.forms import EndpointAdminForm, EndpointForm
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -19,23 +20,16 @@ from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 PERMISSION = "webhooks.manage_endpoints"
 
 
-class _ManagePermissionMixin:
+class _ManagePermissionMixin(ReadOnlyAdminMixin):
     """Staff manage webhooks with `webhooks.manage_endpoints`, never by group name."""
+
+    change_permission = PERMISSION
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PERMISSION)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(PERMISSION)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm(PERMISSION)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookEndpoint)
@@ -137,15 +131,11 @@ class WebhookEndpointAdmin(_ManagePermissionMixin, admin.ModelAdmin):
             self.log_change(request, endpoint, _("Disabled."))
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
-    can_delete = False
     fields = ("attempted_at", "response_status", "duration_ms", "error", "response_body")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookDelivery)

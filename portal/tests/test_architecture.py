@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "messaging", "feedback", "disputes", "webhooks")
+APPS = ("portal", "messaging", "feedback", "disputes", "webhooks", "api")
 ALLOWED_PRIVATE = {"_meta", "_"}
 PORTAL_WIRING = {"portal/urls.py", "portal/settings.py"}
 

@@ -62,7 +62,7 @@ def test_every_page_a_person_reaches_is_translated(client, email):
         pytest.fail("English left on translated pages:\n" + pprint.pformat(problems, width=120))
 
 
-PROJECT_APPS = ("portal", "messaging", "feedback", "disputes")
+PROJECT_APPS = ("portal", "messaging", "feedback", "disputes", "api")
 PERMISSION_PICKERS = re.compile(r'<select[^>]*name="(?:user_permissions|permissions)"[^>]*>.*?</select>', re.S)
 
 

@@ -38,6 +38,7 @@ SCHEDULED = {
     "notifications.prune_read": timedelta(hours=1),
     "messaging.prune_delivered_emails": timedelta(hours=1),
     "webhooks.deliver": timedelta(seconds=5),
+    "api.idempotency_prune": timedelta(hours=1),
 }
 # The clocks of the product, which `run_deadlines` runs (the stuck-photo retry, the nightly
 # recount and the retention sweeps are housekeeping, left to beat).

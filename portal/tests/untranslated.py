@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import to_locale
 
-APPS = ("portal", "messaging", "feedback", "disputes")
+APPS = ("portal", "messaging", "feedback", "disputes", "api")
 PLACEHOLDER = re.compile(r"%\([a-zA-Z_]+\)[sdf]|%[sd]|\{[a-zA-Z_]+\}")
 TAG = re.compile(r"<[^>]+>")
 # Containers of what people wrote or named: messages, reviews, replies, notes, auto-replies.

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = _("API")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from api import services
+        from api.ratelimit import parse_rate
+        from portal.deadlines import HOURLY, register_sweep
+        from portal.settings_sections import StoreSettingsSection, register_store_settings_section
+
+        # Fail at start-up, not on the first request, when the rate setting is malformed.
+        parse_rate(settings.OPINIA_API_RATE_LIMIT)
+        # Idempotency records past OPINIA_API_IDEMPOTENCY_RETENTION_HOURS: delete them. Retention, left to beat.
+        register_sweep(
+            "api.idempotency_prune",
+            lambda now: services.idempotency_records_prune(now=now),
+            schedule=HOURLY,
+            deadline=False,
+        )
+        register_store_settings_section(
+            StoreSettingsSection(
+                key="api_keys",
+                label=_("API keys"),
+                description=_(
+                    "Keys for your own software to read and answer the store's feedback, disputes and messages."
+                ),
+                url_name="api:store_keys",
+            )
+        )

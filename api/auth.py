@@ -1,0 +1,113 @@
+"""`Authorization: Bearer <key>`: who is calling, in which language, within which limits.
+
+One callable per operation's needs (`integration_key("orders:write")`, `store_key("feedback:read")`)
+so that the OpenAPI document shows the bearer scheme on each operation and a missing scope is a 403.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from api import selectors, services
+from api.models import ApiKey
+from api.problems import ApiProblem
+from api.ratelimit import rate_limit_hit
+from portal.models import Store
+
+
+def supported_language(code: str) -> bool:
+    return code in dict(settings.LANGUAGES)
+
+
+def check_body_size(request: HttpRequest) -> None:
+    """Refuse a body above OPINIA_API_MAX_BODY_BYTES before anything reads it."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.OPINIA_API_MAX_BODY_BYTES:
+        raise ApiProblem(
+            status=413,
+            kind="body-too-large",
+            detail=_("The request body may be at most %(limit)d bytes.")
+            % {"limit": settings.OPINIA_API_MAX_BODY_BYTES},
+        )
+
+
+def check_rate(*, bucket: str) -> None:
+    retry_after = rate_limit_hit(bucket=bucket, rate=settings.OPINIA_API_RATE_LIMIT)
+    if retry_after is not None:
+        raise ApiProblem(
+            status=429,
+            kind="too-many-requests",
+            detail=_("Try again in %(seconds)d seconds.") % {"seconds": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class ApiKeyAuth(HttpBearer):
+    """A valid key of `kind` holding `scope`; sets `request.auth` to the ApiKey."""
+
+    def __init__(self, *, kind: str, scope: str | None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.scope = scope
+
+    def __call__(self, request: HttpRequest) -> ApiKey | None:
+        key = super().__call__(request)
+        if key is None:
+            raise ApiProblem(status=401, kind="unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+        return key
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        now = timezone.now()
+        key = selectors.api_key_authenticate(raw_key=token)
+        if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+            return None
+        # Problems read in the caller's Accept-Language (LocaleMiddleware chose it), else in the
+        # language of the person who created the key.
+        if (
+            "HTTP_ACCEPT_LANGUAGE" not in request.META
+            and key.created_by
+            and supported_language(key.created_by.language)
+        ):
+            translation.activate(key.created_by.language)
+            request.LANGUAGE_CODE = key.created_by.language
+        check_rate(bucket=f"key:{key.pk}")
+        check_body_size(request)
+        if key.kind != self.kind or (self.scope is not None and self.scope not in key.scopes):
+            raise ApiProblem(
+                status=403,
+                kind="forbidden",
+                detail=_("This operation needs a key with the scope %(scope)s.") % {"scope": self.scope or self.kind},
+            )
+        services.api_key_touch(key=key, now=now)
+        return key
+
+
+def integration_key(scope: str) -> ApiKeyAuth:
+    return ApiKeyAuth(kind=ApiKey.Kind.INTEGRATION, scope=scope)
+
+
+def store_key(scope: str | None = None) -> ApiKeyAuth:
+    return ApiKeyAuth(kind=ApiKey.Kind.STORE, scope=scope)
+
+
+def request_key(request: HttpRequest) -> ApiKey:
+    key = request.auth  # type: ignore[attr-defined]
+    assert isinstance(key, ApiKey)
+    return key
+
+
+def request_store(request: HttpRequest) -> Store:
+    """The one store a store key acts for: every store-key operation looks objects up inside it."""
+    key = request_key(request)
+    assert key.store is not None
+    return key.store
+
+
+def public_rate_check(request: HttpRequest) -> None:
+    """The public read API has no key: its limit is per client address."""
+    check_rate(bucket=f"ip:{request.META.get('REMOTE_ADDR', '')}")

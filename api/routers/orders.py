@@ -1,0 +1,241 @@
+"""Integration keys: orders in, moved through `portal.services.order_transition`, and read back."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Header, Path, Query, Router, Schema
+from pydantic import Field
+
+from api.auth import integration_key
+from api.fields import fields_as
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump, money, problems, utc
+from api.writes import api_write, json_response
+from portal import selectors as portal_selectors
+from portal import services as portal_services
+from portal.models import Order
+
+router = Router(tags=["orders"])
+
+Language = Literal["en", "pl", "zh-hans", "ko", "gu"]
+Move = Literal["paid", "shipped", "completed", "cancelled"]
+
+
+class OrderItemIn(Schema):
+    product_ref: str = Field(pattern=REF_PATTERN)
+    quantity: int = Field(ge=1, le=10000)
+    unit_price: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="The price as sold; the product's price when left out.",
+    )
+
+
+class OrderIn(Schema):
+    external_ref: str = Field(
+        pattern=REF_PATTERN, description="The marketplace's order reference; an order is created once per reference."
+    )
+    store_ref: str = Field(pattern=REF_PATTERN)
+    buyer_email: str = Field(max_length=254, description="The buyer's e-mail; a user is created when none has it.")
+    buyer_name: str = Field(default="", max_length=80)
+    buyer_language: Language = "en"
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    items: list[OrderItemIn] = Field(min_length=1, max_length=100)
+
+
+class OrderItemOut(Schema):
+    product_ref: str | None
+    title: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+class OrderOut(Schema):
+    external_ref: str
+    number: str
+    store_ref: str | None
+    buyer_email: str
+    status: Literal["placed", "paid", "shipped", "completed", "cancelled"]
+    total: Money
+    items: list[OrderItemOut]
+    carrier: str
+    tracking_number: str
+    placed_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class TransitionIn(Schema):
+    status: Move = Field(description="placed → paid → shipped → completed; placed or paid → cancelled.")
+    carrier: str = Field(default="", max_length=64, description="Required when shipping.")
+    tracking_number: str = Field(default="", max_length=64, description="Required when shipping.")
+
+
+def order_out(order: Order) -> dict[str, object]:
+    items = list(order.items.all())
+    return {
+        "external_ref": order.external_ref,
+        "number": order.number,
+        "store_ref": order.store.external_ref,
+        "buyer_email": order.buyer.email,
+        "status": order.status,
+        "total": money(order.total, order.currency),
+        "items": [
+            {
+                "product_ref": item.product.external_ref,
+                "title": item.product.title,
+                "quantity": item.quantity,
+                "unit_price": money(item.unit_price, order.currency),
+                "line_total": money(item.line_total, order.currency),
+            }
+            for item in items
+        ],
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "placed_at": utc(order.placed_at),
+        "paid_at": utc(order.paid_at),
+        "shipped_at": utc(order.shipped_at),
+        "completed_at": utc(order.completed_at),
+        "cancelled_at": utc(order.cancelled_at),
+    }
+
+
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=255,
+    description="Send the same key again to get the first response again instead of a second effect.",
+)
+
+
+@router.post(
+    "/orders",
+    auth=integration_key("orders:write"),
+    response={200: OrderOut, 201: OrderOut, **problems(*KEY_PROBLEMS)},
+    summary="Create an order",
+)
+def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
+    """Create an order with its items in the store `store_ref`; 201 when created, 200 when the
+    order with this `external_ref` exists already (it is returned unchanged)."""
+
+    def action() -> tuple[int, str]:
+        try:
+            store = portal_selectors.store_get_external(external_ref=payload.store_ref)
+        except Http404:
+            raise ValidationError({"store_ref": _("No store has this reference.")}) from None
+        products = portal_selectors.products_external(store=store, external_refs={i.product_ref for i in payload.items})
+        missing = {
+            f"items.{index}.product_ref": _("The store has no product with this reference.")
+            for index, item in enumerate(payload.items)
+            if item.product_ref not in products
+        }
+        if missing:
+            raise ValidationError(missing)
+        with fields_as({"email": "buyer_email", "display_name": "buyer_name", "language": "buyer_language"}):
+            buyer, _created = portal_services.user_get_or_create_by_email(
+                email=payload.buyer_email, display_name=payload.buyer_name, language=payload.buyer_language
+            )
+        order, created = portal_services.order_create_external(
+            external_ref=payload.external_ref,
+            buyer=buyer,
+            store=store,
+            items=[
+                portal_services.LineItem(
+                    product=products[item.product_ref], quantity=item.quantity, unit_price=item.unit_price
+                )
+                for item in payload.items
+            ],
+            currency=payload.currency,
+            now=timezone.now(),
+        )
+        order = portal_selectors.order_get_external(external_ref=payload.external_ref)
+        return (201 if created else 200), dump(OrderOut, order_out(order))
+
+    return api_write(request, action, idempotency_key=idempotency_key)
+
+
+@router.get(
+    "/orders",
+    auth=integration_key("orders:read"),
+    response={200: OrderPage, **problems(*KEY_PROBLEMS)},
+    summary="List orders",
+)
+def order_list(
+    request: HttpRequest,
+    cursor: str | None = Query(None, max_length=200),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    store_ref: str | None = Query(None, pattern=REF_PATTERN),
+    status: Literal["placed", "paid", "shipped", "completed", "cancelled"] | None = None,
+) -> HttpResponse:
+    """The marketplace's orders, newest first, optionally of one store or in one status."""
+    orders = portal_selectors.orders_external()
+    if store_ref:
+        orders = orders.filter(store__external_ref=store_ref)
+    if status:
+        orders = orders.filter(status=status)
+    page, next_cursor = keyset_page(orders, cursor=cursor, limit=limit)
+    return json_response(dump(OrderPage, {"items": [order_out(o) for o in page], "next_cursor": next_cursor}))
+
+
+@router.get(
+    "/orders/{order_ref}",
+    auth=integration_key("orders:read"),
+    response={200: OrderOut, **problems(*KEY_PROBLEMS, 404)},
+    summary="Read an order",
+)
+def order_get(request: HttpRequest, order_ref: str = Path(..., pattern=REF_PATTERN)) -> HttpResponse:
+    return json_response(dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref))))
+
+
+@router.post(
+    "/orders/{order_ref}/transitions",
+    auth=integration_key("orders:write"),
+    response={200: OrderOut, **problems(*KEY_PROBLEMS, 404, 409)},
+    summary="Move an order to another status",
+)
+def order_move(
+    request: HttpRequest,
+    payload: TransitionIn,
+    order_ref: str = Path(..., pattern=REF_PATTERN),
+    idempotency_key: str | None = IdempotencyKey,
+) -> HttpResponse:
+    """Move the order through the same transition table as the portal; a move the table does not
+    allow is a 409 whose detail names the current and the requested status."""
+
+    def action() -> tuple[int, str]:
+        order = portal_selectors.order_get_external(external_ref=order_ref)
+        if payload.status == Order.Status.SHIPPED:
+            required = {
+                name: str(forms.Field.default_error_messages["required"])
+                for name in ("carrier", "tracking_number")
+                if not getattr(payload, name).strip()
+            }
+            if required:
+                raise ValidationError(required)
+        portal_services.order_transition(
+            order_id=order.pk,
+            to=payload.status,
+            actor=None,
+            now=timezone.now(),
+            carrier=payload.carrier.strip(),
+            tracking_number=payload.tracking_number.strip(),
+        )
+        return 200, dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref)))
+
+    return api_write(request, action, idempotency_key=idempotency_key)

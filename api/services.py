@@ -1,0 +1,189 @@
+"""Every write of the api app: keys, the idempotency ledger and the audit log."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from api.models import ApiKey, ApiRequestLog, IdempotencyRecord
+from api.scopes import scopes_for_kind
+from portal.models import Store, User
+from portal.selectors import user_is_store_member
+
+KEY_PREFIX = "opk_"
+# The visible part: "opk_" and 8 hex characters; the key is that, "_", and 43 random characters.
+PREFIX_LENGTH = len(KEY_PREFIX) + 8
+# last_used_at is written at most this often per key: a busy key must not write on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    # The whole key, shown once to whoever created it and never stored.
+    secret: str
+
+
+def api_key_issue(
+    *,
+    kind: str,
+    name: str,
+    scopes: list[str],
+    actor: User,
+    now: datetime,
+    store: Store | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    """Create a key and return it with its secret, which exists only in this return value.
+
+    Integration keys are issued by staff (the admin checks the permission); store keys only
+    by the store's owner. Audited on the key's admin history.
+    """
+    if kind == ApiKey.Kind.STORE:
+        if store is None or not user_is_store_member(user=actor, store_id=store.pk, owner_only=True):
+            raise PermissionDenied
+    elif kind == ApiKey.Kind.INTEGRATION:
+        if store is not None or not actor.is_staff:
+            raise PermissionDenied
+    else:
+        raise ValidationError(_("Unknown kind of key."))
+    allowed = scopes_for_kind(kind)
+    if not scopes:
+        raise ValidationError({"scopes": _("Choose at least one scope.")})
+    unknown = sorted(set(scopes) - set(allowed))
+    if unknown:
+        raise ValidationError({"scopes": _("Unknown scopes: %(scopes)s.") % {"scopes": ", ".join(unknown)}})
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    with transaction.atomic():
+        while True:
+            prefix = KEY_PREFIX + secrets.token_hex(4)
+            secret = f"{prefix}_{secrets.token_urlsafe(32)}"
+            try:
+                with transaction.atomic():
+                    key = ApiKey.objects.create(
+                        kind=kind,
+                        store=store,
+                        name=name,
+                        prefix=prefix,
+                        secret_hash=key_hash(secret),
+                        scopes=sorted(set(scopes)),
+                        expires_at=expires_at,
+                        created_by=actor,
+                        created_at=now,
+                    )
+                break
+            except IntegrityError:  # the 8-character prefix collided with another key's: draw again
+                continue
+        LogEntry.objects.log_actions(
+            user_id=actor.pk, queryset=[key], action_flag=ADDITION, change_message=[{"added": {}}], single_object=True
+        )
+    return IssuedKey(key=key, secret=secret)
+
+
+def api_key_revoke(*, key_id: int, actor: User, now: datetime, store: Store | None = None) -> ApiKey:
+    """Revoke a key at once; a store key only by its store's owner (`store` given), an
+    integration key only by staff. Revoking twice changes nothing. Audited."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().filter(pk=key_id).first()
+        if key is None:
+            raise ValidationError(_("No such key."))
+        if key.kind == ApiKey.Kind.STORE:
+            if (
+                store is None
+                or key.store_id != store.pk
+                or not user_is_store_member(user=actor, store_id=store.pk, owner_only=True)
+            ):
+                raise PermissionDenied
+        elif not actor.is_staff:
+            raise PermissionDenied
+        if key.revoked_at is None:
+            key.revoked_at = now
+            key.save(update_fields=["revoked_at"])
+            LogEntry.objects.log_actions(
+                user_id=actor.pk,
+                queryset=[key],
+                action_flag=CHANGE,
+                change_message=[{"changed": {"fields": ["Revoked"]}}],
+                single_object=True,
+            )
+    return key
+
+
+def api_key_touch(*, key: ApiKey, now: datetime) -> None:
+    """Record that the key was used, at most once per LAST_USED_RESOLUTION (one conditional UPDATE)."""
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION), pk=key.pk
+    ).update(last_used_at=now)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with another request."""
+
+
+def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: datetime) -> tuple[IdempotencyRecord, bool]:
+    """Claim `key` for this request; returns the record and whether it was already there (replay).
+
+    Must run inside the transaction that performs the request's effect. Insert first: a
+    concurrent request with the same key blocks on the unique index until the first one
+    commits, then finds its finished record and replays it, so the effect happens once.
+    Raises IdempotencyConflict when the key was used with another request.
+    """
+    try:
+        with transaction.atomic():
+            return (
+                IdempotencyRecord.objects.create(api_key=api_key, key=key, request_hash=request_hash, created_at=now),
+                False,
+            )
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.get(api_key=api_key, key=key)
+        if existing.request_hash != request_hash:
+            raise IdempotencyConflict from None
+        return existing, True
+
+
+def idempotency_complete(*, record: IdempotencyRecord, status_code: int, body: str) -> None:
+    record.status_code = status_code
+    record.response_body = body
+    record.save(update_fields=["status_code", "response_body"])
+
+
+def api_request_log(
+    *, api_key: ApiKey, method: str, path: str, status_code: int, idempotency_key: str, now: datetime
+) -> ApiRequestLog:
+    return ApiRequestLog.objects.create(
+        api_key=api_key,
+        method=method,
+        path=path[:300],
+        status_code=status_code,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+
+
+def idempotency_records_prune(*, now: datetime, batch_size: int = 5000) -> int:
+    """Delete idempotency records older than OPINIA_API_IDEMPOTENCY_RETENTION_HOURS, in batches.
+
+    A client retries within minutes or hours; after the retention a reused key is a new request.
+    """
+    from django.conf import settings
+
+    cutoff = now - timedelta(hours=settings.OPINIA_API_IDEMPOTENCY_RETENTION_HOURS)
+    deleted = 0
+    while True:
+        ids = list(IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
