@@ -24,6 +24,7 @@ from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsF
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, StoreMember, WorkingHours
 from portal.panels import panels_for
+from portal.replica import replica_view
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
 
@@ -298,6 +299,7 @@ def store_agent_remove(request: HttpRequest, slug: str, member_id: int) -> HttpR
 
 
 @require_GET
+@replica_view
 def store_page(request: HttpRequest, slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
     products = Product.objects.filter(store=store, is_active=True).order_by("title")[:60]
@@ -318,6 +320,7 @@ def store_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@replica_view
 def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
     product = selectors.product_get_public(store=store, slug=product_slug)
