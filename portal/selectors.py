@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
+from portal.search import search_rows
 
 
 def users_with_permission(*, perm: str) -> QuerySet[User]:
@@ -74,6 +75,27 @@ def store_get_public(*, slug: str) -> Store:
     if store is None:
         raise Http404("No such store.")
     return store
+
+
+STORE_SEARCH_LIMIT = 60
+
+
+def stores_search(*, query: str) -> list[Store]:
+    """Stores by name, those whose name or one of whose products' titles contains `query`.
+
+    One set of matching ids from each table, united: on PostgreSQL each side is a trigram
+    index lookup (portal migration 0006), where an OR across the product join would scan
+    every store and product.
+    """
+    stores = Store.objects.order_by("name")
+    if query:
+        matching = (
+            Store.objects.filter(name__icontains=query)
+            .values("pk")
+            .union(Product.objects.filter(title__icontains=query).values("store_id"))
+        )
+        return search_rows(stores.filter(pk__in=matching)[:STORE_SEARCH_LIMIT])
+    return list(stores[:STORE_SEARCH_LIMIT])
 
 
 def product_get_public(*, store: Store, slug: str) -> Product:

@@ -422,6 +422,9 @@ if SENTRY_DSN:
         traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     )
 
+# bench/pages_vs_bare.py's yardstick page (feedback/bare_page.py); never set in production.
+OPINIA_BENCH_BARE_PAGE = env_bool("OPINIA_BENCH_BARE_PAGE", False)
+
 # --- Product rules (SPEC). An order is judged by the rules in force when it completed, so
 # services copy these into due-date columns at the moment a clock starts.
 OPINIA_AUTO_CONFIRM_DAYS = env_int("OPINIA_AUTO_CONFIRM_DAYS", 60)

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -339,10 +338,7 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
 @require_GET
 def store_search(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
-    stores = Store.objects.order_by("name")
-    if query:
-        stores = stores.filter(Q(name__icontains=query) | Q(products__title__icontains=query)).distinct()
-    return render(request, "portal/store_list.html", {"stores": stores[:60], "query": query})
+    return render(request, "portal/store_list.html", {"stores": selectors.stores_search(query=query), "query": query})
 
 
 @require_GET
