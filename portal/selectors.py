@@ -80,22 +80,26 @@ def store_get_public(*, slug: str) -> Store:
 STORE_SEARCH_LIMIT = 60
 
 
-def stores_search(*, query: str) -> list[Store]:
-    """Stores by name, those whose name or one of whose products' titles contains `query`.
+def stores_matching(*, query: str) -> QuerySet[Store]:
+    """Stores whose name or one of whose products' titles contains `query`, by name.
 
     One set of matching ids from each table, united: on PostgreSQL each side is a trigram
     index lookup (portal migration 0006), where an OR across the product join would scan
     every store and product.
     """
-    stores = Store.objects.order_by("name")
+    matching = (
+        Store.objects.filter(name__icontains=query)
+        .values("pk")
+        .union(Product.objects.filter(title__icontains=query).values("store_id"))
+    )
+    return Store.objects.filter(pk__in=matching).order_by("name")
+
+
+def stores_search(*, query: str) -> list[Store]:
+    """The store search's page: the first stores by name, matching `query` if there is one."""
     if query:
-        matching = (
-            Store.objects.filter(name__icontains=query)
-            .values("pk")
-            .union(Product.objects.filter(title__icontains=query).values("store_id"))
-        )
-        return search_rows(stores.filter(pk__in=matching)[:STORE_SEARCH_LIMIT])
-    return list(stores[:STORE_SEARCH_LIMIT])
+        return search_rows(stores_matching(query=query)[:STORE_SEARCH_LIMIT])
+    return list(Store.objects.order_by("name")[:STORE_SEARCH_LIMIT])
 
 
 def product_get_public(*, store: Store, slug: str) -> Product:
