@@ -177,6 +177,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""))
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY for gunicorn.conf.py (default: its own)")
     parser.add_argument("--threads", type=int, help="WEB_THREADS for gunicorn.conf.py (default: its own)")
+    parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
     args = parser.parse_args()
     reviews, conversations = (20_000, 200) if args.small else (1_000_000, 1_000)
     database_url = f"{PG}/{args.database}"
@@ -229,6 +230,7 @@ def main() -> None:
         (f"inbox deepest (page {inbox_pages})", f"/messages/?after={inbox_deep}", cookie, bare_deep_url),
         ("store page 1, signed in", store_url, cookie, bare_url),
     ]
+    pairs = [pair for pair in pairs if args.only in pair[0]]
     counts = query_counts(
         [(label, path, page_cookie) for label, path, page_cookie, _bare in pairs]
         + [("bare page 1", bare_url, ""), ("bare deep", bare_deep_url, "")]
