@@ -10,15 +10,13 @@ on SSD, for that one query only (`SET LOCAL`, in its own short transaction); eve
 keeps the server's settings. On SQLite (the zero-setup default) the query simply runs.
 """
 
-from typing import Any
-
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 SEARCH_RANDOM_PAGE_COST = 1.1
 
 
-def search_rows[Row](queryset: QuerySet[Row, Any] | Any) -> list[Row]:
+def search_rows[Row: Model](queryset: QuerySet[Row]) -> list[Row]:
     """Evaluate a search `queryset` (already sliced to its page) so that it can use the trigram indexes."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":

@@ -4,7 +4,7 @@ import inspect
 import runpy
 from pathlib import Path
 
-from gunicorn.config import Config
+from gunicorn.config import Config  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "gunicorn.conf.py"
