@@ -30,13 +30,19 @@ def main() -> None:
     parser.add_argument("--store-per-conversation", type=int, default=50)
     parser.add_argument("--background", type=int, default=20000)
     parser.add_argument("--background-per", type=int, default=10)
+    parser.add_argument(
+        "--into-existing",
+        action="store_true",
+        help="add to the migrated database as it is (bench/pages_vs_bare.py: next to the review data)",
+    )
     args = parser.parse_args()
 
-    database = DATABASE_URL.rsplit("/", 1)[1]
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], check=True)
-    env = {**__import__("os").environ, **SERVER_ENV}
-    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    if not args.into_existing:
+        database = DATABASE_URL.rsplit("/", 1)[1]
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], check=True)
+        env = {**__import__("os").environ, **SERVER_ENV}
+        subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     setup_django()
 
     from django.db import connection

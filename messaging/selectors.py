@@ -12,6 +12,7 @@ from messaging.models import Block, Conversation, Message, MessagingPreferences,
 from portal.models import Photo, RequestUser, Store, User
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
+from portal.search import search_rows
 from portal.selectors import store_ids_for_member, user_is_store_member
 
 BADGE_CAP = 99
@@ -168,9 +169,10 @@ def inbox_page(
     # A cursor with a sort group is a review list's, not an inbox's: the first page, as for any other.
     if position is not None and position.group is None:
         conversations = conversations.filter(rows_after(position, moment_field="last_message_at"))
-    rows = list(
-        conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[: page_size + 1]
-    )
+    page_query = conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[
+        : page_size + 1
+    ]
+    rows = search_rows(page_query) if filters.query else list(page_query)
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
         row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]

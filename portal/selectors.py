@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.models import Order, OrderEvent, OrderItem, Product, RequestUser, Store, StoreMember, User, WorkingHours
+from portal.search import search_rows
 
 
 def users_with_permission(*, perm: str) -> QuerySet[User]:
@@ -74,6 +75,31 @@ def store_get_public(*, slug: str) -> Store:
     if store is None:
         raise Http404("No such store.")
     return store
+
+
+STORE_SEARCH_LIMIT = 60
+
+
+def stores_matching(*, query: str) -> QuerySet[Store]:
+    """Stores whose name or one of whose products' titles contains `query`, by name.
+
+    One set of matching ids from each table, united: on PostgreSQL each side is a trigram
+    index lookup (portal migration 0006), where an OR across the product join would scan
+    every store and product.
+    """
+    matching = (
+        Store.objects.filter(name__icontains=query)
+        .values("pk")
+        .union(Product.objects.filter(title__icontains=query).values("store_id"))
+    )
+    return Store.objects.filter(pk__in=matching).order_by("name")
+
+
+def stores_search(*, query: str) -> list[Store]:
+    """The store search's page: the first stores by name, matching `query` if there is one."""
+    if query:
+        return search_rows(stores_matching(query=query)[:STORE_SEARCH_LIMIT])
+    return list(Store.objects.order_by("name")[:STORE_SEARCH_LIMIT])
 
 
 def product_get_public(*, store: Store, slug: str) -> Product:

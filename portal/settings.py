@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.replica.ReadYourWritesMiddleware",
     "portal.middleware.QueryStringMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -146,16 +147,42 @@ TEMPLATES = [
 ]
 
 # Databases: PostgreSQL in production and CI, an SQLite file under var/ as the zero-setup default.
+# Connections persist for DB_CONN_MAX_AGE seconds (each web thread keeps its own), and a
+# persistent connection is checked before a request reuses it, so a database restart costs
+# one reconnect instead of one failed request per thread.
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# The alias public read-only pages read from (portal/replica.py); empty: everything reads the primary.
+OPINIA_READ_REPLICA = ""
+# After a write, the writer's browser reads from the primary for this long (read-your-writes),
+# which must cover the replica's usual lag.
+OPINIA_REPLICA_PIN_SECONDS = env_int("OPINIA_REPLICA_PIN_SECONDS", 10, minimum=1)
+
+
+def database_from_url(url: str, variable: str) -> dict[str, Any]:
     try:
-        DATABASES = {
-            "default": dj_database_url.parse(
-                DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60)
+        return dict(
+            dj_database_url.parse(
+                url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60), conn_health_checks=True
             )
-        }
+        )
     except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {error}") from None
+        raise ImproperlyConfigured(f"{variable} is not a usable database URL: {error}") from None
+
+
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL, "DATABASE_URL")}
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL, "DATABASE_REPLICA_URL")
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+        OPINIA_READ_REPLICA = "replica"
+    elif TESTING:
+        # Tests of the replica router read through a second alias that mirrors the test database;
+        # the router leaves it unused unless a test turns OPINIA_READ_REPLICA on.
+        DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]
+elif DATABASE_REPLICA_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: the SQLite default has no replica.")
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -363,6 +390,9 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     # A task not acknowledged within an hour is redelivered; sweeps are idempotent (rule 6).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# One queue per kind of work (portal/queues.py); tasks not routed there use Celery's default queue.
+CELERY_TASK_ROUTES = ["portal.queues.route_task"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -395,6 +425,9 @@ if SENTRY_DSN:
         release=env_str("SENTRY_RELEASE"),
         traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     )
+
+# bench/pages_vs_bare.py's yardstick page (feedback/bare_page.py); never set in production.
+OPINIA_BENCH_BARE_PAGE = env_bool("OPINIA_BENCH_BARE_PAGE", False)
 
 # --- Product rules (SPEC). An order is judged by the rules in force when it completed, so
 # services copy these into due-date columns at the moment a clock starts.

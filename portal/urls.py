@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -40,5 +41,11 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page that names no icon (admin, error pages, files).
     path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+if settings.OPINIA_BENCH_BARE_PAGE:
+    # The benchmark's yardstick (bench/pages_vs_bare.py), never mounted in production.
+    from feedback.bare_page import bare_reviews_page
+
+    urlpatterns.append(path("bench/bare/<slug:slug>/", bare_reviews_page, name="bench_bare_page"))
 
 handler400 = "portal.views.bad_request"

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsF
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
+from portal.replica import replica_view
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
 
@@ -298,6 +298,7 @@ def store_agent_remove(request: HttpRequest, slug: str, member_id: int) -> HttpR
 
 
 @require_GET
+@replica_view
 def store_page(request: HttpRequest, slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
     products = Product.objects.filter(store=store, is_active=True).order_by("title")[:60]
@@ -318,6 +319,7 @@ def store_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@replica_view
 def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
     product = selectors.product_get_public(store=store, slug=product_slug)
@@ -336,10 +338,7 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
 @require_GET
 def store_search(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
-    stores = Store.objects.order_by("name")
-    if query:
-        stores = stores.filter(Q(name__icontains=query) | Q(products__title__icontains=query)).distinct()
-    return render(request, "portal/store_list.html", {"stores": stores[:60], "query": query})
+    return render(request, "portal/store_list.html", {"stores": selectors.stores_search(query=query), "query": query})
 
 
 @require_GET

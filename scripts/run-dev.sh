@@ -27,7 +27,8 @@ cleanup() {
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
-.venv/bin/celery -A portal worker -B --loglevel=INFO --concurrency=2 --without-gossip --without-mingle &
+# One worker consumes every queue (portal/queues.py); production runs a pool per queue.
+.venv/bin/celery -A portal worker -B -Q celery,sweeps,photos,mail,webhooks --loglevel=INFO --concurrency=2 --without-gossip --without-mingle &
 pids+=($!)
 $PY manage.py runserver "127.0.0.1:$PORT" --noreload &
 pids+=($!)

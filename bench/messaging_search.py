@@ -1,0 +1,125 @@
+"""Inbox search at page 1, one connection: with the trigram indexes and, for comparison, without.
+
+    .venv/bin/python bench/messaging_search.py [--requests 60]
+
+Run `bench/messaging_generate.py` first (400k messages for the figure in docs/operations.md:
+`--buyer-conversations 2000 --per-conversation 100 --store-conversations 2000
+--store-per-conversation 50 --background 10000 --background-per 10`). Prints, for the heavy
+buyer's and the heavy store's inboxes and several searches (a rare parcel number, a store or
+buyer name, a word in every message, nothing matching):
+
+* the search's page 1 in-process (selector + database), with the indexes, then again inside a
+  transaction that drops them (rolled back), so both figures come from the same data;
+* page 1 over HTTP through gunicorn, one connection, with the indexes.
+"""
+
+import argparse
+import http.client
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from messaging_common import Gunicorn, percentiles, session_cookie, setup_django
+
+TRIGRAM_INDEXES = ["message_text_trgm", "store_name_trgm", "user_display_name_trgm", "order_number_trgm"]
+
+
+def in_process(conversations, side: str, query: str, requests: int) -> dict[str, float]:
+    from messaging.selectors import InboxFilters, inbox_page
+
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        inbox_page(conversations=conversations, side=side, filters=InboxFilters(query=query))
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def over_http(port: int, path: str, cookie: str, requests: int) -> dict[str, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        connection.request("GET", path, headers={"Cookie": cookie, "Host": "localhost"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status}")
+        samples.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return percentiles(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection, transaction
+
+    from messaging.models import Message
+    from messaging.selectors import buyer_conversations, store_conversations
+    from portal.models import Store, User
+
+    buyer = User.objects.get(email="bench-buyer@opinia.test")
+    store = Store.objects.get(slug="heavy-store")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [TRIGRAM_INDEXES])
+        present = sorted(row[0] for row in cursor.fetchall())
+    parcel = Message.objects.filter(conversation__buyer=buyer).order_by("pk").values_list("text", flat=True)[500]
+    rare = parcel.split("parcel ")[1].split(":")[0]
+    some_store = buyer_conversations(user=buyer).select_related("store").order_by("-pk")[0].store.name
+    some_buyer = store_conversations(store=store).select_related("buyer").order_by("-pk")[0].buyer.display_name
+    print(
+        f"data: {Message.objects.count():,} messages; heavy buyer "
+        f"{Message.objects.filter(conversation__buyer=buyer).count():,} messages in "
+        f"{buyer_conversations(user=buyer).count():,} conversations; heavy store "
+        f"{Message.objects.filter(conversation__store=store).count():,} messages"
+    )
+    print(f"trigram indexes present: {', '.join(present) or 'none'}")
+    cases = [
+        ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), rare),
+        ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), some_store),
+        ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), "colour"),
+        ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), "zzqx"),
+        (
+            "store",
+            store_conversations(store=store),
+            f"/messages/store/{store.slug}/",
+            session_cookie("bench-seller@opinia.test"),
+            some_buyer,
+        ),
+        (
+            "store",
+            store_conversations(store=store),
+            f"/messages/store/{store.slug}/",
+            session_cookie("bench-seller@opinia.test"),
+            rare,
+        ),
+    ]
+    print(f"in-process, page 1 of the search, {args.requests} sequential calls (ms):")
+    for side, conversations, _path, _cookie, query in cases:
+        with_index = in_process(conversations, side, query, args.requests)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                for name in present:
+                    cursor.execute(f"DROP INDEX {name}")
+            without = in_process(conversations, side, query, max(5, args.requests // 4))
+            transaction.set_rollback(True)
+        print(
+            f"  {side} q={query!r:<22} with indexes p50 {with_index['p50']:7.1f} p95 {with_index['p95']:7.1f}"
+            f"   without p50 {without['p50']:7.1f} p95 {without['p95']:7.1f}"
+        )
+    connection.close()
+    with Gunicorn(workers=1, threads=2) as server:
+        print(f"HTTP, one connection, {args.requests} sequential requests, with indexes (ms):")
+        for side, _conversations, path, cookie, query in cases:
+            url = f"{path}?{urllib.parse.urlencode({'q': query})}"
+            over_http(server.port, url, cookie, 3)  # warm-up
+            print(f"  {side} q={query!r:<22}", over_http(server.port, url, cookie, args.requests))
+
+
+if __name__ == "__main__":
+    main()
