@@ -43,7 +43,7 @@ def _multipart_parts(request: HttpRequest) -> list[bytes]:
     body by now (and its boundary differs between two sends of the same request anyway)."""
     parts: list[bytes] = []
     for name in sorted(request.POST):
-        parts += [name.encode(), *(value.encode() for value in request.POST.getlist(name))]
+        parts += [name.encode(), *(str(value).encode() for value in request.POST.getlist(name))]
     for name in sorted(request.FILES):
         for upload in request.FILES.getlist(name):
             file_digest = hashlib.sha256()
@@ -56,9 +56,9 @@ def _multipart_parts(request: HttpRequest) -> list[bytes]:
 
 def request_fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    body = _multipart_parts(request) if request.content_type == "multipart/form-data" else [request.body]
-    for part in (request.method or "", request.get_full_path(), *body):
-        digest.update(part if isinstance(part, bytes) else part.encode())
+    body: list[bytes] = _multipart_parts(request) if request.content_type == "multipart/form-data" else [request.body]
+    for part in [(request.method or "").encode(), request.get_full_path().encode(), *body]:
+        digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()
 
