@@ -74,6 +74,9 @@ def test_list_pages_with_a_cursor_and_filters_by_status(store_client, buyer, oth
     assert seen == [d.pk for d in reversed(awaiting)] + [negotiating.pk]
     only = store_client.get(BASE, status="negotiating").json()["items"]
     assert [item["id"] for item in only] == [negotiating.pk]
+    resolved = in_state(S.RESOLVED, buyer=buyer, seller=seller, store=store, staff=staff, now=now - timedelta(days=1))
+    assert resolved.pk in [item["id"] for item in store_client.get(BASE, limit=10).json()["items"]]
+    assert resolved.pk not in [item["id"] for item in store_client.get(BASE, limit=10, open="true").json()["items"]]
     first = store_client.get(BASE).json()["items"][0]
     assert first["next_clock"]["name"] == "escalation_opens"
     assert first["requested_amount"]["currency"] == "USD"
