@@ -21,18 +21,23 @@ def supported_language(code: str) -> bool:
     return code in dict(settings.LANGUAGES)
 
 
-def check_body_size(request: HttpRequest) -> None:
-    """Refuse a body above OPINIA_API_MAX_BODY_BYTES before anything reads it."""
+def body_limit(*, photos: int = 0) -> int:
+    """The largest body an operation reads: OPINIA_API_MAX_BODY_BYTES, plus room for its photos."""
+    return settings.OPINIA_API_MAX_BODY_BYTES + photos * settings.OPINIA_PHOTO_MAX_BYTES
+
+
+def check_body_size(request: HttpRequest, *, photos: int = 0) -> None:
+    """Refuse a body above the operation's limit before anything reads it."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > settings.OPINIA_API_MAX_BODY_BYTES:
+    limit = body_limit(photos=photos)
+    if length > limit:
         raise ApiProblem(
             status=413,
             kind="body-too-large",
-            detail=_("The request body may be at most %(limit)d bytes.")
-            % {"limit": settings.OPINIA_API_MAX_BODY_BYTES},
+            detail=_("The request body may be at most %(limit)d bytes.") % {"limit": limit},
         )
 
 
@@ -48,12 +53,17 @@ def check_rate(*, bucket: str) -> None:
 
 
 class ApiKeyAuth(HttpBearer):
-    """A valid key of `kind` holding `scope`; sets `request.auth` to the ApiKey."""
+    """A valid key of `kind` holding `scope`; sets `request.auth` to the ApiKey.
 
-    def __init__(self, *, kind: str, scope: str | None) -> None:
+    `photos`: how many photos the operation accepts as multipart files, each of which may be up
+    to OPINIA_PHOTO_MAX_BYTES on top of the ordinary body limit.
+    """
+
+    def __init__(self, *, kind: str, scope: str | None, photos: int = 0) -> None:
         super().__init__()
         self.kind = kind
         self.scope = scope
+        self.photos = photos
 
     def __call__(self, request: HttpRequest) -> ApiKey | None:
         key = super().__call__(request)
@@ -76,7 +86,7 @@ class ApiKeyAuth(HttpBearer):
             translation.activate(key.created_by.language)
             request.LANGUAGE_CODE = key.created_by.language
         check_rate(bucket=f"key:{key.pk}")
-        check_body_size(request)
+        check_body_size(request, photos=self.photos)
         if key.kind != self.kind or (self.scope is not None and self.scope not in key.scopes):
             raise ApiProblem(
                 status=403,
@@ -91,8 +101,8 @@ def integration_key(scope: str) -> ApiKeyAuth:
     return ApiKeyAuth(kind=ApiKey.Kind.INTEGRATION, scope=scope)
 
 
-def store_key(scope: str | None = None) -> ApiKeyAuth:
-    return ApiKeyAuth(kind=ApiKey.Kind.STORE, scope=scope)
+def store_key(scope: str | None = None, *, photos: int = 0) -> ApiKeyAuth:
+    return ApiKeyAuth(kind=ApiKey.Kind.STORE, scope=scope, photos=photos)
 
 
 def request_key(request: HttpRequest) -> ApiKey:

@@ -1,31 +1,20 @@
-"""Cursor pagination: an opaque cursor (base64 of the last row's key), `next_cursor` null on the last page."""
+"""Cursor pagination for the API: the house's one keyset helper (`portal.pagination`), with one difference.
 
-import base64
-import binascii
-import json
-from typing import Any
+The pages and the API share the cursor (base64 of "moment|id"), the condition (`rows_after`)
+and the page cut (`page_split`). Only a damaged cursor is answered differently: a page reads
+it as "no cursor" (a person sees the first page again), while a program that sent a cursor it
+did not get from us must be told so, not silently restarted and led into a loop: a 422 naming
+`cursor`. That is all this module adds.
+"""
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from api.problems import ApiProblem
+from portal.pagination import Cursor, cursor_decode, page_split, rows_after
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-
-
-def encode_cursor(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        payload = None
-    if not isinstance(payload, dict):
-        raise invalid_cursor()
-    return payload
 
 
 def invalid_cursor() -> ApiProblem:
@@ -35,13 +24,26 @@ def invalid_cursor() -> ApiProblem:
     )
 
 
-def keyset_page[M: Model](queryset: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
-    """One page of `queryset` (ordered by -pk) after `cursor`: an index range scan at any depth."""
-    if cursor:
-        after = decode_cursor(cursor).get("before_id")
-        if not isinstance(after, int) or isinstance(after, bool):
-            raise invalid_cursor()
-        queryset = queryset.filter(pk__lt=after)
+def decode_cursor(raw: str | None) -> Cursor | None:
+    """The cursor in `raw`; None for no cursor; a 422 naming `cursor` for anything that is not one."""
+    if not raw:
+        return None
+    cursor = cursor_decode(raw)
+    if cursor is None or cursor.group is not None:
+        raise invalid_cursor()
+    return cursor
+
+
+def keyset_page[M: Model](
+    queryset: QuerySet[M], *, cursor: str | None, limit: int, moment_field: str
+) -> tuple[list[M], str | None]:
+    """One page of `queryset`, newest first by (`moment_field`, id), after `cursor`.
+
+    An index range scan at any depth where the list has an index on (…, -moment, -id).
+    """
+    queryset = queryset.order_by(f"-{moment_field}", "-pk")
+    position = decode_cursor(cursor)
+    if position is not None:
+        queryset = queryset.filter(rows_after(position, moment_field=moment_field))
     rows = list(queryset[: limit + 1])
-    next_cursor = encode_cursor({"before_id": rows[limit - 1].pk}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return page_split(rows, size=limit, cursor_of=lambda row: Cursor(getattr(row, moment_field), row.pk))

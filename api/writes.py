@@ -38,10 +38,27 @@ def _run(action: Action) -> tuple[int, str, str]:
     return int(problem_body["status"]), json.dumps(problem_body, ensure_ascii=False), PROBLEM_CONTENT_TYPE
 
 
+def _multipart_parts(request: HttpRequest) -> list[bytes]:
+    """A multipart body by its parsed fields and files' contents: the parser has consumed the raw
+    body by now (and its boundary differs between two sends of the same request anyway)."""
+    parts: list[bytes] = []
+    for name in sorted(request.POST):
+        parts += [name.encode(), *(str(value).encode() for value in request.POST.getlist(name))]
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            file_digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                file_digest.update(chunk)
+            upload.seek(0)
+            parts += [name.encode(), (upload.name or "").encode(), file_digest.hexdigest().encode()]
+    return parts
+
+
 def request_fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    for part in (request.method or "", request.get_full_path(), request.body):
-        digest.update(part if isinstance(part, bytes) else part.encode())
+    body: list[bytes] = _multipart_parts(request) if request.content_type == "multipart/form-data" else [request.body]
+    for part in [(request.method or "").encode(), request.get_full_path().encode(), *body]:
+        digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()
 

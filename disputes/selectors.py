@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from disputes.models import Complaint, Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
 from portal.models import Order, OrderItem, Photo, Store, User
@@ -29,6 +30,14 @@ def dispute_get_for_user(*, user: User, dispute_id: int) -> Dispute:
     dispute = (
         Dispute.objects.select_related("order", "store", "buyer").filter(_party_filter(user), pk=dispute_id).first()
     )
+    if dispute is None:
+        raise Http404("No such dispute.")
+    return dispute
+
+
+def dispute_get_for_store(*, store: Store, dispute_id: int) -> Dispute:
+    """One of `store`'s disputes; Http404 for missing or another store's (a store key's view of a case)."""
+    dispute = Dispute.objects.select_related("order", "store", "buyer").filter(store=store, pk=dispute_id).first()
     if dispute is None:
         raise Http404("No such dispute.")
     return dispute
@@ -119,6 +128,18 @@ def duration_text(delta: timedelta) -> str:
     if hours:
         return f"{hour_text} {minute_text}" if minutes else hour_text
     return minute_text
+
+
+# What each clock does when it runs out with nobody acting (the effects are disputes.services.clocks).
+CLOCK_EXPIRY: dict[str, Promise] = {
+    "seller_response": gettext_lazy("The buyer's request is granted and the seller gets penalty points."),
+    "escalation_opens": gettext_lazy("Either side can ask the platform to decide."),
+    "escalation_closes": gettext_lazy("Neither side can ask the platform to decide any more."),
+    "auto_escalation": gettext_lazy("The case goes to the platform, which decides it."),
+    "return_ship": gettext_lazy("The case closes in the seller's favour."),
+    "return_confirm": gettext_lazy("The agreed refund is executed."),
+    "decision": gettext_lazy("The platform's resolvers are reminded; the case stays highlighted."),
+}
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def order_list(
         orders = orders.filter(store__external_ref=store_ref)
     if status:
         orders = orders.filter(status=status)
-    page, next_cursor = keyset_page(orders, cursor=cursor, limit=limit)
+    page, next_cursor = keyset_page(orders, cursor=cursor, limit=limit, moment_field="placed_at")
     return json_response(dump(OrderPage, {"items": [order_out(o) for o in page], "next_cursor": next_cursor}))
 
 
