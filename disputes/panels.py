@@ -17,6 +17,7 @@ from disputes.services import dispute_opening_refusal
 from portal.actions import ActionItem
 from portal.buyer_record import BuyerFact
 from portal.models import Order, RequestUser, Store, StoreMember, User
+from portal.navigation import SqlPart, capped_count
 
 
 def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **context: Any) -> str:
@@ -189,6 +190,15 @@ def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
 
 def _restriction() -> int:
     return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+
+
+def open_disputes_parts(user: User) -> list[SqlPart]:
+    """`open_disputes_count` as SQL, for the navigation's one query."""
+    stores = StoreMember.objects.filter(user_id=user.pk).values("store_id")
+    return [
+        capped_count(Dispute.objects.filter(buyer_id=user.pk, status__in=Dispute.OPEN_STATUSES), cap=99),
+        capped_count(Dispute.objects.filter(store__in=stores, status__in=Dispute.OPEN_STATUSES), cap=99),
+    ]
 
 
 def open_disputes_count(user: User) -> int:
