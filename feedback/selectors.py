@@ -542,6 +542,27 @@ def store_score(*, store: Store, now: datetime) -> StoreScore:
     )
 
 
+def store_score_changes_at(*, store: Store, now: datetime) -> datetime:
+    """The next moment the score header changes by the clock alone, with no new rating.
+
+    The oldest rating still in the window leaves it (exactly OPINIA_SCORE_WINDOW_DAYS after its
+    publication), or the UTC day ends (the weekly chart's last week). Two index reads.
+    """
+    window = timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    cutoff = now - window
+    moments = [datetime.combine(utc_day(now) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)]
+    for model in (ItemReview, StoreRating):
+        oldest = (
+            model.objects.filter(store=store, published_at__gt=cutoff)
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+        if oldest is not None:
+            moments.append(oldest + window)
+    return min(moments)
+
+
 @dataclass(frozen=True)
 class WeekScore:
     """One 7-day week of a store's counted ratings (UTC days, as the buckets are)."""

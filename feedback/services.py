@@ -27,6 +27,7 @@ from feedback.models import (
     SellerReply,
     StoreRating,
 )
+from portal.fragments import content_changed
 from portal.models import Order, OrderItem, Photo, StoreMember, User
 from portal.notify import notify
 from portal.uploads import ValidatedPhoto, photo_store
@@ -124,6 +125,8 @@ def _publish_content(windows: Sequence[tuple[int, int, int]], *, now: datetime, 
     # Item ratings are published by the same UPDATE that records their place in the score.
     publishing = ids if rated is None else sorted(rated)
     scoring.refresh_pairs(pairs, delta=delta, publish_windows=publishing, now=now)
+    for store_id in {w[1] for w in windows}:
+        content_changed(topic="feedback", store_id=store_id)
 
 
 def _publish_store_ratings(
@@ -437,6 +440,7 @@ def additional_review_submit(
         if stored:
             additional.photos.set(stored)
         ItemReview.objects.filter(window=window).update(has_additional=True)
+        content_changed(topic="feedback", store_id=window.store_id)
     return additional
 
 
@@ -465,6 +469,7 @@ def reply_submit(
             if not review.is_public or review.is_automatic:
                 raise ValidationError(_("This review cannot be answered."), code="not_public")
             target_kwargs: dict[str, object] = {"item_review": review}
+            reply_store_id = review.store_id
             model: type[ItemReview] | type[AdditionalReview] = ItemReview
             target_id = review.pk
         else:
@@ -474,6 +479,7 @@ def reply_submit(
             if additional is None or not _is_member(author, additional.store_id):
                 raise PermissionDenied
             target_kwargs = {"additional_review": additional}
+            reply_store_id = additional.store_id
             model = AdditionalReview
             target_id = additional.pk
         try:
@@ -482,6 +488,7 @@ def reply_submit(
         except IntegrityError:
             raise ValidationError(_("This review already has a reply."), code="done") from None
         model.objects.filter(pk=target_id).update(has_reply=True)
+        content_changed(topic="feedback", store_id=reply_store_id)
     return reply
 
 
@@ -555,6 +562,7 @@ def revision_answer(*, review_id: int, author: User, stars: int, note: str, now:
                 scoring.add_delta(delta, review.store_id, day, before, -1)
                 scoring.add_delta(delta, review.store_id, day, after, 1)
                 scoring.apply_delta(delta)
+        content_changed(topic="feedback", store_id=review.store_id)
     return review
 
 
@@ -612,6 +620,7 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 )
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
+        content_changed(topic="feedback", store_id=review.store_id)
     return review
 
 
