@@ -308,3 +308,5 @@ def register() -> None:
     register_panel("store_trust", store_trust_panel)
     register_store_actions(store_actions)
     register_buyer_actions(buyer_actions)
+    fragments.register_photo_content(selectors.stores_showing_photo)
+    fragments.register_user_content(selectors.stores_showing_buyer)

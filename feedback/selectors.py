@@ -609,5 +609,18 @@ def store_score_weeks(*, store: Store, now: datetime, weeks: int = 26) -> list[W
     ]
 
 
+def stores_showing_photo(photo_id: int) -> list[tuple[str, int]]:
+    """The stores whose public review lists show this photo (a review's or an additional review's)."""
+    reviews = ItemReview.objects.filter(PUBLIC, photos=photo_id).values_list("store_id", flat=True)
+    additional = AdditionalReview.objects.filter(photos=photo_id).values_list("store_id", flat=True)
+    return [("feedback", store_id) for store_id in {*reviews, *additional}]
+
+
+def stores_showing_buyer(user_id: int) -> list[tuple[str, int]]:
+    """The stores whose public review lists show this buyer's name."""
+    stores = ItemReview.objects.filter(PUBLIC, buyer_id=user_id).values_list("store_id", flat=True).distinct()
+    return [("feedback", store_id) for store_id in stores]
+
+
 def user_is_member(*, user: User, store: Store) -> bool:
     return bool(user.is_authenticated and StoreMember.objects.filter(user=user, store=store).exists())

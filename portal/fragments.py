@@ -30,7 +30,7 @@ Only content that is the same for every visitor goes in: what depends on the vie
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -78,6 +78,38 @@ def content_changed(*, topic: str, store_id: int) -> None:
         raise ValueError(f"Unknown content topic {topic!r}.")
     _bump(topic, store_id)
     transaction.on_commit(lambda: _bump(topic, store_id))
+
+
+# Who shows a photo in a cached part: (photo id) -> the (topic, store id) pairs to renew.
+PhotoContent = Callable[[int], Iterable[tuple[str, int]]]
+PHOTO_CONTENT: list[PhotoContent] = []
+# Who shows a user's public name in a cached part: (user id) -> the (topic, store id) pairs to renew.
+UserContent = Callable[[int], Iterable[tuple[str, int]]]
+USER_CONTENT: list[UserContent] = []
+
+
+def register_photo_content(finder: PhotoContent) -> None:
+    if finder not in PHOTO_CONTENT:
+        PHOTO_CONTENT.append(finder)
+
+
+def register_user_content(finder: UserContent) -> None:
+    if finder not in USER_CONTENT:
+        USER_CONTENT.append(finder)
+
+
+def photo_became_public_content(*, photo_id: int) -> None:
+    """A photo is ready to be shown: the cached lists that leave it out until then are renewed."""
+    for finder in PHOTO_CONTENT:
+        for topic, store_id in set(finder(photo_id)):
+            content_changed(topic=topic, store_id=store_id)
+
+
+def user_public_name_changed(*, user_id: int) -> None:
+    """A user's public name changed: the cached lists that show it are renewed."""
+    for finder in USER_CONTENT:
+        for topic, store_id in set(finder(user_id)):
+            content_changed(topic=topic, store_id=store_id)
 
 
 def cached[T](
