@@ -34,6 +34,9 @@ def setup_django(database: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's host
 
 
 def main() -> None:

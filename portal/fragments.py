@@ -137,7 +137,7 @@ def cached[T](
     if entry is not None:
         value, valid_until = entry
         if valid_until is None or moment < valid_until:
-            return value  # type: ignore[no-any-return]
+            return value
     value, valid_until = build()
     cache.set(key, (value, valid_until), timeout=FRAGMENT_TIMEOUT)
     return value
