@@ -35,7 +35,7 @@ class DisputesConfig(AppConfig):
         register_panel("product_page", panels.store_page_panel)
         register_store_actions(panels.store_actions)
         register_buyer_actions(panels.buyer_actions)
-        register_nav_counter("disputes", panels.open_disputes_count)
+        register_nav_counter("disputes", panels.open_disputes_parts, cap=99)
         register_buyer_facts(panels.buyer_facts)
         register_demo_seeder(seed_disputes)
         register_message_report_listener(complaint_from_message_report)

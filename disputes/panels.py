@@ -16,6 +16,7 @@ from disputes.services import dispute_opening_refusal
 from portal.actions import ActionItem
 from portal.buyer_record import BuyerFact
 from portal.models import Order, RequestUser, Store, User
+from portal.navigation import SqlPart, capped_count
 from portal.selectors import store_ids_for_member
 
 
@@ -184,6 +185,15 @@ def buyer_actions(*, user: User, now: datetime) -> list[ActionItem]:
             url=reverse("disputes:mine"),
             detail=_soonest_clock(waiting, now, BUYER_DEADLINES),
         )
+    ]
+
+
+def open_disputes_parts(user: User) -> list[SqlPart]:
+    """`open_disputes_count` as SQL, for the navigation's one query."""
+    stores = store_ids_for_member(user=user)
+    return [
+        capped_count(Dispute.objects.filter(buyer_id=user.pk, status__in=Dispute.OPEN_STATUSES), cap=99),
+        capped_count(Dispute.objects.filter(store__in=stores, status__in=Dispute.OPEN_STATUSES), cap=99),
     ]
 
 

@@ -1,5 +1,6 @@
 """The feedback panels on the core's pages (order pages, dashboard, store and product pages)."""
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -8,14 +9,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from feedback import charts, selectors
-from messaging.selectors import store_response_stats
+from messaging.selectors import store_response_stats, store_response_stats_changes_at
+from portal import fragments
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
 from portal.buyer_record import BuyerFact, register_buyer_facts
 from portal.models import Order, Product, RequestUser, Store, User
+from portal.pagination import cursor_decode, cursor_encode
 from portal.panels import register_panel
 
 # Half a year of weeks: about the score's 180-day window.
@@ -87,64 +92,143 @@ def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **_
     )
 
 
+# The store's reviews and score, as every visitor sees them: cached per store content version.
+FEEDBACK = ["feedback"]
+# A review's report slot in a cached list (HTML comments cannot come from escaped review text).
+REPORT_SLOT = re.compile(r"<!--report:(\d+):(\d+)-->")
+
+
+def fill_report_slots(html: str, user: RequestUser) -> SafeString:
+    """The viewer's "Report this review" links in a cached list: signed-in visitors, not on their own reviews."""
+    if not user.is_authenticated:
+        return SafeString(REPORT_SLOT.sub("", html))
+    label = _("Report this review")
+
+    def slot(match: re.Match[str]) -> str:
+        review_id, buyer_id = int(match.group(1)), int(match.group(2))
+        if buyer_id == user.pk:
+            return ""
+        return format_html(
+            '<p><a class="muted" href="{}">{}</a></p>', reverse("feedback:report", args=[review_id]), label
+        )
+
+    return SafeString(REPORT_SLOT.sub(slot, html))
+
+
+def _list_variant(filters: selectors.ReviewFilters, cursor: str | None) -> tuple[object, ...]:
+    """What a list page depends on: the filters and the position, decoded (any damaged cursor is the first page)."""
+    position = cursor_decode(cursor)
+    return (sorted(filters.as_query().items()), cursor_encode(position) if position else None, bool(cursor))
+
+
+def store_score_html(*, store: Store, now: datetime) -> SafeString:
+    """The score header, its explanation and charts: the same for every visitor, until a rating changes it."""
+
+    def build() -> tuple[SafeString, datetime | None]:
+        html = render_to_string(
+            "feedback/panels/_store_score.html",
+            {"score": selectors.store_score(store=store, now=now), **_charts(store=store, now=now)},
+        )
+        return SafeString(html), selectors.store_score_changes_at(store=store, now=now)
+
+    return fragments.cached(name="feedback.store_score", topics=FEEDBACK, store_id=store.pk, build=build, now=now)
+
+
 def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
     cursor = request.GET.get("after")
     now = timezone.now()
     # The store page offers the sorts (and the automatic ratings' own list), not the product filters.
     chosen = selectors.filters_from_params(request.GET)
-    page = selectors.store_reviews(
-        store=store, filters=selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic), cursor=cursor
+    filters = selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic)
+
+    def build() -> tuple[SafeString, None]:
+        page = selectors.store_reviews(store=store, filters=filters, cursor=cursor)
+        html = render_to_string(
+            "feedback/panels/_store_reviews.html",
+            {
+                "page": page,
+                "filters": page.filters,
+                "filter_query": page.filters.as_query(),
+                "sort_options": SORT_OPTIONS,
+                "is_deep": bool(cursor),
+            },
+        )
+        return SafeString(html), None
+
+    reviews = fragments.cached(
+        name="feedback.store_reviews",
+        topics=FEEDBACK,
+        store_id=store.pk,
+        variant=_list_variant(filters, cursor),
+        build=build,
+        now=now,
     )
-    return render_to_string(
-        "feedback/panels/store_page.html",
-        {
-            "store": store,
-            "score": selectors.store_score(store=store, now=now),
-            "page": page,
-            "filters": page.filters,
-            "filter_query": page.filters.as_query(),
-            "sort_options": SORT_OPTIONS,
-            "is_deep": bool(cursor),
-            **_charts(store=store, now=now),
-        },
-        request=request,
-    )
+    return store_score_html(store=store, now=now) + fill_report_slots(reviews, user)
 
 
 def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
     cursor = request.GET.get("after")
-    page = selectors.product_reviews(product=product, filters=selectors.filters_from_params(request.GET), cursor=cursor)
-    return render_to_string(
-        "feedback/panels/product_page.html",
-        {
-            "store": store,
-            "product": product,
-            "summary": selectors.product_star_summary(product=product),
-            "strip": selectors.product_photo_strip(product=product),
-            "page": page,
-            "filters": page.filters,
-            "filter_query": page.filters.as_query(),
-            "star_options": [5, 4, 3, 2, 1],
-            "sort_options": SORT_OPTIONS,
-            "is_deep": bool(cursor),
-        },
-        request=request,
+    filters = selectors.filters_from_params(request.GET)
+
+    def build() -> tuple[SafeString, None]:
+        page = selectors.product_reviews(product=product, filters=filters, cursor=cursor)
+        html = render_to_string(
+            "feedback/panels/product_page.html",
+            {
+                "summary": selectors.product_star_summary(product=product),
+                "strip": selectors.product_photo_strip(product=product),
+                "page": page,
+                "filters": page.filters,
+                "filter_query": page.filters.as_query(),
+                "star_options": [5, 4, 3, 2, 1],
+                "sort_options": SORT_OPTIONS,
+                "is_deep": bool(cursor),
+            },
+        )
+        return SafeString(html), None
+
+    html = fragments.cached(
+        name="feedback.product_reviews",
+        topics=FEEDBACK,
+        store_id=store.pk,
+        variant=(product.pk, *_list_variant(filters, cursor)),
+        build=build,
     )
+    return fill_report_slots(html, user)
 
 
 def store_trust_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
     """The store's standing where a buyer decides (product and order pages): the score's header
-    and the response rate, from the same selectors as the store page (a fixed number of queries)."""
+    and the response rate, from the same selectors as the store page; cached until either changes."""
     now = timezone.now()
-    # Rendered without the request: its context processors (the navigation's counters) would
-    # cost their queries again for a line that needs none of them.
-    return render_to_string(
-        "feedback/_store_trust.html",
-        {
-            "store": store,
-            "score": selectors.store_score(store=store, now=now),
-            "response": store_response_stats(store=store, now=now),
-        },
+
+    def build() -> tuple[SafeString, datetime | None]:
+        html = render_to_string(
+            "feedback/_store_trust.html",
+            {
+                "store": store,
+                "score": selectors.store_score(store=store, now=now),
+                "response": store_response_stats(store=store, now=now),
+            },
+        )
+        moments = [
+            moment
+            for moment in (
+                selectors.store_score_changes_at(store=store, now=now),
+                store_response_stats_changes_at(store=store, now=now),
+            )
+            if moment is not None
+        ]
+        return SafeString(html), min(moments, default=None)
+
+    # The store's name is in the panel: keyed by it too, so a renamed store is never shown by its old name.
+    return fragments.cached(
+        name="feedback.store_trust",
+        topics=["feedback", "responses"],
+        store_id=store.pk,
+        variant=(store.name, store.slug),
+        build=build,
+        now=now,
     )
 
 
@@ -224,3 +308,5 @@ def register() -> None:
     register_panel("store_trust", store_trust_panel)
     register_store_actions(store_actions)
     register_buyer_actions(buyer_actions)
+    fragments.register_photo_content(selectors.stores_showing_photo)
+    fragments.register_user_content(selectors.stores_showing_buyer)

@@ -33,6 +33,7 @@ from feedback.models import (
     StoreRating,
     StoreScoreDay,
 )
+from portal.fragments import content_changed
 
 Role = ItemReview.ScoreRole
 # The one-key advisory lock space is shared by the whole database: keep ours apart.
@@ -368,6 +369,8 @@ def store_score_recount(*, store_id: int) -> int:
         for role, ids in wrong_roles.items():
             for start in range(0, len(ids), 5000):
                 ItemReview.objects.filter(pk__in=ids[start : start + 5000]).update(score_role=role)
+        if corrected or wrong_roles:
+            content_changed(topic="feedback", store_id=store_id)
     return corrected
 
 

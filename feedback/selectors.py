@@ -543,6 +543,27 @@ def store_score(*, store: Store, now: datetime) -> StoreScore:
     )
 
 
+def store_score_changes_at(*, store: Store, now: datetime) -> datetime:
+    """The next moment the score header changes by the clock alone, with no new rating.
+
+    The oldest rating still in the window leaves it (exactly OPINIA_SCORE_WINDOW_DAYS after its
+    publication), or the UTC day ends (the weekly chart's last week). Two index reads.
+    """
+    window = timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    cutoff = now - window
+    moments = [datetime.combine(utc_day(now) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)]
+    for model in (ItemReview, StoreRating):
+        oldest = (
+            model.objects.filter(store=store, published_at__gt=cutoff)
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+        if oldest is not None:
+            moments.append(oldest + window)
+    return min(moments)
+
+
 @dataclass(frozen=True)
 class WeekScore:
     """One 7-day week of a store's counted ratings (UTC days, as the buckets are)."""
@@ -587,6 +608,19 @@ def store_score_weeks(*, store: Store, now: datetime, weeks: int = 26) -> list[W
         )
         for n, (positive, neutral, negative) in enumerate(sums)
     ]
+
+
+def stores_showing_photo(photo_id: int) -> list[tuple[str, int]]:
+    """The stores whose public review lists show this photo (a review's or an additional review's)."""
+    reviews = ItemReview.objects.filter(PUBLIC, photos=photo_id).values_list("store_id", flat=True)
+    additional = AdditionalReview.objects.filter(photos=photo_id).values_list("store_id", flat=True)
+    return [("feedback", store_id) for store_id in {*reviews, *additional}]
+
+
+def stores_showing_buyer(user_id: int) -> list[tuple[str, int]]:
+    """The stores whose public review lists show this buyer's name."""
+    stores = ItemReview.objects.filter(PUBLIC, buyer_id=user_id).values_list("store_id", flat=True).distinct()
+    return [("feedback", store_id) for store_id in stores]
 
 
 def user_is_member(*, user: User, store: Store) -> bool:

@@ -27,6 +27,7 @@ from feedback.models import (
     SellerReply,
     StoreRating,
 )
+from portal.fragments import content_changed
 from portal.models import Order, OrderItem, Photo, User
 from portal.notify import notify
 from portal.selectors import user_is_store_member
@@ -125,6 +126,8 @@ def _publish_content(windows: Sequence[tuple[int, int, int]], *, now: datetime, 
     # Item ratings are published by the same UPDATE that records their place in the score.
     publishing = ids if rated is None else sorted(rated)
     scoring.refresh_pairs(pairs, delta=delta, publish_windows=publishing, now=now)
+    for store_id in {w[1] for w in windows}:
+        content_changed(topic="feedback", store_id=store_id)
 
 
 def _publish_store_ratings(
@@ -467,6 +470,7 @@ def additional_review_submit(
             additional.photos.set(stored)
         ItemReview.objects.filter(window=window).update(has_additional=True)
         events.additional_posted(additional=additional, now=now)
+        content_changed(topic="feedback", store_id=window.store_id)
     return additional
 
 
@@ -495,6 +499,7 @@ def reply_submit(
             if not review.is_public or review.is_automatic:
                 raise ValidationError(_("This review cannot be answered."), code="not_public")
             target_kwargs: dict[str, object] = {"item_review": review}
+            reply_store_id = review.store_id
             model: type[ItemReview] | type[AdditionalReview] = ItemReview
             target_id = review.pk
         else:
@@ -504,6 +509,7 @@ def reply_submit(
             if additional is None or not _is_member(author, additional.store_id):
                 raise PermissionDenied
             target_kwargs = {"additional_review": additional}
+            reply_store_id = additional.store_id
             model = AdditionalReview
             target_id = additional.pk
         try:
@@ -513,6 +519,7 @@ def reply_submit(
             raise ValidationError(_("This review already has a reply."), code="done") from None
         model.objects.filter(pk=target_id).update(has_reply=True)
         events.reply_posted(reply=reply, now=now)
+        content_changed(topic="feedback", store_id=reply_store_id)
     return reply
 
 
@@ -588,6 +595,7 @@ def revision_answer(*, review_id: int, author: User, stars: int, note: str, now:
                 scoring.add_delta(delta, review.store_id, day, after, 1)
                 scoring.apply_delta(delta)
         events.revised(review=review, old_stars=old, now=now)
+        content_changed(topic="feedback", store_id=review.store_id)
     return review
 
 
@@ -646,6 +654,7 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 events.review_removed(review=review, now=now)
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
+        content_changed(topic="feedback", store_id=review.store_id)
     return review
 
 

@@ -41,8 +41,8 @@ class MessagingConfig(AppConfig):
             schedule=HOURLY,
             deadline=False,
         )
-        register_nav_counter("messages", lambda user: selectors.unread_badge_count(user=user))
-        register_nav_counter("notifications", lambda user: selectors.unread_notifications_count(user=user))
+        register_nav_counter("messages", selectors.unread_badge_parts, cap=selectors.BADGE_CAP + 1)
+        register_nav_counter("notifications", selectors.unread_notifications_parts, cap=100)
         register_panel("product_page", panels.product_panel)
         register_panel("buyer_order", panels.buyer_order_panel)
         register_panel("seller_order", panels.seller_order_panel)

@@ -67,7 +67,7 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
         "messaging/panel_store_stats.html",
         {
             "store": store,
-            "stats": selectors.store_response_stats(store=store, now=timezone.now()),
+            "stats": selectors.store_response_stats_cached(store=store, now=timezone.now()),
             "public": True,
             # Buyers may write to a store from its page too; its own people answer from the inbox.
             "can_message": not user_is_store_member(user=user, store_id=store.pk),

@@ -9,7 +9,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
+from portal import fragments
 from portal.models import Photo, RequestUser, Store, User
+from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
 from portal.search import search_rows
@@ -244,6 +246,33 @@ def unread_badge_count(*, user: RequestUser) -> int:
     return min(total, limit)
 
 
+def unread_badge_parts(user: User) -> list[SqlPart]:
+    """The navigation's unread badge as SQL (portal.navigation reads every counter in one query).
+
+    The same rows as `unread_badge_count`: the buyer's side, the stores' side, and support
+    chats for support agents, each a capped sum through the counters' partial indexes.
+    """
+    limit = BADGE_CAP + 1
+    parts = [
+        capped_sum(Conversation.objects.filter(buyer=user, buyer_unread__gt=0), "buyer_unread", cap=limit),
+        capped_sum(
+            Conversation.objects.filter(
+                store_id__in=store_ids_for_member(user=user), store_unread__gt=0
+            ),
+            "store_unread",
+            cap=limit,
+        ),
+    ]
+    if user_is_support_agent(user):
+        support = Conversation.objects.filter(kind=Conversation.Kind.SUPPORT, store_unread__gt=0).exclude(buyer=user)
+        parts.append(capped_sum(support, "store_unread", cap=limit))
+    return parts
+
+
+def unread_notifications_parts(user: User) -> list[SqlPart]:
+    return [capped_count(Notification.objects.filter(recipient=user, read_at__isnull=True), cap=100)]
+
+
 def unread_notifications_count(*, user: RequestUser) -> int:
     if not user.is_authenticated:
         return 0
@@ -318,6 +347,45 @@ def store_response_stats(*, store: Store, now: datetime) -> ResponseStats:
         middle = [s or 0 for s in ordered[(answered_count - 1) // 2 : answered_count // 2 + 1]]
         median = sum(middle) // len(middle)
     return ResponseStats(exchanges=exchanges, answered_in_time=in_time, median_seconds=median)
+
+
+def store_response_stats_changes_at(*, store: Store, now: datetime) -> datetime | None:
+    """The next moment the response stats change by the clock alone, with no new message.
+
+    An exchange leaves the OPINIA_RESPONSE_STATS_DAYS window, or an unanswered one outlives
+    the response window and starts counting as a late answer. Two index reads.
+    """
+    window = timedelta(hours=settings.OPINIA_RESPONSE_WINDOW_HOURS)
+    days = timedelta(days=settings.OPINIA_RESPONSE_STATS_DAYS)
+    recent = ResponseExchange.objects.filter(store=store, started_at__gte=now - days, started_at__lte=now)
+    oldest = recent.order_by("started_at").values_list("started_at", flat=True).first()
+    undecided = (
+        recent.filter(answered_at__isnull=True, started_at__gt=now - window)
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    moments = []
+    if oldest is not None:
+        moments.append(oldest + days + timedelta(microseconds=1))
+    if undecided is not None:
+        moments.append(undecided + window)
+    return min(moments, default=None)
+
+
+def store_response_stats_cached(*, store: Store, now: datetime) -> ResponseStats:
+    """`store_response_stats` for the public pages: cached until an exchange opens or closes, or the clock moves it."""
+    return fragments.cached(
+        name="messaging.response_stats",
+        topics=["responses"],
+        store_id=store.pk,
+        localized=False,
+        now=now,
+        build=lambda: (
+            store_response_stats(store=store, now=now),
+            store_response_stats_changes_at(store=store, now=now),
+        ),
+    )
 
 
 def _unanswered(*, store: Store) -> QuerySet[ResponseExchange]:

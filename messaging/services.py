@@ -35,6 +35,7 @@ from messaging.models import (
     ResponseExchange,
     Side,
 )
+from portal.fragments import content_changed
 from portal.models import Order, Photo, Product, Store, User
 from portal.notify import NOTIFICATION_KINDS, notify
 from portal.selectors import user_is_store_member
@@ -273,10 +274,12 @@ def _record_exchange(*, conversation: Conversation, side: str, now: datetime) ->
     open_exchange = ResponseExchange.objects.filter(conversation=conversation, answered_at__isnull=True).first()
     if side == Side.BUYER and open_exchange is None:
         ResponseExchange.objects.create(conversation=conversation, store_id=conversation.store_id, started_at=now)
+        content_changed(topic="responses", store_id=conversation.store_id)
     elif side == Side.STORE and open_exchange is not None:
         open_exchange.answered_at = now
         open_exchange.response_seconds = max(0, int((now - open_exchange.started_at).total_seconds()))
         open_exchange.save(update_fields=["answered_at", "response_seconds"])
+        content_changed(topic="responses", store_id=conversation.store_id)
 
 
 def _auto_reply_due(*, conversation: Conversation, now: datetime) -> bool:

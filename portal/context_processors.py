@@ -2,17 +2,24 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.navigation import NAV_COUNTERS
+from portal.navigation import nav_counts
 from portal.selectors import store_memberships_of
+
+# Where a request keeps its navigation once read: panels rendered with the request run the
+# context processors again, and the bar must cost its queries once per page, not once per panel.
+_MEMO = "_opinia_navigation"
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Stores the user works for, and the cheap unread counters of the navigation bar."""
+    """Stores the user works for, and the cheap unread counters of the navigation bar (two queries)."""
+    memo: dict[str, Any] | None = getattr(request, _MEMO, None)
+    if memo is not None:
+        return memo
     user = request.user
     if not user.is_authenticated:
-        return {"nav_stores": [], "nav_counts": {}}
-    memberships = list(store_memberships_of(user=user))
-    return {
-        "nav_stores": [m.store for m in memberships],
-        "nav_counts": {name: counter(user) for name, counter in NAV_COUNTERS.items()},
-    }
+        memo = {"nav_stores": [], "nav_counts": {}}
+    else:
+        memberships = store_memberships_of(user=user)
+        memo = {"nav_stores": [m.store for m in memberships], "nav_counts": nav_counts(user)}
+    setattr(request, _MEMO, memo)
+    return memo

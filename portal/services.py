@@ -19,6 +19,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from portal import events
+from portal.fragments import user_public_name_changed
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 from portal.notify import notify
 from portal.selectors import user_is_store_member
@@ -137,12 +138,15 @@ def user_update_preferences(*, user: User, language: str | None = None, time_zon
 
 
 def user_update_profile(*, user: User, display_name: str, language: str, time_zone: str, phone: str) -> User:
+    name_changed = user.display_name != display_name
     user.display_name = display_name
     user.language = language
     user.time_zone = time_zone
     user.phone = phone
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "language", "time_zone", "phone"])
+    if name_changed:
+        user_public_name_changed(user_id=user.pk)
     return user
 
 

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from PIL import Image, ImageFile, ImageOps
 
 from portal.deadlines import prune_in_batches
+from portal.fragments import photo_became_public_content
 from portal.models import Photo, RequestUser, User
 
 logger = logging.getLogger(__name__)
@@ -400,6 +401,7 @@ def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None
         storage.delete(thumb_name)
     else:
         storage.delete(str(photo.quarantine.name))
+        photo_became_public_content(photo_id=photo_id)
     return Photo.objects.filter(pk=photo_id).first()
 
 

@@ -214,3 +214,19 @@ def test_support_chat_close_and_rate(buyer, support_agent):
     newer, created = services.support_chat_write(user=buyer, text="Another question", now=now)
     assert created
     assert newer.conversation_id != conversation.pk
+
+
+def test_the_navigation_reads_every_counter_in_one_query(conversation, buyer, seller, agent, django_assert_num_queries):
+    """The bar's counters (messages, notifications, disputes) are one statement, with the same values."""
+    from portal.navigation import nav_counts
+
+    write(conversation, buyer)
+    reply(conversation, agent)
+    for user in (buyer, seller, agent):
+        with django_assert_num_queries(1):
+            counts = nav_counts(user)
+        assert counts["messages"] == selectors.unread_badge_count(user=user)
+        assert counts["notifications"] == selectors.unread_notifications_count(user=user)
+        assert counts["disputes"] == 0
+    assert nav_counts(buyer)["messages"] == 1
+    assert nav_counts(seller)["messages"] == 0

@@ -1,0 +1,143 @@
+"""Cached parts of the public pages, invalidated by a content version per store and topic.
+
+A public page's costly parts (a store's review list, score header and explanation, response
+rate) are the same for every anonymous visitor. They are kept in Django's cache (Redis in
+production) under a key made of the store's *content version* for the topic they show
+(`feedback`, `responses`), the variant asked for (filters, sort, cursor) and, for rendered
+HTML, the language and time zone. A change never edits a cached entry: the service that makes
+it calls `content_changed(topic=…, store_id=…)`, which gives the store a new version, and every
+entry of the old one is simply never read again (it expires with FRAGMENT_TIMEOUT).
+
+**When the version moves.** `content_changed` bumps twice: at once, inside the service's
+transaction, and again after the commit (`transaction.on_commit`). The second bump is the one
+that makes the change safe: a reader that saw the first bump before the commit and rendered
+the old rows has stored them under a version that is then abandoned. The first makes the
+change visible to reads later in the same transaction (and to tests, whose transactions never
+commit); a rolled-back change costs only a needless re-render. A version column on the store
+would be exact without the double bump, but every review publication (sweeps publish in
+batches) would then update and lock the store's row until commit, and each read would
+depend on the store row being re-read: the cache keeps the writes apart and costs one cache
+read per page.
+
+**Time.** Some parts change with the clock alone (a rating leaves the 180-day window, a week
+ends, an unanswered message becomes a late one). Their builders return the moment until which
+they hold (`valid_until`); an entry read after that moment is rebuilt, whatever the version.
+
+Only content that is the same for every visitor goes in: what depends on the viewer (a
+"Report" link, a "Message the seller" form) is added after the cached part is read
+(`feedback.panels` fills its report slots per request).
+"""
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+
+# An entry not read again for this long is dropped by the cache; versions never expire (a
+# lost version only means one re-render: the new one is a fresh token, never an old one).
+FRAGMENT_TIMEOUT = 60 * 60
+TOPICS = ("feedback", "responses")
+
+
+def _version_key(topic: str, store_id: int) -> str:
+    return f"content-version:{topic}:{store_id}"
+
+
+def _fresh_version() -> str:
+    # Never a value used before, even after the cache lost the key: old entries stay unreachable.
+    return f"{time.time_ns():x}"
+
+
+def content_versions(*, topics: Sequence[str], store_id: int) -> tuple[str, ...]:
+    """The store's current version for each topic (one cache read), creating the missing ones."""
+    keys = [_version_key(topic, store_id) for topic in topics]
+    found = cache.get_many(keys)
+    versions = []
+    for key in keys:
+        version = found.get(key)
+        if version is None:
+            # `add`: if another process created the version meanwhile, keep theirs.
+            cache.add(key, _fresh_version(), timeout=None)
+            version = cache.get(key) or _fresh_version()
+        versions.append(str(version))
+    return tuple(versions)
+
+
+def _bump(topic: str, store_id: int) -> None:
+    cache.set(_version_key(topic, store_id), _fresh_version(), timeout=None)
+
+
+def content_changed(*, topic: str, store_id: int) -> None:
+    """What `topic` shows of the store has changed: call from the service, inside its transaction."""
+    if topic not in TOPICS:
+        raise ValueError(f"Unknown content topic {topic!r}.")
+    _bump(topic, store_id)
+    transaction.on_commit(lambda: _bump(topic, store_id))
+
+
+# Who shows a photo in a cached part: (photo id) -> the (topic, store id) pairs to renew.
+PhotoContent = Callable[[int], Iterable[tuple[str, int]]]
+PHOTO_CONTENT: list[PhotoContent] = []
+# Who shows a user's public name in a cached part: (user id) -> the (topic, store id) pairs to renew.
+UserContent = Callable[[int], Iterable[tuple[str, int]]]
+USER_CONTENT: list[UserContent] = []
+
+
+def register_photo_content(finder: PhotoContent) -> None:
+    if finder not in PHOTO_CONTENT:
+        PHOTO_CONTENT.append(finder)
+
+
+def register_user_content(finder: UserContent) -> None:
+    if finder not in USER_CONTENT:
+        USER_CONTENT.append(finder)
+
+
+def photo_became_public_content(*, photo_id: int) -> None:
+    """A photo is ready to be shown: the cached lists that leave it out until then are renewed."""
+    for finder in PHOTO_CONTENT:
+        for topic, store_id in set(finder(photo_id)):
+            content_changed(topic=topic, store_id=store_id)
+
+
+def user_public_name_changed(*, user_id: int) -> None:
+    """A user's public name changed: the cached lists that show it are renewed."""
+    for finder in USER_CONTENT:
+        for topic, store_id in set(finder(user_id)):
+            content_changed(topic=topic, store_id=store_id)
+
+
+def cached[T](
+    *,
+    name: str,
+    topics: Sequence[str],
+    store_id: int,
+    variant: Sequence[Any] = (),
+    build: Callable[[], tuple[T, datetime | None]],
+    localized: bool = True,
+    now: datetime | None = None,
+) -> T:
+    """The value `build()` makes, from the cache while the store's versions and its moment hold.
+
+    `build` returns (value, valid_until or None). `localized` values (rendered HTML) are kept
+    per language and time zone; data (numbers, dataclasses) once for all.
+    """
+    parts: list[Any] = [name, store_id, *content_versions(topics=topics, store_id=store_id), *variant]
+    if localized:
+        parts += [translation.get_language(), timezone.get_current_timezone_name()]
+    # Hashed: a variant carries visitor input (a cursor), which must not shape the key itself.
+    key = "fragment:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    moment = now or timezone.now()
+    entry = cache.get(key)
+    if entry is not None:
+        value, valid_until = entry
+        if valid_until is None or moment < valid_until:
+            return value
+    value, valid_until = build()
+    cache.set(key, (value, valid_until), timeout=FRAGMENT_TIMEOUT)
+    return value
