@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.utils import timezone
 
 from api import services
@@ -38,9 +38,24 @@ def _run(action: Action) -> tuple[int, str, str]:
     return int(problem_body["status"]), json.dumps(problem_body, ensure_ascii=False), PROBLEM_CONTENT_TYPE
 
 
+def _body_parts(request: HttpRequest) -> list[bytes]:
+    """The body as sent; for a multipart body already parsed (the raw stream is gone), its fields
+    and files in order, which identify the same request as well."""
+    try:
+        return [request.body]
+    except RawPostDataException:
+        parts = [f"{name}={value}".encode() for name, values in sorted(request.POST.lists()) for value in values]
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                upload.seek(0)
+                parts.append(f"{name}:{upload.name}:".encode() + hashlib.sha256(upload.read()).digest())
+                upload.seek(0)
+        return parts
+
+
 def request_fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    for part in (request.method or "", request.get_full_path(), request.body):
+    for part in (request.method or "", request.get_full_path(), *_body_parts(request)):
         digest.update(part if isinstance(part, bytes) else part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
