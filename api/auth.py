@@ -21,18 +21,26 @@ def supported_language(code: str) -> bool:
     return code in dict(settings.LANGUAGES)
 
 
-def check_body_size(request: HttpRequest) -> None:
-    """Refuse a body above OPINIA_API_MAX_BODY_BYTES before anything reads it."""
+def body_limit(*, uploads: bool = False) -> int:
+    """OPINIA_API_MAX_BODY_BYTES; an operation taking photos also admits the photos' own limit."""
+    limit: int = settings.OPINIA_API_MAX_BODY_BYTES
+    if uploads:
+        limit += settings.OPINIA_PHOTOS_PER_ITEM * settings.OPINIA_PHOTO_MAX_BYTES
+    return limit
+
+
+def check_body_size(request: HttpRequest, *, uploads: bool = False) -> None:
+    """Refuse a body above the operation's limit before anything reads it."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > settings.OPINIA_API_MAX_BODY_BYTES:
+    limit = body_limit(uploads=uploads)
+    if length > limit:
         raise ApiProblem(
             status=413,
             kind="body-too-large",
-            detail=_("The request body may be at most %(limit)d bytes.")
-            % {"limit": settings.OPINIA_API_MAX_BODY_BYTES},
+            detail=_("The request body may be at most %(limit)d bytes.") % {"limit": limit},
         )
 
 
@@ -50,10 +58,11 @@ def check_rate(*, bucket: str) -> None:
 class ApiKeyAuth(HttpBearer):
     """A valid key of `kind` holding `scope`; sets `request.auth` to the ApiKey."""
 
-    def __init__(self, *, kind: str, scope: str | None) -> None:
+    def __init__(self, *, kind: str, scope: str | None, uploads: bool = False) -> None:
         super().__init__()
         self.kind = kind
         self.scope = scope
+        self.uploads = uploads
 
     def __call__(self, request: HttpRequest) -> ApiKey | None:
         key = super().__call__(request)
@@ -76,7 +85,7 @@ class ApiKeyAuth(HttpBearer):
             translation.activate(key.created_by.language)
             request.LANGUAGE_CODE = key.created_by.language
         check_rate(bucket=f"key:{key.pk}")
-        check_body_size(request)
+        check_body_size(request, uploads=self.uploads)
         if key.kind != self.kind or (self.scope is not None and self.scope not in key.scopes):
             raise ApiProblem(
                 status=403,
@@ -91,8 +100,9 @@ def integration_key(scope: str) -> ApiKeyAuth:
     return ApiKeyAuth(kind=ApiKey.Kind.INTEGRATION, scope=scope)
 
 
-def store_key(scope: str | None = None) -> ApiKeyAuth:
-    return ApiKeyAuth(kind=ApiKey.Kind.STORE, scope=scope)
+def store_key(scope: str | None = None, *, uploads: bool = False) -> ApiKeyAuth:
+    """`uploads`: the operation takes photos (multipart), so its body may hold them."""
+    return ApiKeyAuth(kind=ApiKey.Kind.STORE, scope=scope, uploads=uploads)
 
 
 def request_key(request: HttpRequest) -> ApiKey:

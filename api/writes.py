@@ -55,7 +55,8 @@ def _body_parts(request: HttpRequest) -> list[bytes]:
 
 def request_fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    for part in (request.method or "", request.get_full_path(), *_body_parts(request)):
+    parts: list[str | bytes] = [request.method or "", request.get_full_path(), *_body_parts(request)]
+    for part in parts:
         digest.update(part if isinstance(part, bytes) else part.encode())
         digest.update(b"\0")
     return digest.hexdigest()

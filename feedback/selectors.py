@@ -663,7 +663,7 @@ def review_changes(
     if after is not None:
         moment, pk = after
         rows = rows.filter(Q(changed_at__gt=moment) | Q(changed_at=moment, pk__gt=pk))
-    page = list(rows.order_by("changed_at", "pk")[:limit])
+    page: list[ItemReview] = list(rows.order_by("changed_at", "pk")[:limit])
     ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
     prefetch_related_objects(page, Prefetch("photos", queryset=ready_photos))
     windows = {review.window_id for review in page if review.has_additional}

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from ninja import Header, Path, Query, Router, Schema
 from pydantic import Field
 
@@ -32,7 +33,12 @@ from portal.selectors import user_is_store_member
 router = Router(tags=["feedback"])
 
 ID = Path(..., ge=1, le=2**63 - 1)
-UPDATED_SINCE = Query(None, description="Only reviews that changed after this moment (ISO 8601; UTC if no offset).")
+UPDATED_SINCE = Query(
+    None,
+    max_length=64,
+    description="Only reviews that changed after this moment (ISO 8601; UTC if no offset).",
+    format="date-time",
+)
 IdempotencyKey = Header(
     None,
     alias="Idempotency-Key",
@@ -56,6 +62,17 @@ def form_check(form: forms.Form) -> dict[str, Any]:
     if not form.is_valid():
         raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
     return form.cleaned_data
+
+
+def parse_moment(value: str) -> datetime | None:
+    """An ISO 8601 moment (UTC when it has no offset), or None for anything else; no Unix times."""
+    try:
+        moment = parse_datetime(value.strip())
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def as_not_found(error: PermissionDenied) -> Http404:
@@ -332,7 +349,7 @@ def review_invite(
 )
 def review_changes(
     request: HttpRequest,
-    updated_since: datetime | None = UPDATED_SINCE,
+    updated_since: str | None = UPDATED_SINCE,
     cursor: str | None = Query(None, max_length=200),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> HttpResponse:
@@ -349,11 +366,13 @@ def review_changes(
             raise invalid_cursor() from None
         if after[0].tzinfo is None:
             raise invalid_cursor()
-    if updated_since is not None and updated_since.tzinfo is None:
-        updated_since = updated_since.replace(tzinfo=UTC)
-    rows = feedback_selectors.review_changes(
-        store=request_store(request), since=updated_since, after=after, limit=limit + 1
-    )
+    since = None
+    if updated_since is not None:
+        since = parse_moment(updated_since)
+        if since is None:
+            message = str(forms.DateTimeField.default_error_messages["invalid"])
+            raise ValidationError({"updated_since": message})
+    rows = feedback_selectors.review_changes(store=request_store(request), since=since, after=after, limit=limit + 1)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:

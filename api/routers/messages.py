@@ -94,8 +94,8 @@ def conversation_out(conversation: Conversation) -> dict[str, object]:
         "id": conversation.pk,
         "buyer_name": conversation.buyer.public_name,
         "status": conversation.status,
-        "order_number": conversation.order.number if conversation.order_id else None,
-        "product_slug": conversation.product.slug if conversation.product_id else None,
+        "order_number": conversation.order.number if conversation.order is not None else None,
+        "product_slug": conversation.product.slug if conversation.product is not None else None,
         "last_message_at": utc(conversation.last_message_at),
         "preview": preview,
         "preview_side": preview_side,
@@ -192,7 +192,7 @@ def conversation_read(
 
 @router.post(
     "/store/conversations/{conversation_id}/messages",
-    auth=store_key("messages:write"),
+    auth=store_key("messages:write", uploads=True),
     response={201: MessageOut, **problems(*KEY_PROBLEMS, 404)},
     summary="Answer in a conversation",
 )

@@ -330,3 +330,9 @@ def test_keys_without_the_scope_or_of_the_other_kind_get_403(integration, publis
         if method == "post":
             assert call(read_only, method, path, body).status_code == 403, path
     assert not SellerRating.objects.filter(window=window).exists()
+
+
+def test_feed_refuses_a_moment_that_is_not_iso_8601(store_client):
+    response = store_client.get("/api/v1/store/reviews", updated_since="0.5")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "updated_since", "message": "Enter a valid date/time."}]

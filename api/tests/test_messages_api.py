@@ -176,3 +176,20 @@ def test_keys_without_the_scope_or_of_the_other_kind_get_403(conversation, store
         assert client.post(f"/api/v1/store/conversations/{conversation.pk}/read", {}).status_code == 403
         assert send(client, conversation, {"text": "No"}).status_code == 403
     assert not Message.objects.filter(text="No").exists()
+
+
+def test_a_photo_larger_than_the_json_body_cap_is_accepted(store_client, conversation, settings):
+    import io
+    import os
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3)).save(buffer, "JPEG", quality=95)
+    assert len(buffer.getvalue()) > settings.OPINIA_API_MAX_BODY_BYTES
+    upload = SimpleUploadedFile("noise.jpg", buffer.getvalue(), content_type="image/jpeg")
+    response = send(store_client, conversation, {"photos": [upload]})
+    assert response.status_code == 201, response.content
+    # Any other operation keeps the JSON cap.
+    big = store_client.post(f"/api/v1/store/conversations/{conversation.pk}/read", {"pad": "x" * 70000})
+    assert big.status_code == 413
