@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, problem_from_django, problem_from_pydantic, problem_response
-from api.routers import disputes, orders, public, store, stores
+from api.routers import disputes, feedback, messages, orders, public, store, stores
 
 DESCRIPTION = """\
 Opinia's API for the marketplace (integration keys) and for sellers' tools (store keys).
@@ -94,6 +94,8 @@ api.add_router("", stores.router)
 api.add_router("", orders.router)
 api.add_router("", store.router)
 api.add_router("", disputes.router)
+api.add_router("", feedback.router)
+api.add_router("", messages.router)
 api.add_router("", public.router)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from feedback.models import (
@@ -635,3 +636,78 @@ def review_get_for_store(*, store: Store, review_id: int) -> ItemReview:
     if review is None:
         raise Http404("No such review.")
     return review
+
+
+# --- The store's API (store keys): everything inside one store, published content only ---------
+
+
+def windows_awaiting_seller(*, store: Store, now: datetime) -> QuerySet[FeedbackWindow]:
+    """Open windows where the store has still to rate the buyer, newest first (keyset by id)."""
+    return _to_rate(store=store, now=now).select_related("order", "buyer").order_by("-pk")
+
+
+def window_get_for_store(*, store: Store, order_id: int) -> FeedbackWindow:
+    """The window of one of `store`'s completed orders; another store's or none is a 404."""
+    window = FeedbackWindow.objects.select_related("order", "buyer").filter(store=store, order_id=order_id).first()
+    if window is None:
+        raise Http404("No such order.")
+    return window
+
+
+def additional_get_for_store(*, store: Store, additional_id: int) -> AdditionalReview:
+    additional = AdditionalReview.objects.filter(store=store, pk=additional_id).first()
+    if additional is None:
+        raise Http404("No such review.")
+    return additional
+
+
+def _changed_at() -> Greatest:
+    """The last time anything happened to a published review: publication, revision, removal, its
+    reply, the order's additional review and its reply, a revision request."""
+    published = F("published_at")
+    return Greatest(
+        published,
+        *(
+            Coalesce(F(moment), published)
+            for moment in (
+                "removed_at",
+                "revised_at",
+                "reply__created_at",
+                "revision_request__requested_at",
+                "window__additional_review__created_at",
+                "window__additional_review__reply__created_at",
+            )
+        ),
+    )
+
+
+def review_changes(
+    *, store: Store, since: datetime | None, after: tuple[datetime, int] | None, limit: int
+) -> list[ItemReview]:
+    """The store's published reviews changed after `since`, oldest change first, `limit` of them
+    after the keyset position `after` (changed_at, id). Sealed reviews are never read here; each
+    row carries `changed_at` and, when it has one, `additional` (with its reply and photos)."""
+    rows = (
+        ItemReview.objects.filter(store=store, published_at__isnull=False)
+        .annotate(changed_at=_changed_at())
+        .select_related("product", "buyer", "reply", "revision_request")
+    )
+    if since is not None:
+        rows = rows.filter(changed_at__gt=since)
+    if after is not None:
+        moment, pk = after
+        rows = rows.filter(Q(changed_at__gt=moment) | Q(changed_at=moment, pk__gt=pk))
+    page: list[ItemReview] = list(rows.order_by("changed_at", "pk")[:limit])
+    ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
+    prefetch_related_objects(page, Prefetch("photos", queryset=ready_photos))
+    windows = {review.window_id for review in page if review.has_additional}
+    if windows:
+        additional = {
+            a.window_id: a
+            for a in AdditionalReview.objects.filter(window_id__in=windows)
+            .select_related("reply")
+            .prefetch_related(Prefetch("photos", queryset=ready_photos))
+        }
+        for review in page:
+            review.additional = additional.get(review.window_id)
+    return page

@@ -256,9 +256,7 @@ def unread_badge_parts(user: User) -> list[SqlPart]:
     parts = [
         capped_sum(Conversation.objects.filter(buyer=user, buyer_unread__gt=0), "buyer_unread", cap=limit),
         capped_sum(
-            Conversation.objects.filter(
-                store_id__in=store_ids_for_member(user=user), store_unread__gt=0
-            ),
+            Conversation.objects.filter(store_id__in=store_ids_for_member(user=user), store_unread__gt=0),
             "store_unread",
             cap=limit,
         ),
@@ -414,3 +412,28 @@ def photo_visible_in_conversation(user: RequestUser, photo: Photo) -> bool:
     if user_is_support_agent(user):
         allowed |= Q(conversation__kind=Conversation.Kind.SUPPORT)
     return messages.filter(allowed).exists()
+
+
+def conversation_get_for_store(*, store: Store, conversation_id: int) -> Conversation:
+    """One of `store`'s buyer conversations (the API's store keys); another store's is a 404."""
+    conversation = (
+        Conversation.objects.select_related("store", "buyer", "order", "product")
+        .filter(pk=conversation_id, store=store, kind=Conversation.Kind.STORE)
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def message_get_for_store(*, store: Store, message_id: int) -> Message:
+    """A message of one of `store`'s conversations, with its cards and photos, else Http404."""
+    message = (
+        Message.objects.select_related("product", "order")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("pk")))
+        .filter(pk=message_id, conversation__store=store)
+        .first()
+    )
+    if message is None:
+        raise Http404("No such message.")
+    return message

@@ -18,6 +18,7 @@ from api.schemas import Problem, dump, utc
 from feedback import selectors as feedback_selectors
 from feedback.models import ItemReview
 from portal import selectors as portal_selectors
+from portal.models import Store
 from portal.pagination import cursor_decode
 
 router = Router(tags=["public"])
@@ -147,6 +148,32 @@ def review_out(request: HttpRequest, review: ItemReview) -> dict[str, object]:
     }
 
 
+def score_out(store: Store) -> dict[str, object]:
+    """The score the store page shows, with its explanation (the public API and store keys alike)."""
+    score = feedback_selectors.store_score(store=store, now=timezone.now())
+    return {
+        "store_slug": store.slug,
+        "store_name": store.name,
+        "window_days": score.window_days,
+        "merge_days": score.merge_days,
+        "positive": score.positive,
+        "neutral": score.neutral,
+        "negative": score.negative,
+        "counted": score.counted,
+        "merged": score.merged,
+        "left_out": score.removed,
+        "older": score.older,
+        "positive_percent": score.positive_percent,
+        "feedback_score": score.feedback_score,
+        "detailed": {
+            "described": score.described,
+            "communication": score.communication,
+            "shipping": score.shipping,
+        },
+        "stars": summary_out(feedback_selectors.store_star_summary(store=store)),
+    }
+
+
 def cached_json(request: HttpRequest, body: str) -> HttpResponse:
     """200 with an ETag of the body, or 304 when the client holds that version already."""
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
@@ -168,28 +195,7 @@ def store_score(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN
     """The score the store page shows, with its explanation: counted, merged, left out, older."""
     public_rate_check(request)
     store = portal_selectors.store_get_public(slug=slug)
-    score = feedback_selectors.store_score(store=store, now=timezone.now())
-    data = {
-        "store_slug": store.slug,
-        "store_name": store.name,
-        "window_days": score.window_days,
-        "merge_days": score.merge_days,
-        "positive": score.positive,
-        "neutral": score.neutral,
-        "negative": score.negative,
-        "counted": score.counted,
-        "merged": score.merged,
-        "left_out": score.removed,
-        "older": score.older,
-        "positive_percent": score.positive_percent,
-        "feedback_score": score.feedback_score,
-        "detailed": {
-            "described": score.described,
-            "communication": score.communication,
-            "shipping": score.shipping,
-        },
-        "stars": summary_out(feedback_selectors.store_star_summary(store=store)),
-    }
+    data = score_out(store)
     return cached_json(request, dump(ScoreOut, data))
 
 

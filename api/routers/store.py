@@ -8,13 +8,11 @@ to this one (one router per area), with the store scopes of `api/scopes.py`.
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Router, Schema
+from ninja import Router, Schema
 
 from api.auth import request_key, request_store, store_key
-from api.routers.public import ReviewOut, review_out
 from api.schemas import KEY_PROBLEMS, dump, problems
 from api.writes import json_response
-from feedback import selectors as feedback_selectors
 
 router = Router(tags=["store"])
 
@@ -46,15 +44,3 @@ def store_me(request: HttpRequest) -> HttpResponse:
             },
         )
     )
-
-
-@router.get(
-    "/store/reviews/{review_id}",
-    auth=store_key("feedback:read"),
-    response={200: ReviewOut, **problems(*KEY_PROBLEMS, 404)},
-    summary="One published review of the store",
-)
-def store_review(request: HttpRequest, review_id: int = Path(..., ge=1, le=2**63 - 1)) -> HttpResponse:
-    """A published review of the key's store; a sealed review or another store's is a 404."""
-    review = feedback_selectors.review_get_for_store(store=request_store(request), review_id=review_id)
-    return json_response(dump(ReviewOut, review_out(request, review)))
