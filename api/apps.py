@@ -10,8 +10,10 @@ class ApiConfig(AppConfig):
         from django.conf import settings
 
         from api import services
+        from api.demo import demo_api_keys
         from api.ratelimit import parse_rate
         from portal.deadlines import HOURLY, register_sweep
+        from portal.demo import register_demo_printout
         from portal.settings_sections import StoreSettingsSection, register_store_settings_section
 
         # Fail at start-up, not on the first request, when the rate setting is malformed.
@@ -33,3 +35,4 @@ class ApiConfig(AppConfig):
                 url_name="api:store_keys",
             )
         )
+        register_demo_printout(demo_api_keys)

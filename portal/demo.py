@@ -31,6 +31,19 @@ def register_demo_seeder(seeder: DemoSeeder) -> None:
         DEMO_SEEDERS.append(seeder)
 
 
+# Called on every run of `seed_demo`, after the logins are printed; each returns lines to print.
+# For what cannot be printed twice (an API key's secret exists only when it is issued), so the
+# function issues afresh on each run rather than once with the demo data.
+DemoPrintout = Callable[[], list[str]]
+DEMO_PRINTOUTS: list[DemoPrintout] = []
+
+
+def register_demo_printout(printout: DemoPrintout) -> None:
+    """Let an app print something of its own at each `seed_demo` run (call from `AppConfig.ready()`)."""
+    if printout not in DEMO_PRINTOUTS:
+        DEMO_PRINTOUTS.append(printout)
+
+
 def demo_tracking_number(order: Order) -> str:
     """A believable, unique tracking number for a demo order: the UPU S10 form, "LP12345678" + check digit + country.
 

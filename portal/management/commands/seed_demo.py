@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import services
-from portal.demo import DEMO_PASSWORD, DEMO_SEEDERS, DemoWorld, demo_hours_text, demo_tracking_number
+from portal.demo import DEMO_PASSWORD, DEMO_PRINTOUTS, DEMO_SEEDERS, DemoWorld, demo_hours_text, demo_tracking_number
 from portal.models import Order, Product, Store, StoreMember, User
 
 STORES = [
@@ -260,3 +260,6 @@ class Command(BaseCommand):
             ("staff (admin)", "staff@opinia.test"),
         ):
             self.stdout.write(f"  {role:<22} {email}")
+        for printout in DEMO_PRINTOUTS:
+            for line in printout():
+                self.stdout.write(line)

@@ -1,0 +1,150 @@
+"""Shared by the API benchmarks: a gunicorn on loopback and a closed-loop HTTP client.
+
+Not a test; never run by the test suite.
+"""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+# A request: method, path, headers, body (None for none).
+Request = tuple[str, str, dict[str, str], bytes | None]
+
+
+def server_env(database: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "0",
+        "OPINIA_TESTING": "1",  # DEBUG off; plain static storage so no collectstatic is needed
+        "DATABASE_URL": f"{PG}/{database}",
+        "DB_CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        # The bench measures the server, not the limiter's refusals.
+        "OPINIA_API_RATE_LIMIT": "100000000/minute",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving the portal on loopback with `workers` sync workers, for a `with` block.
+
+    Uses the repository's gunicorn.conf.py when there is one; the options given here override it.
+    """
+
+    def __init__(self, database: str, workers: int = 2) -> None:
+        self.database = database
+        self.workers = workers
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> "Gunicorn":
+        self.process = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=server_env(self.database),
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                probe.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+                probe.getresponse().read()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def closed_loop(port: int, next_request: Callable[[], Request], *, connections: int, seconds: float) -> LoadResult:
+    """`connections` keep-alive connections, each sending its next request as soon as the last answered."""
+    result = LoadResult(seconds=seconds)
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        errors = 0
+        while time.perf_counter() < deadline:
+            method, path, headers, body = next_request()
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers={"Host": "127.0.0.1", **headers})
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+        conn.close()
+        with lock:
+            result.latencies_ms.extend(latencies)
+            result.errors += errors
+            for status, count in statuses.items():
+                result.statuses[status] = result.statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return result
+
+
+def load_average() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"

@@ -1,0 +1,141 @@
+"""Orders in through `POST /api/v1/orders`, each with 3 items and an idempotency key.
+
+Creates its own database (`opinia_bench_api`, dropped and re-created), one store with three
+products and an integration key, then serves the portal with gunicorn (2 sync workers) on
+loopback and keeps `--connections` (16) closed-loop connections posting new orders for
+`--seconds`. Prints orders/s (target: 300/s on 2 cores) with p50/p95 latency, and checks that
+the database holds exactly one order, with 3 items, per 201 answered.
+
+    .venv/bin/python bench/api_orders_ingest.py [--small] [--seconds 30] [--connections 16]
+
+`--small` runs 10 seconds. Not a test; never run by the test suite.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+from api_common import PG, ROOT, Gunicorn, closed_loop, load_average, server_env
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="opinia_bench_api")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--small", action="store_true", help="10 seconds")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--users", type=int, help="users there before (1,000,000; 20,000 with --small)")
+    args = parser.parse_args()
+    seconds = 10.0 if args.small else args.seconds
+    users = args.users if args.users is not None else (20_000 if args.small else 1_000_000)
+
+    psql(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+    psql(f"CREATE DATABASE {args.database}")
+    env = server_env(args.database)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=env)
+    # The buyers are looked up by e-mail: the users table is as large as a marketplace's.
+    subprocess.run(
+        [
+            "psql",
+            f"{PG}/{args.database}",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f"""INSERT INTO portal_user (password, is_superuser, email, display_name, language, time_zone, phone,
+                is_staff, is_active, date_joined)
+            SELECT '!', false, 'member-' || i || '@example.com', 'Member ' || i, 'en', 'UTC', '', false, true, now()
+            FROM generate_series(1, {users}) AS i""",
+            "-c",
+            "VACUUM ANALYZE portal_user",
+        ],
+        check=True,
+    )
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "OPINIA_TESTING", "DATABASE_URL")})
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from api import services
+    from api.models import ApiKey
+    from api.scopes import INTEGRATION_SCOPES
+    from portal.models import Order, OrderItem, User
+
+    staff = User.objects.create_user(email="bench-staff@example.com", password=None, is_staff=True)
+    key = services.api_key_issue(
+        kind=ApiKey.Kind.INTEGRATION, name="bench", scopes=list(INTEGRATION_SCOPES), actor=staff, now=timezone.now()
+    ).secret
+    connection.close()
+    auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    counter = itertools.count(1)
+    run_id = os.getpid()
+
+    def new_order() -> tuple[str, str, dict[str, str], bytes]:
+        n = next(counter)  # itertools.count is atomic under the GIL
+        ref = f"bench-{run_id}-{n}"
+        body = {
+            "external_ref": ref,
+            "store_ref": "bench-store",
+            "buyer_email": f"buyer-{n % 5000}@example.com",
+            "buyer_name": f"Buyer {n % 5000}",
+            "items": [{"product_ref": f"bench-p{i}", "quantity": 1 + (n + i) % 3} for i in range(1, 4)],
+        }
+        return "POST", "/api/v1/orders", {**auth, "Idempotency-Key": ref}, json.dumps(body).encode()
+
+    with Gunicorn(args.database, workers=args.workers) as server:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        setup = [
+            (
+                "/api/v1/stores/bench-store",
+                {"owner_email": "bench-owner@example.com", "name": "Bench", "country": "CN"},
+            ),
+            *(
+                (f"/api/v1/stores/bench-store/products/bench-p{i}", {"title": f"Product {i}", "price": f"{i}.50"})
+                for i in range(1, 4)
+            ),
+        ]
+        for path, body in setup:
+            conn.request("PUT", path, body=json.dumps(body), headers={"Host": "127.0.0.1", **auth})
+            response = conn.getresponse()
+            assert response.status in (200, 201), (path, response.status, response.read())
+            response.read()
+        conn.close()
+        closed_loop(server.port, new_order, connections=args.connections, seconds=2)  # warm-up
+        last_before = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        connection.close()
+        result = closed_loop(server.port, new_order, connections=args.connections, seconds=seconds)
+
+    created = result.statuses.get(201, 0)
+    in_database = Order.objects.filter(pk__gt=last_before).count()
+    items = OrderItem.objects.filter(order__pk__gt=last_before).count()
+    print(f"gunicorn {args.workers} sync workers, {args.connections} closed-loop connections, {seconds:.0f} s")
+    print(
+        f"orders of 3 items; {users:,} users before, buyers new for the first 5,000 orders then returning; "
+        f"{load_average()}"
+    )
+    print(
+        f"  POST /api/v1/orders  {result.rate:7.1f} orders/s   p50 {result.percentile(0.5):6.1f} ms   "
+        f"p95 {result.percentile(0.95):6.1f} ms   p99 {result.percentile(0.99):6.1f} ms   "
+        f"statuses {dict(sorted(result.statuses.items()))}   errors {result.errors}"
+    )
+    print(f"  database: {in_database:,} new orders with {items:,} items for {created:,} answered 201")
+    assert in_database == created, "every 201 is exactly one order"
+    assert items == 3 * created, "every order has its 3 items"
+    print("target: 300 orders/s —", "met" if result.rate >= 300 else "NOT met")
+
+
+if __name__ == "__main__":
+    main()

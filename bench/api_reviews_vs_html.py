@@ -1,0 +1,92 @@
+"""The public API's product review list against the HTML store page, same store, same server.
+
+Generates the data with `bench/feedback_generate.py` (store `bench-big`: 1,000,000 published
+reviews, 20,000 with `--small`; `--skip-generate` reuses the database), serves the portal with
+gunicorn (2 sync workers) on loopback, and alternates the two URLs in slices within one run
+(`--rounds` slices of `--slice` seconds each, 16 closed-loop connections), so both see the same
+machine. Prints req/s, p50/p95 for each and the ratio (target: the API at least 3 times the HTML
+page's req/s, API p95 under 50 ms).
+
+    .venv/bin/python bench/api_reviews_vs_html.py [--small] [--skip-generate] [--rounds 6] [--slice 5]
+
+Not a test; never run by the test suite.
+"""
+
+import argparse
+import subprocess
+import sys
+
+from api_common import ROOT, Gunicorn, LoadResult, closed_loop, load_average
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="opinia_bench_reviews")
+    parser.add_argument("--small", action="store_true", help="20,000 reviews, 3 rounds of 4 s")
+    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--slice", type=float)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    reviews = 20_000 if args.small else 1_000_000
+    rounds = args.rounds or (3 if args.small else 6)
+    seconds = args.slice or (4.0 if args.small else 5.0)
+
+    if not args.skip_generate:
+        subprocess.run(
+            [
+                sys.executable,
+                "bench/feedback_generate.py",
+                "--database",
+                args.database,
+                "--orders",
+                "1000",
+                "--store-reviews",
+                str(reviews),
+            ],
+            cwd=ROOT,
+            check=True,
+        )
+
+    urls = {
+        "API  GET /api/v1/public/stores/bench-big/products/product-1/reviews": (
+            "/api/v1/public/stores/bench-big/products/product-1/reviews"
+        ),
+        "HTML GET /stores/bench-big/": "/stores/bench-big/",
+    }
+    totals = {label: LoadResult(seconds=0) for label in urls}
+    with Gunicorn(args.database, workers=args.workers) as server:
+        for path in urls.values():  # warm-up, and every URL must answer 200
+            warm = closed_loop(server.port, lambda p=path: ("GET", p, {}, None), connections=4, seconds=1)
+            assert set(warm.statuses) == {200}, (path, warm.statuses)
+        for _ in range(rounds):
+            for label, path in urls.items():
+                result = closed_loop(
+                    server.port, lambda p=path: ("GET", p, {}, None), connections=args.connections, seconds=seconds
+                )
+                total = totals[label]
+                total.seconds += seconds
+                total.latencies_ms.extend(result.latencies_ms)
+                total.errors += result.errors
+                for status, count in result.statuses.items():
+                    total.statuses[status] = total.statuses.get(status, 0) + count
+
+    print(f"store bench-big: {reviews:,} published reviews on product-1 (page of the API: its default limit)")
+    print(
+        f"gunicorn {args.workers} sync workers, {args.connections} closed-loop connections, "
+        f"{rounds} interleaved rounds of {seconds:.0f} s per URL; {load_average()}"
+    )
+    for label, total in totals.items():
+        print(
+            f"  {label:<72} {total.rate:7.1f} req/s   p50 {total.percentile(0.5):6.1f} ms   "
+            f"p95 {total.percentile(0.95):6.1f} ms   statuses {dict(sorted(total.statuses.items()))}   "
+            f"errors {total.errors}"
+        )
+    api, html = totals.values()
+    ratio = api.rate / html.rate if html.rate else float("inf")
+    print(f"  ratio API / HTML: {ratio:.1f}x (target ≥ 3x); API p95 {api.percentile(0.95):.1f} ms (target < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
