@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [
+            # Sign-in and the API's upsert of owners and buyers look addresses up case-insensitively
+            # (`email__iexact`, i.e. UPPER(email)); without it each lookup scans every user.
+            models.Index(Upper("email"), name="user_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email
@@ -221,6 +227,10 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["buyer", "-placed_at"], name="order_buyer_recent"),
             models.Index(fields=["store", "status", "-placed_at"], name="order_store_status_recent"),
+            # The API's order list (the marketplace's orders, newest first, by cursor).
+            models.Index(
+                fields=["-placed_at", "-id"], name="order_external_recent", condition=Q(external_ref__isnull=False)
+            ),
             # Partial indexes: the sweeps only ever look at the few orders still pending.
             models.Index(
                 fields=["auto_confirm_due_at"],
