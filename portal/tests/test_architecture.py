@@ -11,6 +11,7 @@ keeps a frozen copy of what it needs).
 
 import ast
 import importlib.util
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,10 @@ def test_admin_pages_are_made_read_only_by_the_one_mixin(path):
         if line.strip().startswith(HAND_WRITTEN_READ_ONLY)
     ]
     assert lines == [], f"{path.relative_to(ROOT)} refuses admin edits by hand ({lines}); use ReadOnlyAdminMixin"
+
+
+def test_every_apps_tests_run_and_count_towards_coverage():
+    """A new app's tests are in the suite `make test` runs, and its code in the coverage figure."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert set(config["tool"]["pytest"]["ini_options"]["testpaths"]) == {f"{app}/tests" for app in APPS}
+    assert set(config["tool"]["coverage"]["run"]["source"]) == set(APPS)
