@@ -130,11 +130,35 @@ def sign_headers(*, event_id: str, body: str, secrets: Sequence[str], moment: da
     }
 
 
+# IPv6 ranges that carry an IPv4 address inside them (NAT64 well-known and local-use prefixes,
+# IPv4-compatible, IPv4-translated): `is_global` judges the IPv6 form, so `64:ff9b::a9fe:a9fe`
+# would pass while a NAT64 gateway connects to 169.254.169.254. The embedded IPv4 is checked instead.
+_EMBEDDED_IPV4_NETWORKS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
+
+
+def address_is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether deliveries may reach `address`: global unicast, an IPv6 form of an internal IPv4 refused.
+
+    Used by the endpoint form (literal addresses) and by every delivery (resolved addresses).
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address_is_public(address.ipv4_mapped)
+        if any(address in network for network in _EMBEDDED_IPV4_NETWORKS):
+            # The last 32 bits are the IPv4 (RFC 6052 /96; the /48 local-use prefix is refused outright).
+            if address in _EMBEDDED_IPV4_NETWORKS[1]:
+                return False
+            return address_is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return address.is_global and not address.is_multicast
+
+
 def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    return address_is_public(ipaddress.ip_address(address.split("%")[0]))
 
 
 def resolve_target(host: str, port: int) -> str:

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from webhooks.delivery import address_is_public
 from webhooks.events import event_type_choices
 from webhooks.models import WebhookEndpoint
 
@@ -53,4 +54,4 @@ def _is_private_host(host: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return not address.is_global
+    return not address_is_public(address)

@@ -10,6 +10,7 @@ from messaging.models import Notification
 from portal.events import publish
 from webhooks import delivery, services
 from webhooks.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliveries_claim, webhooks_deliver_sweep
+from webhooks.forms import EndpointForm
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.tests.conftest import T0
 
@@ -138,6 +139,34 @@ def test_private_loopback_and_link_local_addresses_are_refused(address, settings
     monkeypatch.setattr(delivery.socket, "getaddrinfo", lambda *a, **k: [(0, 0, 0, "", (address, 443))])
     with pytest.raises(delivery.TargetRefused):
         delivery.resolve_target("hooks.example.com", 443)
+
+
+INTERNAL_IPV4_IN_IPV6 = [
+    "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b:1::a9fe:a9fe",  # local-use NAT64
+    "::a9fe:a9fe",  # IPv4-compatible
+    "::ffff:0:a9fe:a9fe",  # IPv4-translated
+    "::ffff:0:7f00:1",
+]
+
+
+@pytest.mark.parametrize("address", INTERNAL_IPV4_IN_IPV6)
+def test_ipv6_forms_of_an_internal_ipv4_are_refused_by_delivery_and_by_the_form(address, settings, monkeypatch):
+    settings.OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    monkeypatch.setattr(delivery.socket, "getaddrinfo", lambda *a, **k: [(0, 0, 0, "", (address, 443))])
+    with pytest.raises(delivery.TargetRefused):
+        delivery.resolve_target("hooks.example.com", 443)
+    form = EndpointForm({"url": f"https://[{address}]/hook", "event_types": ["order.completed"]})
+    assert not form.is_valid()
+    assert "url" in form.errors
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2606:4700::1111", "93.184.216.34"])
+def test_public_addresses_including_nat64_of_a_public_ipv4_are_allowed(address, settings, monkeypatch):
+    settings.OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    monkeypatch.setattr(delivery.socket, "getaddrinfo", lambda *a, **k: [(0, 0, 0, "", (address, 443))])
+    assert delivery.resolve_target("hooks.example.com", 443) == address
 
 
 def test_a_name_with_one_private_address_among_public_ones_is_refused(settings, monkeypatch):
