@@ -48,10 +48,12 @@ def _next_sequence(subject: str) -> int:
 
 
 def _subscribed_endpoints(*, event_type: str, store_id: int | None) -> list[WebhookEndpoint]:
+    """Every endpoint that wants the event, disabled ones included: their deliveries wait (the sweep
+    claims only active endpoints' deliveries) and are sent when the endpoint is enabled again."""
     owners = Q(store__isnull=True) | Q(store_id=store_id) if store_id is not None else Q(store__isnull=True)
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(owners, is_active=True).only("pk", "event_types")
+        for endpoint in WebhookEndpoint.objects.filter(owners).only("pk", "event_types")
         if event_type in endpoint.event_types
     ]
 
@@ -130,7 +132,11 @@ def endpoint_update(*, endpoint_id: int, url: str, description: str, event_types
 
 
 def endpoint_set_active(*, endpoint_id: int, active: bool, reason: str = "", now: datetime) -> WebhookEndpoint:
-    """Disable an endpoint (its pending deliveries wait) or enable it again (they resume, due now)."""
+    """Disable an endpoint (its pending deliveries wait) or enable it again (they resume, due now).
+
+    Enabling also queues again the deliveries that ran out of retries (the one that disabled
+    the endpoint): the owner was told that what was waiting is sent on enabling.
+    """
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
         if endpoint.is_active == active:
@@ -141,8 +147,14 @@ def endpoint_set_active(*, endpoint_id: int, active: bool, reason: str = "", now
         endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
         if active:
             # A delivery waiting hours for its next retry is sent at once; its count starts again.
-            WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
-                next_attempt_at=now, attempts=0, claimed_until=None, claim_token=None
+            WebhookDelivery.objects.filter(
+                endpoint=endpoint, status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED]
+            ).update(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at=now,
+                attempts=0,
+                claimed_until=None,
+                claim_token=None,
             )
     return endpoint
 

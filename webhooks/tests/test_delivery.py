@@ -270,9 +270,30 @@ def test_send_test_event_goes_to_that_endpoint_only(store, endpoint, receiver, s
 
 def test_enabling_a_disabled_endpoint_resumes_what_was_waiting(store, endpoint, receiver):
     services.endpoint_set_active(endpoint_id=endpoint.pk, active=False, reason="paused", now=T0)
-    _publish(store)  # a disabled endpoint gets no new deliveries
-    assert not WebhookDelivery.objects.exists()
+    _publish(store)  # a disabled endpoint's deliveries wait: nothing is sent
+    assert _sweep_at(T0) == 0
+    assert receiver.received == []
     services.endpoint_set_active(endpoint_id=endpoint.pk, active=True, now=T0)
     _publish(store, subject="order:2")
-    assert _sweep_at(T0) == 1
+    assert _sweep_at(T0) == 2
+    assert sorted(event["subject"] for event in receiver.received) == ["order:1", "order:2"]
     assert WebhookEndpoint.objects.get().disabled_at is None
+
+
+def test_the_delivery_that_ran_out_of_retries_is_sent_again_when_the_endpoint_is_enabled(store, endpoint, receiver):
+    receiver.statuses = [500] * MAX_ATTEMPTS
+    _publish(store)
+    moment = T0
+    _sweep_at(moment)
+    for wait in RETRY_DELAYS:
+        moment += wait
+        _sweep_at(moment)
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.FAILED
+    _publish(store, subject="order:1", now=moment)  # the same object's next event, while disabled
+    assert _sweep_at(moment + timedelta(hours=1)) == 0
+    services.endpoint_set_active(endpoint_id=endpoint.pk, active=True, now=moment + timedelta(hours=2))
+    assert _sweep_at(moment + timedelta(hours=2)) == 1  # the exhausted one first, its follower waits
+    assert _sweep_at(moment + timedelta(hours=2)) == 1
+    rows = list(WebhookDelivery.objects.order_by("sequence").values_list("status", "attempts"))
+    assert rows == [(WebhookDelivery.Status.DELIVERED, 1), (WebhookDelivery.Status.DELIVERED, 1)]
+    assert [event["sequence"] for event in receiver.received[-2:]] == [1, 2]
