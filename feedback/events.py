@@ -35,7 +35,9 @@ def windows_published(*, window_ids: Sequence[int], window_ended: bool, now: dat
     """`feedback.window_closed` per window, then `review.published` per review it published (automatic ones too)."""
     windows = FeedbackWindow.objects.filter(pk__in=window_ids).select_related("order__store").order_by("pk")
     reviews: dict[int, list[ItemReview]] = {}
-    for review in ItemReview.objects.filter(window_id__in=window_ids, published_at=now).order_by("pk"):
+    # A review a moderator removed while it was sealed is never sent: its stars and text stay private.
+    published_now = ItemReview.objects.filter(window_id__in=window_ids, published_at=now, removed_at__isnull=True)
+    for review in published_now.order_by("pk"):
         reviews.setdefault(review.window_id, []).append(review)
     for window in windows:
         published = reviews.get(window.pk, [])

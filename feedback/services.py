@@ -651,7 +651,9 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
                 notify(
                     user_id=review.buyer_id, kind="feedback_review_removed", params={"review_id": review.pk}, now=now
                 )
-                events.review_removed(review=review, now=now)
+                if review.published_at is not None:
+                    # A sealed review was never announced: removing it must not tell that the buyer rated.
+                    events.review_removed(review=review, now=now)
         else:
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
         content_changed(topic="feedback", store_id=review.store_id)

@@ -126,6 +126,37 @@ def test_review_removed(buyer, seller, store, staff, now):
     assert event.payload["removed_at"]
 
 
+def test_a_sealed_review_removed_by_a_moderator_is_never_announced_nor_sent(buyer, seller, store, staff, now):
+    order = complete_order(buyer, store, at=now, items=1)
+    window = FeedbackWindow.objects.get(order=order)
+    buyer_rates(window, buyer, stars=1, text="Sealed and removed", now=now + DAY)
+    review = ItemReview.objects.get(window=window)
+    feedback.review_moderate(review_id=review.pk, moderator=staff, decision="remove", now=now + DAY)
+    assert _events("review.removed") == []
+    seller_rates(window, seller, now=now + 2 * DAY)
+    [closed] = _events("feedback.window_closed")
+    assert closed.payload["review_ids"] == []
+    assert _events("review.published") == []
+    assert _events("review.removed") == []
+    assert "Sealed and removed" not in str(list(WebhookEvent.objects.values_list("payload", flat=True)))
+
+
+def test_a_sealed_review_removed_before_the_window_ends_is_not_sent_by_the_close_sweep(
+    buyer, seller, store, staff, now
+):
+    order = complete_order(buyer, store, at=now, items=1)
+    window = FeedbackWindow.objects.get(order=order)
+    buyer_rates(window, buyer, stars=2, text="Removed while sealed", now=now + DAY)
+    review = ItemReview.objects.get(window=window)
+    feedback.review_moderate(review_id=review.pk, moderator=staff, decision="remove", now=now + DAY)
+    feedback.feedback_windows_close_sweep(now=window.closes_at)
+    [closed] = _events("feedback.window_closed")
+    assert (closed.payload["reason"], closed.payload["review_ids"]) == ("window_ended", [])
+    assert _events("review.published") == []
+    assert _events("review.removed") == []
+    assert "Removed while sealed" not in str(list(WebhookEvent.objects.values_list("payload", flat=True)))
+
+
 def test_review_additional_posted(buyer, seller, store, now):
     window, review = _published(buyer, seller, store, now)
     additional = feedback.additional_review_submit(
