@@ -489,3 +489,6 @@ OPINIA_DELIVERED_EMAIL_RETENTION_DAYS = env_int("OPINIA_DELIVERED_EMAIL_RETENTIO
 # Outgoing webhooks are refused to private, loopback and link-local addresses (a store owner
 # must not make the portal probe its own network); development and tests deliver to localhost.
 OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS", DEBUG or TESTING)
+# The wall-clock limit of one webhook POST, connect to last byte: a receiver that drips its
+# answer a byte at a time cannot hold a sender thread longer (capped below the 60 s claim).
+OPINIA_WEBHOOKS_ATTEMPT_SECONDS = env_int("OPINIA_WEBHOOKS_ATTEMPT_SECONDS", 15, minimum=1)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from portal.admin_mixins import ReadOnlyAdminMixin
 from webhooks import services
 from webhooks.forms import EndpointAdminForm, EndpointForm
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import DisabledReason, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 PERMISSION = "webhooks.manage_endpoints"
 
@@ -41,7 +41,7 @@ class WebhookEndpointAdmin(_ManagePermissionMixin, admin.ModelAdmin):
         "store",
         "is_active",
         "disabled_at",
-        "disabled_reason",
+        "disabled_reason_display",
         "previous_secret_expires_at",
         "created_by",
         "created_at",
@@ -51,6 +51,10 @@ class WebhookEndpointAdmin(_ManagePermissionMixin, admin.ModelAdmin):
     form = EndpointAdminForm
     actions = ("send_test_event", "rotate_secret", "enable_endpoints", "disable_endpoints")
     change_list_template = "admin/webhooks/webhookendpoint/change_list.html"
+
+    @admin.display(description=gettext_lazy("reason for disabling"))
+    def disabled_reason_display(self, endpoint: WebhookEndpoint) -> str:
+        return endpoint.disabled_reason_text
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # endpoints are made on the "Add marketplace endpoint" page, which shows the secret once
@@ -126,7 +130,7 @@ class WebhookEndpointAdmin(_ManagePermissionMixin, admin.ModelAdmin):
     def disable_endpoints(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             services.endpoint_set_active(
-                endpoint_id=endpoint.pk, active=False, reason=_("Disabled by staff"), now=timezone.now()
+                endpoint_id=endpoint.pk, active=False, reason=DisabledReason.STAFF, now=timezone.now()
             )
             self.log_change(request, endpoint, _("Disabled."))
 
@@ -134,8 +138,12 @@ class WebhookEndpointAdmin(_ManagePermissionMixin, admin.ModelAdmin):
 class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
-    fields = ("attempted_at", "response_status", "duration_ms", "error", "response_body")
+    fields = ("attempted_at", "response_status", "duration_ms", "error_display", "error", "response_body")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("what went wrong"))
+    def error_display(self, attempt: WebhookAttempt) -> str:
+        return attempt.error_text
 
 
 @admin.register(WebhookDelivery)

@@ -19,8 +19,8 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +34,7 @@ from standardwebhooks.webhooks import Webhook
 from portal.events import iso
 from portal.notify import notify
 from portal.selectors import users_with_permission
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.models import DisabledReason, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,24 @@ RESPONSE_BODY_CAP = 1024
 BATCH_SIZE = 64
 SENDERS = 16
 CLAIM_TTL = timedelta(seconds=60)
+# The longest a sweep waits for its batch's sends, well inside the claim: a send still running
+# then is recorded as a timeout (retried with backoff) before another worker may take it.
+BATCH_WAIT_SECONDS = 45.0
+# The per-attempt deadline is capped so that a batch's rounds of SENDERS fit in BATCH_WAIT_SECONDS.
+MAX_ATTEMPT_SECONDS = 40.0
+# The body is read in pieces of this size, the deadline checked between them.
+READ_CHUNK = 256
 MAX_BATCHES_PER_RUN = 50
 USER_AGENT = "Opinia-Webhooks/1"
 
 
 class TargetRefused(Exception):
     """The endpoint's host resolves to an address deliveries may not reach."""
+
+    def __init__(self, detail: str, *, code: str, params: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,9 @@ class Outcome:
     duration_ms: int
     body: str
     error: str
+    # What the owner reads: a code of `models.ATTEMPT_ERRORS` and its parameters.
+    error_code: str = ""
+    error_params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -172,15 +187,105 @@ def resolve_target(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
-        raise TargetRefused(f"cannot resolve {host}: {error}") from None
+        raise TargetRefused(f"cannot resolve {host}: {error}", code="unresolvable", params={"host": host}) from None
     addresses = [str(info[4][0]) for info in infos]
     if not addresses:
-        raise TargetRefused(f"cannot resolve {host}")
+        raise TargetRefused(f"cannot resolve {host}", code="unresolvable", params={"host": host})
     if not settings.OPINIA_WEBHOOKS_ALLOW_PRIVATE_TARGETS:
         refused = [address for address in addresses if not _address_allowed(address)]
         if refused:
-            raise TargetRefused(f"{host} resolves to a private or reserved address ({refused[0]})")
+            raise TargetRefused(
+                f"{host} resolves to a private or reserved address ({refused[0]})",
+                code="private_address",
+                params={"host": host, "address": refused[0]},
+            )
     return addresses[0]
+
+
+def attempt_seconds() -> float:
+    """The wall-clock limit of one attempt (OPINIA_WEBHOOKS_ATTEMPT_SECONDS, capped inside the claim)."""
+    return min(float(settings.OPINIA_WEBHOOKS_ATTEMPT_SECONDS), MAX_ATTEMPT_SECONDS)
+
+
+class _AttemptWatch:
+    """One attempt's deadline: at the deadline a timer shuts the connection's socket down.
+
+    A socket timeout bounds each read, not the whole answer: a receiver sending one byte
+    every few seconds (in the status line, the headers or the body) would keep the sender
+    thread for as long as it likes. Shutting the socket down wakes the blocked read at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._lock = threading.Lock()
+        self._connection: Any = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "_AttemptWatch":
+        _watching.attempt = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        _watching.attempt = None
+
+    def attach(self, connection: Any) -> None:
+        """The connection about to wait for the answer (called in the sender thread)."""
+        with self._lock:
+            self._connection = connection
+            if self.expired:
+                _shut_down(connection)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._connection is not None:
+                _shut_down(self._connection)
+
+
+_watching = threading.local()
+
+
+def _shut_down(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        # The plain socket's shutdown, also under TLS: the reading thread owns the SSL object.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def getresponse(self) -> Any:
+        watch = getattr(_watching, "attempt", None)
+        if watch is not None:
+            watch.attach(self)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def getresponse(self) -> Any:
+        watch = getattr(_watching, "attempt", None)
+        if watch is not None:
+            watch.attach(self)
+        return super().getresponse()
+
+
+def _timeout(attempted_at: datetime, status: int | None, duration_ms: int, body: str, seconds: float) -> Outcome:
+    return Outcome(
+        attempted_at,
+        status,
+        duration_ms,
+        body,
+        f"no complete answer within {seconds:g} s",
+        "timeout",
+        {"seconds": f"{seconds:g}"},
+    )
+
+
+def _failure(attempted_at: datetime, status: int | None, duration_ms: int, error: Exception, code: str) -> Outcome:
+    return Outcome(attempted_at, status, duration_ms, "", f"{type(error).__name__}: {error}"[:300], code)
 
 
 _pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
@@ -203,8 +308,10 @@ def _pool(scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnec
                     server_hostname=host,
                     assert_hostname=host,
                 )
+                pool.ConnectionCls = _WatchedHTTPSConnection
             else:
                 pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=SENDERS)
+                pool.ConnectionCls = _WatchedHTTPConnection
             _pools[key] = pool
     return pool
 
@@ -223,12 +330,12 @@ def post(
     scheme = parts.scheme.lower()
     host = parts.hostname or ""
     if scheme not in {"http", "https"} or not host:
-        return Outcome(attempted_at, None, 0, "", "only http and https URLs can receive webhooks")
+        return Outcome(attempted_at, None, 0, "", "only http and https URLs can receive webhooks", "scheme")
     port = parts.port or (443 if scheme == "https" else 80)
     try:
         address = resolved[(host, port)] if resolved and (host, port) in resolved else resolve_target(host, port)
     except TargetRefused as error:
-        return Outcome(attempted_at, None, elapsed(), "", str(error)[:300])
+        return Outcome(attempted_at, None, elapsed(), "", str(error)[:300], error.code, error.params)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -243,37 +350,75 @@ def post(
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
-    try:
-        response = _pool(scheme, address, port, host).urlopen(
-            "POST",
-            path,
-            body=body.encode(),
-            headers=all_headers,
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-    except urllib3.exceptions.HTTPError as error:
-        return Outcome(attempted_at, None, elapsed(), "", f"{type(error).__name__}: {error}"[:300])
-    try:
-        data = response.read(RESPONSE_BODY_CAP + 1, decode_content=False)
-        complete = len(data) <= RESPONSE_BODY_CAP and response.length_remaining in (0, None) and not response.chunked
-    except urllib3.exceptions.HTTPError as error:
-        response.close()
-        return Outcome(attempted_at, response.status, elapsed(), "", f"{type(error).__name__}: {error}"[:300])
+    limit = attempt_seconds()
+    deadline = started + limit
+    with _AttemptWatch(max(deadline - time.monotonic(), 0.0)) as watch:
+        try:
+            response = _pool(scheme, address, port, host).urlopen(
+                "POST",
+                path,
+                body=body.encode(),
+                headers=all_headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                assert_same_host=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            if watch.expired:
+                return _timeout(attempted_at, None, elapsed(), "", limit)
+            code = "timeout" if isinstance(error, urllib3.exceptions.TimeoutError) else "connection"
+            if code == "timeout":
+                return _timeout(attempted_at, None, elapsed(), "", CONNECT_TIMEOUT)
+            return _failure(attempted_at, None, elapsed(), error, code)
+        data = b""
+        try:
+            # Small reads against the deadline; the watch cuts a read that blocks past it.
+            while len(data) <= RESPONSE_BODY_CAP and time.monotonic() < deadline:
+                chunk = response.read(min(READ_CHUNK, RESPONSE_BODY_CAP + 1 - len(data)), decode_content=False)
+                if not chunk:
+                    break
+                data += chunk
+        except urllib3.exceptions.HTTPError as error:
+            response.close()
+            if watch.expired or isinstance(error, urllib3.exceptions.TimeoutError):
+                return _timeout(attempted_at, response.status, elapsed(), "", limit)
+            return _failure(attempted_at, response.status, elapsed(), error, "connection")
+        if watch.expired or time.monotonic() >= deadline:
+            # The status came in time (a 2xx is a delivery: the receiver has the event); the
+            # body kept for the log is what arrived before the deadline.
+            response.close()
+            text = data[:RESPONSE_BODY_CAP].decode("utf-8", errors="replace")
+            return _timeout(attempted_at, response.status, elapsed(), text, limit)
+    complete = len(data) <= RESPONSE_BODY_CAP and response.length_remaining in (0, None) and not response.chunked
     if complete:
         response.release_conn()
     else:
         # Never read the rest of a large answer: drop the connection instead.
         response.close()
     text = data[:RESPONSE_BODY_CAP].decode("utf-8", errors="replace")
-    problem = ""
     if 300 <= response.status < 400:
-        problem = "redirect not followed: " + response.headers.get("Location", "")[:200]
-    elif not 200 <= response.status < 300:
-        problem = f"HTTP {response.status}"
-    return Outcome(attempted_at, response.status, elapsed(), text, problem)
+        location = response.headers.get("Location", "")[:200]
+        return Outcome(
+            attempted_at,
+            response.status,
+            elapsed(),
+            text,
+            "redirect not followed: " + location,
+            "redirect",
+            {"location": location},
+        )
+    if not 200 <= response.status < 300:
+        return Outcome(
+            attempted_at,
+            response.status,
+            elapsed(),
+            text,
+            f"HTTP {response.status}",
+            "http_status",
+            {"status": response.status},
+        )
+    return Outcome(attempted_at, response.status, elapsed(), text, "")
 
 
 def send(outgoing: Outgoing, resolved: dict[tuple[str, int], str] | None = None) -> Outcome:
@@ -283,7 +428,7 @@ def send(outgoing: Outgoing, resolved: dict[tuple[str, int], str] | None = None)
         return post(url=outgoing.url, body=outgoing.body, headers=headers, resolved=resolved)
     except Exception as error:  # a sender thread must always report back; the attempt is logged
         logger.exception("Webhook delivery %s failed unexpectedly", outgoing.delivery_id)
-        return Outcome(moment, None, 0, "", f"{type(error).__name__}: {error}"[:300])
+        return _failure(moment, None, 0, error, "internal")
 
 
 CLAIM_SQL = """
@@ -371,6 +516,8 @@ def deliveries_record(results: Sequence[tuple[Outgoing, Outcome]]) -> list[Webho
                 duration_ms=outcome.duration_ms,
                 response_body=outcome.body,
                 error=outcome.error,
+                error_code=outcome.error_code,
+                error_params=outcome.error_params,
                 succeeded=outcome.succeeded,
             )
             for outgoing, outcome in results
@@ -410,7 +557,7 @@ def endpoint_disable_after_failure(*, endpoint_id: int, now: datetime) -> None:
         return
     endpoint.is_active = False
     endpoint.disabled_at = now
-    endpoint.disabled_reason = f"No 2xx answer after {MAX_ATTEMPTS} attempts"
+    endpoint.disabled_reason = DisabledReason.RETRIES_EXHAUSTED
     endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
     params: dict[str, Any] = {"url": endpoint.url, "endpoint_id": endpoint.pk, "attempts": MAX_ATTEMPTS}
     if endpoint.store is not None:
@@ -452,6 +599,30 @@ def _executor(senders: int) -> ThreadPoolExecutor:
         return _executors[senders]
 
 
+def _send_all(batch: Sequence[Outgoing], *, senders: int) -> list[Outcome]:
+    """Send a batch on the sender threads, waiting at most BATCH_WAIT_SECONDS for the whole of it.
+
+    A send still running then (a stuck name lookup, a thread starved by slow receivers) is
+    recorded as a timeout and retried with backoff, while the claim is still this worker's;
+    its late result is dropped.
+    """
+    started = timezone.now()
+    clock = time.monotonic()
+    resolved = _resolve_once(batch)
+    executor = _executor(senders)
+    futures: list[Future[Outcome]] = [executor.submit(send, outgoing, resolved) for outgoing in batch]
+    wait(futures, timeout=max(BATCH_WAIT_SECONDS - (time.monotonic() - clock), 0.0))
+    outcomes = []
+    for future in futures:
+        if future.done():
+            outcomes.append(future.result())
+        else:
+            future.cancel()
+            waited = int((time.monotonic() - clock) * 1000)
+            outcomes.append(_timeout(started, None, waited, "", BATCH_WAIT_SECONDS))
+    return outcomes
+
+
 def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: int = SENDERS) -> int:
     """Claim a batch, send it on `senders` threads, record every outcome; return how many were attempted."""
     batch = deliveries_claim(now=now, limit=limit)
@@ -460,8 +631,7 @@ def deliveries_send_batch(*, now: datetime, limit: int = BATCH_SIZE, senders: in
     if len(batch) == 1 or senders <= 1:
         outcomes = [send(outgoing) for outgoing in batch]
     else:
-        resolved = _resolve_once(batch)
-        outcomes = list(_executor(senders).map(functools.partial(send, resolved=resolved), batch))
+        outcomes = _send_all(batch, senders=senders)
     deliveries_record(list(zip(batch, outcomes, strict=True)))
     return len(batch)
 

@@ -15,6 +15,28 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Store
 
 
+class DisabledReason(models.TextChoices):
+    """Why an endpoint is disabled: stored as a code, shown in the reader's language."""
+
+    RETRIES_EXHAUSTED = "retries_exhausted", _("No 2xx answer after the last retry")
+    OWNER = "owner", _("Disabled by the store owner")
+    STAFF = "staff", _("Disabled by staff")
+
+
+# What went wrong in an attempt, stored as a code and its parameters (`WebhookAttempt.error_code`,
+# `error_params`) and rendered in the reader's language; `error` keeps the technical detail.
+ATTEMPT_ERRORS = {
+    "scheme": _("Only http and https URLs can receive webhooks."),
+    "unresolvable": _("The name %(host)s cannot be resolved."),
+    "private_address": _("%(host)s resolves to a private or reserved address (%(address)s)."),
+    "connection": _("The connection failed."),
+    "timeout": _("No complete answer within %(seconds)s seconds."),
+    "redirect": _("Redirect not followed: %(location)s"),
+    "http_status": _("The answer was HTTP %(status)s, not 2xx."),
+    "internal": _("The attempt failed on Opinia's side; it is retried."),
+}
+
+
 class WebhookEndpoint(models.Model):
     """A URL that receives signed events: a store's (registered by its owner) or the marketplace's (store empty)."""
 
@@ -57,6 +79,13 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def disabled_reason_text(self) -> str:
+        """The reason in the reader's language (a code; an older free text is shown as it is)."""
+        if self.disabled_reason in DisabledReason.values:
+            return str(DisabledReason(self.disabled_reason).label)
+        return self.disabled_reason
 
 
 class WebhookSubject(models.Model):
@@ -158,7 +187,10 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     # The first bytes of the response body (capped), for the owner to see what went wrong.
     response_body = models.TextField(_("response body"), blank=True)
+    # The technical detail (an exception's text), for diagnosis; what the owner reads comes from the code.
     error = models.CharField(_("error"), max_length=300, blank=True)
+    error_code = models.CharField(_("error code"), max_length=30, blank=True)
+    error_params = models.JSONField(_("error parameters"), default=dict, blank=True)
     succeeded = models.BooleanField(_("succeeded"), default=False)
 
     class Meta:
@@ -168,3 +200,14 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def error_text(self) -> str:
+        """What went wrong, in the reader's language."""
+        message = ATTEMPT_ERRORS.get(self.error_code)
+        if message is None:
+            return self.error
+        try:
+            return str(message) % self.error_params
+        except (KeyError, TypeError, ValueError):
+            return str(message)

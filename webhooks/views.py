@@ -14,7 +14,7 @@ from portal.selectors import store_get_for_member
 from webhooks import selectors, services
 from webhooks.delivery import MAX_ATTEMPTS
 from webhooks.forms import EndpointForm
-from webhooks.models import WebhookEndpoint
+from webhooks.models import DisabledReason, WebhookEndpoint
 
 
 def _owned_store(request: HttpRequest, slug: str) -> Store:
@@ -92,7 +92,7 @@ def endpoint_set_active(request: HttpRequest, slug: str, endpoint_id: int) -> Ht
     endpoint = selectors.endpoint_get_for_store(store=store, endpoint_id=endpoint_id)
     active = request.POST.get("active") == "1"
     services.endpoint_set_active(
-        endpoint_id=endpoint.pk, active=active, reason=_("Disabled by the store owner"), now=timezone.now()
+        endpoint_id=endpoint.pk, active=active, reason=DisabledReason.OWNER, now=timezone.now()
     )
     messages.success(request, _("Endpoint enabled.") if active else _("Endpoint disabled."))
     return redirect("webhooks:endpoint_detail", slug=store.slug, endpoint_id=endpoint.pk)

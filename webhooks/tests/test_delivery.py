@@ -119,6 +119,7 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(store, endpoint, htt
     attempt = WebhookAttempt.objects.get()
     assert attempt.response_status == 302
     assert attempt.error.startswith("redirect not followed")
+    assert (attempt.error_code, attempt.error_params) == ("redirect", {"location": httpserver.url_for("/elsewhere")})
     assert [request.path for request, _ in httpserver.log] == ["/hook"]
 
 
@@ -130,6 +131,7 @@ def test_a_private_target_is_refused_without_the_setting(store, endpoint, receiv
     attempt = WebhookAttempt.objects.get()
     assert attempt.response_status is None
     assert "private or reserved address" in attempt.error
+    assert (attempt.error_code, attempt.error_params["host"]) == ("private_address", "localhost")
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from portal.tests.factories import UserFactory
 from webhooks import services
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.models import DisabledReason, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 HOOK = "https://hooks.example.com/opinia"
 
@@ -186,3 +186,31 @@ def test_the_admin_change_form_checks_the_url_and_offers_event_types_as_choices(
     client.post(url, {"url": HOOK + "/v2", "description": "d", "event_types": ["dispute.opened"]})
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.event_types) == (HOOK + "/v2", ["dispute.opened"])
+
+
+def test_the_delivery_log_and_the_disabled_reason_are_shown_in_the_readers_language(client, seller, store, endpoint):
+    now = timezone.now()
+    services.endpoint_send_test(endpoint_id=endpoint.pk, now=now)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        attempted_at=now,
+        response_status=500,
+        error="HTTP 500",
+        error_code="http_status",
+        error_params={"status": 500},
+    )
+    services.endpoint_set_active(endpoint_id=endpoint.pk, active=False, reason=DisabledReason.OWNER, now=now)
+    seller.language = "pl"
+    seller.save()
+    client.force_login(seller)
+    url = reverse("webhooks:endpoint_detail", args=[store.slug, endpoint.pk])
+    polish = client.get(url, HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "Odpowiedź miała kod HTTP 500, a nie 2xx." in polish
+    assert "Wyłączony przez właściciela sklepu" in polish
+    assert "HTTP 500, not 2xx" not in polish
+    seller.language = "en"
+    seller.save()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The answer was HTTP 500, not 2xx." in english
+    assert "Disabled by the store owner" in english
