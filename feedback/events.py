@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, RevisionRequest, SellerReply
-from portal.events import iso, order_reference, publish
+from portal.events import iso, order_reference, publish, stores_listening
 
 
 def _review_reference(review: ItemReview) -> dict[str, Any]:
@@ -33,10 +33,22 @@ def _publish_review(event_type: str, review: ItemReview, extra: dict[str, Any], 
 
 def windows_published(*, window_ids: Sequence[int], window_ended: bool, now: datetime) -> None:
     """`feedback.window_closed` per window, then `review.published` per review it published (automatic ones too)."""
-    windows = FeedbackWindow.objects.filter(pk__in=window_ids).select_related("order__store").order_by("pk")
+    store_ids = set(FeedbackWindow.objects.filter(pk__in=window_ids).values_list("store_id", flat=True))
+    # The close sweep publishes thousands of windows a run: ask once who listens, and build
+    # payloads only for those stores.
+    listening = stores_listening(event_types=("feedback.window_closed", "review.published"), store_ids=store_ids)
+    if not listening:
+        return
+    windows = (
+        FeedbackWindow.objects.filter(pk__in=window_ids, store_id__in=listening)
+        .select_related("order__store")
+        .order_by("pk")
+    )
     reviews: dict[int, list[ItemReview]] = {}
     # A review a moderator removed while it was sealed is never sent: its stars and text stay private.
-    published_now = ItemReview.objects.filter(window_id__in=window_ids, published_at=now, removed_at__isnull=True)
+    published_now = ItemReview.objects.filter(
+        window_id__in=window_ids, store_id__in=listening, published_at=now, removed_at__isnull=True
+    )
     for review in published_now.order_by("pk"):
         reviews.setdefault(review.window_id, []).append(review)
     for window in windows:

@@ -10,7 +10,7 @@ Payloads carry ids, the store's slug, the order's number and ISO 8601 UTC times,
 sealed content: a review's text appears only from `review.published` on.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -50,6 +50,37 @@ EVENT_PUBLISHERS: dict[str, EventPublisher] = {}
 def register_event_publisher(name: str, publisher: EventPublisher) -> None:
     """Call `publisher` for every published event; registering a name again replaces it (apps load once)."""
     EVENT_PUBLISHERS[name] = publisher
+
+
+class ListenerCheck(Protocol):
+    """Of `store_ids`, the stores whose events of any of `event_types` the publisher would write."""
+
+    def __call__(self, *, event_types: Collection[str], store_ids: Collection[int]) -> set[int]: ...
+
+
+LISTENER_CHECKS: dict[str, ListenerCheck] = {}
+
+
+def register_listener_check(name: str, check: ListenerCheck) -> None:
+    """Let a batch ask publisher `name` once who listens, instead of publishing every event to find out."""
+    LISTENER_CHECKS[name] = check
+
+
+def stores_listening(*, event_types: Collection[str], store_ids: Collection[int]) -> set[int]:
+    """The stores among `store_ids` whose events of `event_types` some publisher keeps.
+
+    A sweep publishing for thousands of objects asks this once per batch and builds payloads
+    only for those stores: with nobody subscribed, publishing costs one query per batch, not
+    one per event. A publisher that registered no check is assumed to keep everything.
+    """
+    ids = set(store_ids)
+    listening: set[int] = set()
+    for name in EVENT_PUBLISHERS:
+        check = LISTENER_CHECKS.get(name)
+        if check is None:
+            return ids
+        listening |= check(event_types=event_types, store_ids=ids)
+    return listening & ids
 
 
 def publish(*, event_type: str, store_id: int | None, subject: str, payload: Mapping[str, Any], now: datetime) -> None:

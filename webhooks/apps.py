@@ -10,7 +10,7 @@ class WebhooksConfig(AppConfig):
         from datetime import timedelta
 
         from portal.deadlines import register_sweep
-        from portal.events import register_event_publisher
+        from portal.events import register_event_publisher, register_listener_check
         from portal.settings_sections import StoreSettingsSection, register_store_settings_section
         from webhooks import delivery, services
         from webhooks.notifications import register_kinds
@@ -18,6 +18,7 @@ class WebhooksConfig(AppConfig):
         register_kinds()
         # The outbox: every published event is written, with its deliveries, in the service's transaction.
         register_event_publisher("webhooks.outbox", services.event_record)
+        register_listener_check("webhooks.outbox", services.stores_with_endpoints)
         # Deliveries due (new events, retries whose backoff ended, claims of dead workers that
         # lapsed): POST them signed. Every few seconds, so events arrive promptly; not a clock of
         # the product, so `run_deadlines` leaves it to beat.

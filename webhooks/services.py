@@ -3,7 +3,7 @@
 import base64
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,21 @@ def _subscribed_endpoints(*, event_type: str, store_id: int | None) -> list[Webh
         for endpoint in WebhookEndpoint.objects.filter(owners).only("pk", "event_types")
         if event_type in endpoint.event_types
     ]
+
+
+def stores_with_endpoints(*, event_types: Collection[str], store_ids: Collection[int]) -> set[int]:
+    """Of `store_ids`, those an endpoint (the marketplace's or the store's own, disabled ones
+    included, as `_subscribed_endpoints`) wants any of `event_types` for; one query."""
+    wanted = set(event_types)
+    listening: set[int] = set()
+    endpoints = WebhookEndpoint.objects.filter(Q(store__isnull=True) | Q(store_id__in=list(store_ids)))
+    for store_id, types in endpoints.values_list("store_id", "event_types"):
+        if wanted.isdisjoint(types):
+            continue
+        if store_id is None:
+            return set(store_ids)
+        listening.add(store_id)
+    return listening
 
 
 def event_record(
