@@ -13,6 +13,7 @@ from feedback import services as feedback_services
 from feedback.models import FeedbackWindow, ItemReview, ReviewReport, RevisionRequest, SellerRating
 from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
 from messaging.models import Notification
+from portal.models import Photo
 
 PROBLEM = "application/problem+json"
 
@@ -336,3 +337,22 @@ def test_feed_refuses_a_moment_that_is_not_iso_8601(store_client):
     response = store_client.get("/api/v1/store/reviews", updated_since="0.5")
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "updated_since", "message": "Enter a valid date/time."}]
+
+
+def _photo(owner, status):
+    return Photo.objects.create(owner=owner, status=status, source_format="jpeg")
+
+
+def test_one_review_shows_its_additional_review_and_ready_photos_only(store_client, published, buyer):
+    ready, processing, failed = (
+        _photo(buyer, s) for s in (Photo.Status.READY, Photo.Status.PROCESSING, Photo.Status.FAILED)
+    )
+    published.photos.add(ready, processing, failed)
+    additional = feedback_services.additional_review_submit(
+        window_id=published.window_id, author=buyer, text="Still works", now=timezone.now()
+    )
+    additional.photos.add(_photo(buyer, Photo.Status.PROCESSING), extra := _photo(buyer, Photo.Status.READY))
+    body = store_client.get(f"/api/v1/store/reviews/{published.pk}").json()
+    assert [p["url"].rsplit("/", 2)[-2] for p in body["photos"]] == [str(ready.uuid)]
+    assert body["additional"]["text"] == "Still works"
+    assert [p["url"].rsplit("/", 2)[-2] for p in body["additional"]["photos"]] == [str(extra.uuid)]

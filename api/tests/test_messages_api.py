@@ -11,6 +11,7 @@ from api.tests.conftest import T0, ApiClient
 from messaging import services as messaging_services
 from messaging.models import Message, Side
 from messaging.tests.conftest import jpeg_upload, write
+from portal.models import Photo
 from portal.tests.factories import make_order
 
 PROBLEM = "application/problem+json"
@@ -193,3 +194,15 @@ def test_a_photo_larger_than_the_json_body_cap_is_accepted(store_client, convers
     # Any other operation keeps the JSON cap.
     big = store_client.post(f"/api/v1/store/conversations/{conversation.pk}/read", {"pad": "x" * 70000})
     assert big.status_code == 413
+
+
+def test_a_thread_shows_only_ready_photos(store_client, conversation, buyer):
+    message = write(conversation, buyer, text="See the pictures")
+    ready, processing, failed = (
+        Photo.objects.create(owner=buyer, status=status, source_format="jpeg")
+        for status in (Photo.Status.READY, Photo.Status.PROCESSING, Photo.Status.FAILED)
+    )
+    message.photos.add(ready, processing, failed)
+    body = store_client.get(f"/api/v1/store/conversations/{conversation.pk}").json()
+    shown = next(m for m in body["messages"] if m["id"] == message.pk)
+    assert [p["url"].rsplit("/", 2)[-2] for p in shown["photos"]] == [str(ready.uuid)]
