@@ -4,16 +4,17 @@ score; through the real services, inside the key's store only, never showing sea
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from api import services as api_services
 from api.models import ApiKey, ApiRequestLog
-from api.tests.conftest import T0, ApiClient
+from api.tests.conftest import T0, ApiClient, product_body
 from feedback import services as feedback_services
 from feedback.models import FeedbackWindow, ItemReview, ReviewReport, RevisionRequest, SellerRating
 from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
 from messaging.models import Notification
-from portal.models import Photo
+from portal.models import Photo, Product, Store
 
 PROBLEM = "application/problem+json"
 
@@ -356,3 +357,16 @@ def test_one_review_shows_its_additional_review_and_ready_photos_only(store_clie
     assert [p["url"].rsplit("/", 2)[-2] for p in body["photos"]] == [str(ready.uuid)]
     assert body["additional"]["text"] == "Still works"
     assert [p["url"].rsplit("/", 2)[-2] for p in body["additional"]["photos"]] == [str(extra.uuid)]
+
+
+def test_renaming_a_product_through_the_api_renews_the_cached_store_page(integration, published, store, client):
+    """The store page's review list is cached per store: a rename must give it a new version."""
+    Store.objects.filter(pk=store.pk).update(external_ref="S-9")
+    Product.objects.filter(pk=published.product_id).update(external_ref="P-9", title="Old cable name")
+    page = reverse("portal:store_page", args=[store.slug])
+    assert "Old cable name" in client.get(page).content.decode()
+    renamed = integration.put("/api/v1/stores/S-9/products/P-9", product_body(title="Braided cable 2 m"))
+    assert renamed.status_code == 200
+    html = client.get(page).content.decode()
+    assert "Braided cable 2 m" in html
+    assert "Old cable name" not in html
