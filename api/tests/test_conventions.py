@@ -162,3 +162,22 @@ def test_an_unknown_api_address_is_a_404_problem(anonymous):
     response = anonymous.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
+
+
+@override_settings(OPINIA_API_RATE_LIMIT="2/minute", ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_the_public_api_is_limited_per_client(anonymous):
+    proxy, first, second = "10.0.0.2", "203.0.113.9", "198.51.100.7"
+
+    def get(client_ip):
+        return anonymous.client.get(
+            "/api/v1/public/stores/nope/score", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"192.0.2.1, {client_ip}"
+        )
+
+    for _ in range(2):
+        assert get(first).status_code == 404
+    assert get(first).status_code == 429
+    # Another client behind the same proxy has its own allowance.
+    assert get(second).status_code == 404
+    # A forwarded header naming no address falls back to the connection's address, never a 500.
+    garbage = anonymous.client.get("/api/v1/public/stores/nope/score", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="junk")
+    assert garbage.status_code == 404
