@@ -206,3 +206,41 @@ def test_a_thread_shows_only_ready_photos(store_client, conversation, buyer):
     body = store_client.get(f"/api/v1/store/conversations/{conversation.pk}").json()
     shown = next(m for m in body["messages"] if m["id"] == message.pk)
     assert [p["url"].rsplit("/", 2)[-2] for p in shown["photos"]] == [str(ready.uuid)]
+
+
+def _raw_post(client, conversation, body: bytes, content_type: str):
+    return client.client.generic(
+        "POST",
+        f"/api/v1/store/conversations/{conversation.pk}/messages",
+        body,
+        content_type=content_type,
+        headers=client.headers(),
+    )
+
+
+def _multipart(boundary: str, parts: int) -> bytes:
+    body = b""
+    for number in range(parts):
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p{number}.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\nxx\r\n"
+        ).encode()
+    return body + f"--{boundary}--\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        pytest.param(_multipart("B0undary", 12), "multipart/form-data; boundary=B0undary", 400, id="too-many-files"),
+        pytest.param(_multipart("B0undary", 1), "multipart/form-data; boundary=", 400, id="empty-boundary"),
+        pytest.param(b"text=hi", "multipart/form-data", 400, id="no-boundary"),
+        # Django reads what is there of a cut-off body: no message in it, so the form's 422.
+        pytest.param(_multipart("B0undary", 1)[:40], "multipart/form-data; boundary=B0undary", 422, id="truncated"),
+    ],
+)
+def test_a_hostile_multipart_body_is_a_problem_never_html(store_client, conversation, body, content_type, status):
+    response = _raw_post(store_client, conversation, body, content_type)
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["type"].endswith("invalid-input")
+    assert Message.objects.filter(side=Side.STORE).count() == 0
