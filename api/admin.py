@@ -74,14 +74,17 @@ class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description=_("Revoke the selected keys"))
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return services.user_may_revoke_any_key(request_user(request))
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["revoke"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         actor = request_user(request)
         now = timezone.now()
         count = 0
         for key in queryset:
             try:
-                services.api_key_revoke(key_id=key.pk, actor=actor, store=key.store, now=now)
+                services.api_key_revoke(key_id=key.pk, actor=actor, now=now)
             except PermissionDenied:
                 continue
             count += 1

@@ -4,7 +4,9 @@ One callable per operation's needs (`integration_key("orders:write")`, `store_ke
 so that the OpenAPI document shows the bearer scheme on each operation and a missing scope is a 403.
 """
 
+from allauth.core.internal.ratelimit import get_ip
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -119,5 +121,15 @@ def request_store(request: HttpRequest) -> Store:
 
 
 def public_rate_check(request: HttpRequest) -> None:
-    """The public read API has no key: its limit is per client address."""
-    check_rate(bucket=f"ip:{request.META.get('REMOTE_ADDR', '')}")
+    """The public read API has no key: its limit is per client address.
+
+    The address is allauth's `get_ip`, as for the site's own limits: behind the proxy
+    (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER) the client's, not the
+    proxy's, else every visitor would share one bucket; IPv6 grouped by prefix.
+    """
+    try:
+        address = get_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        # A forwarded header that names no usable address: the connection's own address.
+        address = request.META.get("REMOTE_ADDR", "")
+    check_rate(bucket=f"ip:{address}")

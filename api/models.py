@@ -44,6 +44,8 @@ class ApiKey(models.Model):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         ordering = ("-created_at", "-pk")
+        # Given to no group by default: superusers have it, others only when granted by name.
+        permissions = [("revoke_apikey", _("Can revoke API keys"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="integration", store__isnull=True) | Q(kind="store", store__isnull=False),

@@ -91,21 +91,28 @@ def api_key_issue(
     return IssuedKey(key=key, secret=secret)
 
 
+REVOKE_PERMISSION = "api.revoke_apikey"
+
+
+def user_may_revoke_any_key(user: User) -> bool:
+    """Staff holding the revoke permission (superusers have it): any key, of either kind."""
+    return user.is_active and user.is_staff and user.has_perm(REVOKE_PERMISSION)
+
+
 def api_key_revoke(*, key_id: int, actor: User, now: datetime, store: Store | None = None) -> ApiKey:
-    """Revoke a key at once; a store key only by its store's owner (`store` given), an
-    integration key only by staff. Revoking twice changes nothing. Audited."""
+    """Revoke a key at once: any key by staff with the revoke permission; a store key also by its
+    store's owner (`store` given). Revoking twice changes nothing. Audited."""
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().filter(pk=key_id).first()
         if key is None:
             raise ValidationError(_("No such key."))
-        if key.kind == ApiKey.Kind.STORE:
-            if (
-                store is None
-                or key.store_id != store.pk
-                or not user_is_store_member(user=actor, store_id=store.pk, owner_only=True)
-            ):
-                raise PermissionDenied
-        elif not actor.is_staff:
+        by_owner = (
+            key.kind == ApiKey.Kind.STORE
+            and store is not None
+            and key.store_id == store.pk
+            and user_is_store_member(user=actor, store_id=store.pk, owner_only=True)
+        )
+        if not by_owner and not user_may_revoke_any_key(actor):
             raise PermissionDenied
         if key.revoked_at is None:
             key.revoked_at = now

@@ -1,10 +1,15 @@
 """The API, version 1: one NinjaAPI, one router per area, every error a problem document."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -23,7 +28,37 @@ a decimal string with its currency. Every POST accepts an `Idempotency-Key`. See
 STATUS_KINDS = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed", 409: "conflict"}
 
 
+def _method_not_allowed_as_problem(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Ninja answers a method a path does not have with a plain-text 405 (no exception to handle):
+    turn it into a problem document, keeping its Allow header."""
+
+    @wraps(view)  # keeps the view's attributes, csrf_exempt among them
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            return problem_response(
+                ApiProblem(status=405, kind="method-not-allowed", headers={"Allow": response["Allow"]})
+            )
+        return response
+
+    return wrapped
+
+
 class OpiniaAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        return (
+            [
+                URLPattern(p.pattern, _method_not_allowed_as_problem(p.callback), p.default_args, p.name)
+                if isinstance(p, URLPattern)
+                else p
+                for p in patterns
+            ],
+            app_name,
+            namespace,
+        )
+
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         """Ninja's document, with every error response served as application/problem+json."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -88,6 +123,36 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return problem_response(ApiProblem(status=413, kind="body-too-large", detail=_("The request body is too large.")))
+
+
+def _bad_request() -> HttpResponse:
+    message = _("The request body could not be read.")
+    return problem_response(
+        ApiProblem(status=400, kind="invalid-input", detail=message, errors=[{"field": None, "message": message}])
+    )
+
+
+# A body Django refuses to parse (a multipart body without a usable boundary, too many files or
+# fields: TooManyFilesSent and TooManyFieldsSent are SuspiciousOperations): without these, Django
+# answers with its HTML 400 page. The most specific handler wins, so RequestDataTooBig stays a 413.
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return _bad_request()
+
+
+@api.exception_handler(MultiPartParserError)
+def _unparseable(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _bad_request()
+
+
+@api.exception_handler(BadRequest)
+def _bad(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+    return _bad_request()
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem_response(ApiProblem(status=403, kind="forbidden"))
 
 
 api.add_router("", stores.router)

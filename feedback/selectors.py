@@ -630,11 +630,24 @@ def user_is_member(*, user: User, store: Store) -> bool:
 
 def review_get_for_store(*, store: Store, review_id: int) -> ItemReview:
     """A published review of `store` (the API's store keys); another store's or a sealed one is a 404."""
+    ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
     review = (
-        ItemReview.objects.select_related("product", "buyer", "reply").filter(PUBLIC, store=store, pk=review_id).first()
+        ItemReview.objects.select_related("product", "buyer", "reply")
+        .prefetch_related(Prefetch("photos", queryset=ready_photos))
+        .filter(PUBLIC, store=store, pk=review_id)
+        .first()
     )
     if review is None:
         raise Http404("No such review.")
+    # As in the public lists and the change feed: the order's additional review, ready photos only.
+    review.additional = (
+        AdditionalReview.objects.filter(window_id=review.window_id)
+        .select_related("reply")
+        .prefetch_related(Prefetch("photos", queryset=ready_photos))
+        .first()
+        if review.has_additional
+        else None
+    )
     return review
 
 

@@ -66,6 +66,13 @@ class ProductAdmin(admin.ModelAdmin):
     raw_id_fields = ("store",)
     show_full_result_count = False
 
+    def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            services.product_listing_changed(
+                product=obj, changed=form.changed_data, previous_store_id=form.initial.get("store")
+            )
+
 
 class OrderItemFormSet(forms.BaseInlineFormSet):
     """Check what `order_create` would refuse, so the admin shows it next to the items instead of failing."""

@@ -38,6 +38,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
+from portal.replica import primary_reads
+
 # An entry not read again for this long is dropped by the cache; versions never expire (a
 # lost version only means one re-render: the new one is a fresh token, never an old one).
 FRAGMENT_TIMEOUT = 60 * 60
@@ -138,6 +140,9 @@ def cached[T](
         value, valid_until = entry
         if valid_until is None or moment < valid_until:
             return value
-    value, valid_until = build()
+    # From the primary, even on a replica-reading page: a miss right after a version bump on a
+    # lagging replica would otherwise store the old rows under the new version for FRAGMENT_TIMEOUT.
+    with primary_reads():
+        value, valid_until = build()
     cache.set(key, (value, valid_until), timeout=FRAGMENT_TIMEOUT)
     return value

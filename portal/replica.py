@@ -7,7 +7,9 @@ page), and even then the primary answers when
 
 * the process is inside a transaction on the primary (a service reading what it is about
   to change),
-* the request writes (any method but GET, HEAD and OPTIONS), or
+* the request writes (any method but GET, HEAD and OPTIONS),
+* a cached fragment is being rebuilt (`portal.fragments.cached`): it is kept under the store's
+  new content version for a long while, so it must not be built from rows the replica lacks, or
 * the browser wrote something a moment ago: `ReadYourWritesMiddleware` marks every writing
   response with a short-lived cookie, and while it lasts that browser reads from the primary,
   so a shopper who just posted a review or a reply sees it even if the replica lags.

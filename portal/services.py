@@ -19,7 +19,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from portal import events
-from portal.fragments import user_public_name_changed
+from portal.fragments import content_changed, user_public_name_changed
 from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
 from portal.notify import notify
 from portal.selectors import user_is_store_member
@@ -378,10 +378,25 @@ def product_upsert_external(
         product = Product.objects.select_for_update().get(external_ref=external_ref)
         if product.store_id != store.pk:
             raise ValidationError({"external_ref": _("This reference belongs to a product of another store.")})
+        changed = {name for name, value in fields.items() if getattr(product, name) != value}
         for name, value in fields.items():
             setattr(product, name, value)
         product.save(update_fields=list(fields))
+        product_listing_changed(product=product, changed=changed)
     return product, False
+
+
+# What the cached review lists show of a product: its name and link, and whether it is listed.
+PRODUCT_LISTED_FIELDS = frozenset({"title", "slug", "is_active", "store"})
+
+
+def product_listing_changed(*, product: Product, changed: Iterable[str], previous_store_id: int | None = None) -> None:
+    """A product was edited (the API, the admin): renew the store's cached review lists when they show it
+    (and the lists of the store it left, when it moved)."""
+    if PRODUCT_LISTED_FIELDS & set(changed):
+        content_changed(topic="feedback", store_id=product.store_id)
+        if previous_store_id and previous_store_id != product.store_id:
+            content_changed(topic="feedback", store_id=previous_store_id)
 
 
 # --- Orders -----------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def summary_out(dispute: Dispute, *, now: datetime) -> dict[str, object]:
         "id": dispute.pk,
         "order_number": dispute.order.number,
         "order_ref": dispute.order.external_ref,
-        "buyer_name": dispute.buyer.display_name,
+        "buyer_name": dispute.buyer.public_name,
         "status": dispute.status,
         "reason": dispute.reason,
         "requested_outcome": dispute.requested_outcome,

@@ -23,6 +23,7 @@ from api.writes import api_write, json_response
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
 from messaging.models import Conversation, Message, Side
+from portal.models import Photo
 from portal.pagination import Cursor, cursor_encode
 from portal.uploads import PhotosField
 
@@ -120,6 +121,8 @@ def message_out(request: HttpRequest, message: Message) -> dict[str, object]:
                 "thumbnail_url": request.build_absolute_uri(reverse("portal:photo_thumbnail", args=[photo.uuid])),
             }
             for photo in message.photos.all()
+            # A photo still processing (or failed) has no image to serve yet: left out, as on the site.
+            if photo.status == Photo.Status.READY
         ],
         "product": {"id": message.product.pk, "slug": message.product.slug, "title": message.product.title}
         if message.product is not None

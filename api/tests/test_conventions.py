@@ -3,10 +3,13 @@
 import json
 
 import pytest
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 from django.test import override_settings
 
 from api.models import ApiKey, ApiRequestLog, IdempotencyRecord
 from api.tests.conftest import T0, ApiClient, order_body
+from api.v1 import api
 from portal.models import Order
 
 PROBLEM = "application/problem+json"
@@ -162,3 +165,47 @@ def test_an_unknown_api_address_is_a_404_problem(anonymous):
     response = anonymous.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
+
+
+@override_settings(OPINIA_API_RATE_LIMIT="2/minute", ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_the_public_api_is_limited_per_client(anonymous):
+    proxy, first, second = "10.0.0.2", "203.0.113.9", "198.51.100.7"
+
+    def get(client_ip):
+        return anonymous.client.get(
+            "/api/v1/public/stores/nope/score", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"192.0.2.1, {client_ip}"
+        )
+
+    for _ in range(2):
+        assert get(first).status_code == 404
+    assert get(first).status_code == 429
+    # Another client behind the same proxy has its own allowance.
+    assert get(second).status_code == 404
+    # A forwarded header naming no address falls back to the connection's address, never a 500.
+    garbage = anonymous.client.get("/api/v1/public/stores/nope/score", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="junk")
+    assert garbage.status_code == 404
+
+
+def test_a_method_the_path_does_not_have_is_a_405_problem(integration):
+    response = integration.client.delete("/api/v1/orders", headers=integration.headers())
+    assert response.status_code == 405
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["type"].endswith("method-not-allowed")
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "kind"),
+    [
+        (PermissionDenied(), 403, "forbidden"),
+        (BadRequest(), 400, "invalid-input"),
+        (SuspiciousOperation(), 400, "invalid-input"),
+        (MultiPartParserError(), 400, "invalid-input"),
+        (RequestDataTooBig(), 413, "body-too-large"),
+    ],
+)
+def test_djangos_request_errors_are_problem_documents(rf, error, status, kind):
+    response = api.on_exception(rf.post("/api/v1/orders"), error)
+    assert response.status_code == status
+    assert response["Content-Type"] == PROBLEM
+    assert json.loads(response.content)["type"].endswith(kind)

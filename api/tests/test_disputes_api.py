@@ -397,3 +397,11 @@ def test_disputes_operations_conform_to_the_document_on_a_real_case(case, fuzzin
         # extra one as invalid input that should have been refused.
         excluded.append(checks.negative_data_rejection)
     case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, excluded_checks=excluded)
+
+
+def test_a_buyer_without_a_display_name_is_named_as_everywhere_else(store_client, buyer, store, now):
+    buyer.display_name = ""
+    buyer.save(update_fields=["display_name"])
+    open_dispute(buyer=buyer, store=store, now=now - timedelta(hours=1))
+    item = store_client.get(BASE).json()["items"][0]
+    assert item["buyer_name"] == buyer.public_name != ""

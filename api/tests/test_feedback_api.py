@@ -4,15 +4,17 @@ score; through the real services, inside the key's store only, never showing sea
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from api import services as api_services
 from api.models import ApiKey, ApiRequestLog
-from api.tests.conftest import T0, ApiClient
+from api.tests.conftest import T0, ApiClient, product_body
 from feedback import services as feedback_services
 from feedback.models import FeedbackWindow, ItemReview, ReviewReport, RevisionRequest, SellerRating
 from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
 from messaging.models import Notification
+from portal.models import Photo, Product, Store
 
 PROBLEM = "application/problem+json"
 
@@ -336,3 +338,35 @@ def test_feed_refuses_a_moment_that_is_not_iso_8601(store_client):
     response = store_client.get("/api/v1/store/reviews", updated_since="0.5")
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "updated_since", "message": "Enter a valid date/time."}]
+
+
+def _photo(owner, status):
+    return Photo.objects.create(owner=owner, status=status, source_format="jpeg")
+
+
+def test_one_review_shows_its_additional_review_and_ready_photos_only(store_client, published, buyer):
+    ready, processing, failed = (
+        _photo(buyer, s) for s in (Photo.Status.READY, Photo.Status.PROCESSING, Photo.Status.FAILED)
+    )
+    published.photos.add(ready, processing, failed)
+    additional = feedback_services.additional_review_submit(
+        window_id=published.window_id, author=buyer, text="Still works", now=timezone.now()
+    )
+    additional.photos.add(_photo(buyer, Photo.Status.PROCESSING), extra := _photo(buyer, Photo.Status.READY))
+    body = store_client.get(f"/api/v1/store/reviews/{published.pk}").json()
+    assert [p["url"].rsplit("/", 2)[-2] for p in body["photos"]] == [str(ready.uuid)]
+    assert body["additional"]["text"] == "Still works"
+    assert [p["url"].rsplit("/", 2)[-2] for p in body["additional"]["photos"]] == [str(extra.uuid)]
+
+
+def test_renaming_a_product_through_the_api_renews_the_cached_store_page(integration, published, store, client):
+    """The store page's review list is cached per store: a rename must give it a new version."""
+    Store.objects.filter(pk=store.pk).update(external_ref="S-9")
+    Product.objects.filter(pk=published.product_id).update(external_ref="P-9", title="Old cable name")
+    page = reverse("portal:store_page", args=[store.slug])
+    assert "Old cable name" in client.get(page).content.decode()
+    renamed = integration.put("/api/v1/stores/S-9/products/P-9", product_body(title="Braided cable 2 m"))
+    assert renamed.status_code == 200
+    html = client.get(page).content.decode()
+    assert "Braided cable 2 m" in html
+    assert "Old cable name" not in html

@@ -6,12 +6,15 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
 from api import services
 from api.models import ApiKey
 from api.tests.conftest import T0, ApiClient
+from portal.tests.factories import UserFactory
 
 PROBLEM = "application/problem+json"
 
@@ -47,10 +50,10 @@ def test_a_key_with_a_wrong_secret_is_refused(issued_integration):
     assert ApiClient(issued_integration.secret).get("/api/v1/orders").status_code == 200
 
 
-def test_revoked_key_is_a_401(issued_integration, staff):
+def test_revoked_key_is_a_401(issued_integration, key_revoker):
     client = ApiClient(issued_integration.secret)
     assert client.get("/api/v1/orders").status_code == 200
-    services.api_key_revoke(key_id=issued_integration.key.pk, actor=staff, now=T0)
+    services.api_key_revoke(key_id=issued_integration.key.pk, actor=key_revoker, now=T0)
     response = client.get("/api/v1/orders")
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM
@@ -187,8 +190,6 @@ def test_the_settings_page_links_the_keys_page(client, seller, store):
 
 @pytest.fixture
 def superuser(db):
-    from portal.tests.factories import UserFactory
-
     return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
 
 
@@ -217,3 +218,55 @@ def test_admin_revoke_action(client, superuser, issued_integration):
     )
     assert response.status_code == 302
     assert ApiKey.objects.get(pk=issued_integration.key.pk).revoked_at is not None
+
+
+@pytest.fixture
+def key_revoker(db):
+    """Staff granted the revoke permission by name (no group holds it)."""
+    user = UserFactory(email="revoker@example.com", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="revoke_apikey", content_type__app_label="api"))
+    return user
+
+
+def test_the_revoke_permission_belongs_to_no_group(db):
+    assert not Group.objects.filter(permissions__codename="revoke_apikey").exists()
+
+
+def test_staff_without_the_permission_cannot_revoke(client, staff, issued_integration, issued_store_key):
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_apikey", "change_apikey"]))
+    client.force_login(staff)
+    changelist = client.get(reverse("admin:api_apikey_changelist"))
+    assert changelist.status_code == 200
+    assert b"revoke_selected" not in changelist.content
+    client.post(
+        reverse("admin:api_apikey_changelist"),
+        {"action": "revoke_selected", "_selected_action": [issued_integration.key.pk, issued_store_key.key.pk]},
+    )
+    for issued in (issued_integration, issued_store_key):
+        with pytest.raises(PermissionDenied):
+            services.api_key_revoke(key_id=issued.key.pk, actor=staff, now=T0)
+        with pytest.raises(PermissionDenied):
+            services.api_key_revoke(key_id=issued.key.pk, actor=staff, now=T0, store=issued.key.store)
+    assert not ApiKey.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_staff_with_the_permission_revoke_both_kinds_in_the_admin(
+    client, key_revoker, issued_integration, issued_store_key
+):
+    key_revoker.user_permissions.add(Permission.objects.get(codename="view_apikey"))
+    client.force_login(key_revoker)
+    changelist = client.get(reverse("admin:api_apikey_changelist"))
+    assert b"revoke_selected" in changelist.content
+    response = client.post(
+        reverse("admin:api_apikey_changelist"),
+        {"action": "revoke_selected", "_selected_action": [issued_integration.key.pk, issued_store_key.key.pk]},
+        follow=True,
+    )
+    assert "2 keys revoked." in response.content.decode()
+    assert ApiKey.objects.filter(revoked_at__isnull=False).count() == 2
+    assert ApiClient(issued_store_key.secret).get("/api/v1/store").status_code == 401
+
+
+def test_staff_with_the_permission_revoke_a_store_key_through_the_service(key_revoker, issued_store_key):
+    key = services.api_key_revoke(key_id=issued_store_key.key.pk, actor=key_revoker, now=T0)
+    assert key.revoked_at == T0

@@ -11,6 +11,8 @@ from api.tests.conftest import T0, ApiClient
 from messaging import services as messaging_services
 from messaging.models import Message, Side
 from messaging.tests.conftest import jpeg_upload, write
+from portal import uploads
+from portal.models import Photo
 from portal.tests.factories import make_order
 
 PROBLEM = "application/problem+json"
@@ -97,9 +99,13 @@ def test_answer_with_a_photo_goes_through_the_photo_pipeline(store_client, conve
     response = send(store_client, conversation, {"text": "", "photos": [jpeg_upload()]})
     assert response.status_code == 201, response.content
     body = response.json()
-    assert len(body["photos"]) == 1
+    # Answered before the worker re-encodes it: a photo is listed once it can be served.
+    assert body["photos"] == []
     message = Message.objects.get(pk=body["id"])
     assert message.photos.count() == 1
+    uploads.photo_process(photo_id=message.photos.get().pk)  # the worker, run after the commit
+    thread = store_client.get(f"/api/v1/store/conversations/{conversation.pk}").json()
+    assert len(next(m for m in thread["messages"] if m["id"] == message.pk)["photos"]) == 1
 
 
 def test_a_non_image_is_refused_naming_the_field(store_client, conversation):
@@ -193,3 +199,53 @@ def test_a_photo_larger_than_the_json_body_cap_is_accepted(store_client, convers
     # Any other operation keeps the JSON cap.
     big = store_client.post(f"/api/v1/store/conversations/{conversation.pk}/read", {"pad": "x" * 70000})
     assert big.status_code == 413
+
+
+def test_a_thread_shows_only_ready_photos(store_client, conversation, buyer):
+    message = write(conversation, buyer, text="See the pictures")
+    ready, processing, failed = (
+        Photo.objects.create(owner=buyer, status=status, source_format="jpeg")
+        for status in (Photo.Status.READY, Photo.Status.PROCESSING, Photo.Status.FAILED)
+    )
+    message.photos.add(ready, processing, failed)
+    body = store_client.get(f"/api/v1/store/conversations/{conversation.pk}").json()
+    shown = next(m for m in body["messages"] if m["id"] == message.pk)
+    assert [p["url"].rsplit("/", 2)[-2] for p in shown["photos"]] == [str(ready.uuid)]
+
+
+def _raw_post(client, conversation, body: bytes, content_type: str):
+    return client.client.generic(
+        "POST",
+        f"/api/v1/store/conversations/{conversation.pk}/messages",
+        body,
+        content_type=content_type,
+        headers=client.headers(),
+    )
+
+
+def _multipart(boundary: str, parts: int) -> bytes:
+    body = b""
+    for number in range(parts):
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p{number}.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\nxx\r\n"
+        ).encode()
+    return body + f"--{boundary}--\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        pytest.param(_multipart("B0undary", 12), "multipart/form-data; boundary=B0undary", 400, id="too-many-files"),
+        pytest.param(_multipart("B0undary", 1), "multipart/form-data; boundary=", 400, id="empty-boundary"),
+        pytest.param(b"text=hi", "multipart/form-data", 400, id="no-boundary"),
+        # Django reads what is there of a cut-off body: no message in it, so the form's 422.
+        pytest.param(_multipart("B0undary", 1)[:40], "multipart/form-data; boundary=B0undary", 422, id="truncated"),
+    ],
+)
+def test_a_hostile_multipart_body_is_a_problem_never_html(store_client, conversation, body, content_type, status):
+    response = _raw_post(store_client, conversation, body, content_type)
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["type"].endswith("invalid-input")
+    assert Message.objects.filter(side=Side.STORE).count() == 0

@@ -1,10 +1,12 @@
 """Django admin for the core: lists work and stay cheap; order status is read-only."""
 
 import pytest
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
+from portal.fragments import content_versions
 from portal.models import Order
-from portal.tests.factories import make_order
+from portal.tests.factories import ProductFactory, make_order
 
 
 @pytest.fixture
@@ -174,3 +176,18 @@ def test_staff_without_the_add_permission_cannot_record_orders(client, store):
 
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:portal_order_add")).status_code == 403
+
+
+def test_editing_a_products_title_in_the_admin_renews_the_cached_review_lists(client, superuser, store):
+    product = ProductFactory(store=store, title="Old title")
+    client.force_login(superuser)
+    url = reverse("admin:portal_product_change", args=[product.pk])
+    form = {k: v for k, v in model_to_dict(product).items() if v is not None and k != "created_at"}
+    form |= {"created_at_0": "2026-01-05", "created_at_1": "10:00:00"}
+    before = content_versions(topics=["feedback"], store_id=store.pk)
+    assert client.post(url, {**form, "title": "Old title"}).status_code == 302
+    assert content_versions(topics=["feedback"], store_id=store.pk) == before  # nothing shown changed
+    assert client.post(url, {**form, "title": "New title"}).status_code == 302
+    product.refresh_from_db()
+    assert product.title == "New title"
+    assert content_versions(topics=["feedback"], store_id=store.pk) != before

@@ -10,10 +10,12 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connections, transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from portal import fragments
 from portal.models import Store, User
 from portal.replica import PIN_COOKIE, ReplicaRouter, primary_reads, replica_reads
 from portal.tests.factories import ProductFactory, StoreFactory, UserFactory
@@ -153,3 +155,31 @@ def test_a_forged_pin_cookie_only_makes_reads_come_from_the_primary(client, publ
     with queries_on("replica") as on_replica:
         assert client.get(reverse("portal:store_page", args=[public_store.slug])).status_code == 200
     assert on_replica == []
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+@with_replica
+def test_a_cached_fragment_is_rebuilt_from_the_primary_even_inside_a_replica_block(public_store):
+    """A miss right after a version bump on a lagging replica would keep old rows under the new version."""
+    cache.clear()
+
+    def build():
+        return list(Store.objects.values_list("name", flat=True)), None
+
+    with replica_reads():
+        with queries_on("replica") as on_replica, queries_on("default") as on_primary:
+            names = fragments.cached(name="test.names", topics=["feedback"], store_id=public_store.pk, build=build)
+        assert Store.objects.all().db == "replica"  # outside the build the block still reads the replica
+    assert names == ["Replicated store"]
+    assert any("portal_store" in sql for sql in on_primary)
+    assert not any("portal_store" in sql for sql in on_replica)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+@with_replica
+def test_the_store_pages_cached_review_list_is_built_from_the_primary(client, public_store):
+    cache.clear()
+    with queries_on("replica") as on_replica, queries_on("default") as on_primary:
+        assert client.get(reverse("portal:store_page", args=[public_store.slug])).status_code == 200
+    assert any("feedback_itemreview" in sql for sql in on_primary)
+    assert not any("feedback_itemreview" in sql for sql in on_replica)
