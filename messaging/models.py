@@ -100,7 +100,7 @@ class Notification(models.Model):
 #
 # A conversation has two sides. The *buyer* side is one user. The *store* side is every
 # member of the store (the buyer only ever sees the store's name), or, in a support chat, the
-# staff who hold `messaging.answer_support` (the "Support agents" group). Read state is kept per side on the conversation row as a
+# staff who hold `messaging.answer_support`. Read state is kept per side on the conversation row as a
 # stored unread counter plus the id of the last message read, so that the inbox and the
 # navigation badge never count messages.
 
