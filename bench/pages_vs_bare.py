@@ -166,6 +166,16 @@ def query_counts(paths: list[tuple[str, str, str]]) -> dict[str, tuple[int, int]
     return counts
 
 
+def _answers(port: int, url: str) -> bool:
+    """Whether gunicorn answers `url` yet (a refused connection means it is still starting)."""
+    try:
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        probe.request("GET", url, headers={"Host": "127.0.0.1"})
+        return probe.getresponse().status == 200
+    except OSError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="bench_pages")
@@ -278,13 +288,8 @@ def main() -> None:
     )
     try:
         for _ in range(150):
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", bare_url, headers={"Host": "127.0.0.1"})
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
+            if _answers(port, bare_url):
+                break
             time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not answer")

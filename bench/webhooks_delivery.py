@@ -78,7 +78,7 @@ def receive(secret: str, port_out: Any, ids_out: Any, stop: Any) -> None:
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionResetError):
-            pass
+            return  # the sender closed its keep-alive connection: not an error
         finally:
             writer.close()
 

@@ -71,7 +71,7 @@ def test_each_admin_page_allows_what_it_did():
 @pytest.mark.parametrize("change_allowed", [False, True])
 def test_the_mixin_refuses_add_and_delete_and_change_unless_allowed(change_allowed):
     class Page(ReadOnlyAdminMixin, admin.ModelAdmin):
-        pass
+        """An admin page with nothing of its own but the mixin."""
 
     Page.change_allowed = change_allowed
     page = Page(User, admin.site)

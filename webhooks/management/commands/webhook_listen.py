@@ -1,5 +1,6 @@
 """A local receiver for people integrating: verifies each request's signature and prints the event."""
 
+import contextlib
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,12 +30,12 @@ class Command(BaseCommand):
             raise CommandError(f"Not a signing secret: {error}") from None
         server = listener(webhook=webhook, host=options["host"], port=options["port"], out=self)
         self.stdout.write(f"Listening on http://{options['host']}:{server.server_address[1]}/ (Ctrl+C stops)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        # Ctrl+C is how a person stops the listener: close the socket and end quietly.
+        with contextlib.suppress(KeyboardInterrupt):
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
 
 
 def listener(*, webhook: Webhook, host: str, port: int, out: BaseCommand) -> ThreadingHTTPServer:
