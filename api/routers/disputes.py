@@ -6,6 +6,7 @@ same services. A store key acts as the store's owner, the person who created it.
 is looked up inside the key's store: another store's case is a 404.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -316,6 +317,23 @@ def dispute_get(request: HttpRequest, dispute_id: int = DisputeId) -> HttpRespon
     return json_response(dump(DisputeOut, dispute_out(request, dispute)))
 
 
+def _case_action(
+    request: HttpRequest, dispute_id: int, idempotency_key: str | None, act: Callable[[Dispute], int]
+) -> HttpResponse:
+    """What every seller action on a case does, as on the page: overdue clocks fire first (a
+    deadline that changed the case refuses the action with a 409), the case is the key's
+    store's or a 404, then `act` runs and the case is answered with the status it returns."""
+    passed = _catch_up(request, dispute_id)
+
+    def action() -> tuple[int, str]:
+        dispute = dispute_selectors.dispute_get_for_store(store=request_store(request), dispute_id=dispute_id)
+        if passed:
+            raise _deadline_passed(passed)
+        return _answer(request, dispute_id, status=act(dispute))
+
+    return api_write(request, action, idempotency_key=idempotency_key)
+
+
 @router.post(
     "/store/disputes/{dispute_id}/accept",
     auth=store_key("disputes:write"),
@@ -327,16 +345,12 @@ def dispute_accept(
 ) -> HttpResponse:
     """Accept the buyer's current offer (their request, or what they offered since): a refund
     closes the case, a return and refund starts the return's clock. No body."""
-    passed = _catch_up(request, dispute_id)
 
-    def action() -> tuple[int, str]:
-        dispute = dispute_selectors.dispute_get_for_store(store=request_store(request), dispute_id=dispute_id)
-        if passed:
-            raise _deadline_passed(passed)
+    def accept(dispute: Dispute) -> int:
         dispute_services.dispute_accept_offer(dispute_id=dispute.pk, actor=_seller(request), now=timezone.now())
-        return _answer(request, dispute_id)
+        return 200
 
-    return api_write(request, action, idempotency_key=idempotency_key)
+    return _case_action(request, dispute_id, idempotency_key, accept)
 
 
 @router.post(
@@ -350,12 +364,8 @@ def dispute_offer(
 ) -> HttpResponse:
     """Offer a full refund, a partial refund (`amount` in the order's currency, at most its
     total) or a return and refund. The seller's first offer is their answer: negotiation starts."""
-    passed = _catch_up(request, dispute_id)
 
-    def action() -> tuple[int, str]:
-        dispute = dispute_selectors.dispute_get_for_store(store=request_store(request), dispute_id=dispute_id)
-        if passed:
-            raise _deadline_passed(passed)
+    def offer(dispute: Dispute) -> int:
         amount = payload.amount
         form = OfferForm({"kind": payload.kind, "amount": amount.amount if amount else "", "note": payload.note})
         if not form.is_valid():
@@ -375,9 +385,9 @@ def dispute_offer(
                 note=data["note"],
                 now=timezone.now(),
             )
-        return _answer(request, dispute_id, status=201)
+        return 201
 
-    return api_write(request, action, idempotency_key=idempotency_key)
+    return _case_action(request, dispute_id, idempotency_key, offer)
 
 
 @router.post(
@@ -391,16 +401,12 @@ def dispute_return_received(
 ) -> HttpResponse:
     """The item is back: the agreed refund is executed and the case closes. Only while the
     return is shipped (`return_shipped`); otherwise a 409 naming both states. No body."""
-    passed = _catch_up(request, dispute_id)
 
-    def action() -> tuple[int, str]:
-        dispute = dispute_selectors.dispute_get_for_store(store=request_store(request), dispute_id=dispute_id)
-        if passed:
-            raise _deadline_passed(passed)
+    def confirm(dispute: Dispute) -> int:
         dispute_services.dispute_confirm_return(dispute_id=dispute.pk, seller=_seller(request), now=timezone.now())
-        return _answer(request, dispute_id)
+        return 200
 
-    return api_write(request, action, idempotency_key=idempotency_key)
+    return _case_action(request, dispute_id, idempotency_key, confirm)
 
 
 @router.post(
