@@ -497,6 +497,7 @@ def order_transition(
     automatic: bool = False,
     carrier: str = "",
     tracking_number: str = "",
+    shipping_method: str = "",
 ) -> Order:
     """Move an order to `to`, stamp the time and record who did it.
 
@@ -521,11 +522,12 @@ def order_transition(
         if to == Order.Status.SHIPPED:
             order.carrier = carrier
             order.tracking_number = tracking_number
+            order.shipping_method = shipping_method
             order.auto_confirm_due_at = now + timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
                 days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
             )
-            fields += ["carrier", "tracking_number", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+            fields += ["carrier", "tracking_number", "shipping_method", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")
