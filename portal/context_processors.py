@@ -15,8 +15,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     memo: dict[str, Any] | None = getattr(request, _MEMO, None)
     if memo is not None:
         return memo
-    user = request.user
-    if not user.is_authenticated:
+    # A request refused before the authentication middleware (a Host header not allowed, say)
+    # has no user: its error page is drawn for a visitor.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         memo = {"nav_stores": [], "nav_counts": {}}
     else:
         memberships = store_memberships_of(user=user)

@@ -151,3 +151,13 @@ def test_cleaner_drops_nul_and_caps_length():
     assert len(cleaned["after"]) == QUERY_VALUE_MAX_CHARS
     assert cleaned.getlist("store") == ["one", "two"]
     assert not cleaned._mutable
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/api/v1/orders", "/accounts/login/"])
+def test_a_host_header_not_allowed_is_a_400_page_not_a_server_error(settings, path):
+    """The refusal comes before the authentication middleware: the error page has no user."""
+    settings.ALLOWED_HOSTS = ["opinia.example"]
+    client = Client(raise_request_exception=False)
+    response = client.get(path, HTTP_HOST="evil.example")
+    assert response.status_code == 400
