@@ -211,9 +211,11 @@ class Order(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLACED)
     carrier = models.CharField(_("carrier"), max_length=64, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
-    shipping_method = models.CharField(_("shipping method"), max_length=16, choices=ShippingMethod.choices, blank=True)
+    shipping_method = models.CharField(
+        _("shipping method"), max_length=16, choices=ShippingMethod.choices, blank=True, default="", db_default=""
+    )
     # ISO 3166 alpha-2 code of where the parcel goes; the delivery-time table is looked up by it.
-    ship_to_country = models.CharField(_("destination country"), max_length=2, blank=True)
+    ship_to_country = models.CharField(_("destination country"), max_length=2, blank=True, default="", db_default="")
     # The promised delivery window, fixed when the order ships from the table in force then.
     delivery_from_at = models.DateTimeField(_("delivery expected from"), null=True, blank=True)
     delivery_by_at = models.DateTimeField(_("delivery expected by"), null=True, blank=True)
