@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -148,17 +148,28 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     commits, then finds its finished record and replays it, so the effect happens once.
     Raises IdempotencyConflict when the key was used with another request.
     """
-    try:
-        with transaction.atomic():
-            return (
-                IdempotencyRecord.objects.create(api_key=api_key, key=key, request_hash=request_hash, created_at=now),
-                False,
-            )
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.get(api_key=api_key, key=key)
-        if existing.request_hash != request_hash:
-            raise IdempotencyConflict from None
-        return existing, True
+    # INSERT … ON CONFLICT DO NOTHING rather than a savepoint around a failing insert: one
+    # statement on the path every keyed write takes (PostgreSQL and SQLite both speak it).
+    meta = IdempotencyRecord._meta
+    quote = connection.ops.quote_name
+    table, pk, key_columns = quote(meta.db_table), quote(meta.pk.column), f"{quote('api_key_id')}, {quote('key')}"
+    columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 - fixed names, values bound
+            f"ON CONFLICT ({key_columns}) DO NOTHING RETURNING {pk}",
+            [api_key.pk, key, request_hash, connection.ops.adapt_datetimefield_value(now)],
+        )
+        inserted = cursor.fetchone()
+    if inserted is not None:
+        record = IdempotencyRecord(
+            pk=inserted[0], api_key=api_key, key=key, request_hash=request_hash, response_body="", created_at=now
+        )
+        return record, False
+    existing = IdempotencyRecord.objects.get(api_key=api_key, key=key)
+    if existing.request_hash != request_hash:
+        raise IdempotencyConflict
+    return existing, True
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status_code: int, body: str) -> None:

@@ -246,6 +246,10 @@ def order_get_external(*, external_ref: str) -> Order:
     return order
 
 
+def order_items_with_products(*, order: Order) -> QuerySet[OrderItem]:
+    return OrderItem.objects.filter(order=order).select_related("product").order_by("pk")
+
+
 def products_external(*, store: Store, external_refs: Iterable[str]) -> dict[str, Product]:
     """The store's products among `external_refs`, by reference (another store's are left out)."""
     return {

@@ -430,7 +430,17 @@ def order_create(
             )
         if line.quantity < 1:
             raise ValidationError(_("Quantities must be at least 1."))
-    with transaction.atomic():
+    order_items = [
+        OrderItem(
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price if line.unit_price is not None else line.product.price,
+        )
+        for line in lines
+    ]
+    # No savepoint of its own: nothing here catches a database error, and a caller inside a
+    # transaction (the API's create-once) already has one around it.
+    with transaction.atomic(savepoint=False):
         order = Order.objects.create(
             number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
             external_ref=external_ref,
@@ -439,19 +449,11 @@ def order_create(
             currency=currency,
             status=Order.Status.PLACED,
             placed_at=now,
+            total=sum((item.line_total for item in order_items), Decimal("0")),
         )
-        order_items = [
-            OrderItem(
-                order=order,
-                product=line.product,
-                quantity=line.quantity,
-                unit_price=line.unit_price if line.unit_price is not None else line.product.price,
-            )
-            for line in lines
-        ]
+        for item in order_items:
+            item.order = order
         OrderItem.objects.bulk_create(order_items)
-        order.total = sum((item.line_total for item in order_items), Decimal("0"))
-        order.save(update_fields=["total"])
         OrderEvent.objects.create(
             order=order, actor=None, old_status="", new_status=Order.Status.PLACED, created_at=now
         )
@@ -467,9 +469,8 @@ def order_create_external(
     unique, and the request that loses the race reads the winner's order (PostgreSQL makes its
     insert wait for the winner's commit).
     """
-    existing = Order.objects.filter(external_ref=external_ref).first()
-    if existing is not None:
-        return existing, False
+    # No look before the insert: a new order (the common case) costs no extra query, and a
+    # repeated one fails on the unique reference inside the savepoint and reads the first.
     try:
         with transaction.atomic():
             return (
@@ -527,7 +528,13 @@ def order_transition(
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
                 days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
             )
-            fields += ["carrier", "tracking_number", "shipping_method", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+            fields += [
+                "carrier",
+                "tracking_number",
+                "shipping_method",
+                "auto_confirm_due_at",
+                "auto_confirm_reminder_due_at",
+            ]
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")

@@ -1,5 +1,6 @@
 """Integration keys: orders in, moved through `portal.services.order_transition`, and read back."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -19,7 +20,7 @@ from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump, money, problems,
 from api.writes import api_write, json_response
 from portal import selectors as portal_selectors
 from portal import services as portal_services
-from portal.models import Order
+from portal.models import Order, OrderItem
 
 router = Router(tags=["orders"])
 
@@ -87,8 +88,9 @@ class TransitionIn(Schema):
     tracking_number: str = Field(default="", max_length=64, description="Required when shipping.")
 
 
-def order_out(order: Order) -> dict[str, object]:
-    items = list(order.items.all())
+def order_out(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, object]:
+    """The order as the API shows it; `items` when they were read apart (else the prefetched ones)."""
+    items = list(order.items.all() if items is None else items)
     return {
         "external_ref": order.external_ref,
         "number": order.number,
@@ -164,8 +166,11 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
             currency=payload.currency,
             now=timezone.now(),
         )
-        order = portal_selectors.order_get_external(external_ref=payload.external_ref)
-        return (201 if created else 200), dump(OrderOut, order_out(order))
+        if not created:
+            order = portal_selectors.order_get_external(external_ref=payload.external_ref)
+            return 200, dump(OrderOut, order_out(order))
+        # The new order's store and buyer are the objects in hand: only its items are read back.
+        return 201, dump(OrderOut, order_out(order, items=portal_selectors.order_items_with_products(order=order)))
 
     return api_write(request, action, idempotency_key=idempotency_key)
 
