@@ -17,6 +17,7 @@ from api.pagination import invalid_cursor
 from api.schemas import Problem, dump, utc
 from feedback import selectors as feedback_selectors
 from feedback.models import ItemReview
+from portal import fragments
 from portal import selectors as portal_selectors
 from portal.models import Store
 from portal.pagination import cursor_decode
@@ -174,9 +175,13 @@ def score_out(store: Store) -> dict[str, object]:
     }
 
 
-def cached_json(request: HttpRequest, body: str) -> HttpResponse:
+def etag_of(body: str) -> str:
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def cached_json(request: HttpRequest, body: str, *, etag: str | None = None) -> HttpResponse:
     """200 with an ETag of the body, or 304 when the client holds that version already."""
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    etag = etag or etag_of(body)
     held = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
     response = (
         HttpResponse(status=304) if etag in held or "*" in held else HttpResponse(body, content_type="application/json")
@@ -216,13 +221,28 @@ def product_reviews(
         raise invalid_cursor()
     store = portal_selectors.store_get_public(slug=slug)
     product = portal_selectors.product_get_public(store=store, slug=product_slug)
-    page = feedback_selectors.product_reviews(
-        product=product, filters=feedback_selectors.ReviewFilters(), cursor=cursor
+
+    def build() -> tuple[tuple[str, str], None]:
+        page = feedback_selectors.product_reviews(
+            product=product, filters=feedback_selectors.ReviewFilters(), cursor=cursor
+        )
+        data = {
+            "summary": summary_out(feedback_selectors.product_star_summary(product=product)),
+            "automatic_count": page.automatic_count,
+            "items": [review_out(request, review) for review in page.reviews],
+            "next_cursor": page.next_cursor,
+        }
+        body = dump(ReviewPageOut, data)
+        return (body, etag_of(body)), None
+
+    # The same page for every caller until the store's reviews change (the product page's HTML
+    # list is kept the same way, under the same version); photo links are absolute, so per host.
+    body, etag = fragments.cached(
+        name="api.product_reviews",
+        topics=["feedback"],
+        store_id=store.pk,
+        variant=(product.pk, cursor, request.scheme, request.get_host()),
+        build=build,
+        localized=False,
     )
-    data = {
-        "summary": summary_out(feedback_selectors.product_star_summary(product=product)),
-        "automatic_count": page.automatic_count,
-        "items": [review_out(request, review) for review in page.reviews],
-        "next_cursor": page.next_cursor,
-    }
-    return cached_json(request, dump(ReviewPageOut, data))
+    return cached_json(request, body, etag=etag)
