@@ -43,14 +43,16 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn serving the portal on loopback with `workers` sync workers, for a `with` block.
+    """gunicorn serving the portal on loopback with `workers` processes of `threads` threads each
+    (gthread, as gunicorn.conf.py serves production), for a `with` block.
 
     Uses the repository's gunicorn.conf.py when there is one; the options given here override it.
     """
 
-    def __init__(self, database: str, workers: int = 2) -> None:
+    def __init__(self, database: str, workers: int = 2, threads: int = 4) -> None:
         self.database = database
         self.workers = workers
+        self.threads = threads
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -63,6 +65,10 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(self.threads),
                 "--keep-alive",
                 "30",
                 "--log-level",

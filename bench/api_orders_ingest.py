@@ -1,7 +1,7 @@
 """Orders in through `POST /api/v1/orders`, each with 3 items and an idempotency key.
 
 Creates its own database (`opinia_bench_api`, dropped and re-created), one store with three
-products and an integration key, then serves the portal with gunicorn (2 sync workers) on
+products and an integration key, then serves the portal with gunicorn (2 processes × 4 threads, as production) on
 loopback and keeps `--connections` (16) closed-loop connections posting new orders for
 `--seconds`. Prints orders/s (target: 300/s on 2 cores) with p50/p95 latency, and checks that
 the database holds exactly one order, with 3 items, per 201 answered.
@@ -121,7 +121,9 @@ def main() -> None:
     created = result.statuses.get(201, 0)
     in_database = Order.objects.filter(pk__gt=last_before).count()
     items = OrderItem.objects.filter(order__pk__gt=last_before).count()
-    print(f"gunicorn {args.workers} sync workers, {args.connections} closed-loop connections, {seconds:.0f} s")
+    print(
+        f"gunicorn {args.workers} workers × 4 threads (gthread), {args.connections} closed-loop connections, {seconds:.0f} s"
+    )
     print(
         f"orders of 3 items; {users:,} users before, buyers new for the first 5,000 orders then returning; "
         f"{load_average()}"

@@ -2,7 +2,7 @@
 
 Generates the data with `bench/feedback_generate.py` (store `bench-big`: 1,000,000 published
 reviews, 20,000 with `--small`; `--skip-generate` reuses the database), serves the portal with
-gunicorn (2 sync workers) on loopback, and alternates the two URLs in slices within one run
+gunicorn (2 processes × 4 threads, as production) on loopback, and alternates the two URLs in slices within one run
 (`--rounds` slices of `--slice` seconds each, 16 closed-loop connections), so both see the same
 machine. Prints req/s, p50/p95 for each and the ratio (target: the API at least 3 times the HTML
 page's req/s, API p95 under 50 ms).
@@ -74,7 +74,7 @@ def main() -> None:
 
     print(f"store bench-big: {reviews:,} published reviews on product-1 (page of the API: its default limit)")
     print(
-        f"gunicorn {args.workers} sync workers, {args.connections} closed-loop connections, "
+        f"gunicorn {args.workers} workers × 4 threads (gthread), {args.connections} closed-loop connections, "
         f"{rounds} interleaved rounds of {seconds:.0f} s per URL; {load_average()}"
     )
     for label, total in totals.items():
