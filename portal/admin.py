@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
+from portal.countries import country_choices
 from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
 
 if TYPE_CHECKING:
@@ -121,12 +122,18 @@ class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 class OrderAddForm(forms.ModelForm):
     class Meta:
         model = Order
-        fields = ("number", "buyer", "store", "currency")
+        fields = ("number", "buyer", "store", "currency", "ship_to_country")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty to have a number made.")
+        self.fields["ship_to_country"] = forms.ChoiceField(
+            label=_("destination country"),
+            choices=[("", "—"), *country_choices()],
+            required=False,
+            help_text=_("Leave empty to send the parcel to the buyer's country."),
+        )
 
 
 def _transition_action(to: str, label: "StrOrPromise") -> Any:
@@ -230,6 +237,7 @@ class OrderAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                     currency=form.cleaned_data["currency"],
                     number=form.cleaned_data["number"] or None,
+                    ship_to_country=form.cleaned_data["ship_to_country"],
                 )
             except ValidationError as error:
                 refusals = error.messages  # shown next to the items, with what was typed kept
