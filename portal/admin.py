@@ -14,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from portal import services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.countries import country_choices
-from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
+from portal.models import (
+    DeliveryTime,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Photo,
+    Product,
+    Store,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -28,7 +39,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "display_name", "phone")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "language", "time_zone", "phone")}),
+        (_("Profile"), {"fields": ("display_name", "language", "time_zone", "country", "phone")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -47,6 +58,14 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class DeliveryTimeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The store's delivery-time table, shown to staff; the owner edits it (`store_set_delivery_times`)."""
+
+    model = DeliveryTime
+    extra = 0
+    readonly_fields = ("country", "method", "min_days", "max_days")
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "owner", "country", "time_zone", "created_at")
@@ -55,7 +74,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (StoreMemberInline, WorkingHoursInline)
+    inlines = (StoreMemberInline, WorkingHoursInline, DeliveryTimeInline)
 
 
 @admin.register(Product)

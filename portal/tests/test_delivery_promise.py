@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal import selectors, services
 from portal.models import Order, ShippingMethod
-from portal.tests.factories import ProductFactory, make_order
+from portal.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,8 @@ def test_a_shipment_is_late_only_after_its_promise(store, history):
     by = history["travelling"].delivery_by_at
     at_promise, _ = selectors.store_on_time_share(store=store, now=by)
     after, _ = selectors.store_on_time_share(store=store, now=by + timedelta(seconds=1))
-    assert at_promise is not None and after is not None
+    assert at_promise is not None
+    assert after is not None
     assert (at_promise.late, after.late) == (2, 3)
 
 
