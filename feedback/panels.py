@@ -22,6 +22,7 @@ from portal.buyer_record import BuyerFact, register_buyer_facts
 from portal.models import Order, Product, RequestUser, Store, User
 from portal.pagination import cursor_decode, cursor_encode
 from portal.panels import register_panel
+from portal.selectors import store_on_time_share
 
 # Half a year of weeks: about the score's 180-day window.
 CHART_WEEKS = 26
@@ -125,13 +126,22 @@ def store_score_html(*, store: Store, now: datetime) -> SafeString:
     """The score header, its explanation and charts: the same for every visitor, until a rating changes it."""
 
     def build() -> tuple[SafeString, datetime | None]:
+        # The store's on-time share of promised shipments sits beside the shipping-speed rating.
+        on_time, on_time_changes_at = store_on_time_share(store=store, now=now)
         html = render_to_string(
             "feedback/panels/_store_score.html",
-            {"score": selectors.store_score(store=store, now=now), **_charts(store=store, now=now)},
+            {"score": selectors.store_score(store=store, now=now), "on_time": on_time, **_charts(store=store, now=now)},
         )
-        return SafeString(html), selectors.store_score_changes_at(store=store, now=now)
+        moments = [
+            moment
+            for moment in (selectors.store_score_changes_at(store=store, now=now), on_time_changes_at)
+            if moment is not None
+        ]
+        return SafeString(html), min(moments, default=None)
 
-    return fragments.cached(name="feedback.store_score", topics=FEEDBACK, store_id=store.pk, build=build, now=now)
+    return fragments.cached(
+        name="feedback.store_score", topics=["feedback", "shipments"], store_id=store.pk, build=build, now=now
+    )
 
 
 def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:

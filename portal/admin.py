@@ -13,7 +13,19 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
-from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
+from portal.countries import country_choices
+from portal.models import (
+    DeliveryTime,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Photo,
+    Product,
+    Store,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -27,7 +39,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "display_name", "phone")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "language", "time_zone", "phone")}),
+        (_("Profile"), {"fields": ("display_name", "language", "time_zone", "country", "phone")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -46,6 +58,14 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class DeliveryTimeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The store's delivery-time table, shown to staff; the owner edits it (`store_set_delivery_times`)."""
+
+    model = DeliveryTime
+    extra = 0
+    readonly_fields = ("country", "method", "min_days", "max_days")
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "owner", "country", "time_zone", "created_at")
@@ -54,7 +74,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (StoreMemberInline, WorkingHoursInline)
+    inlines = (StoreMemberInline, WorkingHoursInline, DeliveryTimeInline)
 
 
 @admin.register(Product)
@@ -121,12 +141,18 @@ class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 class OrderAddForm(forms.ModelForm):
     class Meta:
         model = Order
-        fields = ("number", "buyer", "store", "currency")
+        fields = ("number", "buyer", "store", "currency", "ship_to_country")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty to have a number made.")
+        self.fields["ship_to_country"] = forms.ChoiceField(
+            label=_("destination country"),
+            choices=[("", "—"), *country_choices()],
+            required=False,
+            help_text=_("Leave empty to send the parcel to the buyer's country."),
+        )
 
 
 def _transition_action(to: str, label: "StrOrPromise") -> Any:
@@ -230,6 +256,7 @@ class OrderAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                     currency=form.cleaned_data["currency"],
                     number=form.cleaned_data["number"] or None,
+                    ship_to_country=form.cleaned_data["ship_to_country"],
                 )
             except ValidationError as error:
                 refusals = error.messages  # shown next to the items, with what was typed kept

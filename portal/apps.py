@@ -43,3 +43,14 @@ class PortalConfig(AppConfig):
             deadline=False,
         )
         register_store_actions(orders_to_ship_actions)
+
+        from portal.settings_sections import StoreSettingsSection, register_store_settings_section
+
+        register_store_settings_section(
+            StoreSettingsSection(
+                key="delivery_times",
+                label=_("Delivery times"),
+                description=_("How many days a parcel takes to each country by each shipping method."),
+                url_name="portal:store_delivery_times",
+            )
+        )

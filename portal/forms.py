@@ -1,13 +1,14 @@
 """Input validation of the core's pages."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Store, User, WorkingHours
+from portal.countries import country_choices, country_name, is_known_country
+from portal.models import ShippingMethod, Store, User, WorkingHours
 
 
 class SignupExtraForm(forms.Form):
@@ -24,9 +25,18 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    # Offered as chosen, or as assumed from the language while nothing is chosen.
+    country = forms.ChoiceField(label=_("Country"), choices=lambda: [("", "—"), *country_choices()], required=False)
+
     class Meta:
         model = User
-        fields = ("display_name", "language", "time_zone", "phone")
+        fields = ("display_name", "language", "time_zone", "country", "phone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].help_text = _("Product pages show delivery times to this country.")
+        if not self.is_bound and self.instance.pk:
+            self.initial["country"] = self.instance.delivery_country
 
     def clean_phone(self) -> str:
         phone: str = self.cleaned_data["phone"].strip().replace(" ", "")
@@ -69,3 +79,71 @@ WorkingWeekFormSet = forms.formset_factory(WorkingDayForm, extra=0, min_num=7, m
 
 class AddAgentForm(forms.Form):
     email = forms.EmailField(label=_("Agent's e-mail address"))
+
+
+class DeliveryCountryForm(forms.Form):
+    """A visitor's choice of the country product pages show delivery times to."""
+
+    country = forms.ChoiceField(label=_("Deliver to"), choices=country_choices)
+    next = forms.CharField(required=False)
+
+
+class DeliveryTimeForm(forms.Form):
+    """One row of the delivery-time table. The country is typed (a list suggests the codes), so a
+    wrong code stays in the box with its message beside it."""
+
+    country = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        widget=forms.TextInput(attrs={"list": "country-codes", "size": 4, "autocomplete": "off"}),
+    )
+    method = forms.ChoiceField(label=_("Shipping method"), choices=ShippingMethod.choices)
+    min_days = forms.IntegerField(label=_("Minimum days"), min_value=1, max_value=365)
+    max_days = forms.IntegerField(label=_("Maximum days"), min_value=1, max_value=365)
+
+    def clean_country(self) -> str:
+        code: str = self.cleaned_data["country"].strip().upper()
+        if not is_known_country(code):
+            raise forms.ValidationError(_("Unknown country code %(code)s."), params={"code": code})
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_days"), data.get("max_days")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_days", _("The maximum cannot be below the minimum."))
+        return data
+
+
+class BaseDeliveryTableFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        """Refuse a country and method given twice, beside the second one."""
+        if any(self.errors):
+            return
+        seen: set[tuple[str, str]] = set()
+        for form in self.kept_forms():
+            key = (form.cleaned_data["country"], form.cleaned_data["method"])
+            if key in seen:
+                form.add_error(
+                    "country",
+                    _("%(country)s by %(method)s is already in the table.")
+                    % {"country": country_name(key[0]), "method": ShippingMethod(key[1]).label},
+                )
+            seen.add(key)
+
+    def kept_forms(self) -> list[forms.Form]:
+        """The table's rows (blank extra lines left out) that are not marked for deletion."""
+        return [
+            form
+            for index, form in enumerate(self.forms)
+            if (index < self.initial_form_count() or form.has_changed())
+            and not getattr(form, "cleaned_data", {}).get("DELETE", False)
+        ]
+
+
+DeliveryTableFormSet = cast(
+    type[BaseDeliveryTableFormSet],
+    forms.formset_factory(
+        DeliveryTimeForm, formset=BaseDeliveryTableFormSet, extra=3, can_delete=True, max_num=500, validate_max=True
+    ),
+)

@@ -14,6 +14,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.countries import country_for_language, validate_country
 from portal.dates import format_moment
 from portal.timeline import TimelineNote
 
@@ -50,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     phone = models.CharField(_("phone for SMS"), max_length=20, blank=True)
+    # Where the person lives (ISO alpha-2): product pages show delivery times to it and new orders
+    # go to it. Blank until chosen: `delivery_country` then assumes one from the language.
+    country = models.CharField(_("country"), max_length=2, blank=True, validators=[validate_country])
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -78,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.display_name:
             return self.display_name
         return self.email.split("@", 1)[0][:2] + "***"
+
+    @property
+    def delivery_country(self) -> str:
+        """The country chosen, or the one assumed from the language while none is."""
+        return self.country or country_for_language(self.language)
 
 
 # Whoever makes a request: a signed-in User or Django's AnonymousUser (public pages, photos).
@@ -191,6 +200,29 @@ class ShippingMethod(models.TextChoices):
     ECONOMY = "economy", _("Economy")
     STANDARD = "standard", _("Standard")
     EXPRESS = "express", _("Express")
+
+
+class DeliveryTime(models.Model):
+    """One row of a store's delivery-time table: how many days a parcel takes to a country by a method."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="delivery_times", verbose_name=_("store"))
+    country = models.CharField(_("destination country"), max_length=2, validators=[validate_country])
+    method = models.CharField(_("shipping method"), max_length=16, choices=ShippingMethod.choices)
+    min_days = models.PositiveSmallIntegerField(_("minimum days"))
+    max_days = models.PositiveSmallIntegerField(_("maximum days"))
+
+    class Meta:
+        verbose_name = _("delivery time")
+        verbose_name_plural = _("delivery times")
+        ordering = ("country", "method")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "country", "method"], name="delivery_time_unique"),
+            models.CheckConstraint(condition=Q(min_days__gte=1), name="delivery_time_min_positive"),
+            models.CheckConstraint(condition=Q(min_days__lte=models.F("max_days")), name="delivery_time_min_le_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.method}: {self.min_days}–{self.max_days}"
 
 
 class Order(models.Model):

@@ -2,12 +2,26 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from portal.models import Order, OrderEvent, OrderItem, Product, RequestUser, Store, StoreMember, User, WorkingHours
+from portal.models import (
+    DeliveryTime,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Product,
+    RequestUser,
+    ShippingMethod,
+    Store,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 from portal.search import search_rows
 
 
@@ -257,3 +271,82 @@ def products_external(*, store: Store, external_refs: Iterable[str]) -> dict[str
         for p in Product.objects.filter(store=store, external_ref__in=list(external_refs))
         if p.external_ref
     }
+
+
+# --- Delivery times and promises (SPEC §1 "Shipping promises") -----------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    method: str
+    min_days: int
+    max_days: int
+
+    @property
+    def method_label(self) -> str:
+        return str(ShippingMethod(self.method).label)
+
+
+def delivery_table(*, store: Store) -> list[DeliveryTime]:
+    """The store's whole table, by country then method (cheapest first)."""
+    order = {method: index for index, method in enumerate(ShippingMethod.values)}
+    rows = list(DeliveryTime.objects.filter(store=store))
+    return sorted(rows, key=lambda row: (row.country, order.get(row.method, 99)))
+
+
+def delivery_options(*, store_id: int, country: str) -> list[DeliveryOption]:
+    """How the store delivers to `country`, by method (economy first); empty when it does not."""
+    if not country:
+        return []
+    rows = DeliveryTime.objects.filter(store_id=store_id, country=country).values_list("method", "min_days", "max_days")
+    order = {method: index for index, method in enumerate(ShippingMethod.values)}
+    return sorted((DeliveryOption(*row) for row in rows), key=lambda option: order.get(option.method, 99))
+
+
+@dataclass(frozen=True)
+class OnTimeShare:
+    promised: int
+    late: int
+
+    @property
+    def on_time_percent(self) -> int:
+        """Whole percent on time, rounded down: never more punctual than the store was."""
+        return (self.promised - self.late) * 100 // self.promised
+
+
+def _is_late(now: datetime) -> Q:
+    """An order is late once it completed after its latest promised moment, or is still on its way after it."""
+    return Q(status=Order.Status.COMPLETED, completed_at__gt=F("delivery_by_at")) | Q(
+        status=Order.Status.SHIPPED, delivery_by_at__lt=now
+    )
+
+
+def store_on_time_share(*, store: Store, now: datetime) -> tuple[OnTimeShare | None, datetime | None]:
+    """The store's promised shipments of the score window and how many of them were late; and
+    the moment the figures next change by the clock alone (None when nothing is pending).
+
+    One aggregate query. None when the store shipped nothing with a promise in the window.
+    The figures change with time when a shipped order passes its promise (a moment after
+    `delivery_by_at`: exactly at it the order is still on time) and when a shipment leaves the
+    window.
+    """
+    since = now - timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    promised = Order.objects.filter(
+        store=store,
+        status__in=[Order.Status.SHIPPED, Order.Status.COMPLETED],
+        delivery_by_at__isnull=False,
+        shipped_at__gte=since,
+    )
+    figures = promised.aggregate(
+        promised=Count("pk"),
+        late=Count("pk", filter=_is_late(now)),
+        next_late=Min("delivery_by_at", filter=Q(status=Order.Status.SHIPPED, delivery_by_at__gte=now)),
+        oldest=Min("shipped_at"),
+    )
+    moments = []
+    if figures["next_late"] is not None:
+        moments.append(figures["next_late"] + timedelta(microseconds=1))
+    if figures["oldest"] is not None:
+        moments.append(figures["oldest"] + timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS, microseconds=1))
+    share = OnTimeShare(promised=figures["promised"], late=figures["late"]) if figures["promised"] else None
+    return share, min(moments, default=None)

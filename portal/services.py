@@ -19,8 +19,20 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from portal import events
+from portal.countries import country_name, is_known_country
 from portal.fragments import content_changed, user_public_name_changed
-from portal.models import Order, OrderEvent, OrderItem, Product, Store, StoreMember, User, WorkingHours
+from portal.models import (
+    DeliveryTime,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Product,
+    ShippingMethod,
+    Store,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 from portal.notify import notify
 from portal.selectors import user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
@@ -122,8 +134,15 @@ def user_get_or_create_by_email(
         return winner, False
 
 
-def user_update_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+def user_update_preferences(
+    *, user: User, language: str | None = None, time_zone: str | None = None, country: str | None = None
+) -> User:
     fields = []
+    if country is not None:
+        if country and not is_known_country(country):
+            raise ValidationError(_("Unknown country code %(code)s.") % {"code": country})
+        user.country = country
+        fields.append("country")
     if language is not None:
         if language not in dict(settings.LANGUAGES):
             raise ValidationError(_("Unknown language."))
@@ -137,14 +156,21 @@ def user_update_preferences(*, user: User, language: str | None = None, time_zon
     return user
 
 
-def user_update_profile(*, user: User, display_name: str, language: str, time_zone: str, phone: str) -> User:
+def user_update_profile(
+    *, user: User, display_name: str, language: str, time_zone: str, phone: str, country: str | None = None
+) -> User:
+    """Save what a person says about themselves; `country` None leaves it as it is, "" clears it."""
     name_changed = user.display_name != display_name
     user.display_name = display_name
     user.language = language
     user.time_zone = time_zone
     user.phone = phone
+    fields = ["display_name", "language", "time_zone", "phone"]
+    if country is not None:
+        user.country = country.strip().upper()
+        fields.append("country")
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["display_name", "language", "time_zone", "phone"])
+    user.save(update_fields=fields)
     if name_changed:
         user_public_name_changed(user_id=user.pk)
     return user
@@ -203,7 +229,9 @@ def _audit_store(*, store: Store, actor: User, change: list[dict[str, Any]]) -> 
     )
 
 
-def _label(model: type[Store] | type[StoreMember] | type[WorkingHours], field: str | None = None) -> str:
+def _label(
+    model: type[Store] | type[StoreMember] | type[WorkingHours] | type[DeliveryTime], field: str | None = None
+) -> str:
     """A model's or a field's verbose name, untranslated, as the admin stores its own change
     messages (it translates them when it shows the history)."""
     with translation.override(None):
@@ -255,6 +283,69 @@ def store_set_working_hours(*, store: Store, actor: User, intervals: Iterable[Op
         )
         if week != before:
             _audit_store(store=store, actor=actor, change=[{"changed": {"fields": [capfirst(_label(WorkingHours))]}}])
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One line of a delivery-time table as the owner typed it."""
+
+    country: str
+    method: str
+    min_days: int
+    max_days: int
+
+
+def delivery_row_problems(row: DeliveryRow) -> dict[str, str]:
+    """What is wrong with one row, by field (empty when nothing): the table's rules, for the form and the service."""
+    problems: dict[str, str] = {}
+    if not is_known_country(row.country):
+        problems["country"] = _("Unknown country code %(code)s.") % {"code": row.country}
+    if row.method not in ShippingMethod.values:
+        problems["method"] = _("Unknown shipping method.")
+    if row.min_days < 1:
+        problems["min_days"] = _("A delivery takes at least one day.")
+    if row.max_days < row.min_days:
+        problems["max_days"] = _("The maximum cannot be below the minimum.")
+    return problems
+
+
+def delivery_duplicate_message(row: DeliveryRow) -> str:
+    return _("%(country)s by %(method)s is already in the table.") % {
+        "country": country_name(row.country),
+        "method": ShippingMethod(row.method).label,
+    }
+
+
+def store_set_delivery_times(*, store: Store, actor: User, rows: Iterable[DeliveryRow]) -> None:
+    """Replace the store's delivery-time table; owner only, audited when it changed.
+
+    Refuses the whole table (nothing written) when a row breaks a rule or a country and method
+    appear twice. Orders already shipped keep the promise they were given: it was copied onto them.
+    """
+    _require_owner(store=store, actor=actor)
+    table = list(rows)
+    seen: set[tuple[str, str]] = set()
+    for row in table:
+        problems = delivery_row_problems(row)
+        if problems:
+            raise ValidationError(problems)
+        if (row.country, row.method) in seen:
+            raise ValidationError({"country": delivery_duplicate_message(row)})
+        seen.add((row.country, row.method))
+    wanted = {(r.country, r.method, r.min_days, r.max_days) for r in table}
+    with transaction.atomic():
+        # The store's row is the lock: two owners' tabs saving at once replace the table one after the other.
+        Store.objects.select_for_update().filter(pk=store.pk).values_list("pk").get()
+        before = set(DeliveryTime.objects.filter(store=store).values_list("country", "method", "min_days", "max_days"))
+        if wanted == before:
+            return
+        DeliveryTime.objects.filter(store=store).delete()
+        DeliveryTime.objects.bulk_create(
+            DeliveryTime(store=store, country=country, method=method, min_days=low, max_days=high)
+            for country, method, low, high in sorted(wanted)
+        )
+        _audit_store(store=store, actor=actor, change=[{"changed": {"fields": [capfirst(_label(DeliveryTime))]}}])
+        content_changed(topic="delivery", store_id=store.pk)
 
 
 def store_add_agent(*, store: Store, actor: User, email: str) -> StoreMember:
@@ -418,8 +509,15 @@ def order_create(
     currency: str = "USD",
     number: str | None = None,
     external_ref: str | None = None,
+    ship_to_country: str = "",
 ) -> Order:
-    """Record an order as the marketplace placed it; every item must belong to the store."""
+    """Record an order as the marketplace placed it; every item must belong to the store.
+
+    The parcel goes to `ship_to_country` when given, else to the buyer's country.
+    """
+    destination = ship_to_country.strip().upper() or buyer.delivery_country
+    if destination and not is_known_country(destination):
+        raise ValidationError({"ship_to_country": _("Unknown country code %(code)s.") % {"code": destination}})
     lines = list(items)
     if not lines:
         raise ValidationError(_("An order needs at least one item."))
@@ -448,6 +546,7 @@ def order_create(
             store=store,
             currency=currency,
             status=Order.Status.PLACED,
+            ship_to_country=destination,
             placed_at=now,
             total=sum((item.line_total for item in order_items), Decimal("0")),
         )
@@ -461,7 +560,14 @@ def order_create(
 
 
 def order_create_external(
-    *, external_ref: str, buyer: User, store: Store, items: Iterable[LineItem], now: datetime, currency: str = "USD"
+    *,
+    external_ref: str,
+    buyer: User,
+    store: Store,
+    items: Iterable[LineItem],
+    now: datetime,
+    currency: str = "USD",
+    ship_to_country: str = "",
 ) -> tuple[Order, bool]:
     """Create the order the marketplace knows as `external_ref` once; True when this call created it.
 
@@ -475,7 +581,13 @@ def order_create_external(
         with transaction.atomic():
             return (
                 order_create(
-                    buyer=buyer, store=store, items=items, now=now, currency=currency, external_ref=external_ref
+                    buyer=buyer,
+                    store=store,
+                    items=items,
+                    now=now,
+                    currency=currency,
+                    external_ref=external_ref,
+                    ship_to_country=ship_to_country,
                 ),
                 True,
             )
@@ -535,6 +647,7 @@ def order_transition(
                 "auto_confirm_due_at",
                 "auto_confirm_reminder_due_at",
             ]
+            fields += _order_promise(order=order, now=now)
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")
@@ -561,6 +674,29 @@ def order_transition(
             for listener in ORDER_COMPLETED_LISTENERS.values():
                 listener(order=order, now=now)
     return order
+
+
+def _order_promise(*, order: Order, now: datetime) -> list[str]:
+    """Fix the delivery window the store's table promises at shipping time; the fields it set.
+
+    Copied onto the order, so that a later edit of the table never changes a shipped order's
+    promise. No row for the destination and method (or no destination): no promise.
+    """
+    row = (
+        DeliveryTime.objects.filter(
+            store_id=order.store_id, country=order.ship_to_country, method=order.shipping_method
+        )
+        .values_list("min_days", "max_days")
+        .first()
+        if order.ship_to_country and order.shipping_method
+        else None
+    )
+    order.delivery_from_at = now + timedelta(days=row[0]) if row else None
+    order.delivery_by_at = now + timedelta(days=row[1]) if row else None
+    if row:
+        # A promised shipment joins the store's on-time share.
+        content_changed(topic="shipments", store_id=order.store_id)
+    return ["delivery_from_at", "delivery_by_at"]
 
 
 def order_pay(*, order_id: int, actor: User | None, now: datetime) -> Order:

@@ -16,10 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import selectors, services
+from portal import fragments, selectors, services
 from portal.actions import actions_for_member, buyer_actions, store_actions
 from portal.buyer_record import buyer_record
-from portal.forms import AddAgentForm, LanguageForm, ProfileForm, StoreSettingsForm, WorkingWeekFormSet
+from portal.countries import COUNTRIES, country_for_language, country_name, is_known_country
+from portal.forms import (
+    AddAgentForm,
+    DeliveryCountryForm,
+    DeliveryTableFormSet,
+    LanguageForm,
+    ProfileForm,
+    StoreSettingsForm,
+    WorkingWeekFormSet,
+)
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
@@ -115,6 +124,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             language=form.cleaned_data["language"],
             time_zone=form.cleaned_data["time_zone"],
             phone=form.cleaned_data["phone"],
+            country=form.cleaned_data["country"],
         )
         translation.activate(user.language)
         messages.success(request, _("Your settings were saved."))
@@ -124,21 +134,53 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/profile.html", {"form": form})
 
 
-@require_POST
-def language_set(request: HttpRequest) -> HttpResponse:
-    """Switch language and remember it: on the user when signed in, in a cookie always."""
-    form = LanguageForm(request.POST)
+def _next_url(request: HttpRequest) -> str:
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    return next_url
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch language and remember it: on the user when signed in, in a cookie always."""
+    form = LanguageForm(request.POST)
+    response = HttpResponseRedirect(_next_url(request))
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:
             services.user_update_preferences(user=_user(request), language=language)
         response.set_cookie("django_language", language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+# A visitor's choice of the country product pages show delivery times to.
+COUNTRY_COOKIE = "opinia_country"
+
+
+def viewer_country(request: HttpRequest) -> str:
+    """Where the viewer lives: a signed-in user's country (or the one their language suggests);
+    for a visitor, the country chosen on a product page, else the one the page's language suggests."""
+    if request.user.is_authenticated:
+        return _user(request).delivery_country
+    chosen = request.COOKIES.get(COUNTRY_COOKIE, "").upper()
+    if is_known_country(chosen):
+        return chosen
+    return country_for_language(translation.get_language() or "")
+
+
+@require_POST
+def delivery_country_set(request: HttpRequest) -> HttpResponse:
+    """Choose the country delivery times are shown for: on the user when signed in, in a cookie always."""
+    form = DeliveryCountryForm(request.POST)
+    response = HttpResponseRedirect(_next_url(request))
+    if form.is_valid():
+        country = form.cleaned_data["country"]
+        if request.user.is_authenticated:
+            services.user_update_preferences(user=_user(request), country=country)
+        response.set_cookie(COUNTRY_COOKIE, country, max_age=365 * 24 * 3600, samesite="Lax")
     return response
 
 
@@ -263,6 +305,47 @@ def store_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def store_delivery_times(request: HttpRequest, slug: str) -> HttpResponse:
+    """The store's delivery-time table: country × shipping method → days; the owner's page."""
+    user = _user(request)
+    store = selectors.store_get_for_member(user=user, slug=slug, owner_only=True)
+    initial = [
+        {"country": row.country, "method": row.method, "min_days": row.min_days, "max_days": row.max_days}
+        for row in selectors.delivery_table(store=store)
+    ]
+    table = DeliveryTableFormSet(request.POST or None, initial=initial, prefix="rows")
+    if request.method == "POST":
+        if table.is_valid():
+            try:
+                services.store_set_delivery_times(
+                    store=store,
+                    actor=user,
+                    rows=[
+                        services.DeliveryRow(
+                            country=form.cleaned_data["country"],
+                            method=form.cleaned_data["method"],
+                            min_days=form.cleaned_data["min_days"],
+                            max_days=form.cleaned_data["max_days"],
+                        )
+                        for form in table.kept_forms()
+                    ],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Delivery times saved."))
+                return redirect("portal:store_delivery_times", slug=store.slug)
+        else:
+            messages.error(request, _("Please correct the errors below."))
+    return render(
+        request,
+        "portal/store_delivery_times.html",
+        {"store": store, "table": table, "countries": sorted(COUNTRIES.items(), key=lambda pair: str(pair[1]))},
+    )
+
+
+@login_required
 @require_POST
 def store_agent_add(request: HttpRequest, slug: str) -> HttpResponse:
     user = _user(request)
@@ -323,12 +406,28 @@ def store_page(request: HttpRequest, slug: str) -> HttpResponse:
 def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
     product = selectors.product_get_public(store=store, slug=product_slug)
+    country = viewer_country(request)
+    # The same for every viewer of the country until the store edits its table: cached, no query warm.
+    delivery = fragments.cached(
+        name="portal.delivery_options",
+        topics=["delivery"],
+        store_id=store.pk,
+        variant=(country,),
+        build=lambda: (selectors.delivery_options(store_id=store.pk, country=country), None),
+        localized=False,
+    )
     return render(
         request,
         "portal/product_page.html",
         {
             "store": store,
             "product": product,
+            "delivery": delivery,
+            "delivery_country": country,
+            "delivery_country_name": country_name(country) if country else "",
+            "country_form": None
+            if request.user.is_authenticated
+            else DeliveryCountryForm(initial={"country": country}),
             "trust": panels_for("store_trust", request=request, user=request.user, store=store),
             "panels": panels_for("product_page", request=request, user=request.user, store=store, product=product),
         },

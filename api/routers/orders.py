@@ -49,6 +49,11 @@ class OrderIn(Schema):
     buyer_name: str = Field(default="", max_length=80)
     buyer_language: Language = "en"
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    ship_to_country: str = Field(
+        default="",
+        max_length=2,
+        description="Two-letter ISO code of where the parcel goes; the buyer's country when left out.",
+    )
     items: list[OrderItemIn] = Field(min_length=1, max_length=100)
 
 
@@ -70,6 +75,9 @@ class OrderOut(Schema):
     items: list[OrderItemOut]
     carrier: str
     tracking_number: str
+    ship_to_country: str
+    delivery_from_at: datetime | None = Field(description="The promised delivery window, set when the order ships.")
+    delivery_by_at: datetime | None
     placed_at: datetime
     paid_at: datetime | None
     shipped_at: datetime | None
@@ -110,6 +118,9 @@ def order_out(order: Order, items: Iterable[OrderItem] | None = None) -> dict[st
         ],
         "carrier": order.carrier,
         "tracking_number": order.tracking_number,
+        "ship_to_country": order.ship_to_country,
+        "delivery_from_at": utc(order.delivery_from_at),
+        "delivery_by_at": utc(order.delivery_by_at),
         "placed_at": utc(order.placed_at),
         "paid_at": utc(order.paid_at),
         "shipped_at": utc(order.shipped_at),
@@ -164,6 +175,7 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
                 for item in payload.items
             ],
             currency=payload.currency,
+            ship_to_country=payload.ship_to_country,
             now=timezone.now(),
         )
         if not created:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from portal import services
 from portal.demo import DEMO_PASSWORD, DEMO_PRINTOUTS, DEMO_SEEDERS, DemoWorld, demo_hours_text, demo_tracking_number
-from portal.models import Order, Product, Store, StoreMember, User
+from portal.models import Order, Product, ShippingMethod, Store, StoreMember, User
 
 STORES = [
     # name, country, time zone, owner e-mail, language, working hours (Monday to Friday), auto-reply
@@ -81,6 +81,19 @@ BUYERS = [
     ("priya@opinia.test", "Priya Patel", "gu", "Asia/Kolkata", "+919800011122"),
     ("john@opinia.test", "John Smith", "en", "America/New_York", ""),
 ]
+
+# Delivery-time tables: (min, max) days by method, at home and abroad; a store ships abroad to
+# the countries listed (and not to the others, so "No delivery to your country" shows too).
+DELIVERY_DAYS = {
+    "home": {ShippingMethod.ECONOMY: (3, 6), ShippingMethod.STANDARD: (2, 4), ShippingMethod.EXPRESS: (1, 2)},
+    "abroad": {ShippingMethod.ECONOMY: (15, 30), ShippingMethod.STANDARD: (8, 15), ShippingMethod.EXPRESS: (3, 6)},
+}
+DELIVERY_ABROAD = {
+    "CN": ["PL", "KR", "IN", "US", "DE", "GB"],
+    "PL": ["DE", "CZ", "GB", "US", "CN"],
+    "KR": ["CN", "JP", "US", "PL"],
+    "IN": ["US", "GB", "AE"],
+}
 
 
 class Command(BaseCommand):
@@ -148,6 +161,7 @@ class Command(BaseCommand):
                     services.OpeningInterval(weekday=day, opens_at=opens_at, closes_at=closes_at) for day in range(5)
                 ],
             )
+            services.store_set_delivery_times(store=store, actor=owner, rows=self._delivery_table(country))
             stores.append(store)
             products[store.pk] = [
                 services.product_create(
@@ -190,14 +204,32 @@ class Command(BaseCommand):
             order = self._order(
                 buyers[0], stores[0], products[stores[0].pk], "paid", shipped_at - timedelta(days=2), rng
             )
-            services.order_ship(
-                order_id=order.pk, actor=stores[0].owner, now=shipped_at, tracking_number=demo_tracking_number(order)
+            services.order_transition(
+                order_id=order.pk,
+                to=Order.Status.SHIPPED,
+                actor=stores[0].owner,
+                now=shipped_at,
+                tracking_number=demo_tracking_number(order),
+                shipping_method=ShippingMethod.STANDARD,
             )
             orders.append(order)
         self._send_past_reminders(now)
         return DemoWorld(
             now=now, staff=staff, buyers=buyers, stores=stores, products=products, orders=orders, agent=agent
         )
+
+    @staticmethod
+    def _delivery_table(country: str) -> list[services.DeliveryRow]:
+        rows = [
+            services.DeliveryRow(country=country, method=method, min_days=low, max_days=high)
+            for method, (low, high) in DELIVERY_DAYS["home"].items()
+        ]
+        rows += [
+            services.DeliveryRow(country=abroad, method=method, min_days=low, max_days=high)
+            for abroad in DELIVERY_ABROAD[country]
+            for method, (low, high) in DELIVERY_DAYS["abroad"].items()
+        ]
+        return rows
 
     def _order(
         self, buyer: User, store: Store, catalogue: list[Product], status: str, placed_at: Any, rng: random.Random
@@ -206,7 +238,16 @@ class Command(BaseCommand):
             services.LineItem(product=p, quantity=rng.randint(1, 3))
             for p in rng.sample(catalogue, k=min(2, len(catalogue)))
         ]
-        order = services.order_create(buyer=buyer, store=store, items=items, now=placed_at, currency="USD")
+        # Sent to where the buyer lives; the promise is fixed from the store's table when it ships
+        # (the orders shipped weeks ago and still not confirmed are past it: late).
+        order = services.order_create(
+            buyer=buyer,
+            store=store,
+            items=items,
+            now=placed_at,
+            currency="USD",
+            ship_to_country=buyer.delivery_country,
+        )
         steps = {
             "placed": [],
             "paid": ["paid"],
@@ -227,6 +268,7 @@ class Command(BaseCommand):
                     actor=None,
                     now=moment,
                     tracking_number=demo_tracking_number(order) if step == "shipped" else "",
+                    shipping_method=rng.choice(ShippingMethod.values) if step == "shipped" else "",
                 )
         return order
 
