@@ -20,11 +20,13 @@ class DisputesConfig(AppConfig):
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.panels import register_panel
-        from portal.uploads import register_photo_access
+        from disputes.services.custody import evidence_photo_served
+        from portal.uploads import register_photo_access, register_photo_served_listener
 
         register_kinds()
         register_note_kinds()
         register_photo_access(dispute_photo_visible)
+        register_photo_served_listener(evidence_photo_served)
         # Dispute clocks (seller response, escalation, returns, overdue decisions), complaint
         # reminders and penalty expiry.
         register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now), schedule=EVERY_MINUTE)

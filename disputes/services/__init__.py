@@ -17,6 +17,7 @@ from disputes.services.clocks import (
     dispute_return_not_shipped,
     dispute_seller_timeout,
 )
+from disputes.services.custody import evidence_case_viewed, evidence_photo_served
 from disputes.services.complaints import (
     COMPLAINT_TRANSITIONS,
     complaint_answer,
@@ -60,6 +61,8 @@ __all__ = [
     "REFUND_KINDS",
     "TransitionNotAllowed",
     "complaint_answer",
+    "evidence_case_viewed",
+    "evidence_photo_served",
     "complaint_close",
     "complaint_follow_up",
     "complaint_from_message_report",
