@@ -17,7 +17,6 @@ from disputes.services.clocks import (
     dispute_return_not_shipped,
     dispute_seller_timeout,
 )
-from disputes.services.custody import evidence_case_viewed, evidence_photo_served
 from disputes.services.complaints import (
     COMPLAINT_TRANSITIONS,
     complaint_answer,
@@ -29,6 +28,7 @@ from disputes.services.complaints import (
     complaint_take,
     penalty_appeal,
 )
+from disputes.services.custody import evidence_case_viewed, evidence_photo_served
 from disputes.services.disputes import (
     ALLOWED_TRANSITIONS,
     REFUND_KINDS,
@@ -61,8 +61,6 @@ __all__ = [
     "REFUND_KINDS",
     "TransitionNotAllowed",
     "complaint_answer",
-    "evidence_case_viewed",
-    "evidence_photo_served",
     "complaint_close",
     "complaint_follow_up",
     "complaint_from_message_report",
@@ -93,6 +91,8 @@ __all__ = [
     "dispute_seller_timeout",
     "dispute_ship_return",
     "dispute_side",
+    "evidence_case_viewed",
+    "evidence_photo_served",
     "penalty_add",
     "penalty_appeal",
     "penalty_reason_for",
