@@ -127,10 +127,12 @@ class ItemReview(models.Model):
     )
     # The first hex characters of the SHA-256 of what the buyer submitted (`feedback.receipts`):
     # shown to them while sealed, checkable by anyone after publication. Empty before it existed.
-    receipt = models.CharField(max_length=12, blank=True, db_index=True, verbose_name=_("receipt"))
+    receipt = models.CharField(
+        max_length=12, blank=True, default="", db_default="", db_index=True, verbose_name=_("receipt")
+    )
     # How many signed-in people marked the review helpful: kept by `review_mark_helpful` with an
     # F() update, so that a list never counts votes when it renders.
-    helpful_count = models.PositiveIntegerField(default=0, verbose_name=_("helpful votes"))
+    helpful_count = models.PositiveIntegerField(default=0, db_default=0, verbose_name=_("helpful votes"))
 
     # Set by the review-list selectors: the order's additional review, when it has one.
     additional: "AdditionalReview | None" = None

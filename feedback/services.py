@@ -334,6 +334,8 @@ def automatic_review_values(*, true: str, false: str) -> dict[str, str]:
         "has_reply": false,
         "revision_note": "''",
         "score_role": "''",
+        "receipt": "''",
+        "helpful_count": "0",
     }
 
 
