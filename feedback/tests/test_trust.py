@@ -66,11 +66,10 @@ def test_a_sealed_review_reveals_nothing_on_the_verify_page(client, buyer, other
                 client.force_login(user)
             html = _verify(client, **query).content.decode()
             assert 'id="receipt-unknown"' in html
-            assert "receipt-matches" not in html and "receipt-mismatch" not in html
-            assert (
-                "Secret complaint" not in html
-                and reverse("portal:product_page", args=[store.slug, review.product.slug]) not in html
-            )
+            assert "receipt-matches" not in html
+            assert "receipt-mismatch" not in html
+            assert "Secret complaint" not in html
+            assert reverse("portal:product_page", args=[store.slug, review.product.slug]) not in html
     # The same answer as for a receipt nobody was ever given.
     assert re.sub(r"\s+", " ", unknown).count('id="receipt-unknown"') == 1
 
@@ -173,7 +172,8 @@ def test_htmx_swaps_the_count_and_the_page_shows_it(client, review, other_buyer)
     assert "0 people found this helpful" in html
     response = client.post(reverse("feedback:helpful", args=[review.pk]), HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert f'id="helpful-{review.pk}"' in body and "1 person found this helpful" in body
+    assert f'id="helpful-{review.pk}"' in body
+    assert "1 person found this helpful" in body
     # The cached list shows the new count at once (its `helpful` version moved).
     assert "1 person found this helpful" in client.get(page).content.decode()
 
@@ -238,7 +238,8 @@ def test_product_json_ld_matches_the_page(client, buyer, other_buyer, store):
     product = first.product
     html = client.get(reverse("portal:product_page", args=[store.slug, product.slug])).content.decode()
     data = _json_ld(html)
-    assert data["@type"] == "Product" and data["name"] == product.title
+    assert data["@type"] == "Product"
+    assert data["name"] == product.title
     shown_avg = re.search(r"<strong>([\d.]+) out of 5</strong>", html).group(1)
     shown_count = re.search(r"(\d+) ratings?</p>", html).group(1)
     assert data["aggregateRating"]["ratingValue"] == float(shown_avg)
@@ -258,7 +259,8 @@ def test_store_json_ld_matches_the_page_and_leaves_out_removed_reviews(client, b
     cache.clear()
     html = client.get(reverse("portal:store_page", args=[store.slug])).content.decode()
     data = _json_ld(html)
-    assert data["@type"] == "Organization" and data["name"] == store.name
+    assert data["@type"] == "Organization"
+    assert data["name"] == store.name
     block = html[html.index('id="store-stars"') :]
     shown_avg = re.search(r"<strong>([\d.]+) out of 5</strong>", block).group(1)
     shown_count = re.search(r"(\d+) ratings?</p>", block).group(1)
