@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -129,40 +129,42 @@ def fill_helpful_slots(html: str, request: HttpRequest, user: RequestUser) -> Sa
     without JavaScript, a link through the login for visitors, nothing to press on one's own review.
 
     No query: whether the viewer already voted or works for the store is answered when they press.
+    What is the same for every slot (escaped once) is made once per page, not per review.
     """
-    back = request.get_full_path()
-    token = get_token(request) if user.is_authenticated else ""
+    if not HELPFUL_SLOT.search(html):
+        return SafeString(html)
+    back = escape(request.get_full_path())
+    token = escape(get_token(request)) if user.is_authenticated else ""
+    # The vote URL of review 0, with the id put in per slot (ids are digits: nothing to escape).
+    url_head, url_tail = reverse("feedback:helpful", args=[0]).rsplit("/0/", 1)
+    login_query = escape(urlencode({"next": request.get_full_path()}))
+    sign_in = escape(_("Helpful? Sign in to say so"))
+    label = escape(_("Helpful"))
+    texts: dict[int, str] = {}
+
+    def counted_text(count: int) -> str:
+        if count not in texts:
+            texts[count] = escape(
+                ngettext("%(n)s person found this helpful", "%(n)s people found this helpful", count) % {"n": count}
+            )
+        return texts[count]
 
     def slot(match: re.Match[str]) -> str:
         review_id, author_id, count = (int(group) for group in match.groups())
-        # The same markup as feedback/_helpful_button.html (which htmx swaps in), without a template per review.
-        counted = format_html(
-            '<span class="helpful" id="helpful-{}"><span class="muted">{}</span></span>',
-            review_id,
-            ngettext("%(n)s person found this helpful", "%(n)s people found this helpful", count) % {"n": count},
+        # The same markup as feedback/_helpful_button.html (which htmx swaps in).
+        counted = (
+            f'<span class="helpful" id="helpful-{review_id}"><span class="muted">{counted_text(count)}</span></span>'
         )
-        url = reverse("feedback:helpful", args=[review_id])
+        url = f"{url_head}/{review_id}/{url_tail}"
         if not user.is_authenticated:
-            return format_html(
-                '<p class="helpful-line">{} <a class="muted" href="{}?{}">{}</a></p>',
-                counted,
-                url,
-                urlencode({"next": back}),
-                _("Helpful? Sign in to say so"),
-            )
+            return f'<p class="helpful-line">{counted} <a class="muted" href="{url}?{login_query}">{sign_in}</a></p>'
         if author_id == user.pk:
-            return format_html('<p class="helpful-line">{}</p>', counted)
-        return format_html(
-            '<form class="helpful-line" method="post" action="{url}" hx-post="{url}" hx-target="#helpful-{id}"'
-            ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-            '<input type="hidden" name="next" value="{back}">{counted} '
-            '<button type="submit" class="btn-small">{label}</button></form>',
-            url=url,
-            id=review_id,
-            token=token,
-            back=back,
-            counted=counted,
-            label=_("Helpful"),
+            return f'<p class="helpful-line">{counted}</p>'
+        return (
+            f'<form class="helpful-line" method="post" action="{url}" hx-post="{url}" hx-target="#helpful-{review_id}"'
+            f' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<input type="hidden" name="next" value="{back}">{counted} '
+            f'<button type="submit" class="btn-small">{label}</button></form>'
         )
 
     return SafeString(HELPFUL_SLOT.sub(slot, html))
