@@ -113,8 +113,10 @@ def main() -> None:
 
     def orders_sql(kind: str, count: int, store_expr: str, completed_expr: str) -> str:
         return f"""INSERT INTO portal_order (number, buyer_id, store_id, currency, total, status, carrier, tracking_number,
+                shipping_method, ship_to_country,
                 placed_at, paid_at, shipped_at, completed_at, completed_automatically, has_open_dispute)
             SELECT '{kind}' || i, {first_buyer} + ((i::bigint * 7919) % {nbuyers})::int, {store_expr}, 'USD', 9.99, 'completed', '', '',
+                '', '',
                 c - interval '6 days', c - interval '5 days', c - interval '4 days', c, false, false
             FROM (SELECT i, {completed_expr} AS c FROM generate_series(1, {count}) AS i) AS g"""
 

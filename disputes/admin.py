@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes import selectors, services
 from disputes.forms import ComplaintAnswerForm, ResolveForm
-from disputes.models import Complaint, Dispute, PenaltyEntry, StorePenaltyStanding, StoreRestriction
+from disputes.models import Complaint, Dispute, EvidenceAccess, PenaltyEntry, StorePenaltyStanding, StoreRestriction
 from disputes.services import complaints as complaint_services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.dates import format_moment
@@ -36,6 +36,9 @@ from portal.models import Store, User
 # Staff rights are permissions (granted to the groups by migrations), so renaming a group keeps them.
 RESOLVE_PERM = "disputes.resolve_dispute"
 ANSWER_PERM = "disputes.answer_complaint"
+CUSTODY_PERM = "disputes.view_evidenceaccess"
+# The latest custody entries shown on a case page; the whole log is the custody admin list.
+CUSTODY_ON_CASE_PAGE = 50
 
 
 def _overdue_badge(due: Any, overdue: bool) -> str:
@@ -239,7 +242,14 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "penalties": list(dispute.penalties.order_by("pk")),
                 }
             )
-        return super().change_view(request, object_id, form_url, extra_context=extra)
+            if request.user.has_perm(CUSTODY_PERM):
+                extra["custody"] = selectors.evidence_custody(dispute=dispute, limit=CUSTODY_ON_CASE_PAGE)
+        response = super().change_view(request, object_id, form_url, extra_context=extra)
+        # Logged once the admin has let the page be seen: a refused request looked at nothing.
+        if dispute is not None and request.method == "GET" and response.status_code == 200:
+            assert isinstance(request.user, User)
+            services.evidence_case_viewed(staff=request.user, dispute=dispute, now=timezone.now())
+        return response
 
     def resolve_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Decide an escalated dispute (holders of `resolve_dispute` only); the decision is final."""
@@ -302,6 +312,20 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # --- Complaints -------------------------------------------------------------------------------------------------
+
+
+@admin.register(EvidenceAccess)
+class EvidenceAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The custody log of case evidence: read-only, for the holders of its view permission."""
+
+    list_display = ("at", "dispute", "staff_email", "kind", "photo", "photo_sha256")
+    list_filter = ("kind",)
+    search_fields = ("=dispute__id", "staff_email", "=photo_sha256")
+    list_select_related = ("dispute", "photo")
+    readonly_fields = model_field_names(EvidenceAccess, exclude=("id",))
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 100
 
 
 class ComplaintOverdueFilter(admin.SimpleListFilter):

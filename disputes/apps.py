@@ -13,6 +13,7 @@ class DisputesConfig(AppConfig):
         from disputes.notes import register_note_kinds
         from disputes.notifications import register_kinds
         from disputes.services.complaints import complaint_from_message_report
+        from disputes.services.custody import evidence_photo_served
         from messaging.services import register_message_report_listener
         from portal.actions import register_buyer_actions, register_store_actions
         from portal.buyer_record import register_buyer_facts
@@ -20,11 +21,12 @@ class DisputesConfig(AppConfig):
         from portal.demo import register_demo_seeder
         from portal.navigation import register_nav_counter
         from portal.panels import register_panel
-        from portal.uploads import register_photo_access
+        from portal.uploads import register_photo_access, register_photo_served_listener
 
         register_kinds()
         register_note_kinds()
         register_photo_access(dispute_photo_visible)
+        register_photo_served_listener(evidence_photo_served)
         # Dispute clocks (seller response, escalation, returns, overdue decisions), complaint
         # reminders and penalty expiry.
         register_sweep("disputes.deadlines", lambda now: sweeps.sweep_dispute_deadlines(now=now), schedule=EVERY_MINUTE)

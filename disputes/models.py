@@ -492,3 +492,40 @@ class StorePenaltyStanding(Store):
         proxy = True
         verbose_name = _("store penalty standing")
         verbose_name_plural = _("store penalty standings")
+
+
+class EvidenceAccess(models.Model):
+    """The custody log: a staff member opened a case's page or fetched one of its evidence photos.
+
+    Append-only: written by `disputes.services.custody` and only read afterwards. The parties
+    themselves (the buyer, the store's people) are not logged: it is their own case.
+    """
+
+    class Kind(models.TextChoices):
+        CASE_PAGE = "case_page", _("Opened the case page")
+        PHOTO = "photo", _("Fetched an evidence photo")
+        THUMBNAIL = "thumbnail", _("Fetched an evidence thumbnail")
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="evidence_accesses", verbose_name=_("dispute")
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("staff member")
+    )
+    # Kept as text too: the log names who looked even after their account is gone.
+    staff_email = models.EmailField(verbose_name=_("staff e-mail"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("what"))
+    photo = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("photo")
+    )
+    photo_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("photo SHA-256"))
+    at = models.DateTimeField(verbose_name=_("when"))
+
+    class Meta:
+        verbose_name = _("evidence access")
+        verbose_name_plural = _("evidence custody log")
+        ordering = ("-at", "-pk")
+        indexes = [models.Index(fields=["dispute", "-at"], name="evidence_access_case")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_email} {self.kind} #{self.dispute_id}"

@@ -12,7 +12,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from disputes.models import Complaint, Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
+from disputes.models import (
+    Complaint,
+    Dispute,
+    DisputeEvent,
+    DisputeMessage,
+    DisputeOffer,
+    EvidenceAccess,
+    PenaltyEntry,
+)
 from portal.models import Order, OrderItem, Photo, Store, User
 from portal.selectors import store_ids_for_member, store_member_ids
 
@@ -41,6 +49,11 @@ def dispute_get_for_store(*, store: Store, dispute_id: int) -> Dispute:
     if dispute is None:
         raise Http404("No such dispute.")
     return dispute
+
+
+def evidence_custody(*, dispute: Dispute, limit: int = 50) -> list[EvidenceAccess]:
+    """The case's latest custody entries, newest first (`evidence_access_case`)."""
+    return list(EvidenceAccess.objects.filter(dispute=dispute).select_related("photo").order_by("-at", "-pk")[:limit])
 
 
 def dispute_case(*, dispute: Dispute) -> dict[str, object]:

@@ -110,7 +110,8 @@ def seed_feedback(world: DemoWorld) -> None:
     window_days = timedelta(days=45)
     # (minutes until the window closes, the seller's stars or None, whether the buyer rated)
     plans: list[tuple[int, int | None, bool]] = [(2, 5, False), (4, 4, False), (6, 2, False), (8, None, True)]
-    plans.append((60 * 24 * 43, None, True))  # sealed for weeks: the buyer rated, the seller not yet
+    # Sealed for weeks: the buyer rated, the seller not yet; the buyer's page shows the receipt.
+    plans.append((60 * 24 * 43, None, True))
     for minutes, seller_stars, buyer_rates in plans:
         store = world.stores[minutes % len(world.stores)]
         buyer = world.buyers[minutes % len(world.buyers)]
@@ -173,6 +174,11 @@ def _after_publication(world: DemoWorld) -> None:
                 services.reply_submit(
                     author=owner, text="Glad it lasts!", additional_id=additional.pk, now=additional.created_at
                 )
+    # Helpful votes from other buyers, so that "Most helpful" reorders the lists visibly.
+    for index, review in enumerate(public):
+        voters = [buyer for buyer in world.buyers if buyer.pk != review.buyer_id][: (index * 7) % 4]
+        for voter in voters:
+            services.review_mark_helpful(review_id=review.pk, voter=voter, now=now)
     # The lowest recent review: a revision request and a report waiting in the moderation queue.
     recent = sorted(
         (r for r in public if r.published_at is not None and now - r.published_at < timedelta(days=25)),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import ReviewReport
+from feedback.receipts import receipt_normalise
 from portal.models import OrderItem
 from portal.uploads import PhotosField
 
@@ -109,3 +110,18 @@ class ModerationForm(forms.Form):
     note = forms.CharField(
         label=_("Note for the log"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ReceiptCheckForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Receipt"),
+        max_length=40,
+        help_text=_("The 12 characters the buyer was shown when they submitted the review."),
+    )
+    review = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_receipt(self) -> str:
+        receipt = receipt_normalise(self.cleaned_data["receipt"])
+        if receipt is None:
+            raise forms.ValidationError(_("A receipt is 12 characters, 0–9 and a–f."), code="invalid")
+        return receipt

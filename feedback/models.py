@@ -125,6 +125,14 @@ class ItemReview(models.Model):
     score_role = models.CharField(
         max_length=8, choices=ScoreRole.choices, default="", blank=True, verbose_name=_("role in the score")
     )
+    # The first hex characters of the SHA-256 of what the buyer submitted (`feedback.receipts`):
+    # shown to them while sealed, checkable by anyone after publication. Empty before it existed.
+    receipt = models.CharField(
+        max_length=12, blank=True, default="", db_default="", db_index=True, verbose_name=_("receipt")
+    )
+    # How many signed-in people marked the review helpful: kept by `review_mark_helpful` with an
+    # F() update, so that a list never counts votes when it renders.
+    helpful_count = models.PositiveIntegerField(default=0, db_default=0, verbose_name=_("helpful votes"))
 
     # Set by the review-list selectors: the order's additional review, when it has one.
     additional: "AdditionalReview | None" = None
@@ -192,6 +200,17 @@ class ItemReview(models.Model):
                 name="review_store_removed",
                 condition=Q(published_at__isnull=False, removed_at__isnull=False),
             ),
+            # "Most helpful" first, newest among equals.
+            models.Index(
+                fields=["product", "-helpful_count", "-published_at", "-id"],
+                name="review_product_helpful",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["store", "-helpful_count", "-published_at", "-id"],
+                name="review_store_helpful",
+                condition=Q(published_at__isnull=False, removed_at__isnull=True),
+            ),
             models.Index(
                 fields=["store", "-published_at"],
                 name="review_awaiting_reply",
@@ -210,6 +229,26 @@ class ItemReview(models.Model):
     @property
     def is_public(self) -> bool:
         return self.published_at is not None and self.removed_at is None
+
+
+class HelpfulVote(models.Model):
+    """One signed-in person found a review helpful; one vote per person and review."""
+
+    review = models.ForeignKey(
+        ItemReview, on_delete=models.CASCADE, related_name="helpful_votes", verbose_name=_("review")
+    )
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("voter")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created"))
+
+    class Meta:
+        verbose_name = _("helpful vote")
+        verbose_name_plural = _("helpful votes")
+        constraints = [models.UniqueConstraint(fields=["review", "voter"], name="helpful_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} → {self.review_id}"
 
 
 class StoreRating(models.Model):

@@ -5,16 +5,18 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from feedback import charts, selectors
+from feedback import charts, selectors, structured_data
 from messaging.selectors import store_response_stats, store_response_stats_changes_at
 from portal import fragments
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
@@ -32,6 +34,7 @@ SORT_OPTIONS = [
     ("highest", gettext_lazy("Highest rating")),
     ("lowest", gettext_lazy("Lowest rating")),
     ("photos", gettext_lazy("With photos first")),
+    ("helpful", gettext_lazy("Most helpful")),
 ]
 
 
@@ -116,31 +119,96 @@ def fill_report_slots(html: str, user: RequestUser) -> SafeString:
     return SafeString(REPORT_SLOT.sub(slot, html))
 
 
+# A review's helpful slot: review id, author id and the count the list was rendered with.
+HELPFUL_SLOT = re.compile(r"<!--helpful:(\d+):(\d+):(\d+)-->")
+# The review lists show the helpful counts: a vote renews them (and only them).
+LISTS = ["feedback", "helpful"]
+
+
+def fill_helpful_slots(html: str, request: HttpRequest, user: RequestUser) -> SafeString:
+    """Each review's helpful count, with the viewer's way to vote: an htmx button that also posts
+    without JavaScript, a link through the login for visitors, nothing to press on one's own review.
+
+    No query: whether the viewer already voted or works for the store is answered when they press.
+    What is the same for every slot (escaped once) is made once per page, not per review.
+    """
+    if not HELPFUL_SLOT.search(html):
+        return SafeString(html)
+    back = escape(request.get_full_path())
+    token = escape(get_token(request)) if user.is_authenticated else ""
+    # The vote URL of review 0, with the id put in per slot (ids are digits: nothing to escape).
+    url_head, url_tail = reverse("feedback:helpful", args=[0]).rsplit("/0/", 1)
+    login_query = escape(urlencode({"next": request.get_full_path()}))
+    sign_in = escape(_("Helpful? Sign in to say so"))
+    label = escape(_("Helpful"))
+    texts: dict[int, str] = {}
+
+    def counted_text(count: int) -> str:
+        if count not in texts:
+            texts[count] = escape(
+                ngettext("%(n)s person found this helpful", "%(n)s people found this helpful", count) % {"n": count}
+            )
+        return texts[count]
+
+    def slot(match: re.Match[str]) -> str:
+        review_id, author_id, count = (int(group) for group in match.groups())
+        # The same markup as feedback/_helpful_button.html (which htmx swaps in).
+        counted = (
+            f'<span class="helpful" id="helpful-{review_id}"><span class="muted">{counted_text(count)}</span></span>'
+        )
+        url = f"{url_head}/{review_id}/{url_tail}"
+        if not user.is_authenticated:
+            return f'<p class="helpful-line">{counted} <a class="muted" href="{url}?{login_query}">{sign_in}</a></p>'
+        if author_id == user.pk:
+            return f'<p class="helpful-line">{counted}</p>'
+        return (
+            f'<form class="helpful-line" method="post" action="{url}" hx-post="{url}" hx-target="#helpful-{review_id}"'
+            f' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<input type="hidden" name="next" value="{back}">{counted} '
+            f'<button type="submit" class="btn-small">{label}</button></form>'
+        )
+
+    return SafeString(HELPFUL_SLOT.sub(slot, html))
+
+
+def _viewer_slots(html: str, request: HttpRequest, user: RequestUser) -> SafeString:
+    return fill_report_slots(fill_helpful_slots(html, request, user), user)
+
+
 def _list_variant(filters: selectors.ReviewFilters, cursor: str | None) -> tuple[object, ...]:
     """What a list page depends on: the filters and the position, decoded (any damaged cursor is the first page)."""
     position = cursor_decode(cursor)
     return (sorted(filters.as_query().items()), cursor_encode(position) if position else None, bool(cursor))
 
 
-def store_score_html(*, store: Store, now: datetime) -> SafeString:
-    """The score header, its explanation and charts: the same for every visitor, until a rating changes it."""
+def store_score_part(*, store: Store, now: datetime) -> tuple[SafeString, dict[str, Any] | None]:
+    """The score header, its explanation and charts, with the JSON-LD aggregate of the same stars:
+    the same for every visitor, until a rating changes it."""
 
-    def build() -> tuple[SafeString, datetime | None]:
+    def build() -> tuple[tuple[SafeString, dict[str, Any] | None], datetime | None]:
+        summary = selectors.store_star_summary(store=store)
         # The store's on-time share of promised shipments sits beside the shipping-speed rating.
         on_time, on_time_changes_at = store_on_time_share(store=store, now=now)
         html = render_to_string(
             "feedback/panels/_store_score.html",
-            {"score": selectors.store_score(store=store, now=now), "on_time": on_time, **_charts(store=store, now=now)},
+            {
+                "score": selectors.store_score(store=store, now=now),
+                "summary": summary,
+                "on_time": on_time,
+                "weeks_chart": charts.weeks_chart(selectors.store_score_weeks(store=store, now=now, weeks=CHART_WEEKS)),
+                "stars_chart": charts.stars_chart(summary),
+            },
         )
         moments = [
             moment
             for moment in (selectors.store_score_changes_at(store=store, now=now), on_time_changes_at)
             if moment is not None
         ]
-        return SafeString(html), min(moments, default=None)
+        return (SafeString(html), structured_data.aggregate_rating(summary)), min(moments, default=None)
 
+    # Named apart from the HTML-only entries this replaced: their values had another shape.
     return fragments.cached(
-        name="feedback.store_score", topics=["feedback", "shipments"], store_id=store.pk, build=build, now=now
+        name="feedback.store_score.ld", topics=[*FEEDBACK, "shipments"], store_id=store.pk, build=build, now=now
     )
 
 
@@ -151,7 +219,7 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
     chosen = selectors.filters_from_params(request.GET)
     filters = selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic)
 
-    def build() -> tuple[SafeString, None]:
+    def build() -> tuple[tuple[SafeString, list[dict[str, Any]]], None]:
         page = selectors.store_reviews(store=store, filters=filters, cursor=cursor)
         html = render_to_string(
             "feedback/panels/_store_reviews.html",
@@ -163,17 +231,25 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
                 "is_deep": bool(cursor),
             },
         )
-        return SafeString(html), None
+        return (SafeString(html), structured_data.review_items(page.reviews)), None
 
-    reviews = fragments.cached(
-        name="feedback.store_reviews",
-        topics=FEEDBACK,
+    reviews, review_items = fragments.cached(
+        name="feedback.store_reviews.ld",
+        topics=LISTS,
         store_id=store.pk,
         variant=_list_variant(filters, cursor),
         build=build,
         now=now,
     )
-    return store_score_html(store=store, now=now) + fill_report_slots(reviews, user)
+    score, aggregate = store_score_part(store=store, now=now)
+    jsonld = structured_data.thing(
+        kind="Organization",
+        name=store.name,
+        url=reverse("portal:store_page", args=[store.slug]),
+        aggregate=aggregate,
+        reviews=review_items,
+    )
+    return structured_data.json_ld_script(jsonld) + score + _viewer_slots(reviews, request, user)
 
 
 def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
@@ -182,10 +258,19 @@ def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store,
 
     def build() -> tuple[SafeString, None]:
         page = selectors.product_reviews(product=product, filters=filters, cursor=cursor)
+        summary = selectors.product_star_summary(product=product)
+        jsonld = structured_data.thing(
+            kind="Product",
+            name=product.title,
+            url=reverse("portal:product_page", args=[store.slug, product.slug]),
+            aggregate=structured_data.aggregate_rating(summary),
+            reviews=structured_data.review_items(page.reviews),
+        )
         html = render_to_string(
             "feedback/panels/product_page.html",
             {
-                "summary": selectors.product_star_summary(product=product),
+                "jsonld": structured_data.json_ld_script(jsonld),
+                "summary": summary,
                 "strip": selectors.product_photo_strip(product=product),
                 "page": page,
                 "filters": page.filters,
@@ -199,12 +284,13 @@ def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store,
 
     html = fragments.cached(
         name="feedback.product_reviews",
-        topics=FEEDBACK,
+        topics=LISTS,
         store_id=store.pk,
-        variant=(product.pk, *_list_variant(filters, cursor)),
+        # The title is in the JSON-LD: a renamed product is never described by its old name.
+        variant=(product.pk, product.title, *_list_variant(filters, cursor)),
         build=build,
     )
-    return fill_report_slots(html, user)
+    return _viewer_slots(html, request, user)
 
 
 def store_trust_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:

@@ -5,6 +5,7 @@ Sealed content never leaves this module for anyone but its author: public reads 
 *whether* its counterpart has rated (`buyer_rated_at` / `seller_rated_at`).
 """
 
+import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from feedback.models import (
     StoreRating,
     StoreScoreDay,
 )
+from feedback.receipts import ReceiptCheck, receipt_of
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, RequestUser, Store, User
 from portal.pagination import Cursor, cursor_decode, cursor_encode, page_split, rows_after
@@ -214,7 +216,7 @@ def buyer_ratings_received(*, buyer: User) -> tuple[int, float | None]:
 
 # --- Public review lists (keyset pagination) ------------------------------------------------
 
-SORTS = ("newest", "highest", "lowest", "photos")
+SORTS = ("newest", "highest", "lowest", "photos", "helpful")
 # Automatic ratings are counted up to this many for the one line that stands for them.
 AUTOMATIC_COUNT_CAP = 1000
 
@@ -262,6 +264,8 @@ def _group_of(review: ItemReview, sort: str) -> int | None:
         return review.stars
     if sort == "photos":
         return 1 if review.photo_count > 0 else 0
+    if sort == "helpful":
+        return review.helpful_count
     return None
 
 
@@ -307,6 +311,46 @@ def _sort_groups(filters: ReviewFilters) -> list[tuple[int | None, Q]]:
     return [(None, Q())]
 
 
+def _most_helpful(selected: QuerySet[ItemReview], position: Cursor | None, size: int) -> list[ItemReview]:
+    """Most helpful first, then newest: one keyset read of (helpful_count, published_at, id).
+
+    The cursor's group is the last row's count: the next page is the rows with fewer votes,
+    or as many and older (`review_*_helpful`).
+    """
+    condition = Q()
+    if position is not None and position.group is not None:
+        votes = position.group
+        condition = Q(helpful_count__lt=votes) | (
+            Q(helpful_count=votes) & rows_after(position, moment_field="published_at")
+        )
+    return list(selected.filter(condition).order_by("-helpful_count", "-published_at", "-pk")[: size + 1])
+
+
+def _grouped_page(
+    selected: QuerySet[ItemReview], filters: ReviewFilters, position: Cursor | None, size: int
+) -> list[ItemReview]:
+    """The sorts walked in groups (newest, stars, photos): one UNION ALL of each group's range."""
+    groups = _sort_groups(filters)
+    if position is not None:
+        keys = [key for key, _condition in groups]
+        if position.group not in keys:
+            position = None  # a cursor of another sort, or tampered with: start at the top
+        else:
+            groups = groups[keys.index(position.group) :]
+    parts = [
+        selected.filter(
+            condition, rows_after(position, moment_field="published_at") if position is not None and index == 0 else Q()
+        ).order_by("-published_at", "-pk")[: size + 1]
+        for index, (_key, condition) in enumerate(groups)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    # The same order as each part's ORDER BY, then the groups in turn (sorts are stable).
+    rank = {key: index for index, (key, _condition) in enumerate(groups)}
+    page = sorted(rows, key=lambda review: (review.published_at, review.pk), reverse=True)
+    page = sorted(page, key=lambda review: rank[_group_of(review, filters.sort)])[: size + 1]
+    return page
+
+
 def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str | None, size: int) -> ReviewPage:
     """One page in the chosen order, by a (group, published_at, id) keyset: constant cost at any depth.
 
@@ -328,26 +372,11 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
         reviews = reviews.filter(photo_count__gt=0)
     if filters.with_additional:
         reviews = reviews.filter(has_additional=True)
-    groups = _sort_groups(filters)
-    position = cursor_decode(cursor)
-    if position is not None:
-        keys = [key for key, _condition in groups]
-        if position.group not in keys:
-            position = None  # a cursor of another sort, or tampered with: start at the top
-        else:
-            groups = groups[keys.index(position.group) :]
     selected = reviews.select_related("buyer", "product", "reply")
-    parts = [
-        selected.filter(
-            condition, rows_after(position, moment_field="published_at") if position is not None and index == 0 else Q()
-        ).order_by("-published_at", "-pk")[: size + 1]
-        for index, (_key, condition) in enumerate(groups)
-    ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    # The same order as each part's ORDER BY, then the groups in turn (sorts are stable).
-    rank = {key: index for index, (key, _condition) in enumerate(groups)}
-    page = sorted(rows, key=lambda review: (review.published_at, review.pk), reverse=True)
-    page = sorted(page, key=lambda review: rank[_group_of(review, filters.sort)])[: size + 1]
+    if filters.sort == "helpful":
+        page = _most_helpful(selected, cursor_decode(cursor), size)
+    else:
+        page = _grouped_page(selected, filters, cursor_decode(cursor), size)
     page, next_cursor = page_split(page, size=size, cursor_of=lambda review: review_cursor(review, filters.sort))
     ready_photos = Photo.objects.filter(status=Photo.Status.READY).order_by("pk")
     prefetch_related_objects(page, Prefetch("photos", queryset=ready_photos))
@@ -724,3 +753,31 @@ def review_changes(
         for review in page:
             review.additional = additional.get(review.window_id)
     return page
+
+
+def review_receipt_check(*, receipt: str, review_id: int | None = None) -> ReceiptCheck:
+    """Recompute a public review's receipt from what it shows and compare it with `receipt`.
+
+    With `review_id`, that review is checked; without, the public review that was given this
+    receipt at submission. Only public reviews are read: a sealed, removed or missing review
+    gives the same "nothing to check" answer, so the page tells nothing about sealed content.
+    The stars compared are those published (before any later revision the buyer made).
+    """
+    public = ItemReview.objects.filter(PUBLIC, is_automatic=False).select_related("window__order")
+    if review_id is not None:
+        review = public.filter(pk=review_id).first()
+    else:
+        review = public.filter(receipt=receipt).order_by("pk").first()
+    if review is None:
+        return ReceiptCheck(matches=None)
+    published_stars = review.original_stars if review.original_stars is not None else review.stars
+    recomputed = receipt_of(
+        order_number=review.window.order.number,
+        order_item_id=review.order_item_id,
+        stars=published_stars,
+        text=review.text,
+        submitted_at=review.created_at,
+    )
+    return ReceiptCheck(
+        matches=hmac.compare_digest(recomputed, receipt), review_id=review.pk, revised=review.revised_at is not None
+    )

@@ -13,12 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from feedback import events, scoring
 from feedback.models import (
     AdditionalReview,
     FeedbackWindow,
+    HelpfulVote,
     ItemReview,
     ModerationDecision,
     ReviewReport,
@@ -27,6 +29,7 @@ from feedback.models import (
     SellerReply,
     StoreRating,
 )
+from feedback.receipts import receipt_of
 from portal.fragments import content_changed
 from portal.models import Order, OrderItem, Photo, User
 from portal.notify import notify
@@ -220,6 +223,13 @@ def review_submit(
                     text=item.text.strip(),
                     photo_count=len(stored[item.order_item_id]),
                     created_at=now,
+                    receipt=receipt_of(
+                        order_number=window.order.number,
+                        order_item_id=item.order_item_id,
+                        stars=item.stars,
+                        text=item.text.strip(),
+                        submitted_at=now,
+                    ),
                 )
                 for item in items
             ]
@@ -324,6 +334,8 @@ def automatic_review_values(*, true: str, false: str) -> dict[str, str]:
         "has_reply": false,
         "revision_note": "''",
         "score_role": "''",
+        "receipt": "''",
+        "helpful_count": "0",
     }
 
 
@@ -663,3 +675,30 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
 def store_scores_recount(*, now: datetime) -> int:
     """Rebuild every store's buckets from the raw reviews; returns how many buckets were wrong."""
     return sum(scoring.store_score_recount(store_id=store_id) for store_id in scoring.stores_with_feedback())
+
+
+def review_mark_helpful(*, review_id: int, voter: User, now: datetime) -> tuple[ItemReview, bool]:
+    """Count `voter`'s "helpful" on a public review, once; returns (review, whether this vote was new).
+
+    Refused for the review's author and for the people of the review's store. The unique
+    constraint is the guard against two votes at once (a double click, two tabs); the count is
+    moved by an F() update in the same transaction, so it always equals the votes. Only the
+    review lists' `helpful` version moves: the score header stays cached.
+    """
+    review = ItemReview.objects.filter(pk=review_id, published_at__isnull=False, removed_at__isnull=True).first()
+    if review is None or review.is_automatic:
+        raise ItemReview.DoesNotExist
+    if review.buyer_id == voter.pk:
+        raise ValidationError(_("You cannot mark your own review as helpful."), code="own_review")
+    if _is_member(voter, review.store_id):
+        raise ValidationError(_("People of the store cannot vote on its reviews."), code="store_member")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                HelpfulVote.objects.create(review=review, voter=voter, created_at=now)
+        except IntegrityError:
+            return review, False
+        ItemReview.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+        content_changed(topic="helpful", store_id=review.store_id)
+    review.refresh_from_db(fields=["helpful_count"])
+    return review, True

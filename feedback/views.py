@@ -9,13 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import selectors, services
 from feedback.forms import (
     AdditionalReviewForm,
+    ReceiptCheckForm,
     ReplyForm,
     ReportForm,
     ReviewForm,
@@ -225,6 +228,70 @@ def report_review(request: HttpRequest, review_id: int) -> HttpResponse:
         request,
         "feedback/report_form.html",
         {"review": review, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _back_to(request: HttpRequest, review: ItemReview) -> str:
+    """Where a vote without JavaScript returns: the page it came from when it is ours, else the product page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("portal:product_page", args=[review.store.slug, review.product.slug]) + f"#review-{review.pk}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mark_helpful(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Mark a public review helpful, once. htmx swaps the button; without JavaScript the page
+    comes back with a message. GET (where a signed-out visitor lands after logging in) asks first."""
+    review = selectors.review_get_public(review_id=review_id)
+    htmx = bool(getattr(request, "htmx", False))
+    if request.method == "GET":
+        return render(request, "feedback/helpful_confirm.html", {"review": review, "next": _back_to(request, review)})
+    error = ""
+    voted = False
+    try:
+        review, voted = services.review_mark_helpful(review_id=review.pk, voter=_user(request), now=timezone.now())
+    except ValidationError as refusal:
+        error = " ".join(refusal.messages)
+    except ItemReview.DoesNotExist:
+        raise Http404("No such review.") from None
+    if htmx:
+        return render(
+            request,
+            "feedback/_helpful_button.html",
+            {"review_id": review.pk, "count": review.helpful_count, "done": not error, "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    elif voted:
+        messages.success(request, _("Thank you: your vote is counted."))
+    else:
+        messages.info(request, _("You have already marked this review as helpful."))
+    return redirect(_back_to(request, review))
+
+
+@require_GET
+def verify_receipt(request: HttpRequest) -> HttpResponse:
+    """Check a published review against the receipt its author was given: "matches" or "does not match".
+
+    Reads public reviews only, so a receipt of a sealed review gets the same answer as one
+    that never existed.
+    """
+    form = ReceiptCheckForm(request.GET or None)
+    check = None
+    review = None
+    if form.is_bound and form.is_valid():
+        check = selectors.review_receipt_check(
+            receipt=form.cleaned_data["receipt"], review_id=form.cleaned_data.get("review")
+        )
+        if check.review_id is not None:
+            review = selectors.review_get_public(review_id=check.review_id)
+    return render(
+        request,
+        "feedback/verify_receipt.html",
+        {"form": form, "check": check, "review": review},
         status=400 if form.is_bound and form.errors else 200,
     )
 

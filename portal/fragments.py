@@ -44,7 +44,9 @@ from portal.replica import primary_reads
 # lost version only means one re-render: the new one is a fresh token, never an old one).
 FRAGMENT_TIMEOUT = 60 * 60
 # `delivery`: a store's delivery-time table; `shipments`: its promised shipments (the on-time share).
-TOPICS = ("feedback", "responses", "delivery", "shipments")
+# `helpful`: the review lists' helpful counts, apart from `feedback` so that a vote renews
+# the lists only, never the score header and its charts.
+TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful")
 
 
 def _version_key(topic: str, store_id: int) -> str:

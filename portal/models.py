@@ -375,6 +375,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(default=0, verbose_name=_("width"))
     height = models.PositiveIntegerField(default=0, verbose_name=_("height"))
     size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    # SHA-256 of the re-encoded file that is served (`image`), in hex: evidence that cannot be
+    # changed quietly. Null while processing, when processing failed, or when the file was lost.
+    sha256 = models.CharField(max_length=64, null=True, blank=True, verbose_name=_("SHA-256"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
     processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed"))
 

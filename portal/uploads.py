@@ -8,6 +8,7 @@ thumbnail. Nothing but the re-encoded files is ever served, and only through `ph
 after the owning app has said that the user may see the photo.
 """
 
+import hashlib
 import io
 import logging
 import math
@@ -394,6 +395,8 @@ def photo_process(*, photo_id: int, now: datetime | None = None) -> Photo | None
         width=width,
         height=height,
         size=len(encoded),
+        # Of exactly the bytes written and served: `photo_serve` sends this file unchanged.
+        sha256=hashlib.sha256(encoded).hexdigest(),
         processed_at=now,
     )
     if not claimed:
@@ -501,6 +504,19 @@ PhotoAccessCheck = Callable[[RequestUser, Photo], bool]
 _access_checks: list[PhotoAccessCheck] = []
 
 
+# Told of every photo sent by `photo_serve`: (viewer, photo, "full" or "thumb", now). The
+# disputes app writes its custody log from it (staff fetching a case's evidence).
+PhotoServedListener = Callable[[RequestUser, Photo, str, datetime], None]
+_served_listeners: list[PhotoServedListener] = []
+
+
+def register_photo_served_listener(listener: PhotoServedListener) -> PhotoServedListener:
+    """Let an app record who fetched a photo (called from `ready()`); it must not raise for a stranger's photo."""
+    if listener not in _served_listeners:
+        _served_listeners.append(listener)
+    return listener
+
+
 def register_photo_access(check: PhotoAccessCheck) -> PhotoAccessCheck:
     """Let an app say who may see the photos attached to its objects (called from `ready()`)."""
     if check not in _access_checks:
@@ -533,6 +549,9 @@ def photo_serve(request: HttpRequest, photo_uuid: str, variant: str = "full") ->
     except (FileNotFoundError, ValueError):
         logger.error("Ready photo %s has lost its %s file", photo.pk, variant)
         raise Http404("No such photo.") from None
+    now = timezone.now()
+    for listener in _served_listeners:
+        listener(request.user, photo, variant, now)
     response = FileResponse(
         handle,
         content_type=content_type,

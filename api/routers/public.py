@@ -89,6 +89,7 @@ class ReviewOut(Schema):
     buyer_name: str
     published_at: datetime
     revised: bool
+    helpful_count: int = Field(ge=0, description="How many signed-in people marked the review helpful.")
     photos: list[PhotoOut]
     reply: ReplyOut | None
     additional: AdditionalOut | None
@@ -136,6 +137,7 @@ def review_out(request: HttpRequest, review: ItemReview) -> dict[str, object]:
         "buyer_name": review.buyer.public_name,
         "published_at": utc(review.published_at),
         "revised": review.revised_at is not None,
+        "helpful_count": review.helpful_count,
         "photos": photos_out(request, review.photos),
         "reply": reply_out(review) if review.has_reply else None,
         "additional": {

@@ -28,6 +28,7 @@ from disputes.services.complaints import (
     complaint_take,
     penalty_appeal,
 )
+from disputes.services.custody import evidence_case_viewed, evidence_photo_served
 from disputes.services.disputes import (
     ALLOWED_TRANSITIONS,
     REFUND_KINDS,
@@ -90,6 +91,8 @@ __all__ = [
     "dispute_seller_timeout",
     "dispute_ship_return",
     "dispute_side",
+    "evidence_case_viewed",
+    "evidence_photo_served",
     "penalty_add",
     "penalty_appeal",
     "penalty_reason_for",

@@ -31,4 +31,5 @@ def _staff_groups(request):
     importlib.import_module("disputes.migrations.0002_staff_permissions").grant(apps, None)
     importlib.import_module("disputes.migrations.0007_restriction_permissions").grant(apps, None)
     importlib.import_module("disputes.migrations.0011_staff_action_permissions").grant(apps, None)
+    importlib.import_module("disputes.migrations.0014_evidence_custody_log").grant(apps, None)
     importlib.import_module("messaging.migrations.0008_staff_action_permissions").grant(apps, None)

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from feedback.demo import seed_feedback
-from feedback.models import AdditionalReview, FeedbackWindow, ItemReview, ReviewReport, SellerReply
+from feedback.models import AdditionalReview, FeedbackWindow, HelpfulVote, ItemReview, ReviewReport, SellerReply
 from portal.demo import DemoWorld
 from portal.models import Order, Photo
 from portal.tests.factories import ProductFactory, StoreFactory, UserFactory, make_order
@@ -40,5 +40,9 @@ def test_demo_seeder_leaves_every_kind_of_review(db, settings, tmp_path):
     assert SellerReply.objects.exists()
     assert ReviewReport.objects.exists()
     assert not Photo.objects.filter(status=Photo.Status.PROCESSING).exists()
+    # Votes on published reviews, and a sealed review with its receipt.
+    assert reviews.filter(helpful_count__gt=1).exists()
+    assert HelpfulVote.objects.count() == sum(reviews.values_list("helpful_count", flat=True))
+    assert reviews.filter(published_at__isnull=True).exclude(receipt="").exists()
     soon = FeedbackWindow.objects.filter(state="pending", closes_at__gt=now, closes_at__lt=now + timedelta(minutes=10))
     assert soon.count() >= 3

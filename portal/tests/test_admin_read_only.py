@@ -13,6 +13,7 @@ from portal.models import User
 EXPECTED = {
     "disputes.Complaint": (False, True, False),
     "disputes.Dispute": (False, True, False),
+    "disputes.EvidenceAccess": (False, False, False),
     "disputes.PenaltyEntry": (False, False, False),
     "disputes.StorePenaltyStanding": (False, False, False),
     "disputes.StoreRestriction": (False, False, False),
