@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from disputes.models import Complaint, Dispute, DisputeEvent, DisputeMessage, DisputeOffer, PenaltyEntry
-from portal.models import Order, OrderItem, Photo, Store, User
-from portal.selectors import store_ids_for_member, store_member_ids
+from portal.models import Order, Photo, Store, User
+from portal.selectors import order_item_listings, order_items_with_listing, store_ids_for_member, store_member_ids
 
 S = Dispute.Status
 
@@ -47,11 +47,13 @@ def dispute_case(*, dispute: Dispute) -> dict[str, object]:
     """Everything a case page shows, in a fixed number of queries."""
     order = (
         Order.objects.select_related("store", "buyer")
-        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")))
+        .prefetch_related(order_items_with_listing())
         .get(pk=dispute.order_id)
     )
     return {
         "order": order,
+        # What was bought beside what the listing says now: "not as described" is judged on the first.
+        "listings": order_item_listings(order=order),
         "offers": list(
             DisputeOffer.objects.filter(dispute=dispute).select_related("author").order_by("created_at", "pk")
         ),

@@ -7,13 +7,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
-from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
+from portal.models import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    Photo,
+    Product,
+    ProductPhoto,
+    Store,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -57,8 +70,35 @@ class StoreAdmin(admin.ModelAdmin):
     inlines = (StoreMemberInline, WorkingHoursInline)
 
 
+def _thumbnail(photo: Photo | None) -> str:
+    if photo is None or photo.status != Photo.Status.READY:
+        return "—"
+    return format_html(
+        '<a href="{}"><img src="{}" alt="" class="opinia-thumb" width="96" height="96"></a>',
+        reverse("portal:photo", args=[photo.uuid]),
+        reverse("portal:photo_thumbnail", args=[photo.uuid]),
+    )
+
+
+class ProductPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The listing's photos, as the store's people added them on the product's photos page."""
+
+    model = ProductPhoto
+    extra = 0
+    fields = ("preview", "position", "added_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductPhoto]:
+        return super().get_queryset(request).select_related("photo")
+
+    @admin.display(description=_("photo"))
+    def preview(self, entry: ProductPhoto) -> str:
+        return _thumbnail(entry.photo)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    inlines = (ProductPhotoInline,)
     list_display = ("title", "store", "price", "currency", "is_active")
     list_filter = ("is_active", "currency")
     search_fields = ("title", "store__name")
@@ -97,6 +137,13 @@ class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     formset = OrderItemFormSet
     extra = 1
     raw_id_fields = ("product",)
+    # The listing as sold is copied by `order_create`, never typed in.
+    fields = ("product", "quantity", "unit_price", "sold_title", "sold_price", "sold_photo_preview")
+    readonly_fields = ("sold_title", "sold_price", "sold_photo_preview")
+
+    @admin.display(description=_("photo as sold"))
+    def sold_photo_preview(self, item: OrderItem) -> str:
+        return _thumbnail(item.sold_photo) if item.pk else "—"
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 0 if obj else 1

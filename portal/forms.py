@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Store, User, WorkingHours
+from portal.uploads import PhotosField
 
 
 class SignupExtraForm(forms.Form):
@@ -69,3 +70,14 @@ WorkingWeekFormSet = forms.formset_factory(WorkingDayForm, extra=0, min_num=7, m
 
 class AddAgentForm(forms.Form):
     email = forms.EmailField(label=_("Agent's e-mail address"))
+
+
+class ProductPhotosForm(forms.Form):
+    photos = PhotosField(
+        label=_("Add photos"),
+        required=True,
+        max_count=settings.OPINIA_PRODUCT_PHOTOS_MAX,
+        help_text=_(
+            "JPEG, PNG or WebP, at most 5 MB each. The first photo leads the product page and is sold with it."
+        ),
+    )

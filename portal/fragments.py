@@ -43,7 +43,8 @@ from portal.replica import primary_reads
 # An entry not read again for this long is dropped by the cache; versions never expire (a
 # lost version only means one re-render: the new one is a fresh token, never an old one).
 FRAGMENT_TIMEOUT = 60 * 60
-TOPICS = ("feedback", "responses")
+# `listing`: a product's photos on its public page.
+TOPICS = ("feedback", "responses", "listing")
 
 
 def _version_key(topic: str, store_id: int) -> str:
