@@ -140,6 +140,7 @@ CLOCK_EXPIRY: dict[str, Promise] = {
     "auto_escalation": gettext_lazy("The case goes to the platform, which decides it."),
     "return_ship": gettext_lazy("The case closes in the seller's favour."),
     "return_confirm": gettext_lazy("The agreed refund is executed."),
+    "replacement_receipt": gettext_lazy("The replacement is taken as received and the case closes, with no refund."),
     "decision": gettext_lazy("The platform's resolvers are reminded; the case stays highlighted."),
 }
 
@@ -222,12 +223,24 @@ def dispute_clocks(*, dispute: Dispute, now: datetime) -> list[RunningClock]:
                 now,
             )
         )
+    if status == S.AWAITING_REPLACEMENT and dispute.replacement_due_at:
+        clocks.append(
+            _clock(
+                "replacement_receipt",
+                dispute.replacement_due_at,
+                _("The buyer has %(left)s to confirm the replacement arrived or report it missing."),
+                now,
+            )
+        )
     if status == S.ESCALATED and dispute.decision_due_at and dispute.decision_due_at > now:
         clocks.append(_clock("decision", dispute.decision_due_at, _("The platform will decide within %(left)s."), now))
     return sorted(clocks, key=lambda clock: clock.due_at)
 
 
-def dispute_can_escalate(*, dispute: Dispute, now: datetime) -> bool:
+def dispute_can_escalate(*, dispute: Dispute, now: datetime, side: str | None = None) -> bool:
+    if dispute.status == S.AWAITING_REPLACEMENT:
+        # A replacement that does not come: the buyer asks the platform, until it is taken as received.
+        return side == "buyer"
     return (
         dispute.status in (S.AWAITING_SELLER, S.NEGOTIATING, S.AWAITING_RETURN, S.RETURN_SHIPPED)
         and dispute.escalation_opens_at <= now <= dispute.escalation_closes_at

@@ -37,7 +37,8 @@ def add_photo(product, actor, colour: str = "red") -> Photo:
     validated = uploads.validate_photo(SimpleUploadedFile(f"{colour}.png", png(colour)))
     (entry,) = services.product_photos_add(actor=actor, product_id=product.pk, photos=[validated], now=timezone.now())
     processed = uploads.photo_process(photo_id=entry.photo_id)
-    assert processed is not None and processed.status == Photo.Status.READY
+    assert processed is not None
+    assert processed.status == Photo.Status.READY
     return processed
 
 
@@ -138,8 +139,10 @@ def test_store_members_add_and_remove_photos_of_a_product(client, request, store
     response = client.post(photos_url(product), {"photos": [SimpleUploadedFile("a.png", png())]})
     assert response.status_code == 302
     entry = ProductPhoto.objects.get(product=product)
-    assert entry.photo.owner == member and entry.photo.original_name == "a.png"
-    assert entry.photo.quarantine.name.startswith("quarantine/") and "a.png" not in entry.photo.quarantine.name
+    assert entry.photo.owner == member
+    assert entry.photo.original_name == "a.png"
+    assert entry.photo.quarantine.name.startswith("quarantine/")
+    assert "a.png" not in entry.photo.quarantine.name
     remove = reverse("portal:product_photo_remove", args=[store.slug, product.pk, entry.pk])
     assert client.post(remove).status_code == 302
     assert not ProductPhoto.objects.filter(product=product).exists()
@@ -171,7 +174,8 @@ def test_a_file_that_is_not_an_image_is_refused_beside_the_field(client, seller,
     assert response.status_code == 400
     assert "“notes.png” is not a JPEG, PNG or WebP photo." in response.context["form"].errors["photos"][0]
     assert "notes.png" in response.content.decode()
-    assert not ProductPhoto.objects.exists() and not Photo.objects.exists()
+    assert not ProductPhoto.objects.exists()
+    assert not Photo.objects.exists()
 
 
 def test_an_oversized_photo_is_refused_beside_the_field(client, settings, seller, product):
