@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,31 +80,23 @@ def _thumbnail(photo: Photo | None) -> str:
     )
 
 
-class ProductPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """The listing's photos, as the store's people added them on the product's photos page."""
-
-    model = ProductPhoto
-    extra = 0
-    fields = ("preview", "position", "added_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductPhoto]:
-        return super().get_queryset(request).select_related("photo")
-
-    @admin.display(description=_("photo"))
-    def preview(self, entry: ProductPhoto) -> str:
-        return _thumbnail(entry.photo)
-
-
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    inlines = (ProductPhotoInline,)
     list_display = ("title", "store", "price", "currency", "is_active")
+    # The listing's photos, as the store's people added them on the product's photos page.
+    readonly_fields = ("listing_photos",)
     list_filter = ("is_active", "currency")
     search_fields = ("title", "store__name")
     list_select_related = ("store",)
     raw_id_fields = ("store",)
     show_full_result_count = False
+
+    @admin.display(description=_("photos"))
+    def listing_photos(self, product: Product) -> str:
+        if product.pk is None:
+            return "—"
+        entries = ProductPhoto.objects.filter(product=product).select_related("photo").order_by("position", "pk")
+        return format_html_join(" ", "{}", ((_thumbnail(entry.photo),) for entry in entries)) or "—"
 
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -340,8 +340,6 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
             "store": store,
             "product": product,
             "gallery": product_gallery(product=product),
-            # The way to the photos page, for the store's own people only (no query for visitors).
-            "can_edit_photos": selectors.user_is_store_member(user=request.user, store_id=store.pk),
             "trust": panels_for("store_trust", request=request, user=request.user, store=store),
             "panels": panels_for("product_page", request=request, user=request.user, store=store, product=product),
         },
