@@ -21,6 +21,7 @@ def test_seed_demo_builds_disputes_in_every_kind_of_state(db):
     # A style case judged against a changed listing, with a replacement offered; one replacement on its way.
     styled = Dispute.objects.get(detail="style")
     item = styled.order.items.get()
-    assert item.sold_photo_id is not None and item.sold_title != item.product.title
+    assert item.sold_photo_id is not None
+    assert item.sold_title != item.product.title
     assert styled.offers.filter(kind="replacement", accepted_at__isnull=True).exists()
     assert Dispute.objects.filter(status="awaiting_replacement").count() == 1

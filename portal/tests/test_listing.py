@@ -245,3 +245,13 @@ def test_listing_comparison_names_what_changed(buyer, seller, store, product):
     (listing,) = selectors.order_item_listings(order=loaded)
     assert listing.changed == ("price",)
     assert (listing.sold_price, listing.now_price) == (Decimal("19.99"), Decimal("9.99"))
+
+
+@pytest.mark.parametrize("language", ["pl", "zh-hans", "ko", "gu"])
+def test_the_listing_texts_read_in_every_language(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        for english in ("As sold", "Listing now", "Manage this product's photos", "Photos on the listing"):
+            assert translation.gettext(english) not in ("", english)
+        assert str(OrderItem._meta.get_field("sold_photo").verbose_name) != "photo as sold"
