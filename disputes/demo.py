@@ -201,9 +201,9 @@ def seed_disputes(world: DemoWorld) -> None:
     scarf.price = Decimal("17.50")
     scarf.save(update_fields=["title", "description", "price"])
     portal_services.product_listing_changed(product=scarf, changed=["title", "description", "price"])
-    for entry in list(scarf.photos.all()):
+    for listed in list(scarf.photos.all()):
         portal_services.product_photo_remove(
-            actor=textiles.owner, product_id=scarf.pk, product_photo_id=entry.pk, now=opened + DAY
+            actor=textiles.owner, product_id=scarf.pk, product_photo_id=listed.pk, now=opened + DAY
         )
     portal_services.product_photos_add(
         actor=textiles.owner,
