@@ -170,6 +170,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "return_ship_due_at",
                     "return_tracking_number",
                     "return_confirm_due_at",
+                    "replacement_carrier",
+                    "replacement_tracking_number",
+                    "replacement_due_at",
                 )
             },
         ),
@@ -182,6 +185,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "resolution",
                     "refund_amount",
                     "responsibility",
+                    "shipped_without_tracking",
                     "resolution_note",
                     "decided_by",
                 )
@@ -277,6 +281,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     amount=data["amount"],
                     responsibility=data["responsibility"],
                     note=data["note"],
+                    shipped_without_tracking=data["shipped_without_tracking"],
                     now=timezone.now(),
                 )
             except ValidationError as error:
@@ -287,7 +292,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     request,
                     dispute,
                     f"Resolved: {dispute.resolution}, refund {dispute.refund_amount or Decimal('0')}, "
-                    f"responsibility {dispute.responsibility}.",
+                    f"responsibility {dispute.responsibility}"
+                    f"{', shipped without valid tracking (as refused to ship)' if dispute.shipped_without_tracking else ''}.",
                 )
                 messages.success(
                     request,

@@ -16,7 +16,7 @@ from disputes.models import Dispute
 from disputes.services import complaints
 from disputes.sweeps import CLOCKS, dispute_clock_fire
 from portal import services as portal_services
-from portal.demo import DemoWorld, demo_tracking_number
+from portal.demo import DemoWorld, demo_product_photo, demo_tracking_number
 from portal.models import Order, Store, User
 from portal.uploads import ValidatedPhoto
 
@@ -182,7 +182,67 @@ def seed_disputes(world: DemoWorld) -> None:
         )
         dispute_clock_fire(clock=CLOCKS[0], dispute_id=refused.pk, now=refused.seller_response_due_at)  # type: ignore[arg-type]
 
-    # 8. Complaints: one overdue, one answered and rated, one penalty appeal waiting.
+    # 8. Not as described (style), judged against the listing as sold: after the sale the seller
+    #    changed the scarf's listing (title, description, price, photo); the seller now offers
+    #    a replacement, which the buyer may accept on the case page.
+    opened = now - 3 * DAY
+    scarf = world.products[textiles.pk][0]
+    styled = _open(
+        world,
+        buyers[2],
+        textiles,
+        opened,
+        detail=Dispute.Detail.STYLE,
+        description="The listing showed a paisley block print; a plain striped scarf arrived.",
+        photos=[_photo("striped-scarf", "#556677")],
+    )
+    scarf.title = "Printed scarf"
+    scarf.description = "Printed cotton scarf, pattern may vary."
+    scarf.price = Decimal("17.50")
+    scarf.save(update_fields=["title", "description", "price"])
+    portal_services.product_listing_changed(product=scarf, changed=["title", "description", "price"])
+    for listed in list(scarf.photos.all()):
+        portal_services.product_photo_remove(
+            actor=textiles.owner, product_id=scarf.pk, product_photo_id=listed.pk, now=opened + DAY
+        )
+    portal_services.product_photos_add(
+        actor=textiles.owner,
+        product_id=scarf.pk,
+        photos=[demo_product_photo("Printed scarf (pattern may vary)", "#7a6a3a")],
+        now=opened + DAY,
+    )
+    services.dispute_make_offer(
+        dispute_id=styled.pk,
+        actor=textiles.owner,
+        kind=Dispute.Outcome.REPLACEMENT,
+        carrier="India Post",
+        tracking_number="EE123456789IN",
+        note="We will send the paisley print you ordered.",
+        now=opened + DAY + timedelta(hours=2),
+    )
+
+    # 9. A replacement accepted: the case waits for the buyer to confirm it arrived.
+    opened = now - 6 * DAY
+    reshipped = _open(
+        world,
+        buyers[3],
+        gadgets,
+        opened,
+        detail=Dispute.Detail.MATERIAL,
+        description="The cable is rubber, the listing says braided nylon.",
+    )
+    services.dispute_make_offer(
+        dispute_id=reshipped.pk,
+        actor=gadgets.owner,
+        kind=Dispute.Outcome.REPLACEMENT,
+        carrier="Cainiao",
+        tracking_number="LP00987654321CN",
+        note="Sending the braided one today.",
+        now=opened + DAY,
+    )
+    services.dispute_accept_offer(dispute_id=reshipped.pk, actor=buyers[3], now=opened + DAY + timedelta(hours=3))
+
+    # 10. Complaints: one overdue, one answered and rated, one penalty appeal waiting.
     complaints.complaint_submit(
         author=buyers[3],
         subject="seller",

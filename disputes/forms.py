@@ -34,7 +34,9 @@ class DisputeOpenForm(_AmountRequiredForPartial):
         required=False,
     )
     requested_outcome = forms.ChoiceField(
-        label=_("What do you ask for?"), choices=Dispute.Outcome.choices, widget=forms.RadioSelect
+        label=_("What do you ask for?"),
+        choices=[c for c in Dispute.Outcome.choices if c[0] in Dispute.BUYER_OUTCOMES],
+        widget=forms.RadioSelect,
     )
     amount = forms.DecimalField(
         label=_("Partial refund amount"),
@@ -66,6 +68,8 @@ class DisputeOpenForm(_AmountRequiredForPartial):
 class OfferForm(_AmountRequiredForPartial):
     kind = forms.ChoiceField(label=_("Offer"), choices=Dispute.Outcome.choices)
     amount = forms.DecimalField(label=_("Amount"), required=False, **AMOUNT)  # type: ignore[arg-type]
+    carrier = forms.CharField(label=_("Carrier of the replacement"), max_length=64, required=False)
+    tracking_number = forms.CharField(label=_("Tracking number of the replacement"), max_length=64, required=False)
     note = forms.CharField(
         label=_("Explain your offer"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -74,6 +78,13 @@ class OfferForm(_AmountRequiredForPartial):
         max_count=5,
         help_text=_("Up to 5 photos; they are added to the case thread with your note."),
     )
+
+    def limit_to_side(self, side: str | None) -> None:
+        """A buyer's offers are refunds; a replacement is the seller's to offer."""
+        if side != "seller":
+            kind = self.fields["kind"]
+            assert isinstance(kind, forms.ChoiceField)
+            kind.choices = [c for c in Dispute.Outcome.choices if c[0] in Dispute.BUYER_OUTCOMES]
 
 
 class MessageForm(forms.Form):
@@ -188,6 +199,13 @@ class ResolveForm(forms.Form):
     amount = forms.DecimalField(label=_("Partial refund amount"), required=False, **AMOUNT)  # type: ignore[arg-type]
     responsibility = forms.ChoiceField(
         label=_("Responsibility"), choices=Dispute.Responsibility.choices, widget=forms.RadioSelect
+    )
+    shipped_without_tracking = forms.BooleanField(
+        label=_("Shipped without valid tracking: decide as refused to ship"),
+        required=False,
+        help_text=_(
+            "The seller is responsible and the refused-to-ship penalty points apply, whatever reason the buyer gave."
+        ),
     )
     note = forms.CharField(
         label=_("Note to both parties"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4, "cols": 80})

@@ -24,6 +24,7 @@ class Dispute(models.Model):
         ESCALATED = "escalated", _("Escalated to the platform")
         AWAITING_RETURN = "awaiting_return", _("Awaiting the return")
         RETURN_SHIPPED = "return_shipped", _("Return shipped")
+        AWAITING_REPLACEMENT = "awaiting_replacement", _("Awaiting the replacement")
         RESOLVED = "resolved", _("Resolved")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -37,6 +38,7 @@ class Dispute(models.Model):
     class Detail(models.TextChoices):
         MATERIAL = "material", _("Material")
         COLOUR = "colour", _("Colour")
+        STYLE = "style", _("Style")
         SIZE = "size", _("Size")
         QUALITY = "quality", _("Quality")
 
@@ -44,11 +46,17 @@ class Dispute(models.Model):
         FULL_REFUND = "full_refund", _("Full refund")
         PARTIAL_REFUND = "partial_refund", _("Partial refund")
         RETURN_REFUND = "return_refund", _("Return and refund")
+        # The seller's offer only: the item is sent again under a new tracking number.
+        REPLACEMENT = "replacement", _("Replacement (reshipped)")
+
+    # What the buyer may ask for when opening a case; a replacement is the seller's to offer.
+    BUYER_OUTCOMES = ("full_refund", "partial_refund", "return_refund")
 
     class Resolution(models.TextChoices):
         FULL_REFUND = "full_refund", _("Full refund")
         PARTIAL_REFUND = "partial_refund", _("Partial refund")
         REJECTED = "rejected", _("Rejected: no refund")
+        REPLACED = "replaced", _("Replacement received: no refund")
 
     class Responsibility(models.TextChoices):
         SELLER = "seller", _("Seller")
@@ -62,6 +70,11 @@ class Dispute(models.Model):
         RETURN_NOT_SHIPPED = "return_not_shipped", _("The buyer did not ship the return in time")
         RETURN_NOT_CONFIRMED = "return_not_confirmed", _("The seller did not confirm the return in time")
         RETURN_RECEIVED = "return_received", _("The seller confirmed the return")
+        REPLACEMENT_RECEIVED = "replacement_received", _("The buyer confirmed the replacement arrived")
+        REPLACEMENT_NOT_CONFIRMED = (
+            "replacement_not_confirmed",
+            _("The buyer did not report the replacement missing in time: taken as received"),
+        )
         STAFF = "staff", _("Platform decision")
         BUYER_CANCELLED = "buyer_cancelled", _("Cancelled by the buyer")
 
@@ -71,6 +84,7 @@ class Dispute(models.Model):
         Status.ESCALATED,
         Status.AWAITING_RETURN,
         Status.RETURN_SHIPPED,
+        Status.AWAITING_REPLACEMENT,
     )
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("order"))
@@ -98,6 +112,10 @@ class Dispute(models.Model):
     auto_escalate_at = models.DateTimeField(_("automatic escalation"))
     return_ship_due_at = models.DateTimeField(_("return shipment due"), null=True, blank=True)
     return_confirm_due_at = models.DateTimeField(_("return receipt due"), null=True, blank=True)
+    # An accepted replacement: the new parcel, and when it is taken as received if the buyer is silent.
+    replacement_carrier = models.CharField(_("replacement carrier"), max_length=64, blank=True)
+    replacement_tracking_number = models.CharField(_("replacement tracking number"), max_length=64, blank=True)
+    replacement_due_at = models.DateTimeField(_("replacement taken as received"), null=True, blank=True)
     # The amount agreed for a return and refund, paid once the seller has the item back.
     agreed_amount = models.DecimalField(_("agreed refund"), max_digits=12, decimal_places=2, null=True, blank=True)
     return_tracking_number = models.CharField(_("return tracking number"), max_length=64, blank=True)
@@ -107,12 +125,14 @@ class Dispute(models.Model):
 
     # The outcome, once closed.
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.CharField(_("closed by"), max_length=24, choices=ClosedBy.choices, blank=True)
+    closed_by = models.CharField(_("closed by"), max_length=32, choices=ClosedBy.choices, blank=True)
     resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
     refund_amount = models.DecimalField(
         _("refund"), max_digits=12, decimal_places=2, null=True, blank=True, help_text=_("Refunded to the buyer.")
     )
     responsibility = models.CharField(_("responsibility"), max_length=10, choices=Responsibility.choices, blank=True)
+    # Staff found the order shipped without a valid tracking number: decided as refused to ship.
+    shipped_without_tracking = models.BooleanField(_("shipped without valid tracking"), default=False)
     resolution_note = models.TextField(_("note to both parties"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,7 +153,14 @@ class Dispute(models.Model):
             models.UniqueConstraint(
                 fields=["order"],
                 condition=Q(
-                    status__in=["awaiting_seller", "negotiating", "escalated", "awaiting_return", "return_shipped"]
+                    status__in=[
+                        "awaiting_seller",
+                        "negotiating",
+                        "escalated",
+                        "awaiting_return",
+                        "return_shipped",
+                        "awaiting_replacement",
+                    ]
                 ),
                 name="dispute_one_open_per_order",
             ),
@@ -171,6 +198,11 @@ class Dispute(models.Model):
                 fields=["return_confirm_due_at"],
                 name="dispute_return_confirm_due",
                 condition=Q(status="return_shipped"),
+            ),
+            models.Index(
+                fields=["replacement_due_at"],
+                name="dispute_replacement_due",
+                condition=Q(status="awaiting_replacement"),
             ),
             models.Index(fields=["decision_due_at"], name="dispute_decision_due", condition=Q(status="escalated")),
             # The admin queue's default order (overdue escalations first, then by due date,
@@ -212,6 +244,9 @@ class DisputeOffer(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Dispute.Outcome.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     note = models.TextField(_("note"), max_length=2000, blank=True)
+    # A replacement's new parcel (no amount: nothing is refunded).
+    carrier = models.CharField(_("carrier"), max_length=64, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
     )
@@ -223,7 +258,11 @@ class DisputeOffer(models.Model):
         verbose_name_plural = _("offers")
         ordering = ("created_at", "pk")
         indexes = [models.Index(fields=["dispute", "side", "-created_at"], name="dispute_offer_latest")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_offer_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | Q(kind="replacement", amount=0), name="dispute_offer_amount_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_side_display()}: {self.get_kind_display()} {self.amount}"
@@ -265,6 +304,7 @@ class DisputeEvent(TimelineNote):
         ESCALATED = "escalated", _("Escalated")
         RETURN_SHIPPED = "return_shipped", _("Return shipped")
         RETURN_RECEIVED = "return_received", _("Return received")
+        REPLACEMENT_RECEIVED = "replacement_received", _("Replacement received")
         RESOLVED = "resolved", _("Resolved")
         CANCELLED = "cancelled", _("Cancelled")
         CLOCK = "clock", _("Deadline passed")

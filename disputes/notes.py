@@ -35,5 +35,27 @@ def register_note_kinds() -> None:
         NoteKind(text=_("The buyer did not ship the return within %(days)s days: the case closes for the seller.")),
     )
     register_note_kind(
+        "dispute_replacement_offer",
+        NoteKind(text=_("Replacement offered: %(carrier)s, tracking number %(tracking)s.")),
+    )
+    register_note_kind(
+        "dispute_replacement_accepted",
+        NoteKind(
+            text=_(
+                "Replacement accepted (%(carrier)s, tracking number %(tracking)s): the buyer confirms its arrival "
+                "or reports it missing within %(days)s days."
+            )
+        ),
+    )
+    register_note_kind(
+        "dispute_replacement_taken_as_received",
+        NoteKind(
+            text=_(
+                "The buyer neither confirmed the replacement nor reported it missing within %(days)s days: "
+                "it is taken as received."
+            )
+        ),
+    )
+    register_note_kind(
         "dispute_decision_overdue", NoteKind(text=_("The decision is overdue; the dispute resolvers were reminded."))
     )

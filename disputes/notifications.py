@@ -44,6 +44,10 @@ LINKS = {
     "dispute_escalated": (_case, "disputes"),
     "dispute_return_awaited": (_case, "disputes"),
     "dispute_return_shipped": (_case, "disputes"),
+    "dispute_replacement_offered": (_case, "disputes"),
+    "dispute_replacement_awaited": (_case, "disputes"),
+    "dispute_replacement_received": (_case, "disputes"),
+    "dispute_replacement_taken_as_received": (_case, "disputes"),
     "dispute_resolved": (_case, "disputes"),
     "dispute_decided": (_case, "disputes"),
     "dispute_decided_rejected": (_case, "disputes"),
@@ -85,6 +89,34 @@ KINDS: dict[str, NotificationKind] = {
     "dispute_return_shipped": NotificationKind(
         title=_("Dispute #%(id)s: the return was shipped"),
         body=_("The buyer shipped the return of order %(number)s (tracking number %(tracking)s)."),
+    ),
+    "dispute_replacement_offered": NotificationKind(
+        title=_("Dispute #%(id)s: the seller offers a replacement"),
+        body=_(
+            "The seller offers to send order %(number)s again (%(carrier)s, tracking number %(tracking)s). "
+            "Accept it on the dispute page, or keep negotiating."
+        ),
+    ),
+    "dispute_replacement_awaited": NotificationKind(
+        title=_("Dispute #%(id)s: a replacement is on its way"),
+        body=_(
+            "The replacement of order %(number)s was agreed (%(carrier)s, tracking number %(tracking)s). "
+            "The buyer confirms its arrival, or reports it missing, within %(days)s days; after that it is "
+            "taken as received."
+        ),
+    ),
+    "dispute_replacement_received": NotificationKind(
+        title=_("Dispute #%(id)s is resolved: the replacement arrived"),
+        body=_("The buyer confirmed the replacement of order %(number)s arrived. The case is closed, with no refund."),
+        sms=True,
+    ),
+    "dispute_replacement_taken_as_received": NotificationKind(
+        title=_("Dispute #%(id)s is resolved: the replacement is taken as received"),
+        body=_(
+            "The buyer did not confirm the replacement of order %(number)s (tracking number %(tracking)s) or "
+            "report it missing in time, so it is taken as received. The case is closed, with no refund."
+        ),
+        sms=True,
     ),
     "dispute_resolved": NotificationKind(
         title=_("Dispute #%(id)s is resolved"),

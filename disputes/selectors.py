@@ -21,8 +21,8 @@ from disputes.models import (
     EvidenceAccess,
     PenaltyEntry,
 )
-from portal.models import Order, OrderItem, Photo, Store, User
-from portal.selectors import store_ids_for_member, store_member_ids
+from portal.models import Order, Photo, Store, User
+from portal.selectors import order_item_listings, order_items_with_listing, store_ids_for_member, store_member_ids
 
 S = Dispute.Status
 
@@ -60,11 +60,13 @@ def dispute_case(*, dispute: Dispute) -> dict[str, object]:
     """Everything a case page shows, in a fixed number of queries."""
     order = (
         Order.objects.select_related("store", "buyer")
-        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")))
+        .prefetch_related(order_items_with_listing())
         .get(pk=dispute.order_id)
     )
     return {
         "order": order,
+        # What was bought beside what the listing says now: "not as described" is judged on the first.
+        "listings": order_item_listings(order=order),
         "offers": list(
             DisputeOffer.objects.filter(dispute=dispute).select_related("author").order_by("created_at", "pk")
         ),
@@ -151,6 +153,7 @@ CLOCK_EXPIRY: dict[str, Promise] = {
     "auto_escalation": gettext_lazy("The case goes to the platform, which decides it."),
     "return_ship": gettext_lazy("The case closes in the seller's favour."),
     "return_confirm": gettext_lazy("The agreed refund is executed."),
+    "replacement_receipt": gettext_lazy("The replacement is taken as received and the case closes, with no refund."),
     "decision": gettext_lazy("The platform's resolvers are reminded; the case stays highlighted."),
 }
 
@@ -233,12 +236,24 @@ def dispute_clocks(*, dispute: Dispute, now: datetime) -> list[RunningClock]:
                 now,
             )
         )
+    if status == S.AWAITING_REPLACEMENT and dispute.replacement_due_at:
+        clocks.append(
+            _clock(
+                "replacement_receipt",
+                dispute.replacement_due_at,
+                _("The buyer has %(left)s to confirm the replacement arrived or report it missing."),
+                now,
+            )
+        )
     if status == S.ESCALATED and dispute.decision_due_at and dispute.decision_due_at > now:
         clocks.append(_clock("decision", dispute.decision_due_at, _("The platform will decide within %(left)s."), now))
     return sorted(clocks, key=lambda clock: clock.due_at)
 
 
-def dispute_can_escalate(*, dispute: Dispute, now: datetime) -> bool:
+def dispute_can_escalate(*, dispute: Dispute, now: datetime, side: str | None = None) -> bool:
+    if dispute.status == S.AWAITING_REPLACEMENT:
+        # A replacement that does not come: the buyer asks the platform, until it is taken as received.
+        return side == "buyer"
     return (
         dispute.status in (S.AWAITING_SELLER, S.NEGOTIATING, S.AWAITING_RETURN, S.RETURN_SHIPPED)
         and dispute.escalation_opens_at <= now <= dispute.escalation_closes_at

@@ -54,6 +54,12 @@ CLOCKS: tuple[Clock, ...] = (
     Clock("auto_escalation", "auto_escalate_at", (S.AWAITING_SELLER, S.NEGOTIATING), services.dispute_auto_escalate),
     Clock("return_ship", "return_ship_due_at", (S.AWAITING_RETURN,), services.dispute_return_not_shipped),
     Clock("return_confirm", "return_confirm_due_at", (S.RETURN_SHIPPED,), services.dispute_return_not_confirmed),
+    Clock(
+        "replacement_receipt",
+        "replacement_due_at",
+        (S.AWAITING_REPLACEMENT,),
+        services.dispute_replacement_not_confirmed,
+    ),
     Clock("decision_overdue", "decision_due_at", (S.ESCALATED,), _decision_overdue),
 )
 

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:dispute_id>/cancel/", views.dispute_cancel, name="cancel"),
     path("<int:dispute_id>/return-shipped/", views.dispute_return_shipped, name="return_shipped"),
     path("<int:dispute_id>/return-received/", views.dispute_return_received, name="return_received"),
+    path("<int:dispute_id>/replacement-received/", views.dispute_replacement_received, name="replacement_received"),
     path("store/<slug:slug>/", views.store_disputes, name="store"),
     path("store/<slug:slug>/penalties/", views.store_penalties, name="penalties"),
     path("store/<slug:slug>/penalties/<int:entry_id>/appeal/", views.penalty_appeal, name="appeal"),

@@ -107,6 +107,9 @@ def _case_context(request: HttpRequest, dispute: Dispute, **forms_in: forms.Form
     other_side = "seller" if side == "buyer" else "buyer"
     other_offer = current.get(other_side)
     store_slug = dispute.store.slug
+    offer_form = forms_in.get("offer_form") or OfferForm()
+    assert isinstance(offer_form, OfferForm)
+    offer_form.limit_to_side(side)
     context: dict[str, Any] = {
         "dispute": dispute,
         "side": side,
@@ -114,8 +117,8 @@ def _case_context(request: HttpRequest, dispute: Dispute, **forms_in: forms.Form
         "clocks": selectors.dispute_clocks(dispute=dispute, now=now),
         "current_offers": current,
         "acceptable_offer": other_offer if other_offer is not None and other_offer.accepted_at is None else None,
-        "can_escalate": selectors.dispute_can_escalate(dispute=dispute, now=now),
-        "offer_form": forms_in.get("offer_form") or OfferForm(),
+        "can_escalate": selectors.dispute_can_escalate(dispute=dispute, now=now, side=side),
+        "offer_form": offer_form,
         "message_form": forms_in.get("message_form") or MessageForm(),
         "escalate_form": forms_in.get("escalate_form") or EscalateForm(),
         "return_form": forms_in.get("return_form") or ReturnShippedForm(),
@@ -187,6 +190,8 @@ def dispute_offer(request: HttpRequest, dispute_id: int) -> HttpResponse:
             amount=data["amount"],
             note=data["note"],
             photos=data["photos"],
+            carrier=data["carrier"],
+            tracking_number=data["tracking_number"],
             now=timezone.now(),
         ),
         _("Your offer was sent."),
@@ -276,6 +281,19 @@ def dispute_return_received(request: HttpRequest, dispute_id: int) -> HttpRespon
         "received_form",
         lambda d, u, data: services.dispute_confirm_return(dispute_id=d.pk, seller=u, now=timezone.now()),
         _("Receipt confirmed: the refund is executed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute_replacement_received(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    return _action(
+        request,
+        dispute_id,
+        _EmptyForm,
+        "replacement_form",
+        lambda d, u, data: services.dispute_confirm_replacement(dispute_id=d.pk, buyer=u, now=timezone.now()),
+        _("Thank you: the replacement arrived and the case is closed."),
     )
 
 

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
 from portal import fragments
-from portal.models import Photo, RequestUser, Store, User
+from portal.models import OrderItem, Photo, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
@@ -96,7 +96,9 @@ def message_photo_get_for_user(*, user: RequestUser, message_id: int, photo_uuid
 def thread_messages(*, conversation: Conversation, after_id: int = 0, before_id: int | None = None) -> list[Message]:
     """The latest page of a thread (or the page before `before_id`, or everything after `after_id`), oldest first."""
     messages = conversation.messages.select_related("sender", "product__store", "order__store").prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.order_by("pk"))
+        Prefetch("photos", queryset=Photo.objects.order_by("pk")),
+        # The order cards show what was bought: each item's photo as sold (one query per page).
+        Prefetch("order__items", queryset=OrderItem.objects.select_related("sold_photo").order_by("pk")),
     )
     if after_id:
         return list(messages.filter(pk__gt=after_id).order_by("pk")[:THREAD_PAGE_SIZE])

@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,7 @@ from portal.models import (
     OrderItem,
     Photo,
     Product,
+    ProductPhoto,
     Store,
     StoreMember,
     User,
@@ -77,14 +80,33 @@ class StoreAdmin(admin.ModelAdmin):
     inlines = (StoreMemberInline, WorkingHoursInline, DeliveryTimeInline)
 
 
+def _thumbnail(photo: Photo | None) -> str:
+    if photo is None or photo.status != Photo.Status.READY:
+        return "—"
+    return format_html(
+        '<a href="{}"><img src="{}" alt="" class="opinia-thumb" width="96" height="96"></a>',
+        reverse("portal:photo", args=[photo.uuid]),
+        reverse("portal:photo_thumbnail", args=[photo.uuid]),
+    )
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("title", "store", "price", "currency", "is_active")
+    # The listing's photos, as the store's people added them on the product's photos page.
+    readonly_fields = ("listing_photos",)
     list_filter = ("is_active", "currency")
     search_fields = ("title", "store__name")
     list_select_related = ("store",)
     raw_id_fields = ("store",)
     show_full_result_count = False
+
+    @admin.display(description=_("photos"))
+    def listing_photos(self, product: Product) -> str:
+        if product.pk is None:
+            return "—"
+        entries = ProductPhoto.objects.filter(product=product).select_related("photo").order_by("position", "pk")
+        return format_html_join(" ", "{}", ((_thumbnail(entry.photo),) for entry in entries)) or "—"
 
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -117,6 +139,13 @@ class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     formset = OrderItemFormSet
     extra = 1
     raw_id_fields = ("product",)
+    # The listing as sold is copied by `order_create`, never typed in.
+    fields = ("product", "quantity", "unit_price", "sold_title", "sold_price", "sold_photo_preview")
+    readonly_fields = ("sold_title", "sold_price", "sold_photo_preview")
+
+    @admin.display(description=_("photo as sold"))
+    def sold_photo_preview(self, item: OrderItem) -> str:
+        return _thumbnail(item.sold_photo) if item.pk else "—"
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 0 if obj else 1

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from portal import services, uploads
+        from portal import fragments, selectors, services, uploads
         from portal.actions import orders_to_ship_actions, register_store_actions
         from portal.deadlines import EVERY_MINUTE, HOURLY, register_sweep
         from portal.mail import use_readable_text_encoding
@@ -54,3 +54,6 @@ class PortalConfig(AppConfig):
                 url_name="portal:store_delivery_times",
             )
         )
+        # Product photos (and the photo an order item was sold with) are public, like the listing.
+        uploads.register_photo_access(selectors.photo_is_public_listing)
+        fragments.register_photo_content(selectors.stores_showing_product_photo)

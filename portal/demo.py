@@ -1,10 +1,14 @@
 """What `seed_demo` built, handed to each app's demo seeder so it can add its own data."""
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from PIL import Image, ImageDraw
+
 from portal.models import Order, Product, Store, User
+from portal.uploads import ValidatedPhoto
 
 DEMO_PASSWORD = "opinia-demo"  # noqa: S105 - printed on purpose: demo accounts only
 
@@ -58,3 +62,19 @@ def demo_tracking_number(order: Order) -> str:
 def demo_hours_text(opens_at: time, closes_at: time) -> str:
     """The hours as an auto-reply states them, from the same values the working hours are set from."""
     return f"{opens_at:%H:%M}–{closes_at:%H:%M}"
+
+
+# Listing photos of the demo products: a plain colour per product, its title written on it.
+DEMO_PHOTO_COLOURS = ("#2f5d8a", "#8a2f4f", "#2f8a5d", "#8a6d2f", "#5d2f8a", "#2f7f8a", "#8a452f")
+
+
+def demo_product_photo(label: str, colour: str) -> ValidatedPhoto:
+    """A small JPEG made at seed time (no image files in the repository), ready for the photo pipeline."""
+    image = Image.new("RGB", (480, 360), colour)
+    ImageDraw.Draw(image).text((24, 24), label, fill="white")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    name = "".join(char if char.isalnum() else "-" for char in label.lower())[:40]
+    return ValidatedPhoto(
+        content=buffer.getvalue(), image_format="JPEG", width=480, height=360, original_name=f"{name}.jpg"
+    )

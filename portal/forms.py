@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.countries import country_choices, country_name, is_known_country
 from portal.models import ShippingMethod, Store, User, WorkingHours
+from portal.uploads import PhotosField
 
 
 class SignupExtraForm(forms.Form):
@@ -147,3 +148,14 @@ DeliveryTableFormSet = cast(
         DeliveryTimeForm, formset=BaseDeliveryTableFormSet, extra=3, can_delete=True, max_num=500, validate_max=True
     ),
 )
+
+
+class ProductPhotosForm(forms.Form):
+    photos = PhotosField(
+        label=_("Add photos"),
+        required=True,
+        max_count=settings.OPINIA_PRODUCT_PHOTOS_MAX,
+        help_text=_(
+            "JPEG, PNG or WebP, at most 5 MB each. The first photo leads the product page and is sold with it."
+        ),
+    )

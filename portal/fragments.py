@@ -46,7 +46,8 @@ FRAGMENT_TIMEOUT = 60 * 60
 # `delivery`: a store's delivery-time table; `shipments`: its promised shipments (the on-time share).
 # `helpful`: the review lists' helpful counts, apart from `feedback` so that a vote renews
 # the lists only, never the score header and its charts.
-TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful")
+# `listing`: a product's photos on its public page.
+TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing")
 
 
 def _version_key(topic: str, store_id: int) -> str:

@@ -309,6 +309,22 @@ class OrderItem(models.Model):
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    # The listing as sold, copied by `order_create`: a "not as described" case is judged
+    # against it, whatever the store changes in the product later. The photo is the product's
+    # first photo then; a Photo row is never changed, and this reference keeps it from the
+    # retention sweep after the product drops it.
+    sold_title = models.CharField(_("title as sold"), max_length=200, blank=True)
+    sold_description = models.TextField(_("description as sold"), blank=True)
+    sold_price = models.DecimalField(_("price as sold"), max_digits=12, decimal_places=2, null=True, blank=True)
+    sold_currency = models.CharField(_("currency as sold"), max_length=3, blank=True)
+    sold_photo = models.ForeignKey(
+        "Photo",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo as sold"),
+    )
 
     class Meta:
         verbose_name = _("order item")
@@ -321,6 +337,10 @@ class OrderItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def title_as_sold(self) -> str:
+        return self.sold_title or self.product.title
 
 
 class OrderEvent(TimelineNote):
@@ -390,3 +410,22 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uuid} ({self.status})"
+
+
+class ProductPhoto(models.Model):
+    """A photo of a product's listing, shown publicly; the first by position leads the page."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos", verbose_name=_("product"))
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+", verbose_name=_("photo"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("product photo")
+        verbose_name_plural = _("product photos")
+        ordering = ("position", "pk")
+        indexes = [models.Index(fields=["product", "position"], name="product_photo_order")]
+        constraints = [models.UniqueConstraint(fields=["photo"], name="product_photo_once")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.photo_id}"

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -14,7 +15,9 @@ from portal.models import (
     Order,
     OrderEvent,
     OrderItem,
+    Photo,
     Product,
+    ProductPhoto,
     RequestUser,
     ShippingMethod,
     Store,
@@ -46,7 +49,7 @@ def order_get_for_buyer(*, user: User, order_id: int) -> Order:
     order = (
         Order.objects.select_related("store")
         .prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")),
+            Prefetch("items", queryset=OrderItem.objects.select_related("product", "sold_photo").order_by("pk")),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "pk")),
         )
         .filter(pk=order_id, buyer=user)
@@ -123,6 +126,112 @@ def product_get_public(*, store: Store, slug: str) -> Product:
     return product
 
 
+def product_lead_photo_ids(*, product_ids: Iterable[int]) -> dict[int, int]:
+    """Each product's first photo (by position), as {product id: photo id}; one query."""
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    lead: dict[int, int] = {}
+    # A product has a handful of photos at most: the first of each is picked here, which works
+    # on SQLite too (no DISTINCT ON).
+    rows = ProductPhoto.objects.filter(product_id__in=ids).order_by("product_id", "position", "pk")
+    for product_id, photo_id in rows.values_list("product_id", "photo_id"):
+        lead.setdefault(product_id, photo_id)
+    return lead
+
+
+def product_photos(*, product: Product, ready_only: bool = True) -> list[ProductPhoto]:
+    """A product's photos in their order, with the photo rows; the public page shows ready ones only."""
+    rows = ProductPhoto.objects.filter(product=product).select_related("photo").order_by("position", "pk")
+    if ready_only:
+        rows = rows.filter(photo__status=Photo.Status.READY)
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class ItemListing:
+    """One order item's listing as sold beside the product's listing now (a dispute's yardstick)."""
+
+    item: OrderItem
+    sold_title: str
+    sold_description: str
+    sold_price: Decimal
+    sold_currency: str
+    sold_photo: Photo | None
+    now_title: str
+    now_description: str
+    now_price: Decimal
+    now_currency: str
+    now_photo: Photo | None
+    on_sale: bool
+    changed: tuple[str, ...]
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.changed)
+
+
+def order_items_with_listing() -> Prefetch:
+    """The Prefetch of an order's items with both listings: the photo as sold and the product's photos now."""
+    return Prefetch(
+        "items",
+        queryset=OrderItem.objects.select_related("product", "sold_photo")
+        .prefetch_related(
+            Prefetch(
+                "product__photos", queryset=ProductPhoto.objects.select_related("photo").order_by("position", "pk")
+            )
+        )
+        .order_by("pk"),
+    )
+
+
+def order_item_listings(*, order: Order) -> list[ItemListing]:
+    """Each item's listing as sold and now, for an order loaded with `order_items_with_listing()`."""
+    listings = []
+    for item in order.items.all():
+        product = item.product
+        current = [entry.photo for entry in product.photos.all()]
+        now_photo = next((photo for photo in current if photo.status == Photo.Status.READY), None)
+        sold_title = item.sold_title or product.title
+        sold_price = item.sold_price if item.sold_price is not None else item.unit_price
+        sold_currency = item.sold_currency or product.currency
+        changed = []
+        if sold_title != product.title:
+            changed.append("title")
+        if item.sold_description != product.description:
+            changed.append("description")
+        if sold_price != product.price or sold_currency != product.currency:
+            changed.append("price")
+        if (current[0].pk if current else None) != item.sold_photo_id:
+            changed.append("photo")
+        listings.append(
+            ItemListing(
+                item=item,
+                sold_title=sold_title,
+                sold_description=item.sold_description,
+                sold_price=sold_price,
+                sold_currency=sold_currency,
+                sold_photo=item.sold_photo,
+                now_title=product.title,
+                now_description=product.description,
+                now_price=product.price,
+                now_currency=product.currency,
+                now_photo=now_photo,
+                on_sale=product.is_active,
+                changed=tuple(changed),
+            )
+        )
+    return listings
+
+
+def product_get_for_store(*, store: Store, product_id: int) -> Product:
+    """One of `store`'s products (the caller loaded the store as the user's); another store's is a 404."""
+    product = Product.objects.filter(store=store, pk=product_id).first()
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
 def store_order_counts(*, store: Store) -> dict[str, int]:
     counts = dict(Order.objects.filter(store=store).values_list("status").annotate(n=Count("pk")).order_by())
     return {status: counts.get(status, 0) for status in Order.Status.values}
@@ -146,7 +255,7 @@ def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
     order = (
         Order.objects.select_related("buyer", "store")
         .prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk")),
+            Prefetch("items", queryset=OrderItem.objects.select_related("product", "sold_photo").order_by("pk")),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "pk")),
         )
         .filter(pk=order_id, store=store)
@@ -350,3 +459,17 @@ def store_on_time_share(*, store: Store, now: datetime) -> tuple[OnTimeShare | N
         moments.append(figures["oldest"] + timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS, microseconds=1))
     share = OnTimeShare(promised=figures["promised"], late=figures["late"]) if figures["promised"] else None
     return share, min(moments, default=None)
+
+
+def stores_showing_product_photo(photo_id: int) -> list[tuple[str, int]]:
+    """The cached galleries that show a photo once it is ready: its product's store, topic `listing`."""
+    store_ids = ProductPhoto.objects.filter(photo_id=photo_id).values_list("product__store_id", flat=True)
+    return [("listing", store_id) for store_id in store_ids]
+
+
+def photo_is_public_listing(user: RequestUser, photo: Photo) -> bool:
+    """Product photos are public, and so is the photo an order was sold with (the listing as sold)."""
+    return (
+        ProductPhoto.objects.filter(photo_id=photo.pk).exists()
+        or OrderItem.objects.filter(sold_photo_id=photo.pk).exists()
+    )

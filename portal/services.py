@@ -1,7 +1,7 @@
 """Every write to accounts, stores, products and orders."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -27,6 +27,7 @@ from portal.models import (
     OrderEvent,
     OrderItem,
     Product,
+    ProductPhoto,
     ShippingMethod,
     Store,
     StoreMember,
@@ -34,9 +35,10 @@ from portal.models import (
     WorkingHours,
 )
 from portal.notify import notify
-from portal.selectors import user_is_store_member
+from portal.selectors import product_lead_photo_ids, user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
+from portal.uploads import ValidatedPhoto, photo_store
 
 
 class OrderCompletedListener(Protocol):
@@ -528,11 +530,18 @@ def order_create(
             )
         if line.quantity < 1:
             raise ValidationError(_("Quantities must be at least 1."))
+    lead_photos = product_lead_photo_ids(product_ids={line.product.pk for line in lines})
     order_items = [
         OrderItem(
             product=line.product,
             quantity=line.quantity,
             unit_price=line.unit_price if line.unit_price is not None else line.product.price,
+            # The listing as sold (SPEC §1): what a "not as described" case is judged against.
+            sold_title=line.product.title,
+            sold_description=line.product.description,
+            sold_price=line.product.price,
+            sold_currency=line.product.currency,
+            sold_photo_id=lead_photos.get(line.product.pk),
         )
         for line in lines
     ]
@@ -813,3 +822,66 @@ def orders_auto_confirm_reminder_sweep(*, now: datetime, batch_size: int | None 
                 reminded += 1
         if len(due) < batch_size:
             return reminded
+
+
+# --- Product photos -----------------------------------------------------------------------------------
+
+
+def _product_for_member(*, actor: User, product_id: int) -> Product:
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None or not user_is_store_member(user=actor, store_id=product.store_id):
+        raise ValidationError(_("Only the store's people can change its products."), code="not_a_member")
+    return product
+
+
+def _photos_limit_error(limit: int) -> ValidationError:
+    return ValidationError(
+        {"photos": _("A product may have at most %(limit)s photos; remove one first.") % {"limit": limit}},
+        code="too_many_photos",
+    )
+
+
+def product_photos_add(
+    *, actor: User, product_id: int, photos: Sequence[ValidatedPhoto], now: datetime
+) -> list[ProductPhoto]:
+    """Add photos to a product's listing, after its present ones; store members only.
+
+    The files go through the one pipeline (`photo_store` before the transaction, STYLE rule 5):
+    they are shown once the worker has re-encoded them, and the product page's cached gallery
+    is renewed then (`photo_became_public_content`) and now.
+    """
+    if not photos:
+        raise ValidationError({"photos": _("Choose at least one photo.")}, code="required")
+    limit = settings.OPINIA_PRODUCT_PHOTOS_MAX
+    product = _product_for_member(actor=actor, product_id=product_id)
+    if ProductPhoto.objects.filter(product=product).count() + len(photos) > limit:
+        raise _photos_limit_error(limit)
+    stored = [photo_store(owner=actor, photo=photo, now=now) for photo in photos]
+    with transaction.atomic():
+        # The product's row is the lock: two uploads at once cannot pass the limit together.
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        present = list(ProductPhoto.objects.filter(product=product).values_list("position", flat=True))
+        if len(present) + len(stored) > limit:
+            raise _photos_limit_error(limit)
+        start = max(present, default=-1) + 1
+        added = ProductPhoto.objects.bulk_create(
+            ProductPhoto(product=product, photo=photo, position=start + index, added_at=now)
+            for index, photo in enumerate(stored)
+        )
+        content_changed(topic="listing", store_id=product.store_id)
+    return added
+
+
+def product_photo_remove(*, actor: User, product_id: int, product_photo_id: int, now: datetime) -> None:
+    """Take a photo off a product's listing; store members only.
+
+    Orders keep their own reference to the photo they were sold with (`OrderItem.sold_photo`),
+    so the photo row stays while any order refers to it; one nothing refers to any more is
+    deleted with its files by the retention sweep (`photos.prune_unattached`).
+    """
+    product = _product_for_member(actor=actor, product_id=product_id)
+    with transaction.atomic():
+        deleted, _rows = ProductPhoto.objects.filter(product=product, pk=product_photo_id).delete()
+        if not deleted:
+            raise ValidationError(_("This photo is no longer on the product."), code="gone")
+        content_changed(topic="listing", store_id=product.store_id)

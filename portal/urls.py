@@ -21,6 +21,12 @@ portal_patterns = [
     path("seller/<slug:slug>/delivery-times/", views.store_delivery_times, name="store_delivery_times"),
     path("seller/<slug:slug>/agents/add/", views.store_agent_add, name="store_agent_add"),
     path("seller/<slug:slug>/agents/<int:member_id>/remove/", views.store_agent_remove, name="store_agent_remove"),
+    path("seller/<slug:slug>/products/<int:product_id>/photos/", views.product_photos, name="product_photos"),
+    path(
+        "seller/<slug:slug>/products/<int:product_id>/photos/<int:product_photo_id>/remove/",
+        views.product_photo_remove,
+        name="product_photo_remove",
+    ),
     path("stores/", views.store_search, name="store_search"),
     path("stores/<slug:slug>/", views.store_page, name="store_page"),
     path("stores/<slug:slug>/products/<slug:product_slug>/", views.product_page, name="product_page"),

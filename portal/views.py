@@ -10,6 +10,7 @@ from django.core.exceptions import DisallowedHost, RequestDataTooBig, Validation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,15 +21,18 @@ from portal import fragments, selectors, services
 from portal.actions import actions_for_member, buyer_actions, store_actions
 from portal.buyer_record import buyer_record
 from portal.countries import COUNTRIES, country_for_language, country_name, is_known_country
+from portal.form_errors import add_service_error
 from portal.forms import (
     AddAgentForm,
     DeliveryCountryForm,
     DeliveryTableFormSet,
     LanguageForm,
+    ProductPhotosForm,
     ProfileForm,
     StoreSettingsForm,
     WorkingWeekFormSet,
 )
+from portal.fragments import cached
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
@@ -428,10 +432,78 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
             "country_form": None
             if request.user.is_authenticated
             else DeliveryCountryForm(initial={"country": country}),
+            "gallery": product_gallery(product=product),
             "trust": panels_for("store_trust", request=request, user=request.user, store=store),
             "panels": panels_for("product_page", request=request, user=request.user, store=store, product=product),
         },
     )
+
+
+def product_gallery(*, product: Product) -> str:
+    """The product's photos (the first large, the rest as thumbnails), kept per store `listing` version."""
+
+    def build() -> tuple[str, None]:
+        photos = selectors.product_photos(product=product)
+        return render_to_string("portal/_product_gallery.html", {"product": product, "photos": photos}), None
+
+    return cached(
+        name="portal.product_gallery",
+        topics=("listing",),
+        store_id=product.store_id,
+        variant=(product.pk,),
+        build=build,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_photos(request: HttpRequest, slug: str, product_id: int) -> HttpResponse:
+    """A store member adds photos to one of the store's products, or removes them."""
+    user = _user(request)
+    store = selectors.store_get_for_member(user=user, slug=slug)
+    product = selectors.product_get_for_store(store=store, product_id=product_id)
+    form = ProductPhotosForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_photos_add(
+                actor=user, product_id=product.pk, photos=form.cleaned_data["photos"], now=timezone.now()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The photos were added; they appear once processed."))
+            return redirect("portal:product_photos", slug=store.slug, product_id=product.pk)
+    return render(
+        request,
+        "portal/product_photos.html",
+        {
+            "store": store,
+            "product": product,
+            "form": form,
+            "photos": selectors.product_photos(product=product, ready_only=False),
+            "limit": settings.OPINIA_PRODUCT_PHOTOS_MAX,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def product_photo_remove(request: HttpRequest, slug: str, product_id: int, product_photo_id: int) -> HttpResponse:
+    user = _user(request)
+    store = selectors.store_get_for_member(user=user, slug=slug)
+    product = selectors.product_get_for_store(store=store, product_id=product_id)
+    try:
+        services.product_photo_remove(
+            actor=user, product_id=product.pk, product_photo_id=product_photo_id, now=timezone.now()
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The photo was removed from the product. Orders keep the photo they were sold with.")
+        )
+    return redirect("portal:product_photos", slug=store.slug, product_id=product.pk)
 
 
 @require_GET

@@ -39,9 +39,18 @@ from portal.models import Photo, User
 router = Router(tags=["disputes"])
 
 Status = Literal[
-    "awaiting_seller", "negotiating", "escalated", "awaiting_return", "return_shipped", "resolved", "cancelled"
+    "awaiting_seller",
+    "negotiating",
+    "escalated",
+    "awaiting_return",
+    "return_shipped",
+    "awaiting_replacement",
+    "resolved",
+    "cancelled",
 ]
+# What the buyer asks for; an offer may also be the seller's replacement (the item sent again).
 Outcome = Literal["full_refund", "partial_refund", "return_refund"]
+OfferKind = Literal["full_refund", "partial_refund", "return_refund", "replacement"]
 Side = Literal["buyer", "seller"]
 ClockName = Literal[
     "seller_response",
@@ -50,6 +59,7 @@ ClockName = Literal[
     "auto_escalation",
     "return_ship",
     "return_confirm",
+    "replacement_receipt",
     "decision",
 ]
 # At most this many evidence photos per message, as on the case page (MessageForm).
@@ -77,9 +87,11 @@ class PhotoOut(Schema):
 
 class OfferOut(Schema):
     side: Side
-    kind: Outcome
-    amount: Money
+    kind: OfferKind
+    amount: Money = Field(description="The refund offered; 0 for a replacement.")
     note: str
+    carrier: str = Field(description="A replacement's carrier (empty for refunds).")
+    tracking_number: str = Field(description="A replacement's tracking number (empty for refunds).")
     created_at: datetime
     accepted_at: datetime | None
 
@@ -89,6 +101,14 @@ class ReturnOut(Schema):
     tracking_number: str = Field(description="The buyer's tracking number of the return, once shipped.")
     ship_due_at: datetime | None
     confirm_due_at: datetime | None
+
+
+class ReplacementOut(Schema):
+    carrier: str
+    tracking_number: str
+    due_at: datetime | None = Field(
+        description="When the replacement is taken as received if the buyer neither confirms it nor reports it missing."
+    )
 
 
 class ThreadMessageOut(Schema):
@@ -126,6 +146,7 @@ class DisputeOut(DisputeSummaryOut):
     can_escalate: bool
     evidence: list[PhotoOut] = Field(description="The buyer's photos sent with the dispute.")
     returns: ReturnOut | None = Field(description="The return, once a return and refund was agreed.")
+    replacement: ReplacementOut | None = Field(description="The replacement, once the buyer accepted one.")
     thread: list[ThreadMessageOut]
 
 
@@ -141,8 +162,12 @@ class OfferMoneyIn(Schema):
 
 
 class OfferIn(Schema):
-    kind: Outcome = Field(description="What the seller offers instead of the buyer's request.")
+    kind: OfferKind = Field(description="What the seller offers instead of the buyer's request.")
     amount: OfferMoneyIn | None = Field(default=None, description="Required for a partial refund.")
+    carrier: str = Field(default="", max_length=64, description="Required for a replacement: the new parcel's carrier.")
+    tracking_number: str = Field(
+        default="", max_length=64, description="Required for a replacement: the new parcel's tracking number."
+    )
     note: str = Field(default="", max_length=2000, description="Why; shown to the buyer.")
 
 
@@ -173,6 +198,8 @@ def offer_out(offer: object, currency: str) -> dict[str, object]:
         "kind": offer.kind,  # type: ignore[attr-defined]
         "amount": money(offer.amount, currency),  # type: ignore[attr-defined]
         "note": offer.note,  # type: ignore[attr-defined]
+        "carrier": offer.carrier,  # type: ignore[attr-defined]
+        "tracking_number": offer.tracking_number,  # type: ignore[attr-defined]
         "created_at": utc(offer.created_at),  # type: ignore[attr-defined]
         "accepted_at": utc(offer.accepted_at),  # type: ignore[attr-defined]
     }
@@ -223,9 +250,18 @@ def dispute_out(request: HttpRequest, dispute: Dispute) -> dict[str, object]:
         "clocks": [clock_out(clock) for clock in dispute_selectors.dispute_clocks(dispute=dispute, now=now)],
         "offers": [offer_out(offer, currency) for offer in offers],
         "acceptable_offer": offer_out(acceptable, currency) if acceptable is not None and dispute.is_open else None,
-        "can_escalate": dispute_selectors.dispute_can_escalate(dispute=dispute, now=now),
+        "can_escalate": dispute_selectors.dispute_can_escalate(dispute=dispute, now=now, side="seller"),
         "evidence": [photo_out(request, photo) for photo in case["evidence"]],  # type: ignore[attr-defined]
         "returns": returns,
+        "replacement": (
+            {
+                "carrier": dispute.replacement_carrier,
+                "tracking_number": dispute.replacement_tracking_number,
+                "due_at": utc(dispute.replacement_due_at),
+            }
+            if dispute.replacement_tracking_number
+            else None
+        ),
         "thread": [
             {
                 "id": message.pk,
@@ -363,11 +399,22 @@ def dispute_offer(
     request: HttpRequest, payload: OfferIn, dispute_id: int = DisputeId, idempotency_key: str | None = IdempotencyKey
 ) -> HttpResponse:
     """Offer a full refund, a partial refund (`amount` in the order's currency, at most its
-    total) or a return and refund. The seller's first offer is their answer: negotiation starts."""
+    total), a return and refund, or a replacement (the item sent again: `carrier` and
+    `tracking_number` of the new parcel, nothing refunded; once the buyer accepts, the case
+    waits for the buyer to confirm it arrived, and takes it as received after
+    `OPINIA_REPLACEMENT_CONFIRM_DAYS`). The seller's first offer is their answer: negotiation starts."""
 
     def offer(dispute: Dispute) -> int:
         amount = payload.amount
-        form = OfferForm({"kind": payload.kind, "amount": amount.amount if amount else "", "note": payload.note})
+        form = OfferForm(
+            {
+                "kind": payload.kind,
+                "amount": amount.amount if amount else "",
+                "note": payload.note,
+                "carrier": payload.carrier,
+                "tracking_number": payload.tracking_number,
+            }
+        )
         if not form.is_valid():
             raise _form_errors(form, {"amount": "amount.amount"})
         if amount is not None and amount.currency != dispute.order.currency:
@@ -383,6 +430,8 @@ def dispute_offer(
                 kind=data["kind"],
                 amount=amount_value,
                 note=data["note"],
+                carrier=data["carrier"],
+                tracking_number=data["tracking_number"],
                 now=timezone.now(),
             )
         return 201

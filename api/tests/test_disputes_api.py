@@ -138,6 +138,28 @@ def test_counter_offer_starts_negotiation(store_client, dispute):
     assert dispute.seller_responded_at is not None
 
 
+def test_a_replacement_offer_names_the_new_parcel(store_client, dispute):
+    body = {"kind": "replacement", "carrier": "Cainiao", "tracking_number": "LP00999888777CN", "note": "Right colour."}
+    response = store_client.post(f"{BASE}/{dispute.pk}/offers", body)
+    assert response.status_code == 201, response.content
+    offer = response.json()["offers"][-1]
+    assert (offer["kind"], offer["carrier"], offer["tracking_number"]) == ("replacement", "Cainiao", "LP00999888777CN")
+    assert offer["amount"] == {"amount": "0.00", "currency": "USD"}
+    assert response.json()["replacement"] is None  # until the buyer accepts it
+    dispute.refresh_from_db()
+    assert dispute.status == S.NEGOTIATING
+
+
+def test_a_replacement_offer_without_tracking_number_names_the_field(store_client, dispute):
+    response = store_client.post(f"{BASE}/{dispute.pk}/offers", {"kind": "replacement", "carrier": "Cainiao"})
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    assert errors[0]["field"] == "tracking_number"
+    assert errors[0]["message"] == "Enter the tracking number of the replacement parcel."
+    dispute.refresh_from_db()
+    assert dispute.status == S.AWAITING_SELLER
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [

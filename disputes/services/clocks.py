@@ -23,6 +23,7 @@ from disputes.services.disputes import (
     dispute_latest_offer,
     dispute_move,
     dispute_notify_resolved,
+    dispute_replacement_close,
     dispute_return_refund,
     dispute_return_start,
 )
@@ -111,6 +112,20 @@ def dispute_return_not_confirmed(*, dispute: Dispute, now: datetime) -> None:
     """The seller did not confirm the return: the refund is executed. Locking: the caller holds the row lock."""
     dispute_return_refund(
         dispute=dispute, actor=None, now=now, closed_by=Dispute.ClosedBy.RETURN_NOT_CONFIRMED, clock="return_confirm"
+    )
+
+
+def dispute_replacement_not_confirmed(*, dispute: Dispute, now: datetime) -> None:
+    """The buyer neither confirmed the replacement nor reported it missing in time: taken as received.
+
+    Locking: the caller holds the dispute's row lock.
+    """
+    dispute_replacement_close(
+        dispute=dispute,
+        actor=None,
+        now=now,
+        closed_by=Dispute.ClosedBy.REPLACEMENT_NOT_CONFIRMED,
+        clock="replacement_receipt",
     )
 
 

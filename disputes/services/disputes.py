@@ -32,13 +32,16 @@ from portal.uploads import ValidatedPhoto, photo_store
 S = Dispute.Status
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    S.AWAITING_SELLER: {S.NEGOTIATING, S.AWAITING_RETURN, S.RESOLVED, S.ESCALATED, S.CANCELLED},
-    S.NEGOTIATING: {S.AWAITING_RETURN, S.RESOLVED, S.ESCALATED, S.CANCELLED},
+    S.AWAITING_SELLER: {S.NEGOTIATING, S.AWAITING_RETURN, S.AWAITING_REPLACEMENT, S.RESOLVED, S.ESCALATED, S.CANCELLED},
+    S.NEGOTIATING: {S.AWAITING_RETURN, S.AWAITING_REPLACEMENT, S.RESOLVED, S.ESCALATED, S.CANCELLED},
     # Escalated cases end by a staff decision, an agreed refund, or the buyer withdrawing.
     # Never back to awaiting_return: each return clock then runs at most once per dispute.
     S.ESCALATED: {S.RESOLVED, S.CANCELLED},
     S.AWAITING_RETURN: {S.RETURN_SHIPPED, S.RESOLVED, S.ESCALATED, S.CANCELLED},
     S.RETURN_SHIPPED: {S.RESOLVED, S.ESCALATED},
+    # A replacement on its way: received (said by the buyer, or taken so by the clock), or the
+    # buyer reports it missing to the platform, or withdraws the case.
+    S.AWAITING_REPLACEMENT: {S.RESOLVED, S.ESCALATED, S.CANCELLED},
     S.RESOLVED: set(),
     S.CANCELLED: set(),
 }
@@ -233,6 +236,77 @@ def dispute_return_start(
     _notify_parties(dispute, kind="dispute_return_awaited", exclude=actor, now=now)
 
 
+def dispute_replacement_start(*, dispute: Dispute, offer: DisputeOffer, actor: User | None, now: datetime) -> None:
+    """The buyer accepted a replacement: the case waits for the new parcel (dispute locked by the caller).
+
+    Its clock: the buyer confirms the arrival, or reports it missing to the platform, within
+    OPINIA_REPLACEMENT_CONFIRM_DAYS; a buyer who says nothing by then is taken to have received
+    it, as an order is confirmed automatically when its buyer stays silent.
+    """
+    days = settings.OPINIA_REPLACEMENT_CONFIRM_DAYS
+    dispute.replacement_carrier = offer.carrier
+    dispute.replacement_tracking_number = offer.tracking_number
+    dispute.replacement_due_at = now + timedelta(days=days)
+    dispute_move(
+        dispute=dispute,
+        to=S.AWAITING_REPLACEMENT,
+        actor=actor,
+        kind=DisputeEvent.Kind.ACCEPTED,
+        now=now,
+        note_kind="dispute_replacement_accepted",
+        note_params={"carrier": offer.carrier, "tracking": offer.tracking_number, "days": days},
+        fields=["replacement_carrier", "replacement_tracking_number", "replacement_due_at"],
+    )
+    _notify_parties(
+        dispute,
+        kind="dispute_replacement_awaited",
+        exclude=actor,
+        carrier=offer.carrier,
+        tracking=offer.tracking_number,
+        days=days,
+        now=now,
+    )
+
+
+def dispute_replacement_close(
+    *, dispute: Dispute, actor: User | None, now: datetime, closed_by: str, clock: str = ""
+) -> None:
+    """The replacement counts as received: the case closes, resolved, with no refund (dispute locked by the caller)."""
+    dispute_close(
+        dispute=dispute,
+        to=S.RESOLVED,
+        actor=actor,
+        now=now,
+        closed_by=closed_by,
+        resolution=Dispute.Resolution.REPLACED,
+        refund=Decimal("0.00"),
+        note_kind="" if actor else "dispute_replacement_taken_as_received",
+        note_params={} if actor else {"days": settings.OPINIA_REPLACEMENT_CONFIRM_DAYS},
+        clock=clock,
+        kind=DisputeEvent.Kind.REPLACEMENT_RECEIVED if actor else DisputeEvent.Kind.CLOCK,
+    )
+    _notify_parties(
+        dispute,
+        kind="dispute_replacement_received" if actor else "dispute_replacement_taken_as_received",
+        exclude=actor,
+        tracking=dispute.replacement_tracking_number,
+        now=now,
+    )
+
+
+def dispute_confirm_replacement(*, dispute_id: int, buyer: User, now: datetime) -> Dispute:
+    """The buyer has the replacement: the case closes, resolved, no refund."""
+    with transaction.atomic():
+        dispute = _lock(dispute_id)
+        _require_side(dispute, buyer, DisputeOffer.Side.BUYER)
+        if dispute.status != S.AWAITING_REPLACEMENT:
+            raise _refuse(dispute, S.RESOLVED)
+        dispute_replacement_close(
+            dispute=dispute, actor=buyer, now=now, closed_by=Dispute.ClosedBy.REPLACEMENT_RECEIVED
+        )
+    return dispute
+
+
 # --- Opening ---------------------------------------------------------------------------------
 
 
@@ -380,12 +454,27 @@ def dispute_make_offer(
     amount: Decimal | None = None,
     note: str = "",
     photos: Sequence[ValidatedPhoto] = (),
+    carrier: str = "",
+    tracking_number: str = "",
 ) -> DisputeOffer:
     """Make (or change) one side's offer. The seller's first offer is its answer: negotiation starts.
 
     Photos sent with an offer (the seller's evidence for a counter-offer, say) go into the
-    case thread with the offer's note, where both sides and the platform see them.
+    case thread with the offer's note, where both sides and the platform see them. A
+    replacement (the seller's only) names the new parcel's carrier and tracking number and
+    refunds nothing.
     """
+    if kind not in Dispute.Outcome.values:
+        raise ValidationError({"kind": _("Choose an offer.")})
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if kind == Dispute.Outcome.REPLACEMENT:
+        errors = {}
+        if not carrier:
+            errors["carrier"] = _("Enter the carrier of the replacement parcel.")
+        if not tracking_number:
+            errors["tracking_number"] = _("Enter the tracking number of the replacement parcel.")
+        if errors:
+            raise ValidationError(errors)
     stored: list[Photo] = []
     if photos:
         # Checked before the files are written (STYLE rule 5: photos outside the transaction).
@@ -401,13 +490,32 @@ def dispute_make_offer(
         side = _require_side(dispute, actor)
         if not dispute.is_open:
             raise _refuse(dispute, S.NEGOTIATING)
-        if dispute.status == S.ESCALATED and kind == Dispute.Outcome.RETURN_REFUND:
+        if dispute.status == S.ESCALATED and kind in (Dispute.Outcome.RETURN_REFUND, Dispute.Outcome.REPLACEMENT):
             raise ValidationError(_("While the platform decides, only refunds can be offered."))
-        value = _check_amount(kind=kind, amount=amount, total=dispute.order.total)
+        if dispute.status == S.AWAITING_REPLACEMENT:
+            raise ValidationError(
+                _("A replacement is on its way: confirm it arrived, or ask the platform if it does not."),
+                code="awaiting_replacement",
+            )
+        if kind == Dispute.Outcome.REPLACEMENT:
+            if side != DisputeOffer.Side.SELLER:
+                raise ValidationError({"kind": _("Only the seller can offer a replacement.")})
+            value = Decimal("0.00")
+        else:
+            value = _check_amount(kind=kind, amount=amount, total=dispute.order.total)
+            carrier = tracking_number = ""
         if kind == Dispute.Outcome.PARTIAL_REFUND and value == dispute.order.total:
             kind = Dispute.Outcome.FULL_REFUND
         offer = DisputeOffer.objects.create(
-            dispute=dispute, side=side, kind=kind, amount=value, note=note, author=actor, created_at=now
+            dispute=dispute,
+            side=side,
+            kind=kind,
+            amount=value,
+            note=note,
+            author=actor,
+            created_at=now,
+            carrier=carrier,
+            tracking_number=tracking_number,
         )
         to = dispute.status
         fields: list[str] = []
@@ -423,8 +531,12 @@ def dispute_make_offer(
             actor=actor,
             kind=DisputeEvent.Kind.OFFER,
             now=now,
-            note_kind="dispute_offer",
-            note_params={"outcome": kind, "amount": str(value), "currency": dispute.order.currency},
+            note_kind="dispute_replacement_offer" if kind == Dispute.Outcome.REPLACEMENT else "dispute_offer",
+            note_params=(
+                {"carrier": carrier, "tracking": tracking_number}
+                if kind == Dispute.Outcome.REPLACEMENT
+                else {"outcome": kind, "amount": str(value), "currency": dispute.order.currency}
+            ),
             fields=fields,
         )
         if stored:
@@ -432,9 +544,24 @@ def dispute_make_offer(
                 dispute=dispute, author=actor, side=side, text=note.strip(), created_at=now
             )
             message.photos.set(stored)
-        _notify_parties(
-            dispute, kind="dispute_offer", exclude=actor, amount=str(value), currency=dispute.order.currency, now=now
-        )
+        if kind == Dispute.Outcome.REPLACEMENT:
+            _notify_parties(
+                dispute,
+                kind="dispute_replacement_offered",
+                exclude=actor,
+                carrier=carrier,
+                tracking=tracking_number,
+                now=now,
+            )
+        else:
+            _notify_parties(
+                dispute,
+                kind="dispute_offer",
+                exclude=actor,
+                amount=str(value),
+                currency=dispute.order.currency,
+                now=now,
+            )
         events.offer_made(offer=offer, now=now)
     return offer
 
@@ -454,6 +581,8 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
         if offer.kind == Dispute.Outcome.RETURN_REFUND:
             if dispute.status not in (S.AWAITING_SELLER, S.NEGOTIATING):
                 raise _refuse(dispute, S.AWAITING_RETURN)
+        elif offer.kind == Dispute.Outcome.REPLACEMENT:
+            _check(dispute, S.AWAITING_REPLACEMENT)
         else:
             _check(dispute, S.RESOLVED)
         offer.accepted_at = now
@@ -462,7 +591,9 @@ def dispute_accept_offer(*, dispute_id: int, actor: User, now: datetime) -> Disp
             dispute.seller_responded_at = now
             dispute.seller_response_due_at = None
             dispute.save(update_fields=["seller_responded_at", "seller_response_due_at"])
-        if offer.kind == Dispute.Outcome.RETURN_REFUND:
+        if offer.kind == Dispute.Outcome.REPLACEMENT:
+            dispute_replacement_start(dispute=dispute, offer=offer, actor=actor, now=now)
+        elif offer.kind == Dispute.Outcome.RETURN_REFUND:
             dispute_return_start(
                 dispute=dispute,
                 amount=offer.amount,
@@ -512,8 +643,18 @@ def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str =
     """Either side asks the platform to decide, between day 3 and day 15 after opening."""
     with transaction.atomic():
         dispute = _lock(dispute_id)
-        _require_side(dispute, actor)
+        side = _require_side(dispute, actor)
         _check(dispute, S.ESCALATED)
+        if dispute.status == S.AWAITING_REPLACEMENT:
+            # The replacement has not come: the buyer may ask the platform until it is taken as
+            # received, whatever the escalation window (the case waited for the seller's parcel).
+            if side != DisputeOffer.Side.BUYER:
+                raise ValidationError(
+                    _("While the replacement is on its way, only the buyer can ask the platform to decide."),
+                    code="escalation_window",
+                )
+            dispute_escalation_start(dispute=dispute, actor=actor, now=now, note=note)
+            return dispute
         if now < dispute.escalation_opens_at:
             raise ValidationError(
                 _("The platform can be asked to decide from %(start)s, %(days)s days after the dispute was opened.")
@@ -656,8 +797,13 @@ def dispute_resolve_by_staff(
     note: str,
     now: datetime,
     amount: Decimal | None = None,
+    shipped_without_tracking: bool = False,
 ) -> Dispute:
     """Decide an escalated dispute; final. Adds penalty points when the seller is responsible.
+
+    `shipped_without_tracking`: staff found that the order was shipped without a valid
+    tracking number, which the rules treat as refusing to ship; the seller is responsible
+    and the refused-to-ship penalty applies, whatever reason the buyer gave.
 
     The row lock makes the decision single: of two staff members deciding at once, the
     second waits, then finds the case resolved and is refused. The ledger's unique
@@ -667,6 +813,14 @@ def dispute_resolve_by_staff(
         raise ValidationError({"resolution": _("Choose a decision.")})
     if responsibility not in Dispute.Responsibility.values:
         raise ValidationError({"responsibility": _("Choose who is responsible.")})
+    if shipped_without_tracking and responsibility != Dispute.Responsibility.SELLER:
+        raise ValidationError(
+            {"responsibility": _("Shipping without valid tracking is the seller's responsibility: choose the seller.")}
+        )
+    if shipped_without_tracking and resolution == Dispute.Resolution.REJECTED:
+        raise ValidationError(
+            {"resolution": _("An order shipped without valid tracking is refunded: choose a full or partial refund.")}
+        )
     with transaction.atomic():
         dispute = _lock(dispute_id)
         if dispute.status != S.ESCALATED:
@@ -680,7 +834,8 @@ def dispute_resolve_by_staff(
             refund = Decimal("0.00")
         dispute.decided_by = staff
         dispute.resolution_note = note
-        dispute.save(update_fields=["decided_by", "resolution_note"])
+        dispute.shipped_without_tracking = shipped_without_tracking
+        dispute.save(update_fields=["decided_by", "resolution_note", "shipped_without_tracking"])
         dispute_close(
             dispute=dispute,
             to=S.RESOLVED,

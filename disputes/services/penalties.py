@@ -28,7 +28,8 @@ from portal.notify import notify
 
 def penalty_reason_for(dispute: Dispute) -> str | None:
     """Which penalty a decision against the seller brings, by the dispute's reason."""
-    if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP:
+    # Shipped without a valid tracking number counts as refusing to ship (a staff decision).
+    if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP or dispute.shipped_without_tracking:
         # Not cooperating: no offer and no acceptance within the seller's response time. An
         # answer first given after the case went to the platform does not undo the silence.
         answer_due = dispute.opened_at + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS)

@@ -81,6 +81,16 @@ def dispute_in_state(*, status: str, buyer: User, seller: User, store: Store, st
             services.dispute_ship_return(
                 dispute_id=dispute.pk, buyer=buyer, tracking_number="RR123456789PL", now=later + DAY
             )
+    elif status == S.AWAITING_REPLACEMENT:
+        services.dispute_make_offer(
+            dispute_id=dispute.pk,
+            actor=seller,
+            kind=Dispute.Outcome.REPLACEMENT,
+            carrier="Cainiao",
+            tracking_number="LP00999888777CN",
+            now=later,
+        )
+        services.dispute_accept_offer(dispute_id=dispute.pk, actor=buyer, now=later + DAY)
     elif status == S.RESOLVED:
         services.dispute_accept_offer(dispute_id=dispute.pk, actor=seller, now=later)
     elif status == S.CANCELLED:

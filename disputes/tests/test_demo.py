@@ -18,3 +18,10 @@ def test_seed_demo_builds_disputes_in_every_kind_of_state(db):
     assert PenaltyEntry.objects.count() == 3
     assert store_is_restricted(store=Store.objects.get(name="Ahmedabad Textiles"), now=timezone.now())
     assert set(Complaint.objects.values_list("status", flat=True)) == {"new", "answered"}
+    # A style case judged against a changed listing, with a replacement offered; one replacement on its way.
+    styled = Dispute.objects.get(detail="style")
+    item = styled.order.items.get()
+    assert item.sold_photo_id is not None
+    assert item.sold_title != item.product.title
+    assert styled.offers.filter(kind="replacement", accepted_at__isnull=True).exists()
+    assert Dispute.objects.filter(status="awaiting_replacement").count() == 1

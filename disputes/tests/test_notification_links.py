@@ -53,6 +53,15 @@ def test_every_dispute_notification_opens_its_object(client, buyer, other_buyer,
         dispute_id=waiting.pk,
         now=waiting.decision_due_at,
     )
+    # A replacement confirmed by the buyer, and one taken as received by its clock.
+    replaced = dispute_in_state(status=S.AWAITING_REPLACEMENT, now=now - 2 * DAY, **world)
+    services.dispute_confirm_replacement(dispute_id=replaced.pk, buyer=buyer, now=now)
+    silent = dispute_in_state(status=S.AWAITING_REPLACEMENT, now=now - 2 * DAY, **world)
+    sweeps.dispute_clock_fire(
+        clock=next(c for c in sweeps.CLOCKS if c.name == "replacement_receipt"),
+        dispute_id=silent.pk,
+        now=silent.replacement_due_at,
+    )
     # Two ignored refusals restrict the store; expiring points lift the restriction.
     first = _ignored_refusal(buyer=buyer, store=store, opened=now - 10 * DAY)
     _ignored_refusal(buyer=other_buyer, store=store, opened=now - 9 * DAY)

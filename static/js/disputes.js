@@ -8,9 +8,11 @@
     document.querySelectorAll("form[data-dispute-form]").forEach((form) => {
       const amount = form.querySelector("[data-amount-field]");
       const detail = form.querySelector("[data-detail-field]");
+      const replacement = form.querySelector("[data-replacement-fields]");
       const sync = () => {
         const kind = form.querySelector("[name=kind], [name=requested_outcome]:checked, select[name=requested_outcome]");
         if (amount) amount.hidden = !(kind && kind.value === "partial_refund") && !amount.querySelector(".errorlist");
+        if (replacement) replacement.hidden = !(kind && kind.value === "replacement") && !replacement.querySelector(".errorlist");
         const reason = form.querySelector("[name=reason]");
         if (detail && reason) detail.hidden = reason.value !== "not_as_described";
       };

@@ -18,7 +18,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import services
-from portal.demo import DEMO_PASSWORD, DEMO_PRINTOUTS, DEMO_SEEDERS, DemoWorld, demo_hours_text, demo_tracking_number
+from portal.demo import (
+    DEMO_PASSWORD,
+    DEMO_PHOTO_COLOURS,
+    DEMO_PRINTOUTS,
+    DEMO_SEEDERS,
+    DemoWorld,
+    demo_hours_text,
+    demo_product_photo,
+    demo_tracking_number,
+)
 from portal.models import Order, Product, ShippingMethod, Store, StoreMember, User
 
 STORES = [
@@ -169,6 +178,14 @@ class Command(BaseCommand):
                 )
                 for title, price in PRODUCTS[name]
             ]
+            # Each product gets a listing photo before any order, so every order keeps it as sold.
+            for index, product in enumerate(products[store.pk]):
+                services.product_photos_add(
+                    actor=owner,
+                    product_id=product.pk,
+                    photos=[demo_product_photo(product.title, DEMO_PHOTO_COLOURS[(store.pk + index) % 7])],
+                    now=now,
+                )
         agent = services.user_create(
             email="agent@opinia.test",
             password=DEMO_PASSWORD,
