@@ -527,7 +527,13 @@ def order_transition(
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
                 days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
             )
-            fields += ["carrier", "tracking_number", "shipping_method", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+            fields += [
+                "carrier",
+                "tracking_number",
+                "shipping_method",
+                "auto_confirm_due_at",
+                "auto_confirm_reminder_due_at",
+            ]
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")

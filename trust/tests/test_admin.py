@@ -94,7 +94,9 @@ def test_dismiss_is_logged_and_tells_nobody(client, moderator, offer_case):
     assert offer_case.status == Case.Status.DISMISSED
     decision = CaseDecision.objects.get(case=offer_case)
     assert (decision.moderator, decision.decision, decision.note) == (moderator, "dismiss", "A joke between friends.")
-    assert LogEntry.objects.filter(object_id=str(offer_case.pk), change_message__startswith="Decision: dismiss").exists()
+    assert LogEntry.objects.filter(
+        object_id=str(offer_case.pk), change_message__startswith="Decision: dismiss"
+    ).exists()
     assert not Notification.objects.filter(kind__startswith="trust_").exists()
 
 

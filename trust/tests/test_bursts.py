@@ -94,9 +94,12 @@ def test_ratings_from_young_accounts_open_a_case(young, flagged, seller, store, 
         joined = T0 - timedelta(days=2) if index < young else T0 - timedelta(days=30)
         buyer = UserFactory(email=f"b{index}@example.com", date_joined=joined)
         published_review(buyer, seller, store, at=T0 - timedelta(hours=3))
-    assert StoreScoreDay.objects.get(store=store, day=DAY).positive + StoreScoreDay.objects.get(
-        store=store, day=DAY
-    ).negative + StoreScoreDay.objects.get(store=store, day=DAY).neutral == 2
+    assert (
+        StoreScoreDay.objects.get(store=store, day=DAY).positive
+        + StoreScoreDay.objects.get(store=store, day=DAY).negative
+        + StoreScoreDay.objects.get(store=store, day=DAY).neutral
+        == 2
+    )
     assert bursts_evaluate(day=DAY, now=T0) == int(flagged)
     if flagged:
         assert Case.objects.get().facts["reasons"] == ["young_accounts"]

@@ -12,9 +12,9 @@ from .conftest import SEED
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = [
-    (language, example, True) for language, data in SEED.LISTS.items() for example in data["must_match"]
-] + [(language, example, False) for language, data in SEED.LISTS.items() for example in data["must_not_match"]]
+EXAMPLES = [(language, example, True) for language, data in SEED.LISTS.items() for example in data["must_match"]] + [
+    (language, example, False) for language, data in SEED.LISTS.items() for example in data["must_not_match"]
+]
 
 
 def _list_phrases(language):

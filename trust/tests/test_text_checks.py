@@ -59,9 +59,7 @@ def test_a_near_miss_opens_nothing(source, text, buyer, seller, store):
 
 
 def test_the_message_is_delivered_whatever_it_says(buyer, seller, store):
-    source_id, _author, _other = write(
-        "message", "Coupon for 5 stars!", buyer=buyer, seller=seller, store=store, at=T0
-    )
+    source_id, _author, _other = write("message", "Coupon for 5 stars!", buyer=buyer, seller=seller, store=store, at=T0)
     services.checks_sweep(now=T0)
     message = Message.objects.get(pk=source_id)
     assert message.removed_at is None
@@ -77,7 +75,9 @@ def test_a_rolled_back_text_leaves_no_check(buyer, store):
 
 def test_the_task_after_commit_checks_the_text_at_once(buyer, store, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message, _new = conversation_start(buyer=buyer, store=store, text="I'll give you five stars if you add a free case.", now=T0)
+        message, _new = conversation_start(
+            buyer=buyer, store=store, text="I'll give you five stars if you add a free case.", now=T0
+        )
     assert Case.objects.filter(source="message", source_id=message.pk, kind=Case.Kind.INCENTIVE).exists()
     assert TextCheck.objects.get(source="message", source_id=message.pk).checked_at is not None
 
