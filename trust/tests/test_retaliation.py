@@ -100,6 +100,8 @@ def test_a_sellers_report_of_a_disputing_buyers_review_is_marked_in_the_report_q
     client.force_login(staff)
     page = client.get(reverse("admin:feedback_reviewreport_changelist")).content.decode()
     rows = {line for line in page.split("<tr") if f"/reviewreport/{report.pk}/change/" in line}
-    assert rows and all('alt="True"' in row for row in rows)
+    assert rows
+    assert all('alt="True"' in row for row in rows)
     other_rows = {line for line in page.split("<tr") if f"/reviewreport/{other.pk}/change/" in line}
-    assert other_rows and all('alt="False"' in row for row in other_rows)
+    assert other_rows
+    assert all('alt="False"' in row for row in other_rows)

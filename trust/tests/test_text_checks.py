@@ -44,7 +44,8 @@ def test_an_offer_or_threat_opens_a_case_with_text_phrase_and_parties(
     assert case.store == store
     assert case.author == author
     assert case.counterpart == other
-    assert case.phrase is not None and case.pattern == case.phrase.pattern
+    assert case.phrase is not None
+    assert case.pattern == case.phrase.pattern
     assert case.text[case.match_start : case.match_end]
     assert not TextCheck.objects.filter(checked_at=None).exists()
 
@@ -67,9 +68,13 @@ def test_the_message_is_delivered_whatever_it_says(buyer, seller, store):
 
 
 def test_a_rolled_back_text_leaves_no_check(buyer, store):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        conversation_start(buyer=buyer, store=store, text="Coupon for 5 stars!", now=T0)
-        raise RuntimeError("the request failed after writing")
+    def request_that_fails_after_writing():
+        with transaction.atomic():
+            conversation_start(buyer=buyer, store=store, text="Coupon for 5 stars!", now=T0)
+            raise RuntimeError("the request failed after writing")
+
+    with pytest.raises(RuntimeError):
+        request_that_fails_after_writing()
     assert not TextCheck.objects.exists()
 
 
