@@ -127,7 +127,7 @@ KINDS: dict[str, NotificationKind] = {
     "penalty_added_abuse": NotificationKind(
         title=_("Your store received %(points)s penalty points"),
         body=_(
-            "Moderators decided case #%(case)s against your store (offers tied to ratings, threats or "
+            "The moderators decided case #%(case)s against your store (offers tied to ratings, threats or "
             "retaliation), which adds %(points)s penalty points. You may appeal once within %(days)s days."
         ),
         sms=True,

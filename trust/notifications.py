@@ -11,7 +11,7 @@ def register() -> None:
         NotificationKind(
             title=_("A warning from the moderators"),
             body=_(
-                "Moderators reviewed case #%(case)s about something you wrote or a rating you gave. Offers tied "
+                "The moderators reviewed case #%(case)s about something you wrote or a rating you gave. Offers tied "
                 "to ratings, threats and retaliation against buyers break the rules; another case may cost "
                 "penalty points."
             ),
@@ -20,9 +20,9 @@ def register() -> None:
     register_notification_kind(
         "trust_content_removed",
         NotificationKind(
-            title=_("Moderators removed your content"),
+            title=_("The moderators removed your content"),
             body=_(
-                "Moderators removed content of case #%(case)s because it broke the rules on ratings: no offer "
+                "The moderators removed content of case #%(case)s because it broke the rules on ratings: no offer "
                 "may be tied to a rating, and no one may be threatened."
             ),
         ),
