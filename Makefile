@@ -22,7 +22,7 @@ locale: $(STAMP)
 	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
 
 # Re-extract the catalogues after changing strings (developers only).
-APPS := portal messaging feedback disputes webhooks api
+APPS := portal messaging feedback disputes webhooks api trust
 # Coverage of the whole suite, printed at the end; the run fails below the floor.
 COVERAGE_FLOOR ?= 90
 COVERAGE ?= --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)

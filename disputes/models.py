@@ -346,6 +346,7 @@ class PenaltyEntry(models.Model):
         REFUSED_NOT_COOPERATING = "refused_not_cooperating", _("Refused to ship and did not cooperate in the dispute")
         NOT_AS_DESCRIBED = "not_as_described", _("Item not as described")
         APPEAL_UPHELD = "appeal_upheld", _("Appeal upheld: points withdrawn")
+        ABUSE = "abuse", _("Abuse found by moderators (trust case)")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="penalties", verbose_name=_("store"))
     dispute = models.ForeignKey(

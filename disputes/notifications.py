@@ -54,6 +54,7 @@ LINKS = {
     "dispute_cancelled": (_case, "disputes"),
     "dispute_decision_overdue": (_case_in_admin, "disputes"),
     "penalty_added": (_penalties, "penalties"),
+    "penalty_added_abuse": (_penalties, "penalties"),
     "store_restricted": (_penalties, "penalties"),
     "store_restriction_lifted": (_penalties, "penalties"),
     "complaint_answered": (_complaint, "complaints"),
@@ -152,6 +153,14 @@ KINDS: dict[str, NotificationKind] = {
         body=_(
             "Dispute #%(id)s was decided against your store, which adds %(points)s penalty points. "
             "You may appeal once within %(days)s days."
+        ),
+        sms=True,
+    ),
+    "penalty_added_abuse": NotificationKind(
+        title=_("Your store received %(points)s penalty points"),
+        body=_(
+            "The moderators decided case #%(case)s against your store (offers tied to ratings, threats or "
+            "retaliation), which adds %(points)s penalty points. You may appeal once within %(days)s days."
         ),
         sms=True,
     ),

@@ -28,6 +28,7 @@ from feedback.models import (
 )
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.form_errors import add_service_error
+from portal.integrity import annotate_review_reports
 from portal.models import Photo, RequestUser, User
 
 
@@ -213,7 +214,7 @@ class ReviewReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The report queue. A report's page shows the reported words and photos and decides
     through the review's Keep / Remove view (`review_moderate`, logged)."""
 
-    list_display = ("pk", "review_link", "reason", "status", "created_at", "decided_at")
+    list_display = ("pk", "review_link", "reason", "status", "after_dispute_mark", "created_at", "decided_at")
     list_filter = ("status", "reason")
     list_select_related = ("review__product",)
     readonly_fields = ("review_link", "reporter", "reason", "details", "created_at", "status", "decided_at")
@@ -224,6 +225,15 @@ class ReviewReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Nothing on a report is edited by hand (no "Save"): moderators decide with Keep / Remove.
     change_allowed = False
     Media = AdminMedia
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewReport]:
+        # The trust app marks a store's report of a review whose author disputed the order.
+        return annotate_review_reports(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("after a dispute"), boolean=True)
+    def after_dispute_mark(self, obj: ReviewReport) -> bool | None:
+        """A seller's report of a review written by a buyer who disputed or complained: possible retaliation."""
+        return getattr(obj, "after_dispute", None)
 
     @admin.display(description=gettext_lazy("review"))
     def review_link(self, obj: ReviewReport) -> str:

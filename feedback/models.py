@@ -490,6 +490,8 @@ class StoreScoreDay(models.Model):
         verbose_name = _("store score day")
         verbose_name_plural = _("store score days")
         constraints = [models.UniqueConstraint(fields=["store", "day"], name="score_day_unique")]
+        # The burst check (trust) reads one day of every store.
+        indexes = [models.Index(fields=["day"], name="score_day_by_day")]
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.day}"

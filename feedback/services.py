@@ -31,6 +31,7 @@ from feedback.models import (
 )
 from feedback.receipts import receipt_of
 from portal.fragments import content_changed
+from portal.integrity import integrity_check
 from portal.models import Order, OrderItem, Photo, User
 from portal.notify import notify
 from portal.selectors import user_is_store_member
@@ -272,7 +273,7 @@ def seller_rating_submit(*, window_id: int, author: User, stars: int, text: str 
             raise ValidationError(_("The feedback window of this order has closed."), code="closed")
         if window.seller_rated_at is not None:
             raise ValidationError(_("This buyer has already been rated."), code="done")
-        SellerRating.objects.create(
+        rating = SellerRating.objects.create(
             window=window,
             store_id=window.store_id,
             buyer_id=window.buyer_id,
@@ -283,6 +284,7 @@ def seller_rating_submit(*, window_id: int, author: User, stars: int, text: str 
         )
         window.seller_rated_at = now
         window.save(update_fields=["seller_rated_at"])
+        integrity_check(source="seller_rating", source_id=rating.pk, now=now)
         if window.buyer_rated_at is not None:
             _publish_one(window, now=now)
     return window
@@ -482,6 +484,7 @@ def additional_review_submit(
             additional.photos.set(stored)
         ItemReview.objects.filter(window=window).update(has_additional=True)
         events.additional_posted(additional=additional, now=now)
+        integrity_check(source="additional_review", source_id=additional.pk, now=now)
         content_changed(topic="feedback", store_id=window.store_id)
     return additional
 
@@ -531,6 +534,7 @@ def reply_submit(
             raise ValidationError(_("This review already has a reply."), code="done") from None
         model.objects.filter(pk=target_id).update(has_reply=True)
         events.reply_posted(reply=reply, now=now)
+        integrity_check(source="reply", source_id=reply.pk, now=now)
         content_changed(topic="feedback", store_id=reply_store_id)
     return reply
 
@@ -629,9 +633,11 @@ def review_report(*, review_id: int, reporter: User, reason: str, details: str =
         raise ValidationError(_("Reviews can be reported only within 30 days of publication."), code="closed")
     try:
         with transaction.atomic():
-            return ReviewReport.objects.create(
+            report = ReviewReport.objects.create(
                 review=review, reporter=reporter, reason=reason, details=details.strip(), created_at=now
             )
+            integrity_check(source="review_report", source_id=report.pk, now=now)
+            return report
     except IntegrityError:
         raise ValidationError(_("You have already reported this review."), code="done") from None
 

@@ -36,6 +36,7 @@ from messaging.models import (
     Side,
 )
 from portal.fragments import content_changed
+from portal.integrity import integrity_check
 from portal.models import Order, Photo, Product, Store, User
 from portal.notify import NOTIFICATION_KINDS, notify
 from portal.selectors import user_is_store_member
@@ -260,6 +261,8 @@ def _message_add(
     if not conversation.is_support:
         if side == Side.BUYER:
             events.message_received(message=message, conversation=conversation, now=now)
+        if text:
+            integrity_check(source="message", source_id=message.pk, now=now)
         _record_exchange(conversation=conversation, side=side, now=now)
         if side == Side.BUYER and _auto_reply_due(conversation=conversation, now=now):
             _auto_reply(conversation=conversation, now=now)
@@ -692,6 +695,24 @@ def message_report_resolve(*, report_id: int, actor: User, to: str, note: str, n
             now=now,
         )
     return report
+
+
+def message_remove_by_moderator(*, message_id: int, now: datetime) -> bool:
+    """Hide a message that moderators found breaking the rules without a report (a trust case).
+
+    The same hiding as an upheld report: the thread, its photos, the unread e-mail and the
+    inbox preview. Locks the conversation first, like every write of a thread; returns whether
+    the message was still shown (a second removal changes nothing).
+    """
+    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:
+        raise ValidationError(_("This message no longer exists."), code="missing")
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        removed = Message.objects.filter(pk=message_id, removed_at__isnull=True).update(removed_at=now)
+        if removed:
+            _preview_refresh(conversation=conversation)
+    return bool(removed)
 
 
 # --- Notification delivery -------------------------------------------------------------------

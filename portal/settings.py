@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "disputes.apps.DisputesConfig",
     "webhooks.apps.WebhooksConfig",
     "api.apps.ApiConfig",
+    "trust.apps.TrustConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -479,6 +480,18 @@ OPINIA_PENALTY_EXPIRY_DAYS = env_int("OPINIA_PENALTY_EXPIRY_DAYS", 365)
 OPINIA_PENALTY_RESTRICTION_POINTS = env_int("OPINIA_PENALTY_RESTRICTION_POINTS", 24)
 OPINIA_PENALTY_APPEAL_DAYS = env_int("OPINIA_PENALTY_APPEAL_DAYS", 7)
 OPINIA_SWEEP_BATCH_SIZE = env_int("OPINIA_SWEEP_BATCH_SIZE", 500)
+# Trust signals (docs/trust.md). A store's day of ratings is a burst at max(floor, median + k × MAD)
+# of its previous days; young accounts are buyers who joined fewer days before rating than set.
+OPINIA_TRUST_BURST_K = env_float("OPINIA_TRUST_BURST_K", 5.0)
+OPINIA_TRUST_BURST_FLOOR = env_int("OPINIA_TRUST_BURST_FLOOR", 10, minimum=1)
+OPINIA_TRUST_BURST_DAYS = env_int("OPINIA_TRUST_BURST_DAYS", 28, minimum=7)
+OPINIA_TRUST_YOUNG_ACCOUNT_DAYS = env_int("OPINIA_TRUST_YOUNG_ACCOUNT_DAYS", 3, minimum=1)
+OPINIA_TRUST_YOUNG_MIN = env_int("OPINIA_TRUST_YOUNG_MIN", 5, minimum=1)
+OPINIA_TRUST_YOUNG_SHARE = env_float("OPINIA_TRUST_YOUNG_SHARE", 0.5)
+# A seller's rating of a buyer at or below these stars, after the buyer disputed or complained.
+OPINIA_TRUST_RETALIATION_MAX_STARS = env_int("OPINIA_TRUST_RETALIATION_MAX_STARS", 3, minimum=1)
+# The points a moderator's penalty on a trust case adds unless the moderator enters others.
+OPINIA_TRUST_PENALTY_POINTS = env_int("OPINIA_TRUST_PENALTY_POINTS", 2, minimum=1)
 # The API (docs/api.md): requests per key (or per address on the public read API) and window,
 # as "<count>/<second|minute|hour|day>"; and the largest request body it reads.
 OPINIA_API_RATE_LIMIT = env_str("OPINIA_API_RATE_LIMIT", "600/minute")

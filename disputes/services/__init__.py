@@ -57,7 +57,7 @@ from disputes.services.disputes import (
     dispute_ship_return,
     dispute_side,
 )
-from disputes.services.penalties import penalty_add, penalty_reason_for, penalty_reverse
+from disputes.services.penalties import penalty_add, penalty_add_for_abuse, penalty_reason_for, penalty_reverse
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -102,6 +102,7 @@ __all__ = [
     "evidence_case_viewed",
     "evidence_photo_served",
     "penalty_add",
+    "penalty_add_for_abuse",
     "penalty_appeal",
     "penalty_reason_for",
     "penalty_reverse",

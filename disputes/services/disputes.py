@@ -22,6 +22,7 @@ from disputes.models import Dispute, DisputeEvent, DisputeMessage, DisputeOffer
 from disputes.selectors import dispute_store_member_ids
 from disputes.services.penalties import penalty_add
 from portal.dates import format_moment
+from portal.integrity import integrity_check
 from portal.models import Order, Photo, User
 from portal.notify import notify
 from portal.selectors import user_is_store_member
@@ -780,6 +781,8 @@ def dispute_post_message(
             raise ValidationError(_("This dispute is closed; its thread is kept as it is."), code="closed")
         message = DisputeMessage.objects.create(dispute=dispute, author=actor, side=side, text=text, created_at=now)
         message.photos.set(stored)
+        if text:
+            integrity_check(source="dispute_message", source_id=message.pk, now=now)
         Dispute.objects.filter(pk=dispute.pk).update(updated_at=now)
         _notify_parties(dispute, kind="dispute_message", exclude=actor, now=now)
     return message

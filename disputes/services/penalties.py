@@ -20,8 +20,9 @@ from disputes.selectors import (
     restriction_threshold,
     store_points_live,
 )
-from portal.models import User
+from portal.models import Store, User
 from portal.notify import notify
+from portal.selectors import store_member_ids
 
 # --- Penalty points ---------------------------------------------------------------------------------
 
@@ -77,38 +78,80 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
     return entry
 
 
+def penalty_add_for_abuse(*, store_id: int, points: int, case_id: int, staff: User, now: datetime) -> PenaltyEntry:
+    """Add points a moderator decided on a trust case (no dispute), and start a restriction if due.
+
+    The same ledger, expiry, notification and restriction as a dispute's penalty; the store's
+    members are told with the case's number. Runs in its own transaction or the caller's.
+    """
+    if points < 1 or points > settings.OPINIA_PENALTY_RESTRICTION_POINTS:
+        raise ValidationError(
+            _("Add between 1 and %(limit)d points.") % {"limit": settings.OPINIA_PENALTY_RESTRICTION_POINTS},
+            code="points",
+        )
+    with transaction.atomic():
+        store = Store.objects.get(pk=store_id)
+        entry = PenaltyEntry.objects.create(
+            store=store,
+            dispute=None,
+            reason=PenaltyEntry.Reason.ABUSE,
+            points=points,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
+        )
+        for user_id in store_member_ids(store_ids=[store.pk]):
+            notify(
+                user_id=user_id,
+                kind="penalty_added_abuse",
+                params={
+                    "points": points,
+                    "case": case_id,
+                    "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+                    "store_slug": store.slug,
+                },
+                now=now,
+            )
+        events.penalty_added(entry=entry, now=now)
+        restriction_start_for_store(store=store, now=now)
+    return entry
+
+
 def _restriction_start(dispute: Dispute, *, now: datetime) -> None:
+    restriction_start_for_store(store=dispute.store, now=now)
+
+
+def restriction_start_for_store(*, store: Store, now: datetime) -> None:
     """The store reached the restricting points: record the period and tell its members once.
 
     A running period's row is locked first: the lift sweep locks it too (SKIP LOCKED) before
     it reads the points, so a lift and a new penalty never miss each other. Callers that add
     penalties to several stores in one transaction (the sweep) do so in store order.
     """
-    running = StoreRestriction.objects.select_for_update().filter(store_id=dispute.store_id, lifted_at=None)
+    running = StoreRestriction.objects.select_for_update().filter(store_id=store.pk, lifted_at=None)
     if list(running.values_list("pk", flat=True)[:1]):
         # The new points push the running period's lapse later.
-        running.update(lapses_at=restriction_lapses_at(store_id=dispute.store_id, now=now))
+        running.update(lapses_at=restriction_lapses_at(store_id=store.pk, now=now))
         return
-    points = store_points_live(store_id=dispute.store_id, now=now)
+    points = store_points_live(store_id=store.pk, now=now)
     threshold = restriction_threshold()
     if not points_restrict(points):
         return
     try:
         with transaction.atomic():
             restriction = StoreRestriction.objects.create(
-                store_id=dispute.store_id,
+                store_id=store.pk,
                 started_at=now,
                 points_at_start=points,
-                lapses_at=restriction_lapses_at(store_id=dispute.store_id, now=now),
+                lapses_at=restriction_lapses_at(store_id=store.pk, now=now),
             )
     except IntegrityError:
         return  # another decision for this store opened the period at the same moment
     events.store_restricted(restriction=restriction, now=now)
-    for user_id in dispute_store_member_ids(dispute=dispute):
+    for user_id in store_member_ids(store_ids=[store.pk]):
         notify(
             user_id=user_id,
             kind="store_restricted",
-            params={"points": points, "threshold": threshold, "store_slug": dispute.store.slug},
+            params={"points": points, "threshold": threshold, "store_slug": store.slug},
             now=now,
         )
 

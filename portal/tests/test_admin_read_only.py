@@ -34,6 +34,11 @@ EXPECTED = {
     "portal.Order/OrderEventInline": (False, True, False),
     "portal.Photo": (True, True, True),
     "portal.Store/DeliveryTimeInline": (False, False, False),
+    "trust.Case": (False, True, False),
+    "trust.Case/CaseDecisionInline": (False, True, False),
+    "trust.PhraseList": (True, True, True),
+    "trust.PhraseList/PhraseInline": (True, True, True),
+    "trust.TextCheck": (False, False, False),
 }
 
 
@@ -47,7 +52,7 @@ def _allowed():
     request = _superuser_request()
     allowed = {}
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label not in {"portal", "feedback", "messaging", "disputes"}:
+        if model._meta.app_label not in {"portal", "feedback", "messaging", "disputes", "trust"}:
             continue
         label = model._meta.label
         allowed[label] = (

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "messaging", "feedback", "disputes", "webhooks", "api")
+APPS = ("portal", "messaging", "feedback", "disputes", "webhooks", "api", "trust")
 ALLOWED_PRIVATE = {"_meta", "_"}
 PORTAL_WIRING = {"portal/urls.py", "portal/settings.py"}
 

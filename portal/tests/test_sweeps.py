@@ -39,6 +39,8 @@ SCHEDULED = {
     "messaging.prune_delivered_emails": timedelta(hours=1),
     "webhooks.deliver": timedelta(seconds=5),
     "api.idempotency_prune": timedelta(hours=1),
+    "trust.checks": MINUTE,
+    "trust.bursts": timedelta(hours=1),
 }
 # The clocks of the product, which `run_deadlines` runs (the stuck-photo retry, the nightly
 # recount and the retention sweeps are housekeeping, left to beat).
@@ -49,6 +51,7 @@ DEADLINES = [
     "feedback.windows_close",
     "feedback.reminders",
     "disputes.deadlines",
+    "trust.checks",
 ]
 
 
