@@ -13,7 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
-from portal.models import Order, OrderEvent, OrderItem, Photo, Product, Store, StoreMember, User, WorkingHours
+from portal.models import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    Photo,
+    Product,
+    Store,
+    StoreHoliday,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -46,6 +57,11 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class StoreHolidayInline(admin.TabularInline):
+    model = StoreHoliday
+    extra = 0
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "owner", "country", "time_zone", "created_at")
@@ -54,7 +70,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (StoreMemberInline, WorkingHoursInline)
+    inlines = (StoreMemberInline, WorkingHoursInline, StoreHolidayInline)
 
 
 @admin.register(Product)

@@ -2,12 +2,24 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from portal.models import Order, OrderEvent, OrderItem, Product, RequestUser, Store, StoreMember, User, WorkingHours
+from portal.models import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    Product,
+    RequestUser,
+    Store,
+    StoreHoliday,
+    StoreMember,
+    User,
+    WorkingHours,
+)
 from portal.search import search_rows
 
 
@@ -217,6 +229,11 @@ def store_week(*, store: Store, hours: Iterable[WorkingHours] | None = None) -> 
             for day, label in WorkingHours.Weekday.choices
         ]
     )
+
+
+def store_holidays_upcoming(*, store: Store, today: date) -> QuerySet[StoreHoliday]:
+    """The store's holidays that have not ended by `today` (its own calendar), soonest first."""
+    return StoreHoliday.objects.filter(store=store, ends_on__gte=today).order_by("starts_on", "id")
 
 
 # --- The marketplace's references (API) ------------------------------------------------------

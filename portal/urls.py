@@ -17,6 +17,13 @@ portal_patterns = [
     path("seller/<slug:slug>/", views.store_dashboard, name="store_dashboard"),
     path("seller/<slug:slug>/orders/<int:order_id>/", views.store_order_detail, name="store_order_detail"),
     path("seller/<slug:slug>/settings/", views.store_settings, name="store_settings"),
+    path("seller/<slug:slug>/settings/holidays/", views.store_holiday_add, name="store_holiday_add"),
+    path(
+        "seller/<slug:slug>/settings/holidays/<int:holiday_id>/delete/",
+        views.store_holiday_delete,
+        name="store_holiday_delete",
+    ),
+    path("seller/<slug:slug>/busy/", views.store_busy, name="store_busy"),
     path("seller/<slug:slug>/agents/add/", views.store_agent_add, name="store_agent_add"),
     path("seller/<slug:slug>/agents/<int:member_id>/remove/", views.store_agent_remove, name="store_agent_remove"),
     path("stores/", views.store_search, name="store_search"),
