@@ -127,7 +127,7 @@ class WorkingDayForm(forms.Form):
         return data
 
 
-class BaseWorkingWeekFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseWorkingWeekFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         """Refuse intervals that overlap on the weekly clock, next to the later interval's fields."""
         if any(form.errors for form in self.forms):

@@ -2,7 +2,7 @@
 
 import uuid
 import zoneinfo
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -169,9 +169,7 @@ class WorkingHours(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "weekday", "opens_at"], name="working_hours_one_start_per_day"),
             # A zero-length interval means nothing; an earlier closing time crosses midnight.
-            models.CheckConstraint(
-                condition=~Q(opens_at=models.F("closes_at")), name="working_hours_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(opens_at=models.F("closes_at")), name="working_hours_not_empty"),
         ]
 
     def __str__(self) -> str:

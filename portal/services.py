@@ -206,7 +206,9 @@ def _audit_store(*, store: Store, actor: User, change: list[dict[str, Any]]) -> 
     )
 
 
-def _label(model: type[Store] | type[StoreMember] | type[WorkingHours] | type[StoreHoliday], field: str | None = None) -> str:
+def _label(
+    model: type[Store] | type[StoreMember] | type[WorkingHours] | type[StoreHoliday], field: str | None = None
+) -> str:
     """A model's or a field's verbose name, untranslated, as the admin stores its own change
     messages (it translates them when it shows the history)."""
     with translation.override(None):
@@ -261,8 +263,7 @@ def store_set_working_hours(*, store: Store, actor: User, intervals: Iterable[Op
     if overlapping:
         first, second = overlapping[0]
         raise ValidationError(
-            _("%(first)s overlaps %(second)s.")
-            % {"first": _interval_label(first), "second": _interval_label(second)}
+            _("%(first)s overlaps %(second)s.") % {"first": _interval_label(first), "second": _interval_label(second)}
         )
     with transaction.atomic():
         before = set(WorkingHours.objects.filter(store=store).values_list("weekday", "opens_at", "closes_at"))
@@ -280,7 +281,9 @@ def _interval_label(interval: Interval) -> str:
     return f"{day} {format_moment(interval.opens_at)}–{format_moment(interval.closes_at)}"
 
 
-def store_holiday_add(*, store: Store, actor: User, starts_on: date, ends_on: date, auto_reply: str = "") -> StoreHoliday:
+def store_holiday_add(
+    *, store: Store, actor: User, starts_on: date, ends_on: date, auto_reply: str = ""
+) -> StoreHoliday:
     """Close the store on every day from `starts_on` to `ends_on` (its own calendar); owner only, audited."""
     _require_owner(store=store, actor=actor)
     if ends_on < starts_on:
@@ -289,7 +292,9 @@ def store_holiday_add(*, store: Store, actor: User, starts_on: date, ends_on: da
         holiday = StoreHoliday.objects.create(
             store=store, starts_on=starts_on, ends_on=ends_on, auto_reply=auto_reply.strip()
         )
-        _audit_store(store=store, actor=actor, change=[{"added": {"name": _label(StoreHoliday), "object": str(holiday)}}])
+        _audit_store(
+            store=store, actor=actor, change=[{"added": {"name": _label(StoreHoliday), "object": str(holiday)}}]
+        )
     return holiday
 
 
@@ -602,7 +607,13 @@ def order_transition(
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
                 days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
             )
-            fields += ["carrier", "tracking_number", "shipping_method", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+            fields += [
+                "carrier",
+                "tracking_number",
+                "shipping_method",
+                "auto_confirm_due_at",
+                "auto_confirm_reminder_due_at",
+            ]
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")

@@ -89,7 +89,9 @@ def env_daily_hours(name: str, default: str) -> list[tuple[dt_time, dt_time]]:
         try:
             opens, closes = (dt_time.fromisoformat(t.strip()) for t in part.split("-"))
         except ValueError:
-            raise ImproperlyConfigured(f"{name}={raw!r}: write intervals as 07:00-01:00, separated by commas.") from None
+            raise ImproperlyConfigured(
+                f"{name}={raw!r}: write intervals as 07:00-01:00, separated by commas."
+            ) from None
         if opens == closes:
             raise ImproperlyConfigured(f"{name}={raw!r}: an interval must not be empty.")
         intervals.append((opens, closes))

@@ -330,9 +330,7 @@ def store_busy(request: HttpRequest, slug: str) -> HttpResponse:
     user = _user(request)
     store = selectors.store_get_for_member(user=user, slug=slug)
     try:
-        services.store_set_busy(
-            store=store, actor=user, busy=request.POST.get("busy") == "on", now=timezone.now()
-        )
+        services.store_set_busy(store=store, actor=user, busy=request.POST.get("busy") == "on", now=timezone.now())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -340,9 +338,9 @@ def store_busy(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("Buyers now get the busy reply.") if store.busy_until else _("The busy reply is off.")
         )
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
-    return redirect(target or "portal:store_dashboard", **({} if target else {"slug": store.slug}))
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("portal:store_dashboard", slug=store.slug)
 
 
 @login_required

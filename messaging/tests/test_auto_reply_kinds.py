@@ -78,7 +78,11 @@ def test_busy_gets_the_busy_text_and_the_default_when_the_store_wrote_none(buyer
     [reply] = auto_replies(first_message(buyer, shop, WEDNESDAY_NOON + timedelta(minutes=5)))
     assert (reply.text, reply.auto_kind) == ("", BUSY)
     portal_services.store_update_settings(
-        store=shop, actor=seller, name=shop.name, time_zone=shop.time_zone, auto_reply=shop.auto_reply,
+        store=shop,
+        actor=seller,
+        name=shop.name,
+        time_zone=shop.time_zone,
+        auto_reply=shop.auto_reply,
         busy_reply="Many orders today, bear with us.",
     )
     [reply] = auto_replies(first_message(other_buyer, shop, WEDNESDAY_NOON + timedelta(minutes=6)))

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from messaging import selectors, services
-from messaging.forms import MessageForm, RatingForm
 from messaging.auto_replies import auto_reply_render
+from messaging.forms import MessageForm, RatingForm
 from messaging.hours import store_availability, support_availability
 from messaging.models import Message, Side
 from messaging.ratelimit import message_rate_limited

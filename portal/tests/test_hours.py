@@ -210,7 +210,9 @@ def test_the_service_keeps_overnight_and_split_days_and_refuses_overlaps(store, 
         )
     with pytest.raises(ValidationError):
         services.store_set_working_hours(
-            store=store, actor=seller, intervals=[services.OpeningInterval(weekday=2, opens_at=time(9), closes_at=time(9))]
+            store=store,
+            actor=seller,
+            intervals=[services.OpeningInterval(weekday=2, opens_at=time(9), closes_at=time(9))],
         )
     assert store.working_hours.count() == 3
 

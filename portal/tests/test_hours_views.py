@@ -111,7 +111,10 @@ def test_a_holiday_is_added_and_removed_by_the_owner(client, store, seller):
         )
         holiday = StoreHoliday.objects.get(store=store)
         assert holiday.starts_on == date(2026, 8, 10)
-        assert "No holidays planned." not in client.get(reverse("portal:store_settings", args=[store.slug])).content.decode()
+        assert (
+            "No holidays planned."
+            not in client.get(reverse("portal:store_settings", args=[store.slug])).content.decode()
+        )
     client.post(reverse("portal:store_holiday_delete", args=[store.slug, holiday.pk]))
     assert not StoreHoliday.objects.exists()
 
