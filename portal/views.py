@@ -187,6 +187,7 @@ def store_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "status": status,
             "statuses": Order.Status.choices,
             "actions": store_actions(store=store, now=timezone.now()),
+            "availability": store_availability(store=store, now=timezone.now()),
             "panels": panels_for("store_dashboard", request=request, user=_user(request), store=store),
         },
     )
