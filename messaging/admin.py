@@ -43,6 +43,7 @@ class ConversationAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "kind",
+        "topic",
         "buyer",
         "store",
         "status",
@@ -51,7 +52,7 @@ class ConversationAdmin(ReadOnlyAdmin):
         "store_unread",
         "rating",
     )
-    list_filter = ("kind", "status", "rating")
+    list_filter = ("kind", "topic", "status", "rating")
     search_fields = ("=id", "buyer__email", "buyer__display_name", "store__name", "store__slug", "order__number")
     list_select_related = ("buyer", "store")
     date_hierarchy = "last_message_at"

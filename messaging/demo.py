@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from messaging import services
-from messaging.models import Side
+from messaging.models import Side, SupportTopic
 from portal.demo import DemoWorld
 from portal.models import Photo, Store, User
 from portal.uploads import ValidatedPhoto, photo_process, validate_photo
@@ -127,6 +127,7 @@ def seed_conversations(world: DemoWorld) -> None:
     screenshot = demo_photo(colour=(90, 90, 90), label="payment-screen")
     message, _created = services.support_chat_write(
         user=buyers[3],
+        topic=SupportTopic.PAYMENTS,
         text="My payment was taken twice for one order. What should I do?",
         photos=[screenshot],
         now=world.now - timedelta(hours=5),
@@ -137,6 +138,13 @@ def seed_conversations(world: DemoWorld) -> None:
         side=Side.STORE,
         text="We see the double charge; the second one is released automatically within 3 working days.",
         now=world.now - timedelta(hours=4),
+    )
+    # A second open chat on another topic, so the support inbox's topic filter has something to sort.
+    services.support_chat_write(
+        user=buyers[1],
+        topic=SupportTopic.ORDERS,
+        text="My parcel has not moved for ten days. Can you check with the carrier?",
+        now=world.now - timedelta(hours=2),
     )
     # No worker may be running while seeding: re-encode the messages' photos now (idempotent
     # if the worker also does, once the seeding commits).

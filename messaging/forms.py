@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import MessageReport, MessagingPreferences
+from messaging.models import MessageReport, MessagingPreferences, SupportTopic
 from portal.uploads import PhotosField
 
 
@@ -52,6 +52,22 @@ class MessageForm(forms.Form):
         if not cleaned.get("text") and not cleaned.get("photos") and not self.errors:
             raise forms.ValidationError(_("Write a message or attach a photo."), code="empty")
         return cleaned
+
+
+class SupportStartForm(MessageForm):
+    """The first message of a support chat names its topic; a message added to the open chat does not."""
+
+    topic = forms.ChoiceField(
+        label=_("What is your question about?"),
+        choices=[("", "—"), *SupportTopic.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, topic_required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].required = topic_required
+        self.fields["topic"].error_messages["required"] = _("Choose what your question is about.")
+        self.order_fields(["topic", "text", "photos"])
 
 
 class ReportForm(forms.Form):

@@ -110,6 +110,17 @@ class Side(models.TextChoices):
     STORE = "store", _("Store")
 
 
+class SupportTopic(models.TextChoices):
+    """What a support chat is about: chosen when the chat opens, filtered on by support agents."""
+
+    ORDERS = "orders", _("Orders and delivery")
+    PAYMENTS = "payments", _("Payments and refunds")
+    DISPUTES = "disputes", _("Disputes")
+    ACCOUNT = "account", _("Account")
+    REVIEWS = "reviews", _("Reviews")
+    OTHER = "other", _("Other")
+
+
 class Conversation(models.Model):
     class Kind(models.TextChoices):
         STORE = "store", _("Buyer and store")
@@ -132,6 +143,8 @@ class Conversation(models.Model):
         verbose_name=_("store"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Support chats only (empty for a store conversation).
+    topic = models.CharField(_("topic"), max_length=10, choices=SupportTopic.choices, blank=True)
     created_at = models.DateTimeField(_("started"))
     last_message_at = models.DateTimeField(_("last activity"))
     last_message_preview = models.CharField(max_length=140, blank=True, verbose_name=_("last message"))
@@ -281,6 +294,10 @@ class Message(models.Model):
         verbose_name=_("sender"),
     )
     is_auto_reply = models.BooleanField(_("automatic reply"), default=False)
+    # An automatic reply without the store's own text is the platform's: stored as a kind and
+    # parameters (`messaging.kinds.AUTO_REPLY_KINDS`) and rendered in the reader's language.
+    auto_kind = models.CharField(_("automatic reply kind"), max_length=20, blank=True)
+    auto_params = models.JSONField(_("automatic reply parameters"), default=dict, blank=True)
     text = models.TextField(_("text"), blank=True)
     photos = models.ManyToManyField("portal.Photo", blank=True, related_name="messages", verbose_name=_("photos"))
     product = models.ForeignKey(

@@ -194,10 +194,12 @@ def store_conversations(*, store: Store) -> QuerySet[Conversation]:
     return Conversation.objects.filter(store=store)
 
 
-def support_conversations(*, status: str | None = None) -> QuerySet[Conversation]:
+def support_conversations(*, status: str | None = None, topic: str = "") -> QuerySet[Conversation]:
     conversations = Conversation.objects.filter(kind=Conversation.Kind.SUPPORT)
     if status:
         conversations = conversations.filter(status=status)
+    if topic:
+        conversations = conversations.filter(topic=topic)
     return conversations
 
 

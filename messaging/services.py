@@ -20,7 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from messaging import events
-from messaging.hours import store_is_open
+from messaging.auto_replies import AutoReply, auto_reply_choose
+from messaging.hours import store_availability
 from messaging.models import (
     Block,
     Conversation,
@@ -34,6 +35,7 @@ from messaging.models import (
     Notification,
     ResponseExchange,
     Side,
+    SupportTopic,
 )
 from portal.fragments import content_changed
 from portal.integrity import integrity_check
@@ -264,8 +266,9 @@ def _message_add(
         if text:
             integrity_check(source="message", source_id=message.pk, now=now)
         _record_exchange(conversation=conversation, side=side, now=now)
-        if side == Side.BUYER and _auto_reply_due(conversation=conversation, now=now):
-            _auto_reply(conversation=conversation, now=now)
+        reply = _auto_reply_due(conversation=conversation, now=now) if side == Side.BUYER else None
+        if reply is not None:
+            _auto_reply(conversation=conversation, reply=reply, now=now)
             fields.append("last_auto_reply_at")
     conversation.save(update_fields=fields)
     return message
@@ -285,34 +288,41 @@ def _record_exchange(*, conversation: Conversation, side: str, now: datetime) ->
         content_changed(topic="responses", store_id=conversation.store_id)
 
 
-def _auto_reply_due(*, conversation: Conversation, now: datetime) -> bool:
-    """Say whether the store's auto-reply goes out now.
+def _auto_reply_due(*, conversation: Conversation, now: datetime) -> AutoReply | None:
+    """The automatic reply a buyer's message gets now, or None.
 
-    Only outside the store's working hours (its own time zone, daylight saving included),
-    only if the store wrote one, and at most once per OPINIA_AUTO_REPLY_INTERVAL_HOURS of
+    Which text depends on the store's availability (`messaging.auto_replies`): its holiday,
+    the "busy" switch, or being outside its working hours (its own time zone, daylight saving
+    included). At most one automatic reply of any kind per OPINIA_AUTO_REPLY_INTERVAL_HOURS of
     real elapsed time per conversation: 12 hours across a clock change are still 12 hours.
     """
     store = conversation.store
-    if store is None or not store.auto_reply.strip():
-        return False
+    if store is None:
+        return None
     interval = timedelta(hours=settings.OPINIA_AUTO_REPLY_INTERVAL_HOURS)
     if conversation.last_auto_reply_at is not None and now - conversation.last_auto_reply_at < interval:
-        return False
-    return not store_is_open(store=store, now=now)
+        return None
+    return auto_reply_choose(store=store, availability=store_availability(store=store, now=now))
 
 
-def _auto_reply(*, conversation: Conversation, now: datetime) -> Message:
+def _auto_reply(*, conversation: Conversation, reply: AutoReply, now: datetime) -> Message:
     assert conversation.store is not None
-    text = conversation.store.auto_reply.strip()
-    reply = Message.objects.create(
-        conversation=conversation, side=Side.STORE, sender=None, is_auto_reply=True, text=text, created_at=now
+    message = Message.objects.create(
+        conversation=conversation,
+        side=Side.STORE,
+        sender=None,
+        is_auto_reply=True,
+        text=reply.text,
+        auto_kind=reply.kind,
+        auto_params=reply.params,
+        created_at=now,
     )
     conversation.last_auto_reply_at = now
     conversation.buyer_unread += 1
     # The buyer's inbox shows the auto-reply; the store's keeps the buyer's question.
-    conversation.last_message_preview = _preview(text, [])
+    conversation.last_message_preview = _preview(reply.text, [])
     conversation.last_message_side = Side.STORE
-    return reply
+    return message
 
 
 def message_send(
@@ -497,10 +507,24 @@ CONVERSATION_TRANSITIONS: dict[str, set[str]] = {
 
 
 def support_chat_write(
-    *, user: User, text: str, photos: Sequence[ValidatedPhoto] = (), order_id: int | None = None, now: datetime
+    *,
+    user: User,
+    text: str,
+    topic: str = "",
+    photos: Sequence[ValidatedPhoto] = (),
+    order_id: int | None = None,
+    now: datetime,
 ) -> tuple[Message, bool]:
-    """Write to platform support: the user's open support chat, or a new one."""
+    """Write to platform support: the user's open support chat, or a new one about `topic`.
+
+    A new chat needs one of the support topics; a message added to the open chat keeps its topic.
+    The chat opens whether or not support is working now (the user is told when it is back).
+    """
     lookup: dict[str, Any] = {"kind": Conversation.Kind.SUPPORT, "buyer": user, "status": Conversation.Status.OPEN}
+    if topic and topic not in SupportTopic.values:
+        raise ValidationError({"topic": _("Choose one of the topics.")})
+    if not topic and not Conversation.objects.filter(**lookup).exists():
+        raise ValidationError({"topic": _("Choose what your question is about.")})
     stored = _photos_store(
         conversation=Conversation.objects.filter(**lookup).first() or Conversation(**lookup),
         sender=user,
@@ -513,7 +537,7 @@ def support_chat_write(
     )
     with transaction.atomic():
         conversation, created = _get_or_create_locked(
-            lookup=lookup, defaults={"created_at": now, "last_message_at": now}
+            lookup=lookup, defaults={"created_at": now, "last_message_at": now, "topic": topic or SupportTopic.OTHER}
         )
         if created:
             ConversationEvent.objects.create(

@@ -25,6 +25,7 @@ from portal.models import (
     Product,
     ProductPhoto,
     Store,
+    StoreHoliday,
     StoreMember,
     User,
     WorkingHours,
@@ -69,6 +70,11 @@ class DeliveryTimeInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = ("country", "method", "min_days", "max_days")
 
 
+class StoreHolidayInline(admin.TabularInline):
+    model = StoreHoliday
+    extra = 0
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "owner", "country", "time_zone", "created_at")
@@ -77,7 +83,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (StoreMemberInline, WorkingHoursInline, DeliveryTimeInline)
+    inlines = (StoreMemberInline, WorkingHoursInline, DeliveryTimeInline, StoreHolidayInline)
 
 
 def _thumbnail(photo: Photo | None) -> str:

@@ -1,7 +1,7 @@
 """What `seed_demo` built, handed to each app's demo seeder so it can add its own data."""
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -59,9 +59,9 @@ def demo_tracking_number(order: Order) -> str:
     return f"LP{serial}{check}{order.store.country or 'CN'}"
 
 
-def demo_hours_text(opens_at: time, closes_at: time) -> str:
+def demo_hours_text(intervals: Sequence[tuple[time, time]]) -> str:
     """The hours as an auto-reply states them, from the same values the working hours are set from."""
-    return f"{opens_at:%H:%M}–{closes_at:%H:%M}"
+    return ", ".join(f"{opens_at:%H:%M}–{closes_at:%H:%M}" for opens_at, closes_at in intervals)
 
 
 # Listing photos of the demo products: a plain colour per product, its title written on it.

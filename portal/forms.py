@@ -1,5 +1,6 @@
 """Input validation of the core's pages."""
 
+from datetime import time
 from typing import Any, cast
 
 from django import forms
@@ -8,6 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.countries import country_choices, country_name, is_known_country
+from portal.dates import format_moment
+from portal.hours import Interval, intervals_overlap
 from portal.models import ShippingMethod, Store, User, WorkingHours
 from portal.uploads import PhotosField
 
@@ -54,28 +57,140 @@ class LanguageForm(forms.Form):
 class StoreSettingsForm(forms.ModelForm):
     class Meta:
         model = Store
-        fields = ("name", "time_zone", "auto_reply")
-        widgets = {"auto_reply": forms.Textarea(attrs={"rows": 3})}
+        fields = ("name", "time_zone", "auto_reply", "busy_reply")
+        widgets = {
+            "auto_reply": forms.Textarea(attrs={"rows": 3}),
+            "busy_reply": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+# Intervals a day may hold in the settings form (a lunch break needs two).
+INTERVALS_PER_DAY = 3
+
+
+def _time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": _("Enter a time of day from 00:00 to 23:59, like 09:30.")},
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
 
 
 class WorkingDayForm(forms.Form):
+    """One weekday: open or not, and up to INTERVALS_PER_DAY intervals (the first keeps the old field names).
+
+    A closing time earlier than the opening time runs past midnight (07:00–01:00).
+    """
+
     weekday = forms.TypedChoiceField(choices=WorkingHours.Weekday.choices, coerce=int, widget=forms.HiddenInput)
     is_open = forms.BooleanField(label=_("Open"), required=False)
-    opens_at = forms.TimeField(label=_("Opens at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    closes_at = forms.TimeField(label=_("Closes at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for opens, closes in self.interval_names():
+            self.fields[opens] = _time_field(str(_("Opens at")))
+            self.fields[closes] = _time_field(str(_("Closes at")))
+
+    @staticmethod
+    def interval_names() -> list[tuple[str, str]]:
+        return [
+            ("opens_at", "closes_at") if n == 1 else (f"opens_at_{n}", f"closes_at_{n}")
+            for n in range(1, INTERVALS_PER_DAY + 1)
+        ]
+
+    def interval_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[opens], self[closes]) for opens, closes in self.interval_names()]
+
+    def intervals(self) -> list[tuple[time, time]]:
+        """The filled intervals of a valid open day."""
+        data = self.cleaned_data
+        if not data.get("is_open"):
+            return []
+        return [
+            (data[opens], data[closes])
+            for opens, closes in self.interval_names()
+            if data.get(opens) is not None and data.get(closes) is not None
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("is_open"):
-            opens, closes = data.get("opens_at"), data.get("closes_at")
-            if opens is None or closes is None:
-                raise forms.ValidationError(_("Give the opening and closing time of an open day."))
-            if opens >= closes:
-                raise forms.ValidationError(_("The store must open before it closes."))
+        if not data.get("is_open"):
+            return data
+        filled = 0
+        for opens, closes in self.interval_names():
+            if opens in self.errors or closes in self.errors:
+                continue
+            start, end = data.get(opens), data.get(closes)
+            if start is None and end is None:
+                continue
+            if start is None:
+                self.add_error(opens, _("Give the opening time of this interval."))
+            elif end is None:
+                self.add_error(closes, _("Give the closing time of this interval."))
+            elif start == end:
+                self.add_error(closes, _("The store must not open and close at the same time."))
+            else:
+                filled += 1
+        if not filled and not self.errors:
+            raise forms.ValidationError(_("Give the opening and closing time of an open day."))
         return data
 
 
-WorkingWeekFormSet = forms.formset_factory(WorkingDayForm, extra=0, min_num=7, max_num=7, validate_max=True)
+class BaseWorkingWeekFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        """Refuse intervals that overlap on the weekly clock, next to the later interval's fields."""
+        if any(form.errors for form in self.forms):
+            return
+        where: dict[Interval, tuple[forms.Form, str]] = {}
+        intervals = []
+        for form in self.forms:
+            assert isinstance(form, WorkingDayForm)
+            if not form.cleaned_data.get("is_open"):
+                continue
+            for opens, closes in form.interval_names():
+                start, end = form.cleaned_data.get(opens), form.cleaned_data.get(closes)
+                if start is not None and end is not None:
+                    interval = Interval(weekday=form.cleaned_data["weekday"], opens_at=start, closes_at=end)
+                    where[interval] = (form, opens)
+                    intervals.append(interval)
+        for first, second in intervals_overlap(intervals):
+            form, field = where[second]
+            if field not in form.errors:
+                form.add_error(
+                    field,
+                    _("This interval overlaps %(day)s %(opens)s–%(closes)s.")
+                    % {
+                        "day": WorkingHours.Weekday(first.weekday).label,
+                        "opens": format_moment(first.opens_at),
+                        "closes": format_moment(first.closes_at),
+                    },
+                )
+
+
+WorkingWeekFormSet = forms.formset_factory(
+    WorkingDayForm, formset=BaseWorkingWeekFormSet, extra=0, min_num=7, max_num=7, validate_max=True
+)
+
+
+class HolidayForm(forms.Form):
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    auto_reply = forms.CharField(
+        label=_("Holiday auto-reply"),
+        required=False,
+        max_length=1000,
+        help_text=_("Leave empty for the platform's text saying when the store is back."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The last day cannot be before the first day."))
+        return data
 
 
 class AddAgentForm(forms.Form):

@@ -2,7 +2,7 @@
 
 import uuid
 import zoneinfo
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -100,6 +100,15 @@ class Store(models.Model):
     country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter ISO code."))
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     auto_reply = models.TextField(_("auto-reply"), max_length=1000, blank=True)
+    # The "busy" switch: set to the end of the open interval it was turned on in, so it goes off
+    # by itself when that interval ends (no timer: every reader compares it with now).
+    busy_until = models.DateTimeField(_("busy until"), null=True, blank=True)
+    busy_reply = models.TextField(
+        _("busy auto-reply"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Sent while the store is marked busy. Leave empty for the platform's text."),
+    )
     # The marketplace's own reference, for stores it creates through the API (None otherwise).
     external_ref = models.CharField(_("marketplace reference"), max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -140,7 +149,13 @@ class StoreMember(models.Model):
 
 
 class WorkingHours(models.Model):
-    """One opening interval of a store on one weekday, in the store's local time."""
+    """One opening interval of a store on one weekday, in the store's local time.
+
+    A day may hold several intervals (a lunch break). An interval whose closing time is not
+    after its opening time crosses midnight: 07:00–01:00 on Monday is open from Monday 07:00
+    until Tuesday 01:00 (and 09:00–00:00 closes at the end of the day). What is open when is
+    answered by `portal.hours`, never by these rows alone.
+    """
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("Monday")
@@ -161,17 +176,47 @@ class WorkingHours(models.Model):
         verbose_name_plural = _("working hours")
         ordering = ("weekday", "opens_at")
         constraints = [
-            models.UniqueConstraint(fields=["store", "weekday"], name="working_hours_one_per_day"),
-            models.CheckConstraint(
-                condition=Q(opens_at__lt=models.F("closes_at")), name="working_hours_opens_before_close"
-            ),
+            models.UniqueConstraint(fields=["store", "weekday", "opens_at"], name="working_hours_one_start_per_day"),
+            # A zero-length interval means nothing; an earlier closing time crosses midnight.
+            models.CheckConstraint(condition=~Q(opens_at=models.F("closes_at")), name="working_hours_not_empty"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {format_moment(self.opens_at)}–{format_moment(self.closes_at)}"
 
-    def contains(self, moment: time) -> bool:
-        return self.opens_at <= moment < self.closes_at
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.closes_at <= self.opens_at
+
+
+class StoreHoliday(models.Model):
+    """Days the store is closed all day (a holiday, a vacation), in the store's own calendar.
+
+    Both days are included. The optional text replaces the out-of-hours auto-reply while it lasts;
+    without one, buyers get the platform's text saying when the store is back.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("store"))
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    auto_reply = models.TextField(
+        _("holiday auto-reply"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Leave empty for the platform's text saying when the store is back."),
+    )
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ("starts_on", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_on__lte=models.F("ends_on")), name="store_holiday_ordered"),
+        ]
+        indexes = [models.Index(fields=["store", "ends_on"], name="store_holiday_upcoming")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {format_moment(self.starts_on, 'DATE_FORMAT')}–{format_moment(self.ends_on, 'DATE_FORMAT')}"
 
 
 class Product(models.Model):

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from portal.models import (
     RequestUser,
     ShippingMethod,
     Store,
+    StoreHoliday,
     StoreMember,
     User,
     WorkingHours,
@@ -340,6 +341,11 @@ def store_week(*, store: Store, hours: Iterable[WorkingHours] | None = None) -> 
             for day, label in WorkingHours.Weekday.choices
         ]
     )
+
+
+def store_holidays_upcoming(*, store: Store, today: date) -> QuerySet[StoreHoliday]:
+    """The store's holidays that have not ended by `today` (its own calendar), soonest first."""
+    return StoreHoliday.objects.filter(store=store, ends_on__gte=today).order_by("starts_on", "id")
 
 
 # --- The marketplace's references (API) ------------------------------------------------------

@@ -3,7 +3,7 @@
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -14,13 +14,16 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field
+from django.http import Http404
 from django.utils import translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from portal import events
 from portal.countries import country_name, is_known_country
+from portal.dates import format_moment
 from portal.fragments import content_changed, user_public_name_changed
+from portal.hours import Interval, intervals_overlap, store_availability
 from portal.models import (
     DeliveryTime,
     Order,
@@ -30,6 +33,7 @@ from portal.models import (
     ProductPhoto,
     ShippingMethod,
     Store,
+    StoreHoliday,
     StoreMember,
     User,
     WorkingHours,
@@ -232,7 +236,8 @@ def _audit_store(*, store: Store, actor: User, change: list[dict[str, Any]]) -> 
 
 
 def _label(
-    model: type[Store] | type[StoreMember] | type[WorkingHours] | type[DeliveryTime], field: str | None = None
+    model: type[Store] | type[StoreMember] | type[WorkingHours] | type[DeliveryTime] | type[StoreHoliday],
+    field: str | None = None,
 ) -> str:
     """A model's or a field's verbose name, untranslated, as the admin stores its own change
     messages (it translates them when it shows the history)."""
@@ -244,10 +249,14 @@ def _label(
         return capfirst(str(model_field.verbose_name))  # as the admin's form labels are
 
 
-def store_update_settings(*, store: Store, actor: User, name: str, time_zone: str, auto_reply: str) -> Store:
-    """Save the store's name, time zone and auto-reply; owner only, audited when something changed."""
+def store_update_settings(
+    *, store: Store, actor: User, name: str, time_zone: str, auto_reply: str, busy_reply: str | None = None
+) -> Store:
+    """Save the store's name, time zone and auto-replies; owner only, audited when something changed."""
     _require_owner(store=store, actor=actor)
     new = {"name": name, "time_zone": time_zone, "auto_reply": auto_reply}
+    if busy_reply is not None:
+        new["busy_reply"] = busy_reply
     with transaction.atomic():
         # Compared with the stored row, not with `store`: a bound ModelForm has already set its values on it.
         before = Store.objects.select_for_update().values(*new).get(pk=store.pk)
@@ -270,12 +279,22 @@ class OpeningInterval:
 
 
 def store_set_working_hours(*, store: Store, actor: User, intervals: Iterable[OpeningInterval]) -> None:
-    """Replace the store's week: one interval per weekday at most, in the store's local time.
+    """Replace the store's week, in the store's local time; owner only, audited when the week changed.
 
-    Owner only; audited when the week changed.
+    A day may hold several intervals (a lunch break); an interval closing at or before its
+    opening time runs past midnight into the next day. Empty intervals and intervals that
+    overlap on the weekly clock are refused.
     """
     _require_owner(store=store, actor=actor)
     week = {(i.weekday, i.opens_at, i.closes_at) for i in intervals}
+    if any(opens_at == closes_at for _day, opens_at, closes_at in week):
+        raise ValidationError(_("An interval must not open and close at the same time."))
+    overlapping = intervals_overlap([Interval(weekday=d, opens_at=o, closes_at=c) for d, o, c in sorted(week)])
+    if overlapping:
+        first, second = overlapping[0]
+        raise ValidationError(
+            _("%(first)s overlaps %(second)s.") % {"first": _interval_label(first), "second": _interval_label(second)}
+        )
     with transaction.atomic():
         before = set(WorkingHours.objects.filter(store=store).values_list("weekday", "opens_at", "closes_at"))
         WorkingHours.objects.filter(store=store).delete()
@@ -348,6 +367,67 @@ def store_set_delivery_times(*, store: Store, actor: User, rows: Iterable[Delive
         )
         _audit_store(store=store, actor=actor, change=[{"changed": {"fields": [capfirst(_label(DeliveryTime))]}}])
         content_changed(topic="delivery", store_id=store.pk)
+
+
+def _interval_label(interval: Interval) -> str:
+    day = WorkingHours.Weekday(interval.weekday).label
+    return f"{day} {format_moment(interval.opens_at)}–{format_moment(interval.closes_at)}"
+
+
+def store_holiday_add(
+    *, store: Store, actor: User, starts_on: date, ends_on: date, auto_reply: str = ""
+) -> StoreHoliday:
+    """Close the store on every day from `starts_on` to `ends_on` (its own calendar); owner only, audited."""
+    _require_owner(store=store, actor=actor)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day cannot be before the first day.")})
+    with transaction.atomic():
+        holiday = StoreHoliday.objects.create(
+            store=store, starts_on=starts_on, ends_on=ends_on, auto_reply=auto_reply.strip()
+        )
+        _audit_store(
+            store=store, actor=actor, change=[{"added": {"name": _label(StoreHoliday), "object": str(holiday)}}]
+        )
+    return holiday
+
+
+def store_holiday_delete(*, store: Store, actor: User, holiday_id: int) -> None:
+    """Remove one of the store's holidays; owner only, audited. Another store's holiday is a 404."""
+    _require_owner(store=store, actor=actor)
+    with transaction.atomic():
+        holiday = StoreHoliday.objects.filter(store=store, pk=holiday_id).first()
+        if holiday is None:
+            raise Http404("No such holiday.")
+        holiday.delete()
+        _audit_store(
+            store=store, actor=actor, change=[{"deleted": {"name": _label(StoreHoliday), "object": str(holiday)}}]
+        )
+
+
+def store_set_busy(*, store: Store, actor: User, busy: bool, busy_reply: str | None = None, now: datetime) -> Store:
+    """Switch the store's "busy" auto-reply on or off; any member of the store.
+
+    It can be switched on only while the store is open; it then lasts until the end of the
+    current open interval (`busy_until`), when it goes off by itself.
+    """
+    if not user_is_store_member(user=actor, store_id=store.pk):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Store.objects.select_for_update().get(pk=store.pk)
+        fields = ["busy_until"]
+        if busy:
+            availability = store_availability(store=locked, now=now)
+            if not availability.is_open:
+                raise ValidationError(_("The store is closed now: buyers already get the out-of-hours reply."))
+            locked.busy_until = availability.open_until
+        else:
+            locked.busy_until = None
+        if busy_reply is not None:
+            locked.busy_reply = busy_reply.strip()
+            fields.append("busy_reply")
+        locked.save(update_fields=fields)
+    store.busy_until, store.busy_reply = locked.busy_until, locked.busy_reply
+    return store
 
 
 def store_add_agent(*, store: Store, actor: User, email: str) -> StoreMember:

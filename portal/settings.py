@@ -7,6 +7,8 @@ setting with the specification's default.
 """
 
 import os
+import zoneinfo
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time zone name like Europe/Moscow.") from None
+    return value
+
+
+def env_daily_hours(name: str, default: str) -> list[tuple[dt_time, dt_time]]:
+    """Intervals of a day as "HH:MM-HH:MM[,HH:MM-HH:MM]"; an empty value means never open."""
+    raw = os.environ.get(name)
+    raw = default if raw is None else raw
+    intervals = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            opens, closes = (dt_time.fromisoformat(t.strip()) for t in part.split("-"))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}={raw!r}: write intervals as 07:00-01:00, separated by commas."
+            ) from None
+        if opens == closes:
+            raise ImproperlyConfigured(f"{name}={raw!r}: an interval must not be empty.")
+        intervals.append((opens, closes))
+    return intervals
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -453,6 +484,11 @@ OPINIA_PHOTO_MAX_PIXELS = env_int("OPINIA_PHOTO_MAX_PIXELS", 50_000_000)
 OPINIA_PHOTO_MAX_SIDE = env_int("OPINIA_PHOTO_MAX_SIDE", 4096)
 OPINIA_THUMBNAIL_SIDE = env_int("OPINIA_THUMBNAIL_SIDE", 320)
 OPINIA_AUTO_REPLY_INTERVAL_HOURS = env_int("OPINIA_AUTO_REPLY_INTERVAL_HOURS", 12)
+# Platform support's published hours: the same intervals every day ("07:00-01:00", several
+# separated by commas; a closing time not after the opening runs into the next day), in
+# support's own zone (seed 000: 07:00 to 01:00 Moscow time).
+OPINIA_SUPPORT_TIME_ZONE = env_time_zone("OPINIA_SUPPORT_TIME_ZONE", "Europe/Moscow")
+OPINIA_SUPPORT_HOURS = env_daily_hours("OPINIA_SUPPORT_HOURS", "07:00-01:00")
 OPINIA_RESPONSE_WINDOW_HOURS = env_int("OPINIA_RESPONSE_WINDOW_HOURS", 24)
 OPINIA_RESPONSE_STATS_DAYS = env_int("OPINIA_RESPONSE_STATS_DAYS", 30)
 OPINIA_UNREAD_EMAIL_DELAY_MINUTES = env_int("OPINIA_UNREAD_EMAIL_DELAY_MINUTES", 10)

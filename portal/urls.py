@@ -19,6 +19,13 @@ portal_patterns = [
     path("seller/<slug:slug>/orders/<int:order_id>/", views.store_order_detail, name="store_order_detail"),
     path("seller/<slug:slug>/settings/", views.store_settings, name="store_settings"),
     path("seller/<slug:slug>/delivery-times/", views.store_delivery_times, name="store_delivery_times"),
+    path("seller/<slug:slug>/settings/holidays/", views.store_holiday_add, name="store_holiday_add"),
+    path(
+        "seller/<slug:slug>/settings/holidays/<int:holiday_id>/delete/",
+        views.store_holiday_delete,
+        name="store_holiday_delete",
+    ),
+    path("seller/<slug:slug>/busy/", views.store_busy, name="store_busy"),
     path("seller/<slug:slug>/agents/add/", views.store_agent_add, name="store_agent_add"),
     path("seller/<slug:slug>/agents/<int:member_id>/remove/", views.store_agent_remove, name="store_agent_remove"),
     path("seller/<slug:slug>/products/<int:product_id>/photos/", views.product_photos, name="product_photos"),

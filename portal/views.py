@@ -26,13 +26,16 @@ from portal.forms import (
     AddAgentForm,
     DeliveryCountryForm,
     DeliveryTableFormSet,
+    HolidayForm,
     LanguageForm,
     ProductPhotosForm,
     ProfileForm,
     StoreSettingsForm,
+    WorkingDayForm,
     WorkingWeekFormSet,
 )
 from portal.fragments import cached
+from portal.hours import store_availability
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
@@ -223,6 +226,7 @@ def store_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "status": status,
             "statuses": Order.Status.choices,
             "actions": store_actions(store=store, now=timezone.now()),
+            "availability": store_availability(store=store, now=timezone.now()),
             "panels": panels_for("store_dashboard", request=request, user=_user(request), store=store),
         },
     )
@@ -246,19 +250,46 @@ def store_order_detail(request: HttpRequest, slug: str, order_id: int) -> HttpRe
 
 
 def _week_initial(store: Store) -> list[dict[str, Any]]:
-    by_day = {hours.weekday: hours for hours in store.working_hours.all()}
+    by_day: dict[int, list[WorkingHours]] = {}
+    for hours in store.working_hours.all():
+        by_day.setdefault(hours.weekday, []).append(hours)
     initial = []
     for weekday, _label in WorkingHours.Weekday.choices:
-        hours = by_day.get(weekday)
-        initial.append(
-            {
-                "weekday": weekday,
-                "is_open": hours is not None,
-                "opens_at": hours.opens_at if hours else None,
-                "closes_at": hours.closes_at if hours else None,
-            }
-        )
+        day: dict[str, Any] = {"weekday": weekday, "is_open": weekday in by_day}
+        intervals = sorted(by_day.get(weekday, []), key=lambda h: h.opens_at)
+        for (opens, closes), hours in zip(WorkingDayForm.interval_names(), intervals, strict=False):
+            day[opens], day[closes] = hours.opens_at, hours.closes_at
+        initial.append(day)
     return initial
+
+
+def _render_store_settings(
+    request: HttpRequest,
+    store: Store,
+    *,
+    settings_form: StoreSettingsForm,
+    week: Any,
+    holiday_form: HolidayForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    weekdays = dict(WorkingHours.Weekday.choices)
+    today = store.local_now(timezone.now()).date()
+    return render(
+        request,
+        "portal/store_settings.html",
+        {
+            "store": store,
+            "settings_form": settings_form,
+            "week": week,
+            "week_rows": [(weekdays[i], form) for i, form in enumerate(week.forms)],
+            "holiday_form": holiday_form or HolidayForm(prefix="holiday"),
+            "holidays": selectors.store_holidays_upcoming(store=store, today=today),
+            "agent_form": AddAgentForm(prefix="agent"),
+            "agents": store.members.select_related("user").order_by("role", "user__email"),
+            "sections": store_settings_sections(store),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -268,43 +299,57 @@ def store_settings(request: HttpRequest, slug: str) -> HttpResponse:
     store = selectors.store_get_for_member(user=user, slug=slug, owner_only=True)
     settings_form = StoreSettingsForm(request.POST or None, instance=store, prefix="store")
     week = WorkingWeekFormSet(request.POST or None, initial=_week_initial(store), prefix="hours")
-    agent_form = AddAgentForm(prefix="agent")
     if request.method == "POST":
         if settings_form.is_valid() and week.is_valid():
-            services.store_update_settings(
-                store=store,
-                actor=user,
-                name=settings_form.cleaned_data["name"],
-                time_zone=settings_form.cleaned_data["time_zone"],
-                auto_reply=settings_form.cleaned_data["auto_reply"],
-            )
-            services.store_set_working_hours(
-                store=store,
-                actor=user,
-                intervals=[
-                    services.OpeningInterval(
-                        weekday=day["weekday"], opens_at=day["opens_at"], closes_at=day["closes_at"]
-                    )
-                    for day in week.cleaned_data
-                    if day.get("is_open")
-                ],
-            )
-            messages.success(request, _("Store settings saved."))
-            return redirect("portal:store_settings", slug=store.slug)
+            try:
+                services.store_set_working_hours(
+                    store=store,
+                    actor=user,
+                    intervals=[
+                        services.OpeningInterval(weekday=day.cleaned_data["weekday"], opens_at=opens, closes_at=closes)
+                        for day in week.forms
+                        for opens, closes in day.intervals()
+                    ],
+                )
+            except ValidationError as error:
+                week.non_form_errors().extend(error.messages)  # the form's own checks make this rare
+            else:
+                services.store_update_settings(
+                    store=store,
+                    actor=user,
+                    name=settings_form.cleaned_data["name"],
+                    time_zone=settings_form.cleaned_data["time_zone"],
+                    auto_reply=settings_form.cleaned_data["auto_reply"],
+                    busy_reply=settings_form.cleaned_data.get("busy_reply", ""),
+                )
+                messages.success(request, _("Store settings saved."))
+                return redirect("portal:store_settings", slug=store.slug)
         messages.error(request, _("Please correct the errors below."))
-    weekdays = dict(WorkingHours.Weekday.choices)
-    return render(
+    return _render_store_settings(request, store, settings_form=settings_form, week=week)
+
+
+@login_required
+@require_POST
+def store_holiday_add(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    store = selectors.store_get_for_member(user=user, slug=slug, owner_only=True)
+    form = HolidayForm(request.POST, prefix="holiday")
+    if form.is_valid():
+        try:
+            services.store_holiday_add(store=store, actor=user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Holiday added."))
+            return redirect("portal:store_settings", slug=store.slug)
+    messages.error(request, _("Please correct the errors below."))
+    return _render_store_settings(
         request,
-        "portal/store_settings.html",
-        {
-            "store": store,
-            "settings_form": settings_form,
-            "week": week,
-            "week_rows": [(weekdays[i], form) for i, form in enumerate(week.forms)],
-            "agent_form": agent_form,
-            "agents": store.members.select_related("user").order_by("role", "user__email"),
-            "sections": store_settings_sections(store),
-        },
+        store,
+        settings_form=StoreSettingsForm(instance=store, prefix="store"),
+        week=WorkingWeekFormSet(initial=_week_initial(store), prefix="hours"),
+        holiday_form=form,
+        status=400,
     )
 
 
@@ -351,6 +396,36 @@ def store_delivery_times(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def store_holiday_delete(request: HttpRequest, slug: str, holiday_id: int) -> HttpResponse:
+    user = _user(request)
+    store = selectors.store_get_for_member(user=user, slug=slug, owner_only=True)
+    services.store_holiday_delete(store=store, actor=user, holiday_id=holiday_id)
+    messages.success(request, _("Holiday removed."))
+    return redirect("portal:store_settings", slug=store.slug)
+
+
+@login_required
+@require_POST
+def store_busy(request: HttpRequest, slug: str) -> HttpResponse:
+    """Switch the "busy" auto-reply on or off (any member of the store), then go back where the switch was."""
+    user = _user(request)
+    store = selectors.store_get_for_member(user=user, slug=slug)
+    try:
+        services.store_set_busy(store=store, actor=user, busy=request.POST.get("busy") == "on", now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Buyers now get the busy reply.") if store.busy_until else _("The busy reply is off.")
+        )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("portal:store_dashboard", slug=store.slug)
+
+
+@login_required
+@require_POST
 def store_agent_add(request: HttpRequest, slug: str) -> HttpResponse:
     user = _user(request)
     store = selectors.store_get_for_member(user=user, slug=slug, owner_only=True)
@@ -389,17 +464,19 @@ def store_agent_remove(request: HttpRequest, slug: str, member_id: int) -> HttpR
 def store_page(request: HttpRequest, slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
     products = Product.objects.filter(store=store, is_active=True).order_by("title")[:60]
-    now_local = store.local_now(timezone.now())
+    now = timezone.now()
+    hours = list(store.working_hours.all())
     return render(
         request,
         "portal/store_page.html",
         {
             "store": store,
             "products": products,
-            "store_local_now": now_local,
+            "store_local_now": store.local_now(now),
             # The whole week, closed days included, as the conversation's side panel shows it.
-            "week": selectors.store_week(store=store),
-            "store_today": store.local_now(timezone.now()).weekday(),
+            "week": selectors.store_week(store=store, hours=hours),
+            "store_today": store.local_now(now).weekday(),
+            "availability": store_availability(store=store, now=now, hours=hours),
             "panels": panels_for("store_page", request=request, user=request.user, store=store),
         },
     )

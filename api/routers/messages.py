@@ -22,6 +22,7 @@ from api.schemas import KEY_PROBLEMS, dump, problems, utc
 from api.writes import api_write, json_response
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
+from messaging.auto_replies import auto_reply_render
 from messaging.models import Conversation, Message, Side
 from portal.models import Photo
 from portal.pagination import Cursor, cursor_encode
@@ -112,7 +113,8 @@ def message_out(request: HttpRequest, message: Message) -> dict[str, object]:
         "side": message.side,
         "automatic": message.is_auto_reply,
         "removed": removed,
-        "text": "" if removed else message.text,
+        # A platform auto-reply (holiday, busy) is stored as a kind: rendered in the active language.
+        "text": "" if removed else auto_reply_render(message),
         "photos": []
         if removed
         else [

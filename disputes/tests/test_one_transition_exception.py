@@ -35,7 +35,7 @@ def test_orders_disputes_complaints_support_chats_and_reports_raise_the_same_exc
         dispute_services.complaint_take(complaint_id=complaint.pk, staff=staff, now=now)
     refusals.append(caught.value)
 
-    message, _created = messaging_services.support_chat_write(user=buyer, text="Help", now=now)
+    message, _created = messaging_services.support_chat_write(user=buyer, topic="other", text="Help", now=now)
     messaging_services.support_chat_close(conversation_id=message.conversation_id, actor=buyer, now=now)
     with pytest.raises(TransitionNotAllowed) as caught:
         messaging_services.support_chat_close(conversation_id=message.conversation_id, actor=buyer, now=now)

@@ -25,7 +25,7 @@ def world(buyer, store, seller, agent, open_all_week, django_capture_on_commit_c
     answer = services.message_send(
         conversation_id=conversation.pk, sender=agent, side=Side.STORE, text="hi", now=timezone.now()
     )
-    support_message, _ = services.support_chat_write(user=buyer, text="help", now=timezone.now())
+    support_message, _ = services.support_chat_write(user=buyer, topic="other", text="help", now=timezone.now())
     order = make_order(buyer=buyer, store=store)
     notification = services.notification_send(
         user_id=buyer.pk, kind="support_chat_closed", params={"number": 1}, now=timezone.now()

@@ -183,12 +183,12 @@ def test_blocks_stop_the_blocked_side_only(conversation, buyer, seller):
 
 def test_support_chat_close_and_rate(buyer, support_agent):
     now = timezone.now()
-    message, created = services.support_chat_write(user=buyer, text="Help with my payment", now=now)
+    message, created = services.support_chat_write(user=buyer, topic="other", text="Help with my payment", now=now)
     conversation = message.conversation
     assert created
     assert conversation.is_support
     assert message.email_due_at is None
-    again, created_again = services.support_chat_write(user=buyer, text="More details", now=now)
+    again, created_again = services.support_chat_write(user=buyer, topic="other", text="More details", now=now)
     assert again.conversation_id == conversation.pk
     assert not created_again
     services.message_send(
@@ -211,7 +211,7 @@ def test_support_chat_close_and_rate(buyer, support_agent):
     with pytest.raises(ValidationError):
         services.support_chat_rate(conversation_id=conversation.pk, user=buyer, rating=5, now=now)
     # A new chat can be opened once the old one is closed.
-    newer, created = services.support_chat_write(user=buyer, text="Another question", now=now)
+    newer, created = services.support_chat_write(user=buyer, topic="other", text="Another question", now=now)
     assert created
     assert newer.conversation_id != conversation.pk
 

@@ -31,7 +31,7 @@ def test_support_chat_times_always_show_their_minutes(client, buyer, support_age
     """Django's English "P" printed "10 a.m." for one message and "10:55 a.m." for the next."""
     with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False):
         client.force_login(buyer)
-        client.post(reverse("messaging:support_start"), {"text": "I was charged twice"})
+        client.post(reverse("messaging:support_start"), {"topic": "payments", "text": "I was charged twice"})
     conversation = Conversation.objects.get(kind="support")
     with time_machine.travel(datetime(2026, 11, 23, 10, 55, tzinfo=UTC), tick=False):
         client.force_login(support_agent)

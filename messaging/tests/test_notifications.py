@@ -24,7 +24,7 @@ def test_every_kind_has_a_link_and_a_topic():
 def test_message_centre_notifications_open_their_threads(client, conversation, buyer, seller, support_agent, staff):
     from portal.tests.factories import UserFactory
 
-    chat, _ = services.support_chat_write(user=buyer, text="Where is my parcel?", now=timezone.now())
+    chat, _ = services.support_chat_write(user=buyer, topic="other", text="Where is my parcel?", now=timezone.now())
     services.support_chat_close(conversation_id=chat.conversation_id, actor=support_agent, now=timezone.now())
     for text, decision in (("spam link", MessageReport.Status.UPHELD), ("fine", MessageReport.Status.DISMISSED)):
         message = reply(conversation, seller, text)

@@ -46,7 +46,9 @@ def test_every_kind_of_first_message_takes_validated_photos(buyer, store, seller
     by_store, _created = services.conversation_start_by_store(
         store=store, sender=seller, order=make_order(buyer=buyer, store=store), text="", photos=[photo()], now=now
     )
-    support, _created = services.support_chat_write(user=buyer, text="", photos=[photo(), photo()], now=now)
+    support, _created = services.support_chat_write(
+        user=buyer, topic="other", text="", photos=[photo(), photo()], now=now
+    )
     assert [m.photos.count() for m in (started, by_store, support)] == [1, 1, 2]
     assert set(Photo.objects.values_list("owner_id", flat=True)) == {buyer.pk, seller.pk}
 
@@ -99,7 +101,7 @@ def test_a_blocked_sender_or_a_closed_support_chat_stores_no_photo(conversation,
     with pytest.raises(services.SendingBlocked):
         services.conversation_start(buyer=buyer, store=store, text="hi", photos=[photo()], now=now)
 
-    chat, _created = services.support_chat_write(user=buyer, text="help", now=now)
+    chat, _created = services.support_chat_write(user=buyer, topic="other", text="help", now=now)
     services.support_chat_close(conversation_id=chat.conversation_id, actor=support_agent, now=now)
     with pytest.raises(ValidationError):
         services.message_send(

@@ -16,7 +16,7 @@ def _permission(codename):
 
 def _support_chat(client, buyer):
     client.force_login(buyer)
-    client.post(reverse("messaging:support_start"), {"text": "I was charged twice"})
+    client.post(reverse("messaging:support_start"), {"topic": "payments", "text": "I was charged twice"})
     return Conversation.objects.get(kind="support")
 
 

@@ -26,11 +26,11 @@ def _rows(conversation_id):
 
 def test_opening_closing_and_rating_a_support_chat_each_write_one_row(buyer, support_agent):
     start = timezone.now()
-    message, created = services.support_chat_write(user=buyer, text="My order is late", now=start)
+    message, created = services.support_chat_write(user=buyer, topic="other", text="My order is late", now=start)
     assert created
     chat_id = message.conversation_id
     # A further message in the open chat changes no state and writes no row.
-    services.support_chat_write(user=buyer, text="Any news?", now=start + timedelta(minutes=1))
+    services.support_chat_write(user=buyer, topic="other", text="Any news?", now=start + timedelta(minutes=1))
     services.message_send(conversation_id=chat_id, sender=support_agent, side=Side.STORE, text="On its way", now=start)
     closed_at = start + timedelta(minutes=5)
     services.support_chat_close(conversation_id=chat_id, actor=support_agent, now=closed_at)
@@ -46,7 +46,7 @@ def test_opening_closing_and_rating_a_support_chat_each_write_one_row(buyer, sup
 
 def test_refused_changes_write_no_row(buyer, support_agent):
     now = timezone.now()
-    message, _created = services.support_chat_write(user=buyer, text="Hello", now=now)
+    message, _created = services.support_chat_write(user=buyer, topic="other", text="Hello", now=now)
     chat_id = message.conversation_id
     with pytest.raises(ValidationError):
         services.support_chat_rate(conversation_id=chat_id, user=buyer, rating=5, now=now)  # still open
@@ -61,9 +61,9 @@ def test_refused_changes_write_no_row(buyer, support_agent):
 
 def test_a_new_chat_after_a_closed_one_has_its_own_opening_row(buyer):
     now = timezone.now()
-    first, _created = services.support_chat_write(user=buyer, text="One", now=now)
+    first, _created = services.support_chat_write(user=buyer, topic="other", text="One", now=now)
     services.support_chat_close(conversation_id=first.conversation_id, actor=buyer, now=now)
-    second, created = services.support_chat_write(user=buyer, text="Two", now=now)
+    second, created = services.support_chat_write(user=buyer, topic="other", text="Two", now=now)
     assert created
     assert second.conversation_id != first.conversation_id
     assert [row[0] for row in _rows(second.conversation_id)] == [K.OPENED]
@@ -76,7 +76,7 @@ def test_store_conversations_write_no_support_chat_rows(buyer, store):
 
 def test_the_admin_shows_a_support_chats_events_read_only(client, buyer, support_agent):
     now = timezone.now()
-    message, _created = services.support_chat_write(user=buyer, text="Hello", now=now)
+    message, _created = services.support_chat_write(user=buyer, topic="other", text="Hello", now=now)
     services.support_chat_close(conversation_id=message.conversation_id, actor=support_agent, now=now)
     client.force_login(support_agent)
     response = client.get(reverse("admin:messaging_conversation_change", args=[message.conversation_id]))

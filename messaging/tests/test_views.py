@@ -207,7 +207,7 @@ def test_new_conversation_rate_limit_answers_429(client, buyer, settings):
     assert not Conversation.objects.filter(store=stores[2]).exists()
     # Writing again in an existing conversation is not a new conversation.
     assert client.post(reverse("messaging:start", args=[stores[0].slug]), {"text": "follow-up"}).status_code == 302
-    support = client.post(reverse("messaging:support_start"), {"text": "help"})
+    support = client.post(reverse("messaging:support_start"), {"topic": "payments", "text": "help"})
     assert support.status_code == 429
 
 
@@ -359,7 +359,7 @@ def test_order_pages_offer_messages(client, buyer, seller, store, open_all_week)
 
 def test_support_chat_pages(client, buyer, support_agent):
     client.force_login(buyer)
-    response = client.post(reverse("messaging:support_start"), {"text": "I was charged twice"})
+    response = client.post(reverse("messaging:support_start"), {"topic": "payments", "text": "I was charged twice"})
     conversation = Conversation.objects.get(kind="support")
     assert response.status_code == 302
     client.force_login(support_agent)

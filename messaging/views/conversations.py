@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from messaging import selectors, services
+from messaging.auto_replies import auto_reply_render
 from messaging.forms import MessageForm, RatingForm
-from messaging.hours import store_is_open
+from messaging.hours import store_availability, support_availability
 from messaging.models import Message, Side
 from messaging.ratelimit import message_rate_limited
 from messaging.selectors import ConversationAccess
@@ -52,6 +53,8 @@ def decorate_messages(messages: list[Message], access: ConversationAccess) -> li
                 # Colleagues and staff see which agent wrote; the buyer never does.
                 agent = message.sender.public_name if message.sender else _("automatic reply")
         message.author_label = label  # type: ignore[attr-defined]
+        if message.is_auto_reply:
+            message.text = auto_reply_render(message)  # a platform reply, in this reader's language
         message.agent_label = agent  # type: ignore[attr-defined]
         message.can_report = (  # type: ignore[attr-defined]
             access.side is not None and message.side != access.side and not message.is_auto_reply
@@ -84,7 +87,11 @@ def _thread_context(request: HttpRequest, access: ConversationAccess, form: Mess
         # The whole week, in the store's local time, so a day without hours reads "closed".
         context["week"] = store_week(store=conversation.store, hours=hours)
         context["store_today"] = conversation.store.local_now(now).weekday()
-        context["store_open"] = store_is_open(store=conversation.store, now=now, hours=hours)
+        availability = store_availability(store=conversation.store, now=now, hours=hours)
+        context["availability"] = availability
+        context["store_open"] = availability.is_open
+    if conversation.is_support:
+        context["support"] = support_availability(now=now)
     if access.side == Side.STORE and conversation.store is not None:
         context["buyer_record"] = buyer_record(buyer=conversation.buyer, store=conversation.store)
     if access.side is not None and not conversation.is_support:

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from messaging import selectors, services
-from messaging.forms import MessageForm
-from messaging.models import Conversation, Side
+from messaging.forms import SupportStartForm
+from messaging.hours import support_availability
+from messaging.models import Conversation, Side, SupportTopic
 from messaging.views.common import (
     centre_context,
     login_required_live,
@@ -35,12 +36,20 @@ def support_inbox(request: HtmxHttpRequest, agent: User) -> HttpResponse:
     status = request.GET.get("status", Conversation.Status.OPEN)
     if status not in Conversation.Status.values:
         status = Conversation.Status.OPEN
+    topic = request.GET.get("topic", "")
+    if topic not in SupportTopic.values:
+        topic = ""
     return inbox_response(
         request,
-        conversations=selectors.support_conversations(status=status),
+        conversations=selectors.support_conversations(status=status, topic=topic),
         side=Side.STORE,
         tab="support",
-        extra={"support_status": status, "inbox_url": reverse("messaging:support_inbox")},
+        extra={
+            "support_status": status,
+            "support_topic": topic,
+            "support_topics": SupportTopic.choices,
+            "inbox_url": reverse("messaging:support_inbox"),
+        },
     )
 
 
@@ -51,7 +60,7 @@ def support_start(request: HttpRequest) -> HttpResponse:
     existing = Conversation.objects.filter(
         kind=Conversation.Kind.SUPPORT, buyer=user, status=Conversation.Status.OPEN
     ).first()
-    form = MessageForm(request.POST or None, request.FILES or None)
+    form = SupportStartForm(request.POST or None, request.FILES or None, topic_required=existing is None)
     status = 200
     if request.method == "POST":
         now = timezone.now()
@@ -60,7 +69,11 @@ def support_start(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             try:
                 message, _created = services.support_chat_write(
-                    user=user, text=form.cleaned_data["text"], photos=form.cleaned_data["photos"], now=now
+                    user=user,
+                    text=form.cleaned_data["text"],
+                    topic=form.cleaned_data.get("topic", ""),
+                    photos=form.cleaned_data["photos"],
+                    now=now,
                 )
             except ValidationError as error:
                 add_service_error(form, error)
@@ -72,6 +85,11 @@ def support_start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/support_start.html",
-        {**centre_context(request, "support_start"), "form": form, "existing": existing},
+        {
+            **centre_context(request, "support_start"),
+            "form": form,
+            "existing": existing,
+            "support": support_availability(now=timezone.now()),
+        },
         status=status,
     )

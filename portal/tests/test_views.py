@@ -143,12 +143,13 @@ def test_store_settings_save_hours_and_keep_input_on_error(client, store, seller
     assert list(store.working_hours.values_list("weekday", "opens_at", "closes_at")) == [
         (day, time(9), time(17, 30)) for day in range(5)
     ]
-    # Closing before opening: a clear error, the typed values kept, nothing saved.
-    bad = dict(data, **{"store-name": "Renamed", "hours-0-opens_at": "18:00", "hours-0-closes_at": "08:00"})
+    # Opening and closing at the same time (closing earlier now runs past midnight): a clear
+    # error, the typed values kept, nothing saved.
+    bad = dict(data, **{"store-name": "Renamed", "hours-0-opens_at": "08:00", "hours-0-closes_at": "08:00"})
     response = client.post(url, bad)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "The store must open before it closes." in html
+    assert "The store must not open and close at the same time." in html
     assert 'value="Renamed"' in html
     store.refresh_from_db()
     assert store.name == "Bob's Better Gadgets"

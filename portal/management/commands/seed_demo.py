@@ -31,7 +31,8 @@ from portal.demo import (
 from portal.models import Order, Product, ShippingMethod, Store, StoreMember, User
 
 STORES = [
-    # name, country, time zone, owner e-mail, language, working hours (Monday to Friday), auto-reply
+    # name, country, time zone, owner e-mail, language, working hours (Monday to Friday: one
+    # or more intervals; one closing "before" it opens runs past midnight), auto-reply
     # ({hours} is filled in from the working hours, so the two always agree)
     (
         "Shenzhen Gadget Hub",
@@ -39,7 +40,7 @@ STORES = [
         "Asia/Shanghai",
         "seller@opinia.test",
         "zh-hans",
-        (time(9), time(18)),
+        ((time(7), time(1)),),  # overnight, like the marketplace's own support (seed 000)
         "Thank you for your message! Our team works {hours} Beijing time, Monday to Friday, and will answer soon.",
     ),
     (
@@ -48,7 +49,7 @@ STORES = [
         "Europe/Warsaw",
         "amber@opinia.test",
         "pl",
-        (time(9), time(17)),
+        ((time(9), time(13)), (time(14), time(17))),  # a lunch break
         "Dziękujemy za wiadomość! Odpowiemy w godzinach pracy ({hours}, od poniedziałku do piątku).",
     ),
     (
@@ -57,7 +58,7 @@ STORES = [
         "Asia/Seoul",
         "beauty@opinia.test",
         "ko",
-        (time(10), time(19)),
+        ((time(10), time(19)),),
         "문의해 주셔서 감사합니다. 평일 영업시간({hours})에 답변드리겠습니다.",
     ),
     (
@@ -66,7 +67,7 @@ STORES = [
         "Asia/Kolkata",
         "textiles@opinia.test",
         "gu",
-        (time(10), time(19)),
+        ((time(10), time(19)),),
         "Thank you! We reply during working hours, {hours} India time, Monday to Friday.",
     ),
 ]
@@ -147,7 +148,7 @@ class Command(BaseCommand):
         ]
         stores: list[Store] = []
         products: dict[int, list[Product]] = {}
-        for name, country, tz, owner_email, language, (opens_at, closes_at), auto_reply in STORES:
+        for name, country, tz, owner_email, language, intervals, auto_reply in STORES:
             owner = services.user_create(
                 email=owner_email,
                 password=DEMO_PASSWORD,
@@ -161,16 +162,25 @@ class Command(BaseCommand):
                 name=name,
                 country=country,
                 time_zone=tz,
-                auto_reply=auto_reply.format(hours=demo_hours_text(opens_at, closes_at)),
+                auto_reply=auto_reply.format(hours=demo_hours_text(intervals)),
             )
             services.store_set_working_hours(
                 store=store,
                 actor=owner,
                 intervals=[
-                    services.OpeningInterval(weekday=day, opens_at=opens_at, closes_at=closes_at) for day in range(5)
+                    services.OpeningInterval(weekday=day, opens_at=opens_at, closes_at=closes_at)
+                    for day in range(5)
+                    for opens_at, closes_at in intervals
                 ],
             )
             services.store_set_delivery_times(store=store, actor=owner, rows=self._delivery_table(country))
+            if name == "Seoul Beauty Lab":
+                # On holiday right now (its own calendar), without a text of its own: buyers get
+                # the platform's "back on …" in their language, and its page says so.
+                today = store.local_now(now).date()
+                services.store_holiday_add(
+                    store=store, actor=owner, starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=3)
+                )
             stores.append(store)
             products[store.pk] = [
                 services.product_create(
