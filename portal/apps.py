@@ -43,3 +43,16 @@ class PortalConfig(AppConfig):
             deadline=False,
         )
         register_store_actions(orders_to_ship_actions)
+
+        from portal import weekly_summary
+        from portal.demo import register_demo_seeder
+
+        weekly_summary.register_kind()
+        weekly_summary.register_core_sections()
+        # Stores whose Saturday 09:00 (store time) has come: send the weekly summary, advance the clock.
+        register_sweep(
+            "stores.weekly_summary",
+            lambda now: weekly_summary.weekly_summaries_sweep(now=now),
+            schedule=EVERY_MINUTE,
+        )
+        register_demo_seeder(weekly_summary.seed_weekly_summary)

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from portal.notify import notify
 from portal.selectors import user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
+from portal.weekly_summary import store_weekly_summary_redate, weekly_summary_next_due
 
 
 class OrderCompletedListener(Protocol):
@@ -179,6 +180,7 @@ def store_create(
             time_zone=time_zone,
             auto_reply=auto_reply,
             external_ref=external_ref,
+            weekly_summary_due_at=weekly_summary_next_due(time_zone=time_zone, after=timezone.now()),
         )
         StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER)
     return store
@@ -224,7 +226,10 @@ def store_update_settings(*, store: Store, actor: User, name: str, time_zone: st
         changed = [field for field, value in new.items() if before[field] != value]
         for field, value in new.items():
             setattr(store, field, value)
-        store.save(update_fields=list(new))
+        if "time_zone" in changed:
+            # Saturday 09:00 on the new wall clock.
+            store_weekly_summary_redate(store=store, now=timezone.now())
+        store.save(update_fields=[*new, "weekly_summary_due_at"])
         if changed:
             _audit_store(
                 store=store, actor=actor, change=[{"changed": {"fields": [_label(Store, f) for f in changed]}}]
@@ -527,7 +532,13 @@ def order_transition(
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
                 days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
             )
-            fields += ["carrier", "tracking_number", "shipping_method", "auto_confirm_due_at", "auto_confirm_reminder_due_at"]
+            fields += [
+                "carrier",
+                "tracking_number",
+                "shipping_method",
+                "auto_confirm_due_at",
+                "auto_confirm_reminder_due_at",
+            ]
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
             fields.append("completed_automatically")

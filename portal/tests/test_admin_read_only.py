@@ -32,6 +32,7 @@ EXPECTED = {
     "portal.Order/OrderItemInline": (True, False, False),
     "portal.Order/OrderEventInline": (False, True, False),
     "portal.Photo": (True, True, True),
+    "portal.WeeklySummary": (False, False, False),
 }
 
 
