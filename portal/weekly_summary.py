@@ -247,7 +247,9 @@ def weekly_summary_send(*, store: Store, now: datetime) -> WeeklySummary | None:
     except IntegrityError:
         summary = None
     if summary is not None:
-        summary.recipients.set(recipients)
+        # A new row has no recipients yet: one INSERT, not `set()`'s read-then-write.
+        through = WeeklySummary.recipients.through
+        through.objects.bulk_create([through(weeklysummary_id=summary.pk, user_id=user_id) for user_id in recipients])
         params = summary_params(summary=summary, store=store)
         for user_id in recipients:
             notify(user_id=user_id, kind="weekly_summary", params=params, now=now)
