@@ -313,7 +313,8 @@ def store_member_set_weekly_summary(*, user: User, store_ids: list[int]) -> int:
 def late_shipments_collect(*, store: Store, now: datetime) -> Facts | None:
     """Shipped orders past their latest promised delivery date."""
     late = orders_for_store(store=store, status=Order.Status.SHIPPED).filter(delivery_by_at__lt=now)
-    listed = list(late.order_by("delivery_by_at", "pk").values_list("number", "delivery_by_at")[:LISTED_ITEMS])
+    rows = late.order_by("delivery_by_at", "pk").values_list("number", "delivery_by_at")[:LISTED_ITEMS]
+    listed = [(number, by) for number, by in rows if by is not None]  # the filter leaves no None
     if not listed:
         return None
     count = len(listed) if len(listed) < LISTED_ITEMS else late.count()
@@ -343,7 +344,8 @@ def handling_limit_collect(*, store: Store, now: datetime) -> Facts | None:
     waiting = orders_for_store(store=store, status=Order.Status.PAID).filter(
         paid_at__lte=now + HANDLING_NEAR - handling
     )
-    listed = list(waiting.order_by("paid_at", "pk").values_list("number", "paid_at")[:LISTED_ITEMS])
+    rows = waiting.order_by("paid_at", "pk").values_list("number", "paid_at")[:LISTED_ITEMS]
+    listed = [(number, paid_at) for number, paid_at in rows if paid_at is not None]  # the filter leaves no None
     if not listed:
         return None
     if len(listed) < LISTED_ITEMS:
