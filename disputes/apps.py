@@ -36,6 +36,9 @@ class DisputesConfig(AppConfig):
         register_panel("store_page", panels.store_page_panel)
         register_panel("product_page", panels.store_page_panel)
         register_store_actions(panels.store_actions)
+        from disputes import summary
+
+        summary.register()
         register_buyer_actions(panels.buyer_actions)
         register_nav_counter("disputes", panels.open_disputes_parts, cap=99)
         register_buyer_facts(panels.buyer_facts)

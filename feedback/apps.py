@@ -48,6 +48,7 @@ class FeedbackConfig(AppConfig):
         self._register_pages()
 
     def _register_pages(self) -> None:
-        from feedback import panels
+        from feedback import panels, summary
 
         panels.register()
+        summary.register()

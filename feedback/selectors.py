@@ -781,3 +781,42 @@ def review_receipt_check(*, receipt: str, review_id: int | None = None) -> Recei
     return ReceiptCheck(
         matches=hmac.compare_digest(recomputed, receipt), review_id=review.pk, revised=review.revised_at is not None
     )
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """Positive feedback % (as the score: positive ÷ (positive + negative)) now and a week earlier."""
+
+    now: float | None
+    week_ago: float | None
+
+
+def _positive_percent(positive: int, negative: int) -> float | None:
+    rated = positive + negative
+    return round(positive * 100 / rated, 1) if rated else None
+
+
+def store_score_change(*, store: Store, now: datetime, days: int = 7) -> ScoreChange:
+    """The score's positive % now and `days` earlier, each over its own score window.
+
+    One read of the daily buckets, in whole UTC days for both ends (the window of a week ago
+    ends with that day): the two figures are comparable, and the cost does not grow with
+    the store. The score header, exact to the second, can differ by the ratings of one day.
+    """
+    window = timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    today = utc_day(now)
+    then = utc_day(now - timedelta(days=days))
+    now_window = Q(day__gt=utc_day(now - window))
+    then_window = Q(day__gt=utc_day(now - timedelta(days=days) - window), day__lte=then)
+    sums = StoreScoreDay.objects.filter(
+        store=store, day__gt=utc_day(now - timedelta(days=days) - window), day__lte=today
+    ).aggregate(
+        positive_now=Coalesce(Sum("positive", filter=now_window), 0),
+        negative_now=Coalesce(Sum("negative", filter=now_window), 0),
+        positive_then=Coalesce(Sum("positive", filter=then_window), 0),
+        negative_then=Coalesce(Sum("negative", filter=then_window), 0),
+    )
+    return ScoreChange(
+        now=_positive_percent(sums["positive_now"], sums["negative_now"]),
+        week_ago=_positive_percent(sums["positive_then"], sums["negative_then"]),
+    )

@@ -49,4 +49,7 @@ class MessagingConfig(AppConfig):
         register_panel("store_page", panels.store_page_panel)
         register_panel("store_dashboard", panels.store_dashboard_panel)
         register_store_actions(panels.store_actions)
+        from messaging import summary
+
+        summary.register()
         register_demo_seeder(seed_conversations)

@@ -93,6 +93,14 @@ class Notification(models.Model):
         return kind.topic if kind is not None else ""
 
     def body(self, language: str | None = None) -> str:
+        kind = NOTIFICATION_KINDS.get(self.kind)
+        if kind is not None and kind.render_body is not None:
+            with translation.override(language or translation.get_language()):
+                try:
+                    return kind.render_body(self.params)
+                except (KeyError, TypeError, ValueError):
+                    # A malformed row reads as the kind's one-line text, never as an error page.
+                    return _fill(str(kind.body), self.params)
         return self._render("body", language)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,8 +28,10 @@ from portal.models import (
     StoreHoliday,
     StoreMember,
     User,
+    WeeklySummary,
     WorkingHours,
 )
+from portal.weekly_summary import summary_params, summary_text
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -83,6 +85,8 @@ class StoreAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     prepopulated_fields = {"slug": ("name",)}
+    # The clock is the weekly summary's own: set from the time zone by the services, moved by its sweep.
+    readonly_fields = ("weekly_summary_due_at",)
     inlines = (StoreMemberInline, WorkingHoursInline, DeliveryTimeInline, StoreHolidayInline)
 
 
@@ -330,3 +334,33 @@ class PhotoAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
     readonly_fields = model_field_names(Photo)
     show_full_result_count = False
+
+
+@admin.register(WeeklySummary)
+class WeeklySummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The weekly summaries sent: to whom, when, whether late, and the text as the notification shows it."""
+
+    list_display = ("store", "week", "sent_at", "late", "recipient_count")
+    list_filter = ("late",)
+    search_fields = ("store__name", "store__slug")
+    list_select_related = ("store",)
+    date_hierarchy = "week"
+    fields = ("store", "week", "due_at", "sent_at", "late", "recipient_list", "text")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WeeklySummary]:
+        return super().get_queryset(request).annotate(recipients_n=Count("recipients"))
+
+    @admin.display(description=_("recipients"), ordering="recipients_n")
+    def recipient_count(self, summary: WeeklySummary) -> int:
+        return getattr(summary, "recipients_n", 0)
+
+    @admin.display(description=_("recipients"))
+    def recipient_list(self, summary: WeeklySummary) -> str:
+        return ", ".join(summary.recipients.order_by("email").values_list("email", flat=True))
+
+    @admin.display(description=_("summary"))
+    def text(self, summary: WeeklySummary) -> str:
+        # Rendered from the stored facts in the reader's language, as the notification is.
+        return format_html("<pre>{}</pre>", summary_text(summary_params(summary=summary, store=summary.store)))

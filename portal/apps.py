@@ -57,3 +57,16 @@ class PortalConfig(AppConfig):
         # Product photos (and the photo an order item was sold with) are public, like the listing.
         uploads.register_photo_access(selectors.photo_is_public_listing)
         fragments.register_photo_content(selectors.stores_showing_product_photo)
+
+        from portal import weekly_summary
+        from portal.demo import register_demo_seeder
+
+        weekly_summary.register_kind()
+        weekly_summary.register_core_sections()
+        # Stores whose Saturday 09:00 (store time) has come: send the weekly summary, advance the clock.
+        register_sweep(
+            "stores.weekly_summary",
+            lambda now: weekly_summary.weekly_summaries_sweep(now=now),
+            schedule=EVERY_MINUTE,
+        )
+        register_demo_seeder(weekly_summary.seed_weekly_summary)

@@ -274,3 +274,20 @@ class ProductPhotosForm(forms.Form):
             "JPEG, PNG or WebP, at most 5 MB each. The first photo leads the product page and is sold with it."
         ),
     )
+
+
+class WeeklySummaryForm(forms.Form):
+    """Which of the stores the user is an agent of send them the Saturday summary."""
+
+    stores = forms.TypedMultipleChoiceField(
+        label=_("Send me the weekly summary of"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, agent_stores: list[Store], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["stores"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(store.pk, store.name) for store in agent_stores]

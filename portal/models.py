@@ -112,11 +112,22 @@ class Store(models.Model):
     # The marketplace's own reference, for stores it creates through the API (None otherwise).
     external_ref = models.CharField(_("marketplace reference"), max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The clock of the owner's weekly summary: the next Saturday 09:00 on the store's wall clock
+    # (portal/weekly_summary.py), set when the store is created and when its time zone changes,
+    # advanced by the sweep in the transaction that sends the summary.
+    weekly_summary_due_at = models.DateTimeField(_("weekly summary due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("store")
         verbose_name_plural = _("stores")
         ordering = ("name",)
+        indexes = [
+            models.Index(
+                fields=["weekly_summary_due_at"],
+                name="store_weekly_summary_due",
+                condition=Q(weekly_summary_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -138,6 +149,8 @@ class StoreMember(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added"))
+    # An agent's own choice to receive the store's weekly summary; the owner always receives it.
+    weekly_summary = models.BooleanField(_("receives the weekly summary"), default=False)
 
     class Meta:
         verbose_name = _("store member")
@@ -474,3 +487,30 @@ class ProductPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.photo_id}"
+
+
+class WeeklySummary(models.Model):
+    """One weekly summary as it was sent: for which store and week, to whom, when, and what it said.
+
+    `contents` holds each section's facts (counts, order numbers, moments) as the sweep
+    collected them; the text is rendered from them in the reader's language when shown
+    (`portal.weekly_summary.summary_text`), as the notification that carried it is.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="weekly_summaries", verbose_name=_("store"))
+    # The Saturday it was due, on the store's calendar: one summary per store and week.
+    week = models.DateField(_("week of"))
+    due_at = models.DateTimeField(_("due"))
+    sent_at = models.DateTimeField(_("sent"))
+    late = models.BooleanField(_("sent late"), default=False)
+    recipients = models.ManyToManyField(User, related_name="+", verbose_name=_("recipients"))
+    contents = models.JSONField(_("contents"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("weekly summary")
+        verbose_name_plural = _("weekly summaries")
+        ordering = ("-sent_at", "-pk")
+        constraints = [models.UniqueConstraint(fields=["store", "week"], name="weekly_summary_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} @ {self.week}"

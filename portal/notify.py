@@ -29,7 +29,9 @@ class NotificationKind:
     parameters (the ids of the object the notification is about) into the page that opens
     it, at the moment it is shown: URLs are never frozen into the rows, and the page's own
     view still decides whether the reader may see the object. `topic` groups kinds for the
-    Notifications tab's filter.
+    Notifications tab's filter. A kind whose body is more than one sentence (the weekly
+    summary) gives `render_body`, called with the parameters in the reader's language; `body`
+    is then its one-line fallback.
     """
 
     title: str | Promise
@@ -37,6 +39,7 @@ class NotificationKind:
     sms: bool = False  # also worth a text message where the user has a phone
     link: NotificationLink | None = None
     topic: str = ""
+    render_body: Callable[[Mapping[str, Any]], str] | None = None
 
 
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {}

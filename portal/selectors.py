@@ -308,6 +308,21 @@ def store_member_pairs(*, store_ids: Iterable[int]) -> QuerySet[StoreMember, tup
     return StoreMember.objects.filter(store_id__in=list(store_ids)).values_list("store_id", "user_id")
 
 
+def store_summary_recipient_ids(*, store_id: int) -> list[int]:
+    """Who receives the store's weekly summary: its owner always, agents who asked for it; active users only."""
+    return list(
+        StoreMember.objects.filter(store_id=store_id, user__is_active=True)
+        .filter(Q(role=StoreMember.Role.OWNER) | Q(weekly_summary=True))
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def store_agent_memberships_of(*, user: User) -> QuerySet[StoreMember]:
+    """The user's memberships as an agent (not owner), with their stores, by store name."""
+    return store_memberships_of(user=user).filter(role=StoreMember.Role.AGENT)
+
+
 @dataclass(frozen=True)
 class WeekDay:
     weekday: int

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,7 @@ from portal.selectors import product_lead_photo_ids, user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
+from portal.weekly_summary import store_weekly_summary_redate, weekly_summary_next_due
 
 
 class OrderCompletedListener(Protocol):
@@ -211,6 +212,7 @@ def store_create(
             time_zone=time_zone,
             auto_reply=auto_reply,
             external_ref=external_ref,
+            weekly_summary_due_at=weekly_summary_next_due(time_zone=time_zone, after=timezone.now()),
         )
         StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER)
     return store
@@ -263,7 +265,10 @@ def store_update_settings(
         changed = [field for field, value in new.items() if before[field] != value]
         for field, value in new.items():
             setattr(store, field, value)
-        store.save(update_fields=list(new))
+        if "time_zone" in changed:
+            # Saturday 09:00 on the new wall clock.
+            store_weekly_summary_redate(store=store, now=timezone.now())
+        store.save(update_fields=[*new, "weekly_summary_due_at"])
         if changed:
             _audit_store(
                 store=store, actor=actor, change=[{"changed": {"fields": [_label(Store, f) for f in changed]}}]

@@ -12,6 +12,7 @@ portal_patterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/confirm/", views.order_confirm_receipt, name="order_confirm_receipt"),
     path("account/profile/", views.profile, name="profile"),
+    path("account/weekly-summary/", views.weekly_summary_preferences, name="weekly_summary_preferences"),
     path("language/", views.language_set, name="language_set"),
     path("delivery-country/", views.delivery_country_set, name="delivery_country_set"),
     path("seller/", views.seller_home, name="seller_home"),

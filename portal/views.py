@@ -31,6 +31,7 @@ from portal.forms import (
     ProductPhotosForm,
     ProfileForm,
     StoreSettingsForm,
+    WeeklySummaryForm,
     WorkingDayForm,
     WorkingWeekFormSet,
 )
@@ -42,6 +43,7 @@ from portal.panels import panels_for
 from portal.replica import replica_view
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
+from portal.weekly_summary import store_member_set_weekly_summary
 
 
 @require_GET
@@ -138,7 +140,38 @@ def profile(request: HttpRequest) -> HttpResponse:
         response = redirect("portal:profile")
         response.set_cookie("django_language", user.language, samesite="Lax")
         return response
-    return render(request, "portal/profile.html", {"form": form})
+    return render(request, "portal/profile.html", {"form": form, **_weekly_summary_context(user)})
+
+
+def _weekly_summary_context(user: Any, form: WeeklySummaryForm | None = None) -> dict[str, Any]:
+    memberships = list(selectors.store_memberships_of(user=user))
+    agent = [m for m in memberships if m.role == m.Role.AGENT]
+    owned = [m.store for m in memberships if m.role == m.Role.OWNER]
+    return {
+        "owned_stores": owned,
+        "owned_store_names": ", ".join(store.name for store in owned),
+        "summary_form": form
+        or WeeklySummaryForm(
+            agent_stores=[m.store for m in agent],
+            initial={"stores": [m.store_id for m in agent if m.weekly_summary]},
+            prefix="summary",
+        ),
+    }
+
+
+@login_required
+@require_POST
+def weekly_summary_preferences(request: HttpRequest) -> HttpResponse:
+    """An agent's choice of the stores whose Saturday summary they receive."""
+    user = _user(request)
+    agent_stores = [m.store for m in selectors.store_agent_memberships_of(user=user)]
+    form = WeeklySummaryForm(request.POST, agent_stores=agent_stores, prefix="summary")
+    if not form.is_valid():
+        context = {"form": ProfileForm(instance=user), **_weekly_summary_context(user, form)}
+        return render(request, "portal/profile.html", context, status=400)
+    store_member_set_weekly_summary(user=user, store_ids=form.cleaned_data["stores"])
+    messages.success(request, _("Your weekly summary choices were saved."))
+    return redirect("portal:profile")
 
 
 def _next_url(request: HttpRequest) -> str:

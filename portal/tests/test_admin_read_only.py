@@ -39,6 +39,7 @@ EXPECTED = {
     "trust.PhraseList": (True, True, True),
     "trust.PhraseList/PhraseInline": (True, True, True),
     "trust.TextCheck": (False, False, False),
+    "portal.WeeklySummary": (False, False, False),
 }
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from feedback.models import FeedbackWindow
 from messaging.models import Notification
 from portal.deadlines import run_all_sweeps
-from portal.models import Order, Store, User, WorkingHours
+from portal.models import Order, Store, User, WeeklySummary, WorkingHours
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,6 +89,12 @@ def test_seed_demo_tells_one_consistent_story(db, settings, tmp_path):
     for reminder in Notification.objects.filter(kind="feedback_reminder"):
         window = FeedbackWindow.objects.get(order_id=reminder.params["order_id"])
         assert window.closes_at - reminder.created_at >= timedelta(days=reminder.params["days"]), window.order.number
+
+    # The first store's weekly summary fell due minutes after seeding: sent once, to its owner and its agent.
+    (summary,) = WeeklySummary.objects.filter(store__name="Shenzhen Gadget Hub")
+    assert set(summary.recipients.values_list("email", flat=True)) == {"seller@opinia.test", "agent@opinia.test"}
+    assert summary.contents  # the demo store has work waiting
+    assert Notification.objects.filter(kind="weekly_summary").count() == 2
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -41,12 +41,14 @@ SCHEDULED = {
     "api.idempotency_prune": timedelta(hours=1),
     "trust.checks": MINUTE,
     "trust.bursts": timedelta(hours=1),
+    "stores.weekly_summary": MINUTE,
 }
 # The clocks of the product, which `run_deadlines` runs (the stuck-photo retry, the nightly
 # recount and the retention sweeps are housekeeping, left to beat).
 DEADLINES = [
     "orders.auto_confirm_reminders",
     "orders.auto_confirm",
+    "stores.weekly_summary",
     "messaging.unread_emails",
     "feedback.windows_close",
     "feedback.reminders",
