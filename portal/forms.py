@@ -7,7 +7,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Store, User, WorkingHours
+from portal.carriers import carrier_choices
+from portal.models import ShippingMethod, Store, User, WorkingHours
 
 
 class SignupExtraForm(forms.Form):
@@ -69,3 +70,23 @@ WorkingWeekFormSet = forms.formset_factory(WorkingDayForm, extra=0, min_num=7, m
 
 class AddAgentForm(forms.Form):
     email = forms.EmailField(label=_("Agent's e-mail address"))
+
+
+class ShipForm(forms.Form):
+    """What the store says when it ships: how, with whom, and the tracking number.
+
+    Only drawn here: `order_ship` checks every field (a known carrier, a number of that
+    carrier's form, a shipping method), so the desk, the admin and the API refuse alike; its
+    refusals are shown beside these fields with what was typed kept.
+    """
+
+    shipping_method = forms.CharField(label=_("Shipping method"), required=False, widget=forms.Select)
+    carrier = forms.CharField(label=_("Carrier"), required=False, widget=forms.Select)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.fields["shipping_method"].widget.choices = blank + list(ShippingMethod.choices)
+        self.fields["carrier"].widget.choices = blank + carrier_choices()
+        self.fields["tracking_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
