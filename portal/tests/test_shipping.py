@@ -433,3 +433,40 @@ def test_admin_ships_with_tracking_through_an_intermediate_form(client, buyer, s
     assert bad.status == Order.Status.PAID
     assert LogEntry.objects.filter(object_id=str(good.pk)).count() == 1
     assert not LogEntry.objects.filter(object_id=str(bad.pk)).exists()
+
+
+# --- Every language ----------------------------------------------------------------------------------
+
+LANGUAGES = ("pl", "zh-hans", "ko", "gu")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_notice_desk_and_refusals_read_in_every_language(client, buyer, store, seller, language):
+    from django.utils import translation
+
+    order = paid_order(buyer, store)
+    Order.objects.filter(pk=order.pk).update(
+        delivery_from_at=PAID_AT + timedelta(days=10), delivery_by_at=PAID_AT + timedelta(days=20)
+    )
+    shipped = ship(order, seller)
+    notice = Notification.objects.get(recipient=buyer, kind="order_shipped")
+    english, translated = notice.body("en"), notice.body(language)
+    assert translated != english
+    assert "https://www.ems.com.cn/english-main/tracking?mailNum=LP123456785CN" in translated
+    assert "Expected delivery" not in translated
+    assert notice.sms(language) != notice.sms("en")
+
+    unpaid = paid_order(buyer, store)
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        ship(unpaid, seller, carrier="ups")
+    assert "This is not a" not in refused.value.error_dict["tracking_number"][0].messages[0]
+
+    seller.language = language
+    seller.save()
+    client.force_login(seller)
+    desk = client.get(reverse("portal:store_orders_to_ship", args=[store.slug]), HTTP_ACCEPT_LANGUAGE=language)
+    html = desk.content.decode()
+    assert "Orders to ship" not in html
+    assert "Paid, waiting to be shipped" not in html
+    assert shipped.number in html  # its promise ended in March: late
+    assert ">Late<" not in html
