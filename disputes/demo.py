@@ -16,7 +16,7 @@ from disputes.models import Dispute
 from disputes.services import complaints
 from disputes.sweeps import CLOCKS, dispute_clock_fire
 from portal import services as portal_services
-from portal.demo import DemoWorld, demo_product_photo, demo_tracking_number
+from portal.demo import DemoWorld, demo_product_photo, demo_shipping
 from portal.models import Order, Store, User
 from portal.uploads import ValidatedPhoto
 
@@ -42,9 +42,7 @@ def _order(world: DemoWorld, buyer: User, store: Store, status: str, shipped_at:
     )
     portal_services.order_pay(order_id=order.pk, actor=None, now=placed + timedelta(hours=2))
     if status in (Order.Status.SHIPPED, Order.Status.COMPLETED):
-        portal_services.order_ship(
-            order_id=order.pk, actor=None, now=shipped_at, tracking_number=demo_tracking_number(order)
-        )
+        portal_services.order_ship(order_id=order.pk, actor=None, now=shipped_at, **demo_shipping(order))
     if status == Order.Status.COMPLETED:
         portal_services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=shipped_at + 6 * DAY)
     order.refresh_from_db()

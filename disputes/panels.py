@@ -17,7 +17,7 @@ from portal.actions import ActionItem
 from portal.buyer_record import BuyerFact
 from portal.models import Order, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count
-from portal.selectors import store_ids_for_member
+from portal.selectors import order_is_late, store_ids_for_member
 
 
 def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **context: Any) -> str:
@@ -36,6 +36,7 @@ def buyer_order_panel(*, request: HttpRequest, user: User, order: Order, **conte
             "dispute": dispute,
             "past": past,
             "refusal": refusal,
+            "late": order_is_late(order, now),
             "clocks": selectors.dispute_clocks(dispute=dispute, now=now) if dispute else [],
         },
         request=request,

@@ -10,7 +10,7 @@ from PIL import Image
 from feedback import services
 from feedback.models import FeedbackWindow, ItemReview
 from portal import services as portal_services
-from portal.demo import DemoWorld, demo_tracking_number
+from portal.demo import DemoWorld, demo_shipping
 from portal.models import Order, Photo, Store, User
 from portal.uploads import ValidatedPhoto, photo_process, validate_photo
 
@@ -69,7 +69,7 @@ def _completed_order(store: Store, buyer: User, world: DemoWorld, completed_at: 
         order_id=order.pk,
         actor=store.owner,
         now=completed_at - timedelta(days=4),
-        tracking_number=demo_tracking_number(order),
+        **demo_shipping(order),
     )
     portal_services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=completed_at)
     return FeedbackWindow.objects.select_related("order").get(order=order)

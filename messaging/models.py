@@ -63,11 +63,11 @@ class Notification(models.Model):
         kind = NOTIFICATION_KINDS.get(self.kind)
         if kind is None:
             return self.kind
-        template: Any = getattr(kind, attribute)
+        template: Any = getattr(kind, attribute) or kind.title
         if language:
             with translation.override(language):
-                return _fill(str(template), self.params)
-        return _fill(str(template), self.params)
+                return _fill(str(template), kind.params_for_reader(self.params))
+        return _fill(str(template), kind.params_for_reader(self.params))
 
     def title(self, language: str | None = None) -> str:
         return self._render("title", language)
@@ -102,6 +102,10 @@ class Notification(models.Model):
                     # A malformed row reads as the kind's one-line text, never as an error page.
                     return _fill(str(kind.body), self.params)
         return self._render("body", language)
+
+    def sms(self, language: str | None = None) -> str:
+        """The text message: the kind's own SMS text, or its title."""
+        return self._render("sms_text", language)
 
 
 # --- Conversations ------------------------------------------------------------------------

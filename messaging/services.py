@@ -756,8 +756,10 @@ def notification_deliver(*, notification_id: int, now: datetime) -> None:
     if preferences.email_notifications and Notification.objects.filter(
         pk=notification_id, emailed_at__isnull=True
     ).update(emailed_at=now):
-        title = notification.title(recipient.language)
-        body = notification.body(recipient.language)
+        # Dates in the text are the reader's, as on the site.
+        with timezone.override(recipient.time_zone or settings.TIME_ZONE):
+            title = notification.title(recipient.language)
+            body = notification.body(recipient.language)
         path = notification.link()
         link = f"{settings.SITE_URL}{path}" if path else settings.SITE_URL
         try:
@@ -768,7 +770,9 @@ def notification_deliver(*, notification_id: int, now: datetime) -> None:
     kind = NOTIFICATION_KINDS.get(notification.kind)
     wants_sms = bool(kind and kind.sms and recipient.phone and preferences.sms_notifications)
     if wants_sms and Notification.objects.filter(pk=notification_id, texted_at__isnull=True).update(texted_at=now):
-        send_sms(to=recipient.phone, text=notification.title(recipient.language))
+        with timezone.override(recipient.time_zone or settings.TIME_ZONE):
+            text = notification.sms(recipient.language)
+        send_sms(to=recipient.phone, text=text)
 
 
 # --- Unread-message e-mails ------------------------------------------------------------------

@@ -97,7 +97,7 @@ def orders_to_ship_actions(*, store: Store, now: datetime) -> list[ActionItem]:
             key="orders_to_ship",
             count=count,
             text=ngettext("%(n)d paid order to ship", "%(n)d paid orders to ship", count) % {"n": count},
-            url=reverse("portal:store_dashboard", args=[store.slug]) + "?status=" + Order.Status.PAID,
+            url=reverse("portal:store_orders_to_ship", args=[store.slug]),
             detail=detail,
         )
     ]

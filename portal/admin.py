@@ -2,6 +2,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from portal import services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.countries import country_choices
+from portal.form_errors import add_service_error
+from portal.forms import ShipForm
 from portal.models import (
     DeliveryTime,
     Order,
@@ -195,6 +198,8 @@ class OrderAddForm(forms.ModelForm):
 
 
 def _transition_action(to: str, label: "StrOrPromise") -> Any:
+    """An action that moves every selected order to `to` (shipping asks for more: `mark_shipped`)."""
+
     def action(modeladmin: "OrderAdmin", request: HttpRequest, queryset: QuerySet[Order]) -> None:
         done = 0
         for order in queryset.order_by("pk"):
@@ -218,6 +223,54 @@ def _transition_action(to: str, label: "StrOrPromise") -> Any:
     return admin.action(description=label, permissions=["change"])(action)
 
 
+@admin.action(description=_("Mark as shipped"), permissions=["change"])
+def mark_shipped(modeladmin: "OrderAdmin", request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+    """Ask for each order's method, carrier and tracking number, then ship them through `order_ship`.
+
+    The action first answers with a page of one small form per order (Django's intermediate
+    action page, as *Delete selected* does); that page posts the action again with `apply`.
+    Each shipped order is logged; refusals stay on the page beside their fields, with what
+    was typed, and are also said above the list, so nothing is shipped without a valid number.
+    """
+    orders = list(queryset.select_related("store", "buyer").order_by("pk"))
+    applying = "apply" in request.POST
+    rows = [(order, ShipForm(request.POST if applying else None, prefix=f"ship-{order.pk}")) for order in orders]
+    if applying:
+        pending = []
+        done = 0
+        for order, form in rows:
+            form.is_valid()  # every field is optional here: `order_ship` says what is wrong
+            try:
+                services.order_ship(
+                    order_id=order.pk,
+                    actor=cast(User, request.user),
+                    now=timezone.now(),
+                    shipping_method=form.cleaned_data.get("shipping_method", ""),
+                    carrier=form.cleaned_data.get("carrier", ""),
+                    tracking_number=form.cleaned_data.get("tracking_number", ""),
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+                modeladmin.message_user(request, f"{order.number}: {' '.join(error.messages)}", messages.ERROR)
+                pending.append((order, form))
+            else:
+                modeladmin.log_change(request, order, f"Status changed to {Order.Status.SHIPPED}.")
+                done += 1
+        if done:
+            modeladmin.message_user(request, _("Orders changed: %(count)d.") % {"count": done}, messages.SUCCESS)
+        if not pending:
+            return None
+        rows = pending
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": gettext("Mark as shipped"),
+        "opts": Order._meta,
+        "rows": rows,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/portal/order/ship.html", context)
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders are recorded and moved only through the order services: the transition table and its events.
@@ -236,7 +289,7 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = (OrderItemInline, OrderEventInline)
     actions = (
         _transition_action(Order.Status.PAID, _("Mark as paid")),
-        _transition_action(Order.Status.SHIPPED, _("Mark as shipped")),
+        mark_shipped,
         _transition_action(Order.Status.COMPLETED, _("Confirm receipt (complete)")),
         _transition_action(Order.Status.CANCELLED, _("Cancel")),
     )

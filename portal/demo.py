@@ -59,6 +59,20 @@ def demo_tracking_number(order: Order) -> str:
     return f"LP{serial}{check}{order.store.country or 'CN'}"
 
 
+# The postal operator whose S10 numbers end in the store's country; Cainiao carries the rest.
+DEMO_POSTAL_CARRIERS = {"CN": "china-post", "PL": "poczta-polska", "KR": "korea-post", "IN": "india-post", "US": "usps"}
+
+
+def demo_shipping(order: Order) -> dict[str, str]:
+    """How a demo order ships (`order_ship`'s method, carrier and tracking number), derived from the order."""
+    methods = ("economy", "standard", "express")
+    return {
+        "shipping_method": methods[order.pk % len(methods)],
+        "carrier": DEMO_POSTAL_CARRIERS.get(order.store.country or "CN", "cainiao"),
+        "tracking_number": demo_tracking_number(order),
+    }
+
+
 def demo_hours_text(intervals: Sequence[tuple[time, time]]) -> str:
     """The hours as an auto-reply states them, from the same values the working hours are set from."""
     return ", ".join(f"{opens_at:%H:%M}–{closes_at:%H:%M}" for opens_at, closes_at in intervals)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from portal.carriers import carrier_choices
 from portal.countries import country_choices, country_name, is_known_country
 from portal.dates import format_moment
 from portal.hours import Interval, intervals_overlap
@@ -291,3 +292,23 @@ class WeeklySummaryForm(forms.Form):
         field = self.fields["stores"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [(store.pk, store.name) for store in agent_stores]
+
+
+class ShipForm(forms.Form):
+    """What the store says when it ships: how, with whom, and the tracking number.
+
+    Only drawn here: `order_ship` checks every field (a known carrier, a number of that
+    carrier's form, a shipping method), so the desk, the admin and the API refuse alike; its
+    refusals are shown beside these fields with what was typed kept.
+    """
+
+    shipping_method = forms.CharField(label=_("Shipping method"), required=False, widget=forms.Select)
+    carrier = forms.CharField(label=_("Carrier"), required=False, widget=forms.Select)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.fields["shipping_method"].widget.choices = blank + list(ShippingMethod.choices)
+        self.fields["carrier"].widget.choices = blank + carrier_choices()
+        self.fields["tracking_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})

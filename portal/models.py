@@ -337,6 +337,11 @@ class Order(models.Model):
             models.Index(
                 fields=["-placed_at", "-id"], name="order_external_recent", condition=Q(external_ref__isnull=False)
             ),
+            # The store's desk: paid orders by handling limit, shipped ones by promised date.
+            models.Index(fields=["store", "paid_at", "id"], name="order_to_ship", condition=Q(status="paid")),
+            models.Index(
+                fields=["store", "delivery_by_at", "id"], name="order_promised_by", condition=Q(status="shipped")
+            ),
             # Partial indexes: the sweeps only ever look at the few orders still pending.
             models.Index(
                 fields=["auto_confirm_due_at"],

@@ -13,7 +13,11 @@ from typing import Any, Protocol
 
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from portal.carriers import carrier_name, tracking_url
+from portal.dates import format_moment
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,17 @@ class NotificationKind:
     link: NotificationLink | None = None
     topic: str = ""
     render_body: Callable[[Mapping[str, Any]], str] | None = None
+    # The text message, when it should say more than the title (filled like the body).
+    sms_text: str | Promise = ""
+    # Parameters worked out when the text is read, in the reader's language and active time
+    # zone (a carrier's name and tracking page, dates): the row keeps only codes and moments.
+    reader_params: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+
+    def params_for_reader(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The stored parameters with the ones worked out for the reader added (call inside the reader's language)."""
+        if self.reader_params is None:
+            return dict(params)
+        return {**params, **self.reader_params(params)}
 
 
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {}
@@ -90,15 +105,46 @@ def _order_link(params: Mapping[str, Any]) -> str:
     return reverse("portal:order_detail", args=[int(params["order_id"])])
 
 
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def shipped_reader_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """The carrier's name, the tracking page and the expected window, for the reader.
+
+    The window's dates are printed in the reader's active language and time zone; a notice
+    without a window (the store promised none, or a row from before) says nothing of it.
+    """
+    carrier = str(params.get("carrier") or "")
+    number = str(params.get("tracking") or "")
+    url = tracking_url(carrier=carrier, number=number)
+    start, end = _moment(params.get("delivery_from")), _moment(params.get("delivery_by"))
+    window = ""
+    if start is not None and end is not None:
+        window = " " + gettext("Expected delivery between %(from)s and %(by)s.") % {
+            "from": format_moment(start, "DATE_FORMAT"),
+            "by": format_moment(end, "DATE_FORMAT"),
+        }
+    return {"carrier_name": carrier_name(carrier) if carrier else "—", "tracking_url": url or "—", "window": window}
+
+
 register_notification_topic("orders", _("Orders"))
 register_notification_kind(
     "order_shipped",
     NotificationKind(
         title=_("Order %(number)s has shipped"),
-        body=_("Your order %(number)s is on its way. Tracking number: %(tracking)s."),
+        body=_(
+            "Your order %(number)s is on its way with %(carrier_name)s. Tracking number: %(tracking)s. "
+            "Follow the parcel: %(tracking_url)s%(window)s"
+        ),
         sms=True,
+        sms_text=_("Order %(number)s has shipped with %(carrier_name)s: %(tracking_url)s%(window)s"),
         link=_order_link,
         topic="orders",
+        reader_params=shipped_reader_params,
     ),
 )
 register_notification_kind(

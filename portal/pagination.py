@@ -48,8 +48,15 @@ def cursor_decode(raw: str | None) -> Cursor | None:
         return None
 
 
-def rows_after(cursor: Cursor, *, moment_field: str) -> Q:
-    """The rows after `cursor` in newest-first order of (`moment_field`, pk)."""
+def rows_after(cursor: Cursor, *, moment_field: str, oldest_first: bool = False) -> Q:
+    """The rows after `cursor` in newest-first order of (`moment_field`, pk).
+
+    `oldest_first` is for the lists read the other way, soonest deadline first (the orders
+    to ship): the rows after the cursor are then the later ones, by (`moment_field`, pk).
+    """
+    if oldest_first:
+        at_or_after = Q(**{f"{moment_field}__gte": cursor.moment})
+        return at_or_after & (Q(**{f"{moment_field}__gt": cursor.moment}) | Q(pk__gt=cursor.pk))
     # `moment <= cursor.moment` bounds the index range scan; the OR only trims the ties.
     at_or_before = Q(**{f"{moment_field}__lte": cursor.moment})
     return at_or_before & (Q(**{f"{moment_field}__lt": cursor.moment}) | Q(pk__lt=cursor.pk))

@@ -26,6 +26,7 @@ from portal.models import (
     User,
     WorkingHours,
 )
+from portal.pagination import Cursor, cursor_decode, page_split, rows_after
 from portal.search import search_rows
 
 
@@ -265,6 +266,83 @@ def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
     if order is None:
         raise Http404("No such order.")
     return order
+
+
+# --- Shipping: the handling clock and the promise ----------------------------------------------
+# "Overdue" and "late" begin one second after their moment, as every clock of the product
+# does: a dispute about an unshipped order opens after day `OPINIA_HANDLING_DAYS`, not on it.
+
+
+def order_handling_due_at(order: Order) -> datetime | None:
+    """When a paid order should have shipped: `OPINIA_HANDLING_DAYS` after payment."""
+    if order.paid_at is None:
+        return None
+    return order.paid_at + timedelta(days=settings.OPINIA_HANDLING_DAYS)
+
+
+def order_is_overdue(order: Order, now: datetime) -> bool:
+    """Whether a paid order is past its handling limit at `now`."""
+    due = order_handling_due_at(order)
+    return order.status == Order.Status.PAID and due is not None and now > due
+
+
+def order_is_late(order: Order, now: datetime) -> bool:
+    """Whether a shipped order is past the latest date it was promised for."""
+    return order.status == Order.Status.SHIPPED and order.delivery_by_at is not None and now > order.delivery_by_at
+
+
+def orders_late(orders: QuerySet[Order], *, now: datetime) -> QuerySet[Order]:
+    """The orders of `orders` that are late at `now` (the queryset form of `order_is_late`)."""
+    return orders.filter(status=Order.Status.SHIPPED, delivery_by_at__lt=now)
+
+
+@dataclass(frozen=True)
+class ShipRow:
+    order: Order
+    due_at: datetime | None
+    overdue: bool
+
+
+DESK_PAGE_SIZE = 25
+
+
+def orders_to_ship_page(
+    *, store: Store, now: datetime, cursor: str | None, size: int | None = None
+) -> tuple[list[ShipRow], str | None]:
+    """One page of the store's paid orders, soonest handling limit (so every overdue one) first.
+
+    The limit is payment plus one constant, so ordering by payment is ordering by the limit;
+    read through the partial index `order_to_ship`. One query.
+    """
+    size = size or DESK_PAGE_SIZE
+    orders = (
+        Order.objects.filter(store=store, status=Order.Status.PAID, paid_at__isnull=False)
+        .select_related("buyer")
+        .order_by("paid_at", "pk")
+    )
+    start = cursor_decode(cursor)
+    if start is not None:
+        orders = orders.filter(rows_after(start, moment_field="paid_at", oldest_first=True))
+    rows, next_cursor = page_split(
+        list(orders[: size + 1]), size=size, cursor_of=lambda o: Cursor(o.paid_at or now, o.pk)
+    )
+    return [
+        ShipRow(order=o, due_at=order_handling_due_at(o), overdue=order_is_overdue(o, now)) for o in rows
+    ], next_cursor
+
+
+def orders_late_page(
+    *, store: Store, now: datetime, cursor: str | None, size: int | None = None
+) -> tuple[list[Order], str | None]:
+    """One page of the store's late orders, the longest overdue first. One query."""
+    size = size or DESK_PAGE_SIZE
+    orders = (
+        orders_late(Order.objects.filter(store=store), now=now).select_related("buyer").order_by("delivery_by_at", "pk")
+    )
+    start = cursor_decode(cursor)
+    if start is not None:
+        orders = orders.filter(rows_after(start, moment_field="delivery_by_at", oldest_first=True))
+    return page_split(list(orders[: size + 1]), size=size, cursor_of=lambda o: Cursor(o.delivery_by_at or now, o.pk))
 
 
 # --- Store membership ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from portal import events
+from portal.carriers import carrier_find, tracking_number_normalise
 from portal.countries import country_name, is_known_country
 from portal.dates import format_moment
 from portal.fragments import content_changed, user_public_name_changed
@@ -760,7 +761,16 @@ def order_transition(
             notify(
                 user_id=order.buyer_id,
                 kind="order_shipped",
-                params={"number": order.number, "tracking": order.tracking_number or "—", "order_id": order.pk},
+                # Codes and moments only: the carrier's name, its tracking page and the dates
+                # are worked out in the reader's language and time zone when it is read.
+                params={
+                    "number": order.number,
+                    "order_id": order.pk,
+                    "carrier": order.carrier,
+                    "tracking": order.tracking_number or "—",
+                    "delivery_from": order.delivery_from_at.isoformat() if order.delivery_from_at else "",
+                    "delivery_by": order.delivery_by_at.isoformat() if order.delivery_by_at else "",
+                },
                 now=now,
             )
         if to == Order.Status.COMPLETED:
@@ -797,9 +807,51 @@ def order_pay(*, order_id: int, actor: User | None, now: datetime) -> Order:
     return order_transition(order_id=order_id, to=Order.Status.PAID, actor=actor, now=now)
 
 
-def order_ship(*, order_id: int, actor: User | None, now: datetime, tracking_number: str = "") -> Order:
+def order_ship(
+    *,
+    order_id: int,
+    actor: User | None,
+    now: datetime,
+    shipping_method: str,
+    carrier: str,
+    tracking_number: str,
+) -> Order:
+    """Ship a paid order with its method, carrier and tracking number: the one way every caller ships.
+
+    The store's desk (a member), the admin (staff who may change orders), the marketplace's
+    API and the demo data (`actor=None`, the system) all come here. The input is checked
+    first, field by field, so a form shows each message beside its field; a person who is
+    neither a member of the order's store nor staff allowed to change orders is refused.
+    The move itself (lock, status check, event, the buyer's notice) is `order_transition`'s.
+    """
+    errors: dict[str, str] = {}
+    if shipping_method not in ShippingMethod.values:
+        errors["shipping_method"] = _("Choose how the parcel is sent.")
+    found = carrier_find(carrier)
+    number = tracking_number_normalise(tracking_number)
+    if found is None:
+        errors["carrier"] = _("Choose a carrier from the list.") if not carrier.strip() else _("Unknown carrier.")
+    if not number:
+        errors["tracking_number"] = _("Enter the tracking number.")
+    elif found is not None and not found.accepts(number):
+        errors["tracking_number"] = _("This is not a %(carrier)s tracking number.") % {"carrier": found.name}
+    if errors:
+        raise ValidationError(errors)
+    assert found is not None  # every refusal above was raised
+    if actor is not None:
+        store_id = Order.objects.filter(pk=order_id).values_list("store_id", flat=True).first()
+        if store_id is None:
+            raise Order.DoesNotExist
+        if not (user_is_store_member(user=actor, store_id=store_id) or actor.has_perm("portal.change_order")):
+            raise PermissionDenied
     return order_transition(
-        order_id=order_id, to=Order.Status.SHIPPED, actor=actor, now=now, tracking_number=tracking_number
+        order_id=order_id,
+        to=Order.Status.SHIPPED,
+        actor=actor,
+        now=now,
+        carrier=found.code,
+        tracking_number=number,
+        shipping_method=shipping_method,
     )
 
 

@@ -495,6 +495,63 @@ OPINIA_UNREAD_EMAIL_DELAY_MINUTES = env_int("OPINIA_UNREAD_EMAIL_DELAY_MINUTES",
 OPINIA_MESSAGES_PER_MINUTE = env_int("OPINIA_MESSAGES_PER_MINUTE", 20)
 OPINIA_CONVERSATIONS_PER_HOUR = env_int("OPINIA_CONVERSATIONS_PER_HOUR", 10)
 OPINIA_HANDLING_DAYS = env_int("OPINIA_HANDLING_DAYS", 7)
+# The carriers a store may ship with (portal/carriers.py): code → display name, the tracking
+# page (`{number}` is replaced by the tracking number) and the pattern a tracking number must
+# match once spaces are removed and letters upper-cased. Kept in code, not in the
+# environment: a deployment that adds a carrier adds it here, reviewed like any rule.
+OPINIA_CARRIERS: dict[str, dict[str, str]] = {
+    "cainiao": {
+        "name": "Cainiao",
+        "tracking_url": "https://global.cainiao.com/newDetail.htm?mailNoList={number}",
+        # Cainiao's own LP numbers, or a UPU S10 number it carries for a postal operator.
+        "pattern": r"LP\d{11,14}(CN)?|[A-Z]{2}\d{9}[A-Z]{2}",
+    },
+    "china-post": {
+        "name": "China Post / EMS",
+        "tracking_url": "https://www.ems.com.cn/english-main/tracking?mailNum={number}",
+        "pattern": r"[A-Z]{2}\d{9}CN",
+    },
+    "dhl": {
+        "name": "DHL Express",
+        "tracking_url": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}",
+        "pattern": r"\d{10}|JJD\d{18}|[A-Z]{3}\d{7}",
+    },
+    "ups": {
+        "name": "UPS",
+        "tracking_url": "https://www.ups.com/track?tracknum={number}",
+        "pattern": r"1Z[0-9A-Z]{16}",
+    },
+    "fedex": {
+        "name": "FedEx",
+        "tracking_url": "https://www.fedex.com/fedextrack/?trknbr={number}",
+        "pattern": r"\d{12}|\d{15}|\d{20}|\d{22}",
+    },
+    "usps": {
+        "name": "USPS",
+        "tracking_url": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+        "pattern": r"9[1-5]\d{20}|9[1-5]\d{24}|[A-Z]{2}\d{9}US",
+    },
+    "inpost": {
+        "name": "InPost",
+        "tracking_url": "https://inpost.pl/sledzenie-przesylek?number={number}",
+        "pattern": r"\d{24}",
+    },
+    "poczta-polska": {
+        "name": "Poczta Polska",
+        "tracking_url": "https://emonitoring.poczta-polska.pl/?numer={number}",
+        "pattern": r"[A-Z]{2}\d{9}PL|00\d{18}",
+    },
+    "korea-post": {
+        "name": "Korea Post",
+        "tracking_url": "https://service.epost.go.kr/trace.RetrieveEmsRigiTraceList.comm?POST_CODE={number}",
+        "pattern": r"[A-Z]{2}\d{9}KR|\d{13}",
+    },
+    "india-post": {
+        "name": "India Post",
+        "tracking_url": "https://www.indiapost.gov.in/vas/Pages/trackconsignment.aspx?consignment={number}",
+        "pattern": r"[A-Z]{2}\d{9}IN",
+    },
+}
 OPINIA_PROTECTION_DAYS = env_int("OPINIA_PROTECTION_DAYS", 15)
 OPINIA_SELLER_RESPONSE_DAYS = env_int("OPINIA_SELLER_RESPONSE_DAYS", 5)
 OPINIA_ESCALATION_FROM_DAYS = env_int("OPINIA_ESCALATION_FROM_DAYS", 3)

@@ -30,6 +30,7 @@ from portal.forms import (
     LanguageForm,
     ProductPhotosForm,
     ProfileForm,
+    ShipForm,
     StoreSettingsForm,
     WeeklySummaryForm,
     WorkingDayForm,
@@ -37,6 +38,7 @@ from portal.forms import (
 )
 from portal.fragments import cached
 from portal.hours import store_availability
+from portal.http import object_view
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
@@ -92,6 +94,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "portal/order_detail.html",
         {
             "order": order,
+            "late": selectors.order_is_late(order, timezone.now()),
             "trust": panels_for("store_trust", request=request, user=_user(request), store=order.store),
             "window_days": settings.OPINIA_FEEDBACK_WINDOW_DAYS,
             "panels": panels_for("buyer_order", request=request, user=_user(request), order=order),
@@ -278,6 +281,74 @@ def store_order_detail(request: HttpRequest, slug: str, order_id: int) -> HttpRe
             "order": order,
             "buyer_record": buyer_record(buyer=order.buyer, store=store),
             "panels": panels_for("seller_order", request=request, user=_user(request), order=order, store=store),
+            "ship_form": ShipForm() if order.status == Order.Status.PAID else None,
+            "due_at": selectors.order_handling_due_at(order),
+            "late": selectors.order_is_late(order, timezone.now()),
+        },
+    )
+
+
+@login_required
+@require_GET
+def store_orders_to_ship(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shipping desk: paid orders by handling limit (overdue first), then late shipped ones."""
+    store = selectors.store_get_for_member(user=_user(request), slug=slug)
+    now = timezone.now()
+    to_ship, next_cursor = selectors.orders_to_ship_page(store=store, now=now, cursor=request.GET.get("cursor"))
+    late, next_late_cursor = selectors.orders_late_page(store=store, now=now, cursor=request.GET.get("late_cursor"))
+    return render(
+        request,
+        "portal/store_orders_to_ship.html",
+        {
+            "store": store,
+            "to_ship": to_ship,
+            "next_cursor": next_cursor,
+            "late": late,
+            "next_late_cursor": next_late_cursor,
+            "handling_days": settings.OPINIA_HANDLING_DAYS,
+            "form": ShipForm(),
+        },
+    )
+
+
+def _seller_order(request: HttpRequest, slug: str, order_id: int) -> tuple[Store, Order]:
+    store = selectors.store_get_for_member(user=_user(request), slug=slug)
+    return store, selectors.order_get_for_seller(user=_user(request), store=store, order_id=order_id)
+
+
+@login_required
+@object_view(load=_seller_order, methods=["GET", "POST"])
+def store_order_ship(request: HttpRequest, loaded: tuple[Store, Order], slug: str, order_id: int) -> HttpResponse:
+    """Mark a paid order as shipped; a refusal comes back beside its field with what was typed kept."""
+    store, order = loaded
+    form = ShipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_ship(
+                order_id=order.pk,
+                actor=_user(request),
+                now=timezone.now(),
+                shipping_method=form.cleaned_data["shipping_method"],
+                carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Order %(number)s is marked as shipped.") % {"number": order.number})
+            # Back where the form was: the order's page or the desk.
+            if request.POST.get("back") == "order":
+                return redirect("portal:store_order_detail", slug=store.slug, order_id=order.pk)
+            return redirect("portal:store_orders_to_ship", slug=store.slug)
+    return render(
+        request,
+        "portal/store_order_ship.html",
+        {
+            "store": store,
+            "order": order,
+            "form": form,
+            "due_at": selectors.order_handling_due_at(order),
+            "overdue": selectors.order_is_overdue(order, timezone.now()),
         },
     )
 

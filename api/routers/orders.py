@@ -5,7 +5,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -92,8 +91,21 @@ class OrderPage(Schema):
 
 class TransitionIn(Schema):
     status: Move = Field(description="placed → paid → shipped → completed; placed or paid → cancelled.")
-    carrier: str = Field(default="", max_length=64, description="Required when shipping.")
-    tracking_number: str = Field(default="", max_length=64, description="Required when shipping.")
+    carrier: str = Field(
+        default="",
+        max_length=64,
+        description="Required when shipping: a carrier's code (`cainiao`, `china-post`, `dhl`, …, see docs/api.md) "
+        "or its name; an unknown carrier is a 422 naming `carrier`.",
+    )
+    tracking_number: str = Field(
+        default="",
+        max_length=64,
+        description="Required when shipping; must be one of the carrier's numbers (spaces and case do not matter), "
+        "else a 422 naming `tracking_number`.",
+    )
+    shipping_method: Literal["economy", "standard", "express"] = Field(
+        default="standard", description="When shipping: how the parcel is sent; `standard` when left out."
+    )
 
 
 def order_out(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, object]:
@@ -233,26 +245,25 @@ def order_move(
     idempotency_key: str | None = IdempotencyKey,
 ) -> HttpResponse:
     """Move the order through the same transition table as the portal; a move the table does not
-    allow is a 409 whose detail names the current and the requested status."""
+    allow is a 409 whose detail names the current and the requested status. Shipping goes through
+    the portal's one shipping check: a missing or unknown carrier, a tracking number that is not
+    the carrier's, is a 422 naming the field."""
 
     def action() -> tuple[int, str]:
         order = portal_selectors.order_get_external(external_ref=order_ref)
+        now = timezone.now()
         if payload.status == Order.Status.SHIPPED:
-            required = {
-                name: str(forms.Field.default_error_messages["required"])
-                for name in ("carrier", "tracking_number")
-                if not getattr(payload, name).strip()
-            }
-            if required:
-                raise ValidationError(required)
-        portal_services.order_transition(
-            order_id=order.pk,
-            to=payload.status,
-            actor=None,
-            now=timezone.now(),
-            carrier=payload.carrier.strip(),
-            tracking_number=payload.tracking_number.strip(),
-        )
+            # The same checks as the store's desk and the admin: a known carrier, one of its numbers.
+            portal_services.order_ship(
+                order_id=order.pk,
+                actor=None,
+                now=now,
+                shipping_method=payload.shipping_method,
+                carrier=payload.carrier,
+                tracking_number=payload.tracking_number,
+            )
+        else:
+            portal_services.order_transition(order_id=order.pk, to=payload.status, actor=None, now=now)
         return 200, dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref)))
 
     return api_write(request, action, idempotency_key=idempotency_key)

@@ -135,7 +135,8 @@ def test_order_walks_to_completion(marketplace_store):
     response = _move(marketplace_store, "shipped")
     assert response.status_code == 200
     body = response.json()
-    assert (body["carrier"], body["tracking_number"]) == ("Cainiao", "LP00123456789CN")
+    # A carrier named by its display name (as clients did before codes) is stored by its code.
+    assert (body["carrier"], body["tracking_number"]) == ("cainiao", "LP00123456789CN")
     assert _move(marketplace_store, "completed").json()["status"] == "completed"
     order = Order.objects.get()
     assert order.completed_at is not None
@@ -151,6 +152,36 @@ def test_shipping_needs_carrier_and_tracking(marketplace_store):
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"carrier", "tracking_number"}
     assert Order.objects.get().status == "paid"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"carrier": "china-post", "tracking_number": "1Z999AA10123456784"}, "tracking_number"),
+        ({"carrier": "pigeon-express", "tracking_number": "LP123456785CN"}, "carrier"),
+        ({"carrier": "ups", "tracking_number": "LP123456785CN"}, "tracking_number"),
+    ],
+)
+def test_shipping_with_a_bad_carrier_or_tracking_number_is_a_422_naming_the_field(marketplace_store, extra, field):
+    _create(marketplace_store)
+    _move(marketplace_store, "paid")
+    response = _move(marketplace_store, "shipped", **extra)
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    order = Order.objects.get()
+    assert (order.status, order.tracking_number, order.carrier) == ("paid", "", "")
+
+
+def test_shipping_normalises_the_number_and_keeps_the_method(marketplace_store):
+    _create(marketplace_store)
+    _move(marketplace_store, "paid")
+    response = _move(
+        marketplace_store, "shipped", carrier="UPS", tracking_number="1z 999 aa1 0123456784", shipping_method="express"
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["carrier"], response.json()["tracking_number"]) == ("ups", "1Z999AA10123456784")
+    assert Order.objects.get().shipping_method == "express"
 
 
 PATHS = {

@@ -10,7 +10,7 @@ from messaging import services
 from messaging.models import Conversation, MessageReport, Notification, Side
 from messaging.sweeps import unread_message_emails_sweep
 from messaging.tests.conftest import jpeg_upload, reply
-from portal.tests.factories import ProductFactory, make_order
+from portal.tests.factories import SHIPPING, ProductFactory, make_order
 
 
 def test_store_write_refusal_keeps_the_text_and_explains(client, buyer, seller, store, settings):
@@ -125,7 +125,7 @@ def test_unread_notifications_show_in_the_navigation_bar(client, buyer, store, d
     client.force_login(buyer)
     assert 'id="nav-notifications"' not in client.get(reverse("portal:home")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        portal_services.order_ship(order_id=order.pk, actor=None, now=timezone.now(), tracking_number="LP9")
+        portal_services.order_ship(order_id=order.pk, actor=None, now=timezone.now(), **SHIPPING)
     home = client.get(reverse("portal:home")).content.decode()
     assert 'id="nav-notifications"' in home
     assert 'data-notifications="1"' in home
@@ -154,7 +154,7 @@ def test_a_notification_missing_a_parameter_does_not_break_the_tab(client, buyer
     client.force_login(buyer)
     response = client.get(reverse("messaging:notifications"))
     assert response.status_code == 200
-    assert "Your order OP1 is on its way. Tracking number: —." in response.content.decode()
+    assert "Your order OP1 is on its way with —. Tracking number: —. Follow the parcel: —" in response.content.decode()
 
 
 def test_median_under_a_minute_reads_less_than_a_minute(client, conversation, seller, store):

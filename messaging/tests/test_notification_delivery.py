@@ -16,7 +16,12 @@ def shipped(db, settings):
     settings.SMS_BACKEND = "portal.sms.LocmemBackend"
     LocmemBackend.outbox.clear()
     user = UserFactory(phone="+48600100200")
-    notify(user_id=user.pk, kind="order_shipped", params={"number": "X1", "tracking": "T"}, now=timezone.now())
+    notify(
+        user_id=user.pk,
+        kind="order_shipped",
+        params={"number": "X1", "carrier": "ups", "tracking": "1Z999AA10123456784"},
+        now=timezone.now(),
+    )
     return Notification.objects.get(recipient=user)
 
 
@@ -25,7 +30,9 @@ def test_delivered_once_by_email_and_text_however_often_it_runs(shipped):
     services.notification_deliver(notification_id=shipped.pk, now=now)
     services.notification_deliver(notification_id=shipped.pk, now=now)
     assert [message.to for message in mail.outbox] == [[shipped.recipient.email]]
-    assert LocmemBackend.outbox == [("+48600100200", "Order X1 has shipped")]
+    assert LocmemBackend.outbox == [
+        ("+48600100200", "Order X1 has shipped with UPS: https://www.ups.com/track?tracknum=1Z999AA10123456784")
+    ]
     shipped.refresh_from_db()
     assert shipped.emailed_at == now
     assert shipped.texted_at == now

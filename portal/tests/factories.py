@@ -53,6 +53,10 @@ class ProductFactory(factory.django.DjangoModelFactory):
     price = Decimal("19.99")
 
 
+# What a test that only needs a shipped order ships with: a known carrier and one of its numbers.
+SHIPPING = {"shipping_method": "standard", "carrier": "cainiao", "tracking_number": "LP00123456789CN"}
+
+
 def make_order(
     *,
     buyer: User,
@@ -78,6 +82,9 @@ def make_order(
     moment = at
     for to in path:
         moment = moment + step
-        services.order_transition(order_id=order.pk, to=to, actor=None, now=moment, tracking_number="LP00123456789CN")
+        if to == Order.Status.SHIPPED:
+            services.order_ship(order_id=order.pk, actor=None, now=moment, **SHIPPING)
+        else:
+            services.order_transition(order_id=order.pk, to=to, actor=None, now=moment)
     order.refresh_from_db()
     return order

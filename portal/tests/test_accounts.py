@@ -173,13 +173,25 @@ def test_notifications_go_out_by_email_and_sms_in_the_users_language(
     order = make_order(buyer=buyer, store=store, status="paid")
     with django_capture_on_commit_callbacks(execute=True):
         services.order_ship(
-            order_id=order.pk, actor=None, now=timezone.now() + timedelta(hours=1), tracking_number="LP42CN"
+            order_id=order.pk,
+            actor=None,
+            now=timezone.now() + timedelta(hours=1),
+            shipping_method="standard",
+            carrier="china-post",
+            tracking_number="LP123456785CN",
         )
     notification = Notification.objects.get(recipient=buyer, kind="order_shipped")
     assert notification.emailed_at is not None
     assert mail.outbox[-1].to == [buyer.email]
-    assert "LP42CN" in mail.outbox[-1].body
-    assert LocmemBackend.outbox == [("+48600100200", f"Order {order.number} has shipped")]
+    assert "LP123456785CN" in mail.outbox[-1].body
+    # The text message carries the carrier and the tracking page, not only the title.
+    assert LocmemBackend.outbox == [
+        (
+            "+48600100200",
+            f"Order {order.number} has shipped with China Post / EMS: "
+            "https://www.ems.com.cn/english-main/tracking?mailNum=LP123456785CN",
+        )
+    ]
 
 
 def test_user_without_phone_gets_no_sms(other_buyer, settings):

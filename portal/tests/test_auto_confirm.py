@@ -11,7 +11,7 @@ from django.db import connection
 from messaging.models import Notification
 from portal import services
 from portal.models import Order, OrderEvent
-from portal.tests.factories import make_order
+from portal.tests.factories import SHIPPING, make_order
 
 SHIPPED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -19,7 +19,14 @@ SHIPPED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def shipped_order(buyer, store):
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=SHIPPED_AT - timedelta(days=2))
-    return services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT, tracking_number="LP1CN")
+    return services.order_ship(
+        order_id=order.pk,
+        actor=None,
+        now=SHIPPED_AT,
+        shipping_method="standard",
+        carrier="china-post",
+        tracking_number="LP123456785CN",
+    )
 
 
 def test_not_confirmed_one_second_before_sixty_days(shipped_order):
@@ -44,7 +51,7 @@ def test_confirmed_at_sixty_days(shipped_order, django_capture_on_commit_callbac
 def test_rule_in_force_at_shipment_is_kept(buyer, store, settings):
     settings.OPINIA_AUTO_CONFIRM_DAYS = 30
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=SHIPPED_AT - timedelta(days=2))
-    services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT)
+    services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT, **SHIPPING)
     settings.OPINIA_AUTO_CONFIRM_DAYS = 60
     assert services.orders_auto_confirm_sweep(now=SHIPPED_AT + timedelta(days=30)) == 1
 
@@ -75,7 +82,7 @@ def test_sweep_twice_confirms_once(shipped_order):
 def test_sweep_works_in_batches(buyer, store):
     for _ in range(7):
         order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=SHIPPED_AT - timedelta(days=2))
-        services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT)
+        services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT, **SHIPPING)
     assert services.orders_auto_confirm_sweep(now=SHIPPED_AT + timedelta(days=60), batch_size=3) == 7
 
 
@@ -105,7 +112,7 @@ def test_two_workers_at_once_confirm_each_order_once(buyer, store):
     orders = []
     for _ in range(20):
         order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=SHIPPED_AT - timedelta(days=2))
-        orders.append(services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT))
+        orders.append(services.order_ship(order_id=order.pk, actor=None, now=SHIPPED_AT, **SHIPPING))
     deadline = SHIPPED_AT + timedelta(days=60)
     results: list[int] = []
     barrier = threading.Barrier(2)

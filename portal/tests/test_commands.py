@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from feedback.models import FeedbackWindow
 from messaging.models import Notification
+from portal.carriers import carrier_find
 from portal.deadlines import run_all_sweeps
 from portal.models import Order, Store, User, WeeklySummary, WorkingHours
 
@@ -62,6 +63,17 @@ def test_seed_demo_tells_one_consistent_story(db, settings, tmp_path):
     assert len(tracked) > 20
     assert "" not in tracked
     assert len(set(tracked)) == len(tracked)
+    # ... with its carrier and method, and it is one of that carrier's numbers (the one check).
+    for order in Order.objects.filter(shipped_at__isnull=False).select_related("store"):
+        carrier = carrier_find(order.carrier)
+        assert carrier is not None, order.number
+        assert carrier.accepts(order.tracking_number), order.number
+        assert order.shipping_method, order.number
+    # The shipping desk shows paid orders near and past the handling limit.
+    limit = timedelta(days=settings.OPINIA_HANDLING_DAYS)
+    paid = Order.objects.filter(status=Order.Status.PAID, paid_at__isnull=False)
+    assert paid.filter(paid_at__lt=started - limit).exists()
+    assert paid.filter(paid_at__gt=started - limit, paid_at__lt=started - limit + timedelta(hours=1)).exists()
 
     # Notifications are dated when their event happened, not when the demo was written.
     notifications = Notification.objects.all()

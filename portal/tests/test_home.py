@@ -109,7 +109,7 @@ def test_every_kind_of_waiting_has_its_line_and_link(client, store, seller, buye
     assert found["penalty_points"] == "12 live penalty points · Restriction starts at 24 points."
     assert {
         reverse("messaging:store_inbox", args=[store.slug]),
-        reverse("portal:store_dashboard", args=[store.slug]) + "?status=paid",
+        reverse("portal:store_orders_to_ship", args=[store.slug]),
         reverse("portal:store_dashboard", args=[store.slug]) + "#fb-awaiting",
         reverse("disputes:penalties", args=[store.slug]),
     } <= links(html)

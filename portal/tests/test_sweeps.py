@@ -19,7 +19,7 @@ from portal.celery import app as celery_app
 from portal.deadlines import SWEEP_TASK, SWEEPS, UnknownSweep, beat_schedule
 from portal.models import Order
 from portal.tasks import run_sweep
-from portal.tests.factories import make_order
+from portal.tests.factories import SHIPPING, make_order
 
 ROOT = Path(__file__).resolve().parents[2]
 MINUTE = timedelta(minutes=1)
@@ -128,7 +128,7 @@ def test_a_freshly_started_beat_schedules_every_registered_sweep(tmp_path, comma
 def test_run_sweep_runs_a_registered_sweep_by_name_at_the_current_time(buyer, store):
     shipped_at = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=shipped_at - timedelta(days=1))
-    services.order_ship(order_id=order.pk, actor=None, now=shipped_at)
+    services.order_ship(order_id=order.pk, actor=None, now=shipped_at, **SHIPPING)
     order.refresh_from_db()
     due = order.auto_confirm_due_at
     assert due is not None

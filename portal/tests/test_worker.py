@@ -19,7 +19,7 @@ from portal import observability, services
 from portal.celery import app as celery_app
 from portal.models import Order
 from portal.tasks import run_sweep
-from portal.tests.factories import make_order
+from portal.tests.factories import SHIPPING, make_order
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,7 +114,7 @@ def wait_until_completed(order: Order) -> None:
 def test_worker_runs_the_auto_confirm_sweep_through_redis(worker_queue, buyer, store):
     shipped_at = timezone.now() - timedelta(days=61)
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=shipped_at - timedelta(days=1))
-    services.order_ship(order_id=order.pk, actor=None, now=shipped_at)
+    services.order_ship(order_id=order.pk, actor=None, now=shipped_at, **SHIPPING)
 
     run_sweep.apply_async(args=("orders.auto_confirm",), queue=worker_queue)
 
@@ -128,7 +128,7 @@ def test_worker_runs_the_auto_confirm_sweep_through_redis(worker_queue, buyer, s
 def test_worker_logs_json_lines_carrying_the_request_id_that_scheduled_the_task(buyer, store):
     shipped_at = timezone.now() - timedelta(days=61)
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=shipped_at - timedelta(days=1))
-    services.order_ship(order_id=order.pk, actor=None, now=shipped_at)
+    services.order_ship(order_id=order.pk, actor=None, now=shipped_at, **SHIPPING)
 
     with running_worker(LOG_FORMAT="json") as worker:
         token = observability.request_id_var.set("req-4f2a9c")

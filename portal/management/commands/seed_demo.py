@@ -26,7 +26,7 @@ from portal.demo import (
     DemoWorld,
     demo_hours_text,
     demo_product_photo,
-    demo_tracking_number,
+    demo_shipping,
 )
 from portal.models import Order, Product, ShippingMethod, Store, StoreMember, User
 
@@ -231,14 +231,21 @@ class Command(BaseCommand):
             order = self._order(
                 buyers[0], stores[0], products[stores[0].pk], "paid", shipped_at - timedelta(days=2), rng
             )
-            services.order_transition(
-                order_id=order.pk,
-                to=Order.Status.SHIPPED,
-                actor=stores[0].owner,
-                now=shipped_at,
-                tracking_number=demo_tracking_number(order),
-                shipping_method=ShippingMethod.STANDARD,
+            services.order_ship(order_id=order.pk, actor=stores[0].owner, now=shipped_at, **demo_shipping(order))
+            orders.append(order)
+        # The shipping desk: paid orders whose handling time ends within the hour, ended an hour
+        # ago, and has two days left (the first store, where the agent works too).
+        handling = timedelta(days=settings.OPINIA_HANDLING_DAYS)
+        for left in (timedelta(minutes=50), -timedelta(hours=1), timedelta(days=2)):
+            paid_at = now - handling + left
+            order = services.order_create(
+                buyer=buyers[1 % len(buyers)],
+                store=stores[0],
+                items=[services.LineItem(product=products[stores[0].pk][0], quantity=1)],
+                now=paid_at - timedelta(hours=3),
+                currency="USD",
             )
+            services.order_pay(order_id=order.pk, actor=None, now=paid_at)
             orders.append(order)
         self._send_past_reminders(now)
         return DemoWorld(
@@ -288,15 +295,10 @@ class Command(BaseCommand):
             moment += timedelta(hours=rng.randint(2, 20))
             if step == "completed":
                 services.order_confirm_receipt(order_id=order.pk, buyer=buyer, now=moment)
+            elif step == "shipped":
+                services.order_ship(order_id=order.pk, actor=None, now=moment, **demo_shipping(order))
             else:
-                services.order_transition(
-                    order_id=order.pk,
-                    to=step,
-                    actor=None,
-                    now=moment,
-                    tracking_number=demo_tracking_number(order) if step == "shipped" else "",
-                    shipping_method=rng.choice(ShippingMethod.values) if step == "shipped" else "",
-                )
+                services.order_transition(order_id=order.pk, to=step, actor=None, now=moment)
         return order
 
     def _send_past_reminders(self, now: datetime) -> None:
