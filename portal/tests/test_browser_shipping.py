@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from portal.models import Order
+from portal.models import DeliveryTime, Order, ShippingMethod
 from portal.tests.factories import make_order
 from portal.tests.test_browser_front import log_in
 
@@ -39,14 +39,15 @@ def paid(polish_buyer, store, product):
 
 @pytest.fixture
 def delivery_promise(store, paid):
-    """The store's promise for this order's destination and method, set up before it ships.
-
-    The store's delivery-time table is where the promised window comes from: when it exists,
-    create its row here (destination `paid.ship_to_country`, method "express"). The test then
-    checks the buyer sees the window the order was given; until then the order ships without
-    one, and the test checks that the buyer's page promises nothing.
-    """
-    return None
+    """The store's promise for this order's destination and method, set up before it ships: the
+    delivery-time table is where the promised window comes from."""
+    return DeliveryTime.objects.create(
+        store=store,
+        country=paid.ship_to_country,
+        method=ShippingMethod.EXPRESS,
+        min_days=5,
+        max_days=12,
+    )
 
 
 def expected_window_text(order: Order) -> str:
@@ -54,7 +55,7 @@ def expected_window_text(order: Order) -> str:
     with translation.override("pl"), timezone.override("Europe/Warsaw"):
         start = date_format(timezone.localtime(order.delivery_from_at), "DATE_FORMAT")
         end = date_format(timezone.localtime(order.delivery_by_at), "DATE_FORMAT")
-    return f"między {start} a {end}"
+    return f"Przewidywana dostawa: {start} – {end}"
 
 
 def test_seller_ships_from_the_desk_and_the_polish_buyer_follows_the_parcel(
@@ -93,11 +94,8 @@ def test_seller_ships_from_the_desk_and_the_polish_buyer_follows_the_parcel(
         link = buyer_page.get_by_role("link", name=TRACKING_NUMBER)
         expect(link).to_have_attribute("href", TRACKING_URL)
 
-        window = buyer_page.locator("[data-expected-window]")
-        if paid.delivery_by_at is not None:
-            expect(window).to_have_text(expected_window_text(paid))
-        else:
-            assert delivery_promise is None  # a promise set up above must reach the order
-            expect(window).to_have_count(0)
+        paid.refresh_from_db()
+        assert paid.delivery_by_at == paid.shipped_at + timedelta(days=delivery_promise.max_days)
+        expect(buyer_page.locator("[data-expected-window]")).to_have_text(expected_window_text(paid))
     finally:
         buyer_context.close()
