@@ -53,7 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("phone for SMS"), max_length=20, blank=True)
     # Where the person lives (ISO alpha-2): product pages show delivery times to it and new orders
     # go to it. Blank until chosen: `delivery_country` then assumes one from the language.
-    country = models.CharField(_("country"), max_length=2, blank=True, validators=[validate_country])
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, default="", db_default="", validators=[validate_country]
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -124,7 +124,9 @@ def test_the_standing_costs_only_its_selectors_queries(client, rated_store, prod
         buyer_rates(window, rater, stars=stars, now=now)
         seller_rates(window, rated_store.owner, now=now)
     monkeypatch.undo()
+
     # The ratings gave the store a new version: the line is built again, at the same cost (the
-    # product page's delivery times, cached under a topic of their own, are not read again).
-    assert _queries(client, url) == cold - (1 if page == "product" else 0)
+    # product page's delivery times and photo gallery, cached under topics of their own, are
+    # not read again).
+    assert _queries(client, url) == cold - (2 if page == "product" else 0)
     assert _queries(client, url) == warm
