@@ -128,6 +128,18 @@ def product_get_public(*, store: Store, slug: str) -> Product:
     return product
 
 
+def product_get_public_by_slugs(*, store_slug: str, product_slug: str) -> Product:
+    """`product_get_public` for a store known by its slug, in one query (its store comes along)."""
+    product = (
+        Product.objects.filter(store__slug=store_slug, slug=product_slug, is_active=True)
+        .select_related("store")
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
 def product_lead_photo_ids(*, product_ids: Iterable[int]) -> dict[int, int]:
     """Each product's first photo (by position), as {product id: photo id}; one query."""
     ids = list(product_ids)

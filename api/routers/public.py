@@ -221,8 +221,8 @@ def product_reviews(
     public_rate_check(request)
     if cursor and cursor_decode(cursor) is None:
         raise invalid_cursor()
-    store = portal_selectors.store_get_public(slug=slug)
-    product = portal_selectors.product_get_public(store=store, slug=product_slug)
+    product = portal_selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
+    store = product.store
 
     def build() -> tuple[tuple[str, str], None]:
         page = feedback_selectors.product_reviews(
