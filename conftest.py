@@ -63,6 +63,16 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _forget_rules():
+    """Each test reads the versions of the rules its own database holds (a test's rows are rolled back)."""
+    from portal.rules import forget
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _default_language_and_zone():
     """Each test starts in English and UTC: a request made by a Korean user leaves the thread Korean."""
     from django.utils import timezone, translation

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest
@@ -27,6 +26,7 @@ from feedback.models import (
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, RequestUser, Store, User
 from portal.pagination import Cursor, cursor_decode, cursor_encode, page_split, rows_after
+from portal.rules import rules_at
 from portal.selectors import user_is_store_member
 from portal.uploads import photo_can_view
 
@@ -519,7 +519,8 @@ def _cutoff_day_part(*, store: Store, cutoff: datetime) -> dict[str, int]:
 
 def store_score(*, store: Store, now: datetime) -> StoreScore:
     """The score header: whole days from the daily buckets, the cutoff's day from raw rows."""
-    window_days = settings.OPINIA_SCORE_WINDOW_DAYS
+    rules = rules_at(now)
+    window_days = rules.score_window_days
     cutoff = now - timedelta(days=window_days)
     with connection.cursor() as cursor:
         cursor.execute(SCORE_SQL, {"cutoff_day": utc_day(cutoff), "store": store.pk})
@@ -530,7 +531,7 @@ def store_score(*, store: Store, now: datetime) -> StoreScore:
     all_time = dict(zip(SCORE_FIELDS, row[11:], strict=True))
     return StoreScore(
         window_days=window_days,
-        merge_days=settings.OPINIA_SCORE_MERGE_DAYS,
+        merge_days=rules.score_merge_days,
         positive=window["positive"],
         neutral=window["neutral"],
         negative=window["negative"],
@@ -550,7 +551,7 @@ def store_score_changes_at(*, store: Store, now: datetime) -> datetime:
     The oldest rating still in the window leaves it (exactly OPINIA_SCORE_WINDOW_DAYS after its
     publication), or the UTC day ends (the weekly chart's last week). Two index reads.
     """
-    window = timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    window = timedelta(days=rules_at(now).score_window_days)
     cutoff = now - window
     moments = [datetime.combine(utc_day(now) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)]
     for model in (ItemReview, StoreRating):

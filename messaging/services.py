@@ -38,6 +38,7 @@ from messaging.models import (
 from portal.fragments import content_changed
 from portal.models import Order, Photo, Product, Store, User
 from portal.notify import NOTIFICATION_KINDS, notify
+from portal.rules import rules_at
 from portal.selectors import user_is_store_member
 from portal.sms import send_sms
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
@@ -292,7 +293,7 @@ def _auto_reply_due(*, conversation: Conversation, now: datetime) -> bool:
     store = conversation.store
     if store is None or not store.auto_reply.strip():
         return False
-    interval = timedelta(hours=settings.OPINIA_AUTO_REPLY_INTERVAL_HOURS)
+    interval = timedelta(hours=rules_at(now).auto_reply_interval_hours)
     if conversation.last_auto_reply_at is not None and now - conversation.last_auto_reply_at < interval:
         return False
     return not store_is_open(store=store, now=now)

@@ -2,12 +2,14 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.models import Order, OrderEvent, OrderItem, Product, RequestUser, Store, StoreMember, User, WorkingHours
+from portal.rules import Rules, rules_for, rules_of_version
 from portal.search import search_rows
 
 
@@ -253,3 +255,17 @@ def products_external(*, store: Store, external_refs: Iterable[str]) -> dict[str
         for p in Product.objects.filter(store=store, external_ref__in=list(external_refs))
         if p.external_ref
     }
+
+
+def order_rules(*, order: Order, now: datetime) -> Rules:
+    """The version of the rules `order` is judged by: the one it stored when its clocks started
+    (shipment, then completion), or the one in force now for an order whose clocks have not."""
+    return rules_for(version=order.rules_version, started_at=None, now=now)
+
+
+def rules_version_get(*, version: int) -> Rules:
+    """A version of the rules for its public page; 404 if there is none."""
+    found = rules_of_version(version)
+    if found is None:
+        raise Http404
+    return found

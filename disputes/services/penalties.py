@@ -6,7 +6,6 @@ appends the reversing entry through `penalty_reverse`.
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from disputes.selectors import (
 )
 from portal.models import User
 from portal.notify import notify
+from portal.rules import rules_at, rules_for
 
 # --- Penalty points ---------------------------------------------------------------------------------
 
@@ -31,7 +31,8 @@ def penalty_reason_for(dispute: Dispute) -> str | None:
     if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP:
         # Not cooperating: no offer and no acceptance within the seller's response time. An
         # answer first given after the case went to the platform does not undo the silence.
-        answer_due = dispute.opened_at + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS)
+        rules = rules_for(version=dispute.rules_version, started_at=dispute.opened_at, now=dispute.opened_at)
+        answer_due = dispute.opened_at + timedelta(days=rules.seller_response_days)
         if dispute.seller_responded_at is None or dispute.seller_responded_at >= answer_due:
             return PenaltyEntry.Reason.REFUSED_NOT_COOPERATING
         return PenaltyEntry.Reason.REFUSED_TO_SHIP
@@ -50,14 +51,15 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
     reason = penalty_reason_for(dispute)
     if reason is None:
         return None
-    points = settings.OPINIA_PENALTY_POINTS[reason]
+    rules = rules_at(now)
+    points = rules.penalty_points(reason)
     entry = PenaltyEntry.objects.create(
         store_id=dispute.store_id,
         dispute=dispute,
         reason=reason,
         points=points,
         created_at=now,
-        expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
+        expires_at=now + timedelta(days=rules.penalty_expiry_days),
     )
     for user_id in dispute_store_member_ids(dispute=dispute):
         notify(
@@ -66,7 +68,7 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
             params={
                 "points": points,
                 "id": dispute.pk,
-                "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+                "days": rules.penalty_appeal_days,
                 "store_slug": dispute.store.slug,
             },
             now=now,
