@@ -32,6 +32,8 @@ EXPECTED = {
     "portal.Order/OrderItemInline": (True, False, False),
     "portal.Order/OrderEventInline": (False, True, False),
     "portal.Photo": (True, True, True),
+    # Versions of the rules are added through `rules_publish` (with `portal.publish_rules`), never edited.
+    "portal.RuleSet": (True, False, False),
 }
 
 

@@ -98,7 +98,8 @@ def test_a_rule_missing_from_a_stored_version_reads_its_setting(db, settings):
     settings.OPINIA_REPORT_DAYS = 21
     found = rules_at(T0)
     assert (found.version, found.feedback_window_days, found.report_days) == (2, 9, 21)
-    assert found.from_settings("report_days") and not found.from_settings("feedback_window_days")
+    assert found.from_settings("report_days")
+    assert not found.from_settings("feedback_window_days")
 
 
 def test_unknown_rule_names_are_not_attributes(db):
@@ -125,8 +126,7 @@ def test_publishing_drops_the_list_at_once(publisher):
 def test_a_sweep_reads_the_rules_once_for_its_whole_batch(version_2, buyer, store):
     """Forty orders shipped before the change are confirmed by one sweep run: one read of the versions."""
     orders = [
-        make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED, at=T0 - timedelta(days=70))
-        for _ in range(40)
+        make_order(buyer=buyer, store=store, status=Order.Status.SHIPPED, at=T0 - timedelta(days=70)) for _ in range(40)
     ]
     rules.forget()
     with CaptureQueriesContext(connection) as queries, time_machine.travel(T1, tick=False):
@@ -245,7 +245,8 @@ def test_publishing_adds_a_version_and_logs_it(version_2, publisher):
     assert stored.values["feedback_window_days"] == 7
     assert set(stored.values) == set(RULES)
     entry = LogEntry.objects.get(object_id=str(stored.pk))
-    assert entry.action_flag == ADDITION and entry.user == publisher
+    assert entry.action_flag == ADDITION
+    assert entry.user == publisher
     assert "Feedback window" in entry.get_change_message()
 
 
@@ -408,9 +409,11 @@ def test_the_rules_page_shows_the_versions_values_and_a_newer_version(client, pu
     with time_machine.travel(T1, tick=False):
         first = client.get(reverse("portal:rules_version", args=[1])).content.decode()
         second = client.get(reverse("portal:rules_version", args=[2])).content.decode()
-    assert "Feedback window" in first and "45 days" in first
+    assert "Feedback window" in first
+    assert "45 days" in first
     assert "A newer version (2) has been in force since" in first
-    assert "7 days" in second and "A shorter window" in second
+    assert "7 days" in second
+    assert "A shorter window" in second
     assert "A newer version" not in second
     assert client.get(reverse("portal:rules_version", args=[99])).status_code == 404
 
@@ -455,4 +458,5 @@ def test_penalty_points_copy_the_version_in_force(publisher, buyer, store):
     from disputes.services.penalties import penalty_add
 
     entry = penalty_add(dispute=dispute, now=T1)
-    assert entry is not None and entry.points == 5
+    assert entry is not None
+    assert entry.points == 5

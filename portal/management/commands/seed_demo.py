@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.utils import timezone
 from portal import services
 from portal.demo import DEMO_PASSWORD, DEMO_PRINTOUTS, DEMO_SEEDERS, DemoWorld, demo_hours_text, demo_tracking_number
 from portal.models import Order, Product, Store, StoreMember, User
+from portal.rules import latest_version as rules_latest_version
 
 STORES = [
     # name, country, time zone, owner e-mail, language, working hours (Monday to Friday), auto-reply
@@ -165,7 +165,7 @@ class Command(BaseCommand):
         StoreMember.objects.create(store=stores[0], user=agent, role=StoreMember.Role.AGENT)
 
         orders: list[Order] = []
-        auto_confirm = timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
+        auto_confirm = timedelta(days=rules_latest_version().auto_confirm_days)
         plans: list[tuple[str, timedelta]] = [
             # status to reach, how long ago the order was placed
             ("completed", timedelta(days=3)),
@@ -195,6 +195,14 @@ class Command(BaseCommand):
             )
             orders.append(order)
         self._send_past_reminders(now)
+        # A version of the rules announced for next month: every order's rules page names it.
+        services.rules_publish(
+            actor=staff,
+            effective_from=now + timedelta(days=30),
+            values={**rules_latest_version().values(), "report_days": 45, "revision_request_days": 45},
+            note="Sellers get 45 days to report a review or ask for a revision.",
+            now=now,
+        )
         return DemoWorld(
             now=now, staff=staff, buyers=buyers, stores=stores, products=products, orders=orders, agent=agent
         )
