@@ -26,7 +26,7 @@ from feedback.models import (
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, RequestUser, Store, User
 from portal.pagination import Cursor, cursor_decode, cursor_encode, page_split, rows_after
-from portal.rules import rules_at
+from portal.rules import next_change_after, rules_at
 from portal.selectors import user_is_store_member
 from portal.uploads import photo_can_view
 
@@ -563,6 +563,9 @@ def store_score_changes_at(*, store: Store, now: datetime) -> datetime:
         )
         if oldest is not None:
             moments.append(oldest + window)
+    rules_change = next_change_after(now)  # a new version may change the score window
+    if rules_change is not None:
+        moments.append(rules_change)
     return min(moments)
 
 

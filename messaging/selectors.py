@@ -13,7 +13,7 @@ from portal.models import Photo, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
-from portal.rules import rules_at
+from portal.rules import next_change_after, rules_at
 from portal.search import search_rows
 from portal.selectors import store_ids_for_member, user_is_store_member
 
@@ -370,6 +370,9 @@ def store_response_stats_changes_at(*, store: Store, now: datetime) -> datetime 
         moments.append(oldest + days + timedelta(microseconds=1))
     if undecided is not None:
         moments.append(undecided + window)
+    rules_change = next_change_after(now)  # a new version may change the response window or period
+    if rules_change is not None:
+        moments.append(rules_change)
     return min(moments, default=None)
 
 

@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import format_moment
@@ -383,4 +382,5 @@ class RuleSet(models.Model):
         permissions = [("publish_rules", _("Can publish a new version of the marketplace rules"))]
 
     def __str__(self) -> str:
-        return gettext("Rules, version %(version)d") % {"version": self.version}
+        # Stored as is in the admin's log (no language): the number alone.
+        return f"v{self.version}"

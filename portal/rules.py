@@ -310,3 +310,9 @@ def rules_now() -> Rules:
     from django.utils import timezone
 
     return rules_at(timezone.now())
+
+
+def next_change_after(now: datetime) -> datetime | None:
+    """When the next scheduled version takes effect (a cached part that reads the rules holds until then)."""
+    later = [rules.effective_from for rules in _current(now).versions if rules.effective_from > now]
+    return min(later, default=None)

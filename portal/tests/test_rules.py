@@ -460,3 +460,13 @@ def test_penalty_points_copy_the_version_in_force(publisher, buyer, store):
     entry = penalty_add(dispute=dispute, now=T1)
     assert entry is not None
     assert entry.points == 5
+
+
+def test_cached_public_parts_that_read_the_rules_hold_only_until_the_next_version(version_2, store):
+    from feedback.selectors import store_score_changes_at
+    from messaging.selectors import store_response_stats_changes_at
+
+    an_hour_before = T1 - timedelta(hours=1)  # the UTC day ends later than T1
+    assert store_score_changes_at(store=store, now=an_hour_before) == T1
+    assert store_response_stats_changes_at(store=store, now=an_hour_before) == T1
+    assert store_response_stats_changes_at(store=store, now=T1) is None
