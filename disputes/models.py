@@ -122,6 +122,8 @@ class Dispute(models.Model):
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     decision_due_at = models.DateTimeField(_("decision due"), null=True, blank=True)
     decision_reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decision reminded"))
+    # The version of the rules (`portal.rules`) the latest clock above was copied from.
+    rules_version = models.PositiveIntegerField(_("rules version"), null=True, blank=True)
 
     # The outcome, once closed.
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -460,6 +462,8 @@ class Complaint(models.Model):
     created_at = models.DateTimeField(_("sent"))
     updated_at = models.DateTimeField(_("updated"))
     first_response_due_at = models.DateTimeField(_("first answer due"))
+    # The version of the rules (`portal.rules`) the answer clock was copied from.
+    rules_version = models.PositiveIntegerField(_("rules version"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first answered"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded"))
     answer = models.TextField(_("answer"), blank=True)

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from disputes.models import (
     PenaltyEntry,
 )
 from portal.models import Order, Photo, Store, User
+from portal.rules import rules_at, rules_now
 from portal.selectors import order_item_listings, order_items_with_listing, store_ids_for_member, store_member_ids
 
 S = Dispute.Status
@@ -274,8 +274,8 @@ def penalty_points_live(*, store: Store, now: datetime) -> int:
 
 
 def restriction_threshold() -> int:
-    """The live points at which a store is restricted."""
-    return int(settings.OPINIA_PENALTY_RESTRICTION_POINTS)
+    """The live points at which a store is restricted, by the rules in force now (not a clock)."""
+    return rules_now().penalty_restriction_points
 
 
 def points_restrict(points: int) -> bool:
@@ -321,7 +321,8 @@ def penalties_for_store(*, store: Store) -> QuerySet[PenaltyEntry]:
 
 
 def penalty_appeal_deadline(*, entry: PenaltyEntry) -> datetime:
-    return entry.created_at + timedelta(days=settings.OPINIA_PENALTY_APPEAL_DAYS)
+    """The appeal clock copies the rules in force when the penalty was added."""
+    return entry.created_at + timedelta(days=rules_at(entry.created_at).penalty_appeal_days)
 
 
 def penalty_can_appeal(*, entry: PenaltyEntry, now: datetime) -> bool:

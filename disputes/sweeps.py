@@ -172,9 +172,9 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
         due = list(
             Complaint.objects.filter(due_filter)
             .order_by("first_response_due_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
+            .values_list("pk", "created_at", "first_response_due_at")[:batch_size]
         )
-        for complaint_id in due:
+        for complaint_id, created_at, due_at in due:
             with transaction.atomic():
                 if not Complaint.objects.filter(due_filter, pk=complaint_id).update(reminded_at=now):
                     continue
@@ -182,7 +182,7 @@ def complaints_remind_overdue(*, now: datetime, batch_size: int | None = None) -
                     notify(
                         user_id=user_id,
                         kind="complaint_overdue",
-                        params={"id": complaint_id, "hours": settings.OPINIA_COMPLAINT_RESPONSE_HOURS},
+                        params={"id": complaint_id, "hours": int((due_at - created_at).total_seconds() // 3600)},
                         now=now,
                     )
                 reminded += 1

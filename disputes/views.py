@@ -4,7 +4,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -34,6 +33,7 @@ from portal.form_errors import add_service_error
 from portal.http import object_view
 from portal.http import request_user as _user
 from portal.models import Store, User
+from portal.rules import rules_now
 from portal.selectors import order_get_for_buyer, store_get_for_member, store_memberships_of
 
 # Loaders for `object_view`: the URL's object, or 404 for "missing or not yours".
@@ -90,7 +90,7 @@ def dispute_open(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "disputes/open.html",
-        {"order": order, "form": form, "refusal": refusal, "settings_days": settings.OPINIA_SELLER_RESPONSE_DAYS},
+        {"order": order, "form": form, "refusal": refusal, "settings_days": rules_now().seller_response_days},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -357,7 +357,7 @@ def store_penalties(request: HttpRequest, store: Store, slug: str) -> HttpRespon
             "points": selectors.penalty_points_live(store=store, now=now),
             "restricted": selectors.store_is_restricted(store=store, now=now),
             "threshold": selectors.restriction_threshold(),
-            "expiry_days": settings.OPINIA_PENALTY_EXPIRY_DAYS,
+            "expiry_days": rules_now().penalty_expiry_days,
         },
     )
 
@@ -400,7 +400,7 @@ def penalty_appeal(request: HttpRequest, slug: str, entry_id: int) -> HttpRespon
             "form": form,
             "can_appeal": selectors.penalty_can_appeal(entry=entry, now=now),
             "deadline": selectors.penalty_appeal_deadline(entry=entry),
-            "appeal_days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+            "appeal_days": (selectors.penalty_appeal_deadline(entry=entry) - entry.created_at).days,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -52,6 +52,8 @@ class FeedbackWindow(models.Model):
     revision_request_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("revision request days"))
     revision_answer_days = models.PositiveSmallIntegerField(default=10, verbose_name=_("revision answer days"))
     report_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("report days"))
+    # The version of the rules (`portal.rules`) in force at completion, which every clock above copied.
+    rules_version = models.PositiveIntegerField(_("rules version"), null=True, blank=True)
     buyer_rated_at = models.DateTimeField(_("buyer rated"), null=True, blank=True)
     seller_rated_at = models.DateTimeField(_("seller rated"), null=True, blank=True)
     extra_invited_at = models.DateTimeField(_("extra invitation sent"), null=True, blank=True)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, models, transaction
 
 from feedback.models import (
@@ -34,6 +33,7 @@ from feedback.models import (
     StoreScoreDay,
 )
 from portal.fragments import content_changed
+from portal.rules import rules_now
 
 Role = ItemReview.ScoreRole
 # The one-key advisory lock space is shared by the whole database: keep ours apart.
@@ -194,7 +194,7 @@ def refresh_pairs(
     if not pair_list:
         apply_delta(delta)
         return delta
-    merge_days = settings.OPINIA_SCORE_MERGE_DAYS
+    merge_days = rules_now().score_merge_days
     by_pair: dict[tuple[int, int], list[RatingRow]] = defaultdict(list)
     for chunk_start in range(0, len(pair_list), 5000):
         chunk = pair_list[chunk_start : chunk_start + 5000]
@@ -301,7 +301,7 @@ def apply_delta(delta: Delta) -> None:
 
 def buckets_from_raw(*, store_id: int) -> tuple[dict[date, dict[str, int]], dict[int, str]]:
     """Compute one store's buckets and roles from the raw reviews, ignoring what is stored."""
-    merge_days = settings.OPINIA_SCORE_MERGE_DAYS
+    merge_days = rules_now().score_merge_days
     by_buyer: dict[int, list[RatingRow]] = defaultdict(list)
     reviews = (
         ItemReview.objects.filter(store_id=store_id, published_at__isnull=False)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest
@@ -29,6 +28,7 @@ from feedback.receipts import ReceiptCheck, receipt_of
 from feedback.scoring import star_class, utc_day
 from portal.models import OrderItem, Photo, Product, RequestUser, Store, User
 from portal.pagination import Cursor, cursor_decode, cursor_encode, page_split, rows_after
+from portal.rules import next_change_after, rules_at
 from portal.selectors import user_is_store_member
 from portal.uploads import photo_can_view
 
@@ -548,7 +548,8 @@ def _cutoff_day_part(*, store: Store, cutoff: datetime) -> dict[str, int]:
 
 def store_score(*, store: Store, now: datetime) -> StoreScore:
     """The score header: whole days from the daily buckets, the cutoff's day from raw rows."""
-    window_days = settings.OPINIA_SCORE_WINDOW_DAYS
+    rules = rules_at(now)
+    window_days = rules.score_window_days
     cutoff = now - timedelta(days=window_days)
     with connection.cursor() as cursor:
         cursor.execute(SCORE_SQL, {"cutoff_day": utc_day(cutoff), "store": store.pk})
@@ -559,7 +560,7 @@ def store_score(*, store: Store, now: datetime) -> StoreScore:
     all_time = dict(zip(SCORE_FIELDS, row[11:], strict=True))
     return StoreScore(
         window_days=window_days,
-        merge_days=settings.OPINIA_SCORE_MERGE_DAYS,
+        merge_days=rules.score_merge_days,
         positive=window["positive"],
         neutral=window["neutral"],
         negative=window["negative"],
@@ -579,7 +580,7 @@ def store_score_changes_at(*, store: Store, now: datetime) -> datetime:
     The oldest rating still in the window leaves it (exactly OPINIA_SCORE_WINDOW_DAYS after its
     publication), or the UTC day ends (the weekly chart's last week). Two index reads.
     """
-    window = timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    window = timedelta(days=rules_at(now).score_window_days)
     cutoff = now - window
     moments = [datetime.combine(utc_day(now) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)]
     for model in (ItemReview, StoreRating):
@@ -591,6 +592,9 @@ def store_score_changes_at(*, store: Store, now: datetime) -> datetime:
         )
         if oldest is not None:
             moments.append(oldest + window)
+    rules_change = next_change_after(now)  # a new version may change the score window
+    if rules_change is not None:
+        moments.append(rules_change)
     return min(moments)
 
 
@@ -803,7 +807,7 @@ def store_score_change(*, store: Store, now: datetime, days: int = 7) -> ScoreCh
     ends with that day): the two figures are comparable, and the cost does not grow with
     the store. The score header, exact to the second, can differ by the ratings of one day.
     """
-    window = timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    window = timedelta(days=rules_at(now).score_window_days)
     today = utc_day(now)
     then = utc_day(now - timedelta(days=days))
     now_window = Q(day__gt=utc_day(now - window))

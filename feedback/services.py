@@ -34,6 +34,7 @@ from portal.fragments import content_changed
 from portal.integrity import integrity_check
 from portal.models import Order, OrderItem, Photo, User
 from portal.notify import notify
+from portal.rules import rules_at
 from portal.selectors import user_is_store_member
 from portal.uploads import ValidatedPhoto, photo_store
 
@@ -75,9 +76,10 @@ def window_open(*, order: Order, now: datetime) -> FeedbackWindow:
 
     Called inside the transaction that completes the order (receiver of
     `portal.services.register_order_completed_listener`), so the window and the invitation commit with it.
-    The rules in force now are copied onto the window.
+    The rules in force now (`portal.rules`) are copied onto the window, with their version.
     """
-    closes_at = now + timedelta(days=settings.OPINIA_FEEDBACK_WINDOW_DAYS)
+    rules = rules_at(now)
+    closes_at = now + timedelta(days=rules.feedback_window_days)
     window, created = FeedbackWindow.objects.get_or_create(
         order=order,
         defaults={
@@ -85,19 +87,20 @@ def window_open(*, order: Order, now: datetime) -> FeedbackWindow:
             "buyer_id": order.buyer_id,
             "completed_at": now,
             "closes_at": closes_at,
-            "reminder_due_at": closes_at - timedelta(days=settings.OPINIA_FEEDBACK_REMINDER_DAYS),
-            "additional_until": now + timedelta(days=settings.OPINIA_ADDITIONAL_REVIEW_DAYS),
-            "automatic_stars": settings.OPINIA_AUTOMATIC_RATING_STARS,
-            "revision_request_days": settings.OPINIA_REVISION_REQUEST_DAYS,
-            "revision_answer_days": settings.OPINIA_REVISION_ANSWER_DAYS,
-            "report_days": settings.OPINIA_REPORT_DAYS,
+            "reminder_due_at": closes_at - timedelta(days=rules.feedback_reminder_days),
+            "additional_until": now + timedelta(days=rules.additional_review_days),
+            "automatic_stars": rules.automatic_rating_stars,
+            "revision_request_days": rules.revision_request_days,
+            "revision_answer_days": rules.revision_answer_days,
+            "report_days": rules.report_days,
+            "rules_version": rules.version,
         },
     )
     if created:
         notify(
             user_id=order.buyer_id,
             kind="feedback_invitation",
-            params={"number": order.number, "days": settings.OPINIA_FEEDBACK_WINDOW_DAYS, "order_id": order.pk},
+            params={"number": order.number, "days": rules.feedback_window_days, "order_id": order.pk},
             now=now,
         )
     return window

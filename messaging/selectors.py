@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -14,6 +13,7 @@ from portal.models import OrderItem, Photo, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
+from portal.rules import next_change_after, rules_at
 from portal.search import search_rows
 from portal.selectors import store_ids_for_member, user_is_store_member
 
@@ -333,9 +333,10 @@ def store_response_stats(*, store: Store, now: datetime) -> ResponseStats:
     response window (an exchange opened an hour ago is not yet a failure). Auto-replies
     never close an exchange, so they never count as answers.
     """
-    window = timedelta(hours=settings.OPINIA_RESPONSE_WINDOW_HOURS)
+    rules = rules_at(now)
+    window = timedelta(hours=rules.response_window_hours)
     recent = ResponseExchange.objects.filter(
-        store=store, started_at__gte=now - timedelta(days=settings.OPINIA_RESPONSE_STATS_DAYS), started_at__lte=now
+        store=store, started_at__gte=now - timedelta(days=rules.response_stats_days), started_at__lte=now
     )
     decided = recent.filter(Q(answered_at__isnull=False) | Q(started_at__lte=now - window))
     exchanges = decided.count()
@@ -357,8 +358,9 @@ def store_response_stats_changes_at(*, store: Store, now: datetime) -> datetime 
     An exchange leaves the OPINIA_RESPONSE_STATS_DAYS window, or an unanswered one outlives
     the response window and starts counting as a late answer. Two index reads.
     """
-    window = timedelta(hours=settings.OPINIA_RESPONSE_WINDOW_HOURS)
-    days = timedelta(days=settings.OPINIA_RESPONSE_STATS_DAYS)
+    rules = rules_at(now)
+    window = timedelta(hours=rules.response_window_hours)
+    days = timedelta(days=rules.response_stats_days)
     recent = ResponseExchange.objects.filter(store=store, started_at__gte=now - days, started_at__lte=now)
     oldest = recent.order_by("started_at").values_list("started_at", flat=True).first()
     undecided = (
@@ -372,6 +374,9 @@ def store_response_stats_changes_at(*, store: Store, now: datetime) -> datetime 
         moments.append(oldest + days + timedelta(microseconds=1))
     if undecided is not None:
         moments.append(undecided + window)
+    rules_change = next_change_after(now)  # a new version may change the response window or period
+    if rules_change is not None:
+        moments.append(rules_change)
     return min(moments, default=None)
 
 

@@ -41,6 +41,7 @@ from portal.fragments import content_changed
 from portal.integrity import integrity_check
 from portal.models import Order, Photo, Product, Store, User
 from portal.notify import NOTIFICATION_KINDS, notify
+from portal.rules import rules_at
 from portal.selectors import user_is_store_member
 from portal.sms import send_sms
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
@@ -299,7 +300,7 @@ def _auto_reply_due(*, conversation: Conversation, now: datetime) -> AutoReply |
     store = conversation.store
     if store is None:
         return None
-    interval = timedelta(hours=settings.OPINIA_AUTO_REPLY_INTERVAL_HOURS)
+    interval = timedelta(hours=rules_at(now).auto_reply_interval_hours)
     if conversation.last_auto_reply_at is not None and now - conversation.last_auto_reply_at < interval:
         return None
     return auto_reply_choose(store=store, availability=store_availability(store=store, now=now))

@@ -3,10 +3,11 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +15,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import services
+from portal import rules, services
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
 from portal.countries import country_choices
+from portal.dates import format_moment
 from portal.form_errors import add_service_error
 from portal.forms import ShipForm
 from portal.models import (
@@ -27,6 +29,7 @@ from portal.models import (
     Photo,
     Product,
     ProductPhoto,
+    RuleSet,
     Store,
     StoreHoliday,
     StoreMember,
@@ -34,6 +37,7 @@ from portal.models import (
     WeeklySummary,
     WorkingHours,
 )
+from portal.rules import RULES
 from portal.weekly_summary import summary_params, summary_text
 
 if TYPE_CHECKING:
@@ -417,3 +421,137 @@ class WeeklySummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def text(self, summary: WeeklySummary) -> str:
         # Rendered from the stored facts in the reader's language, as the notification is.
         return format_html("<pre>{}</pre>", summary_text(summary_params(summary=summary, store=summary.store)))
+
+
+class RuleSetAddForm(forms.Form):
+    """A new version of the rules: when it takes effect, a note, and one field per registered rule."""
+
+    NOW, LATER = "now", "later"
+    takes_effect = forms.ChoiceField(
+        label=_("Takes effect"),
+        choices=[(NOW, _("Now")), (LATER, _("At the date below"))],
+        widget=forms.RadioSelect,
+        initial=NOW,
+    )
+    effective_from = forms.SplitDateTimeField(
+        label=_("Effective from"),
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text=_("Now or later: rules never change in the past. Clocks already running keep their numbers."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the rules change; shown with the version to buyers and sellers."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for definition in RULES.values():
+            self.fields[definition.name] = forms.IntegerField(
+                label=definition.label,
+                help_text=definition.help_text,
+                min_value=definition.minimum,
+                max_value=definition.maximum,
+            )
+
+    def rule_fields(self) -> list[Any]:
+        return [self[name] for name in RULES]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        later = cleaned.get("takes_effect") == self.LATER
+        if later and not cleaned.get("effective_from") and "effective_from" not in self.errors:
+            self.add_error("effective_from", _("Enter the date and time the version takes effect."))
+        return cleaned
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The versions of the rules: a history that is only ever added to, through `rules_publish`."""
+
+    add_permission = "portal.publish_rules"
+    list_display = ("version", "effective_from", "in_force", "created_by", "created_at", "note")
+    list_select_related = ("created_by",)
+    fields = ("version", "effective_from", "note", "created_by", "created_at", "rule_values")
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def in_force(self, rule_set: RuleSet) -> str:
+        now = timezone.now()
+        current = rules.rules_version_at(now)
+        if rule_set.version == current:
+            return gettext("In force")
+        if rule_set.effective_from > now:
+            return gettext("Scheduled")
+        return gettext("Replaced")
+
+    @admin.display(description=_("rules"))
+    def rule_values(self, rule_set: RuleSet) -> str:
+        version = rules.rules_of_version(rule_set.version)
+        if version is None:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    definition.label,
+                    definition.display(value),
+                    gettext("from the settings") if version.from_settings(definition.name) else "",
+                )
+                for definition, value in version.rows()
+            ),
+        )
+        return format_html("<table><tbody>{}</tbody></table>", rows)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Publish a version through `rules_publish`, pre-filled from the latest one; refusals beside the fields."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        latest = rules.latest_version()
+        if request.method == "POST":
+            form = RuleSetAddForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                effective_from = (
+                    now
+                    if form.cleaned_data["takes_effect"] == RuleSetAddForm.NOW
+                    else form.cleaned_data["effective_from"]
+                )
+                try:
+                    rule_set = services.rules_publish(
+                        actor=cast(User, request.user),
+                        effective_from=effective_from,
+                        values={name: form.cleaned_data[name] for name in RULES},
+                        note=form.cleaned_data["note"],
+                        now=now,
+                    )
+                except ValidationError as error:
+                    add_service_error(form, error)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("Version %(version)d of the rules takes effect on %(when)s.")
+                        % {"version": rule_set.version, "when": format_moment(rule_set.effective_from)},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:portal_ruleset_changelist"))
+        else:
+            form = RuleSetAddForm(initial={**latest.values(), "takes_effect": RuleSetAddForm.NOW})
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "title": gettext("Publish a new version of the rules"),
+            "opts": self.model._meta,
+            "form": form,
+            "latest": latest,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/portal/ruleset/publish.html", context, status=400 if form.errors else 200
+        )

@@ -26,8 +26,13 @@ class ReadOnlyAdminMixin:
     # A permission that grants the change page instead of Django's model permission (a page
     # whose actions are rights of their own, like managing webhook endpoints).
     change_permission: str = ""
+    # A permission that grants an Add page of the page's own, whose additions go through a
+    # service (a new version of the rules); existing rows stay read-only.
+    add_permission: str = ""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.add_permission:
+            return request.user.has_perm(self.add_permission)
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

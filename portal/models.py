@@ -327,6 +327,9 @@ class Order(models.Model):
     )
     # Set by the disputes app while a dispute is open: the guarantee clock waits for it.
     has_open_dispute = models.BooleanField(_("open dispute"), default=False)
+    # The version of the rules the order is judged by (`portal.rules`): the one in force when it
+    # shipped (its guarantee clock), then the one in force when it completed.
+    rules_version = models.PositiveIntegerField(_("rules version"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -521,3 +524,31 @@ class WeeklySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} @ {self.week}"
+
+
+class RuleSet(models.Model):
+    """One version of the marketplace's rules (`portal.rules`); versions are added, never edited.
+
+    `values` holds the numbers staff chose, by rule name; a rule it lacks reads its setting
+    (version 1 is the settings and stores nothing).
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateTimeField(_("effective from"))
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("rules version")
+        verbose_name_plural = _("rules versions")
+        ordering = ("-version",)
+        default_permissions = ("view",)
+        permissions = [("publish_rules", _("Can publish a new version of the marketplace rules"))]
+
+    def __str__(self) -> str:
+        # Stored as is in the admin's log (no language): the number alone.
+        return f"v{self.version}"

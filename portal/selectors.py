@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -27,6 +26,7 @@ from portal.models import (
     WorkingHours,
 )
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
+from portal.rules import Rules, rules_at, rules_for, rules_of_version
 from portal.search import search_rows
 
 
@@ -286,10 +286,11 @@ def order_get_for_seller(*, user: User, store: Store, order_id: int) -> Order:
 
 
 def order_handling_due_at(order: Order) -> datetime | None:
-    """When a paid order should have shipped: `OPINIA_HANDLING_DAYS` after payment."""
+    """When a paid order should have shipped: the handling days of the rules in force at payment
+    (as the disputes' "did not ship" reason counts them) after payment."""
     if order.paid_at is None:
         return None
-    return order.paid_at + timedelta(days=settings.OPINIA_HANDLING_DAYS)
+    return order.paid_at + timedelta(days=rules_at(order.paid_at).handling_days)
 
 
 def order_is_overdue(order: Order, now: datetime) -> bool:
@@ -550,7 +551,7 @@ def store_on_time_share(*, store: Store, now: datetime) -> tuple[OnTimeShare | N
     `delivery_by_at`: exactly at it the order is still on time) and when a shipment leaves the
     window.
     """
-    since = now - timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS)
+    since = now - timedelta(days=rules_at(now).score_window_days)
     promised = Order.objects.filter(
         store=store,
         status__in=[Order.Status.SHIPPED, Order.Status.COMPLETED],
@@ -567,7 +568,7 @@ def store_on_time_share(*, store: Store, now: datetime) -> tuple[OnTimeShare | N
     if figures["next_late"] is not None:
         moments.append(figures["next_late"] + timedelta(microseconds=1))
     if figures["oldest"] is not None:
-        moments.append(figures["oldest"] + timedelta(days=settings.OPINIA_SCORE_WINDOW_DAYS, microseconds=1))
+        moments.append(figures["oldest"] + timedelta(days=rules_at(now).score_window_days, microseconds=1))
     share = OnTimeShare(promised=figures["promised"], late=figures["late"]) if figures["promised"] else None
     return share, min(moments, default=None)
 
@@ -584,3 +585,17 @@ def photo_is_public_listing(user: RequestUser, photo: Photo) -> bool:
         ProductPhoto.objects.filter(photo_id=photo.pk).exists()
         or OrderItem.objects.filter(sold_photo_id=photo.pk).exists()
     )
+
+
+def order_rules(*, order: Order, now: datetime) -> Rules:
+    """The version of the rules `order` is judged by: the one it stored when its clocks started
+    (shipment, then completion), or the one in force now for an order whose clocks have not."""
+    return rules_for(version=order.rules_version, started_at=None, now=now)
+
+
+def rules_version_get(*, version: int) -> Rules:
+    """A version of the rules for its public page; 404 if there is none."""
+    found = rules_of_version(version)
+    if found is None:
+        raise Http404
+    return found

@@ -1,15 +1,15 @@
 """Every write to accounts, stores, products and orders."""
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -32,6 +32,7 @@ from portal.models import (
     OrderItem,
     Product,
     ProductPhoto,
+    RuleSet,
     ShippingMethod,
     Store,
     StoreHoliday,
@@ -40,6 +41,8 @@ from portal.models import (
     WorkingHours,
 )
 from portal.notify import notify
+from portal.rules import RULES, rules_at, rules_of_version, rules_version_at
+from portal.rules import forget as rules_forget
 from portal.selectors import product_lead_photo_ids, user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
@@ -731,21 +734,27 @@ def order_transition(
             order.carrier = carrier
             order.tracking_number = tracking_number
             order.shipping_method = shipping_method
-            order.auto_confirm_due_at = now + timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
+            # The guarantee clock copies the rules in force now (`portal.rules`), and their version.
+            rules = rules_at(now)
+            order.auto_confirm_due_at = now + timedelta(days=rules.auto_confirm_days)
             order.auto_confirm_reminder_due_at = order.auto_confirm_due_at - timedelta(
-                days=settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS
+                days=rules.auto_confirm_reminder_days
             )
+            order.rules_version = rules.version
             fields += [
                 "carrier",
                 "tracking_number",
                 "shipping_method",
                 "auto_confirm_due_at",
                 "auto_confirm_reminder_due_at",
+                "rules_version",
             ]
             fields += _order_promise(order=order, now=now)
         if to == Order.Status.COMPLETED:
             order.completed_automatically = automatic
-            fields.append("completed_automatically")
+            # An order is judged by the rules that were in force when it completed.
+            order.rules_version = rules_version_at(now)
+            fields += ["completed_automatically", "rules_version"]
         order.save(update_fields=fields)
         OrderEvent.objects.create(
             order=order,
@@ -941,19 +950,21 @@ def orders_auto_confirm_reminder_sweep(*, now: datetime, batch_size: int | None 
                 auto_confirm_due_at__gt=now,
             )
             .order_by("auto_confirm_reminder_due_at")
-            .values_list("pk", "buyer_id", "number")[:batch_size]
+            .values_list("pk", "buyer_id", "number", "auto_confirm_due_at", "auto_confirm_reminder_due_at")[:batch_size]
         )
-        for order_id, buyer_id, number in due:
+        for order_id, buyer_id, number, due_at, remind_at in due:
             with transaction.atomic():
                 claimed = Order.objects.filter(
                     pk=order_id, status=Order.Status.SHIPPED, auto_confirm_reminded_at__isnull=True
                 ).update(auto_confirm_reminded_at=now)
                 if not claimed:
                     continue
+                # The days as the order's clock copied them when it shipped (both columns are set: filtered above).
+                days = (due_at - remind_at).days if due_at and remind_at else 0
                 notify(
                     user_id=buyer_id,
                     kind="order_auto_confirm_reminder",
-                    params={"number": number, "days": settings.OPINIA_AUTO_CONFIRM_REMINDER_DAYS, "order_id": order_id},
+                    params={"number": number, "days": days, "order_id": order_id},
                     now=now,
                 )
                 reminded += 1
@@ -1022,3 +1033,94 @@ def product_photo_remove(*, actor: User, product_id: int, product_photo_id: int,
         if not deleted:
             raise ValidationError(_("This photo is no longer on the product."), code="gone")
         content_changed(topic="listing", store_id=product.store_id)
+
+
+# --- The rules (`portal.rules`) -------------------------------------------------------------
+
+# Pairs of rules whose values must keep an order: (rule, relation, other rule).
+RULE_RELATIONS: tuple[tuple[str, str, str], ...] = (
+    ("feedback_reminder_days", "<", "feedback_window_days"),
+    ("auto_confirm_reminder_days", "<", "auto_confirm_days"),
+    ("escalation_from_days", "<=", "escalation_until_days"),
+    ("escalation_until_days", "<", "auto_escalation_days"),
+)
+
+
+def rules_publish(
+    *, actor: User, effective_from: datetime, values: Mapping[str, Any], note: str, now: datetime
+) -> RuleSet:
+    """Add a version of the rules, taking effect at `effective_from` (now or later); never edits one.
+
+    Every registered rule needs a value within its limits. A version takes effect no earlier than
+    the versions before it, so versions take effect in the order they are numbered; one dated like
+    the latest replaces it from that moment. Clocks already running keep the numbers they copied.
+    """
+    errors: dict[str, list[str]] = {}
+    checked: dict[str, int] = {}
+    for name, definition in RULES.items():
+        if values.get(name) is None:
+            errors[name] = [_("Enter a value.")]
+            continue
+        try:
+            checked[name] = definition.check(values[name])
+        except ValidationError as error:
+            errors[name] = error.messages
+    unknown = sorted(set(values) - set(RULES))
+    if unknown:
+        errors.setdefault("__all__", []).append(_("Unknown rules: %(names)s.") % {"names": ", ".join(unknown)})
+    for name, relation, other in RULE_RELATIONS:
+        if name in checked and other in checked:
+            ok = checked[name] < checked[other] if relation == "<" else checked[name] <= checked[other]
+            if not ok:
+                errors.setdefault(name, []).append(
+                    _("Must be less than %(other)s (%(value)d).")
+                    % {"other": RULES[other].label, "value": checked[other]}
+                    if relation == "<"
+                    else _("Must be at most %(other)s (%(value)d).")
+                    % {"other": RULES[other].label, "value": checked[other]}
+                )
+    if effective_from < now:
+        errors["effective_from"] = [_("Rules cannot change in the past: choose now or a later moment.")]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            latest = RuleSet.objects.select_for_update().order_by("-version").first()
+            if latest is None:
+                # Version 1 (the settings) is made by a migration; a test database may lack it.
+                latest = RuleSet.objects.create(
+                    version=1, effective_from=datetime(2000, 1, 1, tzinfo=UTC), values={}, created_at=now
+                )
+            if effective_from < latest.effective_from:
+                raise ValidationError(
+                    {
+                        "effective_from": _(
+                            "Version %(version)d takes effect on %(when)s: a new version cannot take effect before it."
+                        )
+                        % {"version": latest.version, "when": format_moment(latest.effective_from)}
+                    }
+                )
+            rule_set = RuleSet.objects.create(
+                version=latest.version + 1,
+                effective_from=effective_from,
+                values=checked,
+                note=note.strip(),
+                created_by=actor,
+                created_at=now,
+            )
+            # Logged like an addition in the admin: the changed rules, by their untranslated labels.
+            prior = rules_of_version(latest.version) or rules_at(latest.effective_from)
+            with translation.override(None):
+                changed = [str(RULES[name].label) for name in RULES if checked[name] != getattr(prior, name)]
+            LogEntry.objects.log_actions(
+                user_id=actor.pk,
+                queryset=[rule_set],
+                action_flag=ADDITION,
+                change_message=[{"added": {}}, {"changed": {"fields": changed}}] if changed else [{"added": {}}],
+                single_object=True,
+            )
+            transaction.on_commit(rules_forget)
+    except IntegrityError:
+        raise ValidationError(_("Another version was published at the same moment; try again.")) from None
+    rules_forget()
+    return rule_set

@@ -37,6 +37,8 @@ portal_patterns = [
         views.product_photo_remove,
         name="product_photo_remove",
     ),
+    path("rules/", views.rules_page, name="rules"),
+    path("rules/<int:version>/", views.rules_page, name="rules_version"),
     path("stores/", views.store_search, name="store_search"),
     path("stores/<slug:slug>/", views.store_page, name="store_page"),
     path("stores/<slug:slug>/products/<slug:product_slug>/", views.product_page, name="product_page"),

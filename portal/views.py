@@ -43,6 +43,7 @@ from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import panels_for
 from portal.replica import replica_view
+from portal.rules import FIRST_VERSION, newer_than, rules_now
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
 from portal.weekly_summary import store_member_set_weekly_summary
@@ -96,7 +97,8 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "late": selectors.order_is_late(order, timezone.now()),
             "trust": panels_for("store_trust", request=request, user=_user(request), store=order.store),
-            "window_days": settings.OPINIA_FEEDBACK_WINDOW_DAYS,
+            "window_days": rules_now().feedback_window_days,
+            "order_rules": selectors.order_rules(order=order, now=timezone.now()),
             "panels": panels_for("buyer_order", request=request, user=_user(request), order=order),
         },
     )
@@ -113,7 +115,7 @@ def order_confirm_receipt(request: HttpRequest, order_id: int) -> HttpResponse:
         return render(
             request,
             "portal/order_confirm_receipt.html",
-            {"order": order, "window_days": settings.OPINIA_FEEDBACK_WINDOW_DAYS},
+            {"order": order, "window_days": rules_now().feedback_window_days},
         )
     try:
         services.order_confirm_receipt(order_id=order.pk, buyer=_user(request), now=timezone.now())
@@ -280,6 +282,7 @@ def store_order_detail(request: HttpRequest, slug: str, order_id: int) -> HttpRe
             "store": store,
             "order": order,
             "buyer_record": buyer_record(buyer=order.buyer, store=store),
+            "order_rules": selectors.order_rules(order=order, now=timezone.now()),
             "panels": panels_for("seller_order", request=request, user=_user(request), order=order, store=store),
             "ship_form": ShipForm() if order.status == Order.Status.PAID else None,
             "due_at": selectors.order_handling_due_at(order),
@@ -305,7 +308,7 @@ def store_orders_to_ship(request: HttpRequest, slug: str) -> HttpResponse:
             "next_cursor": next_cursor,
             "late": late,
             "next_late_cursor": next_late_cursor,
-            "handling_days": settings.OPINIA_HANDLING_DAYS,
+            "handling_days": rules_now().handling_days,
             "form": ShipForm(),
         },
     )
@@ -734,4 +737,26 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         "portal/bad_request.html",
         {"too_big": isinstance(exception, RequestDataTooBig), "back_url": back_url},
         status=400,
+    )
+
+
+@require_GET
+def rules_page(request: HttpRequest, version: int | None = None) -> HttpResponse:
+    """A version of the marketplace's rules, for everyone: the one an order is judged by, or the one in force."""
+    now = timezone.now()
+    rules = rules_now() if version is None else selectors.rules_version_get(version=version)
+    newer = newer_than(rules)
+    return render(
+        request,
+        "portal/rules.html",
+        {
+            "rules": rules,
+            "rows": [
+                {"name": d.name, "label": d.label, "help_text": d.help_text, "value": d.display(value)}
+                for d, value in rules.rows()
+            ],
+            "newer": newer,
+            "newer_in_force": newer is not None and newer.effective_from <= now,
+            "first_version": rules.version == FIRST_VERSION,
+        },
     )

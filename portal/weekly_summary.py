@@ -36,6 +36,7 @@ from portal.dates import format_moment
 from portal.deadlines import MAX_BATCHES_PER_RUN
 from portal.models import Order, Store, User, WeeklySummary
 from portal.notify import NotificationKind, notify, register_notification_kind
+from portal.rules import rules_at
 from portal.selectors import orders_for_store, store_agent_memberships_of, store_summary_recipient_ids
 
 if TYPE_CHECKING:
@@ -340,7 +341,7 @@ def late_shipments_render(facts: Mapping[str, Any], zone: ZoneInfo) -> list[str]
 
 def handling_limit_collect(*, store: Store, now: datetime) -> Facts | None:
     """Paid orders over their handling limit, or within two days of it."""
-    handling = timedelta(days=settings.OPINIA_HANDLING_DAYS)
+    handling = timedelta(days=rules_at(now).handling_days)
     waiting = orders_for_store(store=store, status=Order.Status.PAID).filter(
         paid_at__lte=now + HANDLING_NEAR - handling
     )

@@ -13,9 +13,7 @@ constraint makes each clock fire once.
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.conf import settings
-
-from disputes.models import Dispute, DisputeOffer
+from disputes.models import Dispute, DisputeEvent, DisputeOffer
 from disputes.services.disputes import (
     REFUND_KINDS,
     dispute_close,
@@ -29,6 +27,7 @@ from disputes.services.disputes import (
 )
 from disputes.services.penalties import penalty_add
 from portal.notify import notify
+from portal.rules import rules_at
 
 S = Dispute.Status
 
@@ -40,7 +39,8 @@ def dispute_seller_timeout(*, dispute: Dispute, now: datetime) -> None:
     """
     request = dispute_latest_offer(dispute=dispute, side=DisputeOffer.Side.BUYER)
     assert request is not None  # every dispute opens with the buyer's request
-    note_params = {"days": settings.OPINIA_SELLER_RESPONSE_DAYS}
+    due = dispute.seller_response_due_at or now
+    note_params = {"days": (due - dispute.opened_at).days}
     request.accepted_at = now
     request.save(update_fields=["accepted_at"])
     dispute.seller_response_due_at = None
@@ -85,7 +85,7 @@ def dispute_auto_escalate(*, dispute: Dispute, now: datetime) -> None:
         actor=None,
         now=now,
         note_kind="dispute_auto_escalated",
-        note_params={"days": settings.OPINIA_ESCALATION_UNTIL_DAYS},
+        note_params={"days": (dispute.escalation_closes_at - dispute.opened_at).days},
         clock="auto_escalation",
     )
 
@@ -101,11 +101,24 @@ def dispute_return_not_shipped(*, dispute: Dispute, now: datetime) -> None:
         resolution=Dispute.Resolution.REJECTED,
         responsibility=Dispute.Responsibility.BUYER,
         note_kind="dispute_return_not_shipped",
-        note_params={"days": settings.OPINIA_RETURN_SHIP_DAYS},
+        note_params={"days": _return_ship_days(dispute, now)},
         clock="return_ship",
         kind="clock",
     )
     dispute_notify_resolved(dispute=dispute, exclude=None, now=now)
+
+
+def _return_ship_days(dispute: Dispute, now: datetime) -> int:
+    """The buyer's time to send the return, as its clock copied it when the return started."""
+    started = (
+        DisputeEvent.objects.filter(dispute=dispute, new_status=S.AWAITING_RETURN)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if started is None or dispute.return_ship_due_at is None:
+        return rules_at(now).return_ship_days
+    return (dispute.return_ship_due_at - started).days
 
 
 def dispute_return_not_confirmed(*, dispute: Dispute, now: datetime) -> None:

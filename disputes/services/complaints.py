@@ -8,17 +8,18 @@ the transaction and delivered after commit).
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from disputes import events
 from disputes.models import Complaint, ComplaintEvent, PenaltyEntry
+from disputes.selectors import penalty_appeal_deadline
 from disputes.services.penalties import penalty_reverse
 from messaging.models import MessageReport
 from portal.models import Order, Photo, Store, User
 from portal.notify import notify
+from portal.rules import rules_at
 from portal.selectors import user_is_store_member
 from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
@@ -66,7 +67,7 @@ def complaint_submit(
     photos: Sequence[ValidatedPhoto] = (),
     penalty: PenaltyEntry | None = None,
 ) -> Complaint:
-    """File a complaint; the first answer is due within OPINIA_COMPLAINT_RESPONSE_HOURS."""
+    """File a complaint; the first answer is due within the rules' complaint response hours."""
     if subject not in Complaint.Subject.values:
         raise ValidationError({"subject": _("Choose what the complaint is about.")})
     if not text.strip():
@@ -78,6 +79,7 @@ def complaint_submit(
     ):
         raise ValidationError({"order": _("You can refer only to your own orders.")})
     stored: list[Photo] = [photo_store(owner=author, photo=photo, now=now) for photo in photos]
+    rules = rules_at(now)
     try:
         with transaction.atomic():
             complaint = Complaint.objects.create(
@@ -91,7 +93,8 @@ def complaint_submit(
                 penalty=penalty,
                 created_at=now,
                 updated_at=now,
-                first_response_due_at=now + timedelta(hours=settings.OPINIA_COMPLAINT_RESPONSE_HOURS),
+                first_response_due_at=now + timedelta(hours=rules.complaint_response_hours),
+                rules_version=rules.version,
             )
             complaint.photos.set(stored)
             ComplaintEvent.objects.create(
@@ -105,7 +108,7 @@ def complaint_submit(
 def penalty_appeal(
     *, entry_id: int, actor: User, text: str, now: datetime, photos: Sequence[ValidatedPhoto] = ()
 ) -> Complaint:
-    """Appeal one penalty entry, once, within OPINIA_PENALTY_APPEAL_DAYS; the appeal is a complaint."""
+    """Appeal one penalty entry, once, within the appeal days in force when it was added; the appeal is a complaint."""
     entry = PenaltyEntry.objects.select_related("store").filter(pk=entry_id).first()
     if entry is None or not user_is_store_member(user=actor, store_id=entry.store_id):
         raise ValidationError(_("No such penalty entry."))
@@ -113,10 +116,10 @@ def penalty_appeal(
         raise ValidationError(_("A withdrawal cannot be appealed."))
     if Complaint.objects.filter(penalty=entry).exists():
         raise ValidationError(_("These penalty points were already appealed."), code="appealed")
-    deadline = entry.created_at + timedelta(days=settings.OPINIA_PENALTY_APPEAL_DAYS)
+    deadline = penalty_appeal_deadline(entry=entry)
     if now >= deadline:
         raise ValidationError(
-            _("Penalty points can be appealed within %(days)s days.") % {"days": settings.OPINIA_PENALTY_APPEAL_DAYS},
+            _("Penalty points can be appealed within %(days)s days.") % {"days": (deadline - entry.created_at).days},
             code="appeal_window",
         )
     return complaint_submit(

@@ -25,6 +25,7 @@ from portal.dates import format_moment
 from portal.integrity import integrity_check
 from portal.models import Order, Photo, User
 from portal.notify import notify
+from portal.rules import rules_at, rules_for
 from portal.selectors import user_is_store_member
 from portal.services import order_set_dispute_open
 from portal.transitions import TransitionNotAllowed, transition_check, transition_refusal
@@ -222,7 +223,7 @@ def dispute_return_start(
 ) -> None:
     """Start the return of the item at the agreed amount on a dispute the caller has locked."""
     dispute.agreed_amount = amount
-    dispute.return_ship_due_at = now + timedelta(days=settings.OPINIA_RETURN_SHIP_DAYS)
+    dispute.return_ship_due_at = now + timedelta(days=rules_at(now).return_ship_days)
     dispute_move(
         dispute=dispute,
         to=S.AWAITING_RETURN,
@@ -244,7 +245,7 @@ def dispute_replacement_start(*, dispute: Dispute, offer: DisputeOffer, actor: U
     OPINIA_REPLACEMENT_CONFIRM_DAYS; a buyer who says nothing by then is taken to have received
     it, as an order is confirmed automatically when its buyer stays silent.
     """
-    days = settings.OPINIA_REPLACEMENT_CONFIRM_DAYS
+    days = settings.OPINIA_REPLACEMENT_CONFIRM_DAYS  # an operational knob, not yet a versioned rule
     dispute.replacement_carrier = offer.carrier
     dispute.replacement_tracking_number = offer.tracking_number
     dispute.replacement_due_at = now + timedelta(days=days)
@@ -312,9 +313,13 @@ def dispute_confirm_replacement(*, dispute_id: int, buyer: User, now: datetime) 
 
 
 def dispute_opening_reasons(*, order: Order, now: datetime) -> list[str]:
-    """The reasons the buyer may give for a dispute on `order` now; empty when none is possible."""
+    """The reasons the buyer may give for a dispute on `order` now; empty when none is possible.
+
+    The handling time is the one in force when the order was paid; buyer protection is the one
+    of the rules the order is judged by (in force when it completed).
+    """
     if order.status == Order.Status.PAID and order.paid_at is not None:
-        if now - order.paid_at > timedelta(days=settings.OPINIA_HANDLING_DAYS):
+        if now - order.paid_at > timedelta(days=rules_at(order.paid_at).handling_days):
             return [Dispute.Reason.REFUSED_TO_SHIP]
         return []
     shipped_reasons = [r for r in Dispute.Reason.values if r != Dispute.Reason.REFUSED_TO_SHIP]
@@ -323,7 +328,7 @@ def dispute_opening_reasons(*, order: Order, now: datetime) -> list[str]:
     if (
         order.status == Order.Status.COMPLETED
         and order.completed_at is not None
-        and now <= order.completed_at + timedelta(days=settings.OPINIA_PROTECTION_DAYS)
+        and now <= order.completed_at + timedelta(days=_order_rules(order, now).protection_days)
     ):
         return shipped_reasons
     return []
@@ -342,13 +347,17 @@ def dispute_opening_refusal(*, order: Order, now: datetime) -> str:
         return ""
     if order.status == Order.Status.PAID:
         return _("A dispute about an unshipped order can be opened %(days)s days after payment.") % {
-            "days": settings.OPINIA_HANDLING_DAYS
+            "days": rules_at(order.paid_at or now).handling_days
         }
     if order.status == Order.Status.COMPLETED:
         return _("Buyer protection ended %(days)s days after the order was completed.") % {
-            "days": settings.OPINIA_PROTECTION_DAYS
+            "days": _order_rules(order, now).protection_days
         }
     return _("No dispute can be opened on an order that is %(status)s.") % {"status": Order.Status(order.status).label}
+
+
+def _order_rules(order: Order, now: datetime) -> Any:
+    return rules_for(version=order.rules_version, started_at=order.completed_at, now=now)
 
 
 def _check_amount(*, kind: str, amount: Decimal | None, total: Decimal) -> Decimal:
@@ -397,6 +406,7 @@ def dispute_open(
     if requested_outcome == Dispute.Outcome.PARTIAL_REFUND and amount == order.total:
         requested_outcome = Dispute.Outcome.FULL_REFUND
     stored: list[Photo] = [photo_store(owner=buyer, photo=photo, now=now) for photo in photos]
+    rules = rules_at(now)
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
@@ -410,10 +420,11 @@ def dispute_open(
                 description=description,
                 opened_at=now,
                 updated_at=now,
-                seller_response_due_at=now + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS),
-                escalation_opens_at=now + timedelta(days=settings.OPINIA_ESCALATION_FROM_DAYS),
-                escalation_closes_at=now + timedelta(days=settings.OPINIA_ESCALATION_UNTIL_DAYS),
-                auto_escalate_at=now + timedelta(days=settings.OPINIA_AUTO_ESCALATION_DAYS),
+                seller_response_due_at=now + timedelta(days=rules.seller_response_days),
+                escalation_opens_at=now + timedelta(days=rules.escalation_from_days),
+                escalation_closes_at=now + timedelta(days=rules.escalation_until_days),
+                auto_escalate_at=now + timedelta(days=rules.auto_escalation_days),
+                rules_version=rules.version,
             )
             dispute.photos.set(stored)
             DisputeOffer.objects.create(
@@ -435,9 +446,7 @@ def dispute_open(
             )
             order_set_dispute_open(order_id=order.pk, is_open=True)
             events.dispute_opened(dispute=dispute, now=now)
-            _notify_parties(
-                dispute, kind="dispute_opened", exclude=buyer, days=settings.OPINIA_SELLER_RESPONSE_DAYS, now=now
-            )
+            _notify_parties(dispute, kind="dispute_opened", exclude=buyer, days=rules.seller_response_days, now=now)
     except IntegrityError:
         raise ValidationError(_("A dispute is already open on this order."), code="already_open") from None
     return dispute
@@ -659,7 +668,10 @@ def dispute_escalate(*, dispute_id: int, actor: User, now: datetime, note: str =
         if now < dispute.escalation_opens_at:
             raise ValidationError(
                 _("The platform can be asked to decide from %(start)s, %(days)s days after the dispute was opened.")
-                % {"start": _when(dispute.escalation_opens_at), "days": settings.OPINIA_ESCALATION_FROM_DAYS},
+                % {
+                    "start": _when(dispute.escalation_opens_at),
+                    "days": (dispute.escalation_opens_at - dispute.opened_at).days,
+                },
                 code="escalation_window",
             )
         if now > dispute.escalation_closes_at:
@@ -686,8 +698,9 @@ def dispute_escalation_start(
     clock: str = "",
 ) -> None:
     """Hand a dispute the caller has locked to the platform; the staff decision clock starts."""
+    decision_days = rules_at(now).staff_decision_days
     dispute.escalated_at = now
-    dispute.decision_due_at = now + timedelta(days=settings.OPINIA_STAFF_DECISION_DAYS)
+    dispute.decision_due_at = now + timedelta(days=decision_days)
     dispute_move(
         dispute=dispute,
         to=S.ESCALATED,
@@ -701,7 +714,7 @@ def dispute_escalation_start(
         fields=["escalated_at", "decision_due_at"],
     )
     events.dispute_escalated(dispute=dispute, automatic=actor is None, now=now)
-    _notify_parties(dispute, kind="dispute_escalated", exclude=actor, days=settings.OPINIA_STAFF_DECISION_DAYS, now=now)
+    _notify_parties(dispute, kind="dispute_escalated", exclude=actor, days=decision_days, now=now)
 
 
 def dispute_ship_return(*, dispute_id: int, buyer: User, tracking_number: str, now: datetime) -> Dispute:
@@ -715,7 +728,7 @@ def dispute_ship_return(*, dispute_id: int, buyer: User, tracking_number: str, n
         if dispute.status != S.AWAITING_RETURN:
             raise _refuse(dispute, S.RETURN_SHIPPED)
         dispute.return_tracking_number = tracking_number
-        dispute.return_confirm_due_at = now + timedelta(days=settings.OPINIA_RETURN_CONFIRM_DAYS)
+        dispute.return_confirm_due_at = now + timedelta(days=rules_at(now).return_confirm_days)
         dispute_move(
             dispute=dispute,
             to=S.RETURN_SHIPPED,

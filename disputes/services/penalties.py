@@ -6,7 +6,6 @@ appends the reversing entry through `penalty_reverse`.
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from disputes.selectors import (
 )
 from portal.models import Store, User
 from portal.notify import notify
+from portal.rules import rules_at, rules_for
 from portal.selectors import store_member_ids
 
 # --- Penalty points ---------------------------------------------------------------------------------
@@ -33,7 +33,8 @@ def penalty_reason_for(dispute: Dispute) -> str | None:
     if dispute.reason == Dispute.Reason.REFUSED_TO_SHIP or dispute.shipped_without_tracking:
         # Not cooperating: no offer and no acceptance within the seller's response time. An
         # answer first given after the case went to the platform does not undo the silence.
-        answer_due = dispute.opened_at + timedelta(days=settings.OPINIA_SELLER_RESPONSE_DAYS)
+        rules = rules_for(version=dispute.rules_version, started_at=dispute.opened_at, now=dispute.opened_at)
+        answer_due = dispute.opened_at + timedelta(days=rules.seller_response_days)
         if dispute.seller_responded_at is None or dispute.seller_responded_at >= answer_due:
             return PenaltyEntry.Reason.REFUSED_NOT_COOPERATING
         return PenaltyEntry.Reason.REFUSED_TO_SHIP
@@ -52,14 +53,15 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
     reason = penalty_reason_for(dispute)
     if reason is None:
         return None
-    points = settings.OPINIA_PENALTY_POINTS[reason]
+    rules = rules_at(now)
+    points = rules.penalty_points(reason)
     entry = PenaltyEntry.objects.create(
         store_id=dispute.store_id,
         dispute=dispute,
         reason=reason,
         points=points,
         created_at=now,
-        expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
+        expires_at=now + timedelta(days=rules.penalty_expiry_days),
     )
     for user_id in dispute_store_member_ids(dispute=dispute):
         notify(
@@ -68,7 +70,7 @@ def penalty_add(*, dispute: Dispute, now: datetime) -> PenaltyEntry | None:
             params={
                 "points": points,
                 "id": dispute.pk,
-                "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+                "days": rules.penalty_appeal_days,
                 "store_slug": dispute.store.slug,
             },
             now=now,
@@ -84,9 +86,10 @@ def penalty_add_for_abuse(*, store_id: int, points: int, case_id: int, staff: Us
     The same ledger, expiry, notification and restriction as a dispute's penalty; the store's
     members are told with the case's number. Runs in its own transaction or the caller's.
     """
-    if points < 1 or points > settings.OPINIA_PENALTY_RESTRICTION_POINTS:
+    rules = rules_at(now)
+    if points < 1 or points > rules.penalty_restriction_points:
         raise ValidationError(
-            _("Add between 1 and %(limit)d points.") % {"limit": settings.OPINIA_PENALTY_RESTRICTION_POINTS},
+            _("Add between 1 and %(limit)d points.") % {"limit": rules.penalty_restriction_points},
             code="points",
         )
     with transaction.atomic():
@@ -97,7 +100,7 @@ def penalty_add_for_abuse(*, store_id: int, points: int, case_id: int, staff: Us
             reason=PenaltyEntry.Reason.ABUSE,
             points=points,
             created_at=now,
-            expires_at=now + timedelta(days=settings.OPINIA_PENALTY_EXPIRY_DAYS),
+            expires_at=now + timedelta(days=rules.penalty_expiry_days),
         )
         for user_id in store_member_ids(store_ids=[store.pk]):
             notify(
@@ -106,7 +109,7 @@ def penalty_add_for_abuse(*, store_id: int, points: int, case_id: int, staff: Us
                 params={
                     "points": points,
                     "case": case_id,
-                    "days": settings.OPINIA_PENALTY_APPEAL_DAYS,
+                    "days": rules.penalty_appeal_days,
                     "store_slug": store.slug,
                 },
                 now=now,

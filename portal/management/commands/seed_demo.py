@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -29,6 +28,8 @@ from portal.demo import (
     demo_shipping,
 )
 from portal.models import Order, Product, ShippingMethod, Store, StoreMember, User
+from portal.rules import latest_version as rules_latest_version
+from portal.rules import rules_at
 
 STORES = [
     # name, country, time zone, owner e-mail, language, working hours (Monday to Friday: one
@@ -206,7 +207,7 @@ class Command(BaseCommand):
         StoreMember.objects.create(store=stores[0], user=agent, role=StoreMember.Role.AGENT)
 
         orders: list[Order] = []
-        auto_confirm = timedelta(days=settings.OPINIA_AUTO_CONFIRM_DAYS)
+        auto_confirm = timedelta(days=rules_latest_version().auto_confirm_days)
         plans: list[tuple[str, timedelta]] = [
             # status to reach, how long ago the order was placed
             ("completed", timedelta(days=3)),
@@ -235,7 +236,7 @@ class Command(BaseCommand):
             orders.append(order)
         # The shipping desk: paid orders whose handling time ends within the hour, ended an hour
         # ago, and has two days left (the first store, where the agent works too).
-        handling = timedelta(days=settings.OPINIA_HANDLING_DAYS)
+        handling = timedelta(days=rules_at(now).handling_days)
         for left in (timedelta(minutes=50), -timedelta(hours=1), timedelta(days=2)):
             paid_at = now - handling + left
             order = services.order_create(
@@ -248,6 +249,14 @@ class Command(BaseCommand):
             services.order_pay(order_id=order.pk, actor=None, now=paid_at)
             orders.append(order)
         self._send_past_reminders(now)
+        # A version of the rules announced for next month: every order's rules page names it.
+        services.rules_publish(
+            actor=staff,
+            effective_from=now + timedelta(days=30),
+            values={**rules_latest_version().values(), "report_days": 45, "revision_request_days": 45},
+            note="Sellers get 45 days to report a review or ask for a revision.",
+            now=now,
+        )
         return DemoWorld(
             now=now, staff=staff, buyers=buyers, stores=stores, products=products, orders=orders, agent=agent
         )

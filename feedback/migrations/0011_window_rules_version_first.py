@@ -1,0 +1,14 @@
+from django.apps.registry import Apps
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+def forward(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None) -> None:
+    # Windows opened before the rules were versioned copied the settings: version 1.
+    apps.get_model("feedback", "FeedbackWindow").objects.update(rules_version=1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("feedback", "0010_window_rules_version")]
+
+    operations = [migrations.RunPython(forward, migrations.RunPython.noop)]
