@@ -150,9 +150,9 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     """
     # INSERT … ON CONFLICT DO NOTHING rather than a savepoint around a failing insert: one
     # statement on the path every keyed write takes (PostgreSQL and SQLite both speak it).
-    meta = IdempotencyRecord._meta
     quote = connection.ops.quote_name
-    table, pk, key_columns = quote(meta.db_table), quote(meta.pk.column), f"{quote('api_key_id')}, {quote('key')}"
+    table, pk = quote(IdempotencyRecord._meta.db_table), quote("id")
+    key_columns = f"{quote('api_key_id')}, {quote('key')}"
     columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
     with connection.cursor() as cursor:
         cursor.execute(
