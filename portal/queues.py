@@ -1,6 +1,7 @@
 """Celery queues, one per kind of work, so each kind scales on workers of its own.
 
-* `sweeps`: the registered deadline and retention sweeps (`portal.tasks.run_sweep`);
+* `sweeps`: the registered deadline and retention sweeps (`portal.tasks.run_sweep`), and the
+  trust checks of a text queued after its commit (the same work as the `trust.checks` sweep);
 * `photos`: re-encoding uploaded photos (CPU-heavy: give it a worker per core);
 * `mail`: e-mail and text notifications (waits on SMTP and SMS gateways);
 * `webhooks`: deliveries to sellers' endpoints, and the webhook sweeps (waits on strangers'
@@ -25,6 +26,7 @@ ALL_QUEUES = (DEFAULT_QUEUE, SWEEPS, PHOTOS, MAIL, WEBHOOKS)
 # Task name (or a prefix ending in ".") to queue.
 TASK_QUEUES = {
     SWEEP_TASK: SWEEPS,
+    "trust.tasks.check_run": SWEEPS,
     "portal.tasks.process_photo": PHOTOS,
     "messaging.tasks.deliver_notification": MAIL,
     "messaging.tasks.send_message_email": MAIL,

@@ -167,6 +167,6 @@ def test_the_migration_hashes_existing_files_and_skips_missing_ones(case):
     expected = photos[0].sha256
     Photo.objects.update(sha256=None)
     photos[1].image.storage.delete(photos[1].image.name)
-    importlib.import_module("portal.migrations.0010_photo_sha256").hash_served_files(apps, None)
+    importlib.import_module("portal.migrations.0011_photo_sha256").hash_served_files(apps, None)
     assert Photo.objects.get(pk=photos[0].pk).sha256 == expected
     assert Photo.objects.get(pk=photos[1].pk).sha256 is None

@@ -71,6 +71,9 @@ def test_every_dispute_notification_opens_its_object(client, buyer, other_buyer,
     waiting_complaint = complaints.complaint_submit(author=buyer, subject="site", text="Slow pages.", now=now)
     sweeps.complaints_remind_overdue(now=now + timedelta(hours=49))
 
+    # Points a moderator added on a trust case go to the same ledger and page.
+    services.penalty_add_for_abuse(store_id=store.pk, points=2, case_id=1, staff=staff, now=now)
+
     # Store members open the store's penalties; both sides open the same case page.
     penalty = Notification.objects.filter(kind="penalty_added", recipient=agent).first()
     assert penalty is not None

@@ -19,7 +19,7 @@ from feedback.models import FeedbackWindow
 from portal import rules, services
 from portal.models import Order, RuleSet
 from portal.rules import RULES, rules_at, rules_of_version, rules_version_at
-from portal.tests.factories import UserFactory, make_order
+from portal.tests.factories import SHIPPING, UserFactory, make_order
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)  # staff publish
 T1 = T0 + timedelta(days=10)  # the new version takes effect
@@ -182,7 +182,7 @@ def test_automatic_confirmation_copies_the_version_in_force_at_shipment(
     settings.OPINIA_AUTO_CONFIRM_DAYS = 60
     order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=shipped_at - timedelta(days=2))
     with time_machine.travel(shipped_at, tick=False):
-        services.order_ship(order_id=order.pk, actor=None, now=shipped_at)
+        services.order_ship(order_id=order.pk, actor=None, now=shipped_at, **SHIPPING)
     order.refresh_from_db()
     assert order.rules_version == version
     assert order.auto_confirm_due_at == shipped_at + timedelta(days=days)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from messaging.models import Notification
 from portal import selectors, services
 from portal.carriers import carrier_find, carriers, tracking_number_normalise
-from portal.models import Order, Store
+from portal.models import DeliveryTime, Order, Store
 from portal.tests.factories import SHIPPING, StoreFactory, UserFactory, make_order
 from portal.transitions import TransitionNotAllowed
 
@@ -38,6 +38,13 @@ GOOD_NUMBERS = {
 def paid_order(buyer, store, *, at=PAID_AT):
     """An order paid exactly at `at`."""
     return make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=at - timedelta(days=1))
+
+
+def promise(store, order, *, min_days, max_days):
+    """The store's delivery-time row for this order's destination by express, as the desk ships it."""
+    return DeliveryTime.objects.create(
+        store=store, country=order.ship_to_country, method="express", min_days=min_days, max_days=max_days
+    )
 
 
 def ship(order, actor, **overrides):
@@ -347,13 +354,10 @@ def test_the_notice_gives_the_window_in_the_readers_language_and_zone(buyer, sto
     buyer.language, buyer.time_zone = "pl", "Pacific/Auckland"
     buyer.save()
     order = paid_order(buyer, store)
-    # The delivery-time table fills the window when the order ships; set here as it would be.
+    # The delivery-time table fills the window when the order ships (at 14:30 UTC on 2 March):
+    # 18 and 28 days later are 03:30 on 21 and 31 March in Auckland (UTC+13).
+    promise(store, order, min_days=18, max_days=28)
     with time_machine.travel(PAID_AT + timedelta(hours=5), tick=False):
-        Order.objects.filter(pk=order.pk).update(
-            delivery_from_at=datetime(2026, 3, 20, 11, 0, tzinfo=UTC),  # 21 March in Auckland
-            delivery_by_at=datetime(2026, 3, 30, 11, 0, tzinfo=UTC),  # 31 March in Auckland (UTC+13)
-        )
-        order.refresh_from_db()
         ship(order, seller)
     from django.utils import timezone
 
@@ -445,9 +449,7 @@ def test_the_notice_desk_and_refusals_read_in_every_language(client, buyer, stor
     from django.utils import translation
 
     order = paid_order(buyer, store)
-    Order.objects.filter(pk=order.pk).update(
-        delivery_from_at=PAID_AT + timedelta(days=10), delivery_by_at=PAID_AT + timedelta(days=20)
-    )
+    promise(store, order, min_days=10, max_days=20)
     shipped = ship(order, seller)
     notice = Notification.objects.get(recipient=buyer, kind="order_shipped")
     english, translated = notice.body("en"), notice.body(language)
