@@ -281,6 +281,8 @@ class DisputeMessage(models.Model):
     text = models.TextField(_("message"), max_length=2000, blank=True)
     photos = models.ManyToManyField(Photo, blank=True, related_name="+")
     created_at = models.DateTimeField(_("sent"))
+    # Removed by a moderator (a trust case): the parties see a placeholder, staff the text.
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dispute message")
@@ -290,6 +292,11 @@ class DisputeMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id}: {self.text[:40]}"
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the parties see it: a neutral placeholder once moderation removed it."""
+        return str(_("Removed by moderation")) if self.removed_at is not None else self.text
 
 
 class DisputeEvent(TimelineNote):

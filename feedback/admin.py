@@ -24,6 +24,7 @@ from feedback.models import (
     ModerationDecision,
     ReviewReport,
     SellerRating,
+    SellerReply,
     StoreScoreDay,
 )
 from portal.admin_mixins import ReadOnlyAdminMixin, model_field_names
@@ -104,6 +105,38 @@ class DecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     change_allowed = True
 
 
+class ReplyInline(ReadOnlyAdminMixin, admin.StackedInline):
+    """The store's reply, as written: staff read it even once moderation removed it."""
+
+    model = SellerReply
+    fk_name = "item_review"
+    extra = 0
+    fields = ("author", "text", "created_at", "removed_at")
+    readonly_fields = fields
+    change_allowed = True
+
+
+class AdditionalReviewInline(ReadOnlyAdminMixin, admin.StackedInline):
+    """The buyer's additional review and the store's reply to it, as written (removed or not)."""
+
+    model = AdditionalReview
+    fk_name = "window"
+    extra = 0
+    fields = ("buyer", "text", "created_at", "removed_at", "reply_text", "reply_removed_at")
+    readonly_fields = fields
+    change_allowed = True
+
+    @admin.display(description=gettext_lazy("reply"))
+    def reply_text(self, obj: AdditionalReview) -> str:
+        reply = SellerReply.objects.filter(additional_review=obj).first()
+        return reply.text if reply else ""
+
+    @admin.display(description=gettext_lazy("reply removed"))
+    def reply_removed_at(self, obj: AdditionalReview) -> object:
+        reply = SellerReply.objects.filter(additional_review=obj).first()
+        return reply.removed_at if reply and reply.removed_at else "—"
+
+
 @admin.register(ItemReview)
 class ItemReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_allowed = True
@@ -133,7 +166,7 @@ class ItemReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     fields = readonly_fields
     # Every field is read-only: the "change" permission only opens the keep/remove views.
-    inlines = (ReportInline, DecisionInline)
+    inlines = (ReplyInline, ReportInline, DecisionInline)
     change_form_template = "admin/feedback/itemreview/change_form.html"
     Media = AdminMedia
 
@@ -283,12 +316,13 @@ class FeedbackWindowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("order__number",)
     show_full_result_count = False
     readonly_fields = model_field_names(FeedbackWindow)
+    inlines = (AdditionalReviewInline,)
 
 
 @admin.register(SellerRating)
 class SellerRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_allowed = True
-    list_display = ("window", "store", "stars", "created_at", "published_at")
+    list_display = ("window", "store", "stars", "created_at", "published_at", "removed_at")
     list_select_related = ("window", "store")
     show_full_result_count = False
     readonly_fields = model_field_names(SellerRating)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Order, OrderItem, Photo, Product, Store
 
 STARS_RANGE = Q(stars__gte=1) & Q(stars__lte=5)
+# What readers see in place of a text a moderator removed (the text stays for staff).
+REMOVED_PLACEHOLDER = _("Removed by moderation")
 
 
 def _text_max(field: str = "text") -> LessThanOrEqual:
@@ -121,6 +123,7 @@ class ItemReview(models.Model):
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     has_additional = models.BooleanField(default=False, verbose_name=_("with additional review"))
     has_reply = models.BooleanField(default=False, verbose_name=_("with reply"))
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     original_stars = models.PositiveSmallIntegerField(_("stars before revision"), null=True, blank=True)
     revised_at = models.DateTimeField(_("revised"), null=True, blank=True)
     revision_note = models.TextField(_("revision note"), max_length=1000, blank=True)
@@ -302,6 +305,8 @@ class SellerRating(models.Model):
     text = models.TextField(_("comment"), max_length=1000, blank=True)
     created_at = models.DateTimeField(verbose_name=_("created"))
     published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published"))
+    # Removed by a moderator (a trust case): hidden from readers, no longer counted, never deleted.
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rating of a buyer")
@@ -313,6 +318,11 @@ class SellerRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stars}★ for {self.buyer_id}"
+
+    @property
+    def shown_text(self) -> str:
+        """The text as readers see it: a neutral placeholder once moderation removed it."""
+        return str(REMOVED_PLACEHOLDER) if self.removed_at is not None else self.text
 
 
 class AdditionalReview(models.Model):
@@ -331,6 +341,7 @@ class AdditionalReview(models.Model):
     photos = models.ManyToManyField(Photo, blank=True, related_name="additional_reviews")
     created_at = models.DateTimeField(verbose_name=_("created"))
     has_reply = models.BooleanField(default=False, verbose_name=_("with reply"))
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("additional review")
@@ -341,6 +352,11 @@ class AdditionalReview(models.Model):
 
     def __str__(self) -> str:
         return f"Additional review of {self.window_id}"
+
+    @property
+    def shown_text(self) -> str:
+        """The text as readers see it: a neutral placeholder once moderation removed it."""
+        return str(REMOVED_PLACEHOLDER) if self.removed_at is not None else self.text
 
 
 class SellerReply(models.Model):
@@ -362,6 +378,7 @@ class SellerReply(models.Model):
     )
     text = models.TextField(_("reply"), max_length=1000)
     created_at = models.DateTimeField(verbose_name=_("created"))
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("seller reply")
@@ -377,6 +394,11 @@ class SellerReply(models.Model):
 
     def __str__(self) -> str:
         return f"Reply {self.pk}"
+
+    @property
+    def shown_text(self) -> str:
+        """The text as readers see it: a neutral placeholder once moderation removed it."""
+        return str(REMOVED_PLACEHOLDER) if self.removed_at is not None else self.text
 
 
 class RevisionRequest(models.Model):

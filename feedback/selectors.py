@@ -206,8 +206,9 @@ def buyer_ratings_received(*, buyer: User) -> tuple[int, float | None]:
 
     Sealed ratings (not yet published) never count: the buyer's record must not tell a
     store what another store, or this one, has rated while the window is still sealed.
+    Ratings removed by moderation never count either.
     """
-    totals = SellerRating.objects.filter(buyer=buyer, published_at__isnull=False).aggregate(
+    totals = SellerRating.objects.filter(buyer=buyer, published_at__isnull=False, removed_at__isnull=True).aggregate(
         count=Count("pk"), average=Avg("stars")
     )
     average = totals["average"]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -679,6 +680,69 @@ def review_moderate(*, review_id: int, moderator: User, decision: str, note: str
             open_reports.update(status=ReviewReport.Status.KEPT, decided_at=now)
         content_changed(topic="feedback", store_id=review.store_id)
     return review
+
+
+def _log_removal(*, moderator: User, obj: SellerReply | AdditionalReview | SellerRating) -> None:
+    """The staff's trace of a removal on the object's admin history (untranslated, as the admin stores it)."""
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk,
+        queryset=[obj],
+        action_flag=CHANGE,
+        change_message=[{"changed": {"fields": ["removed"]}}],
+        single_object=True,
+    )
+
+
+def reply_remove_by_moderator(*, reply_id: int, moderator: User, now: datetime) -> bool:
+    """Hide a store's reply (to a review or to an additional review) that moderators found breaking the rules.
+
+    Never deleted: the reply keeps its place under the review with a neutral placeholder, staff
+    still read it in the admin. Returns whether it was still shown (a second removal changes nothing).
+    """
+    reply = SellerReply.objects.select_related("item_review", "additional_review").filter(pk=reply_id).first()
+    if reply is None:
+        raise ValidationError(_("This reply no longer exists."), code="missing")
+    target = reply.item_review or reply.additional_review
+    assert target is not None
+    with transaction.atomic():
+        removed = SellerReply.objects.filter(pk=reply_id, removed_at__isnull=True).update(removed_at=now)
+        if removed:
+            _log_removal(moderator=moderator, obj=reply)
+            content_changed(topic="feedback", store_id=target.store_id)
+    return bool(removed)
+
+
+def additional_review_remove_by_moderator(*, additional_id: int, moderator: User, now: datetime) -> bool:
+    """Hide a buyer's additional review that moderators found breaking the rules; never deleted.
+
+    Its words give way to a neutral placeholder on every public list and in the API; the store's
+    reply to it stays (it is moderated on its own). Returns whether it was still shown.
+    """
+    additional = AdditionalReview.objects.filter(pk=additional_id).first()
+    if additional is None:
+        raise ValidationError(_("This additional review no longer exists."), code="missing")
+    with transaction.atomic():
+        removed = AdditionalReview.objects.filter(pk=additional_id, removed_at__isnull=True).update(removed_at=now)
+        if removed:
+            _log_removal(moderator=moderator, obj=additional)
+            content_changed(topic="feedback", store_id=additional.store_id)
+    return bool(removed)
+
+
+def seller_rating_remove_by_moderator(*, rating_id: int, moderator: User, now: datetime) -> bool:
+    """Remove a store's rating of a buyer (e.g. retaliation after a dispute); never deleted.
+
+    A removed rating no longer counts in the buyer's record, and the buyer sees a placeholder
+    instead of its comment. Returns whether it was still counted.
+    """
+    rating = SellerRating.objects.filter(pk=rating_id).first()
+    if rating is None:
+        raise ValidationError(_("This rating no longer exists."), code="missing")
+    with transaction.atomic():
+        removed = SellerRating.objects.filter(pk=rating_id, removed_at__isnull=True).update(removed_at=now)
+        if removed:
+            _log_removal(moderator=moderator, obj=rating)
+    return bool(removed)
 
 
 def store_scores_recount(*, now: datetime) -> int:

@@ -70,6 +70,13 @@ def case_source_url(case: Case) -> str:
         reply = SellerReply.objects.filter(pk=source_id).values("item_review_id", "additional_review_id").first()
         if reply and reply["item_review_id"]:
             return reverse("admin:feedback_itemreview_change", args=[reply["item_review_id"]])
+        if reply and reply["additional_review_id"]:
+            window_id = (
+                AdditionalReview.objects.filter(pk=reply["additional_review_id"])
+                .values_list("window_id", flat=True)
+                .first()
+            )
+            return reverse("admin:feedback_feedbackwindow_change", args=[window_id]) if window_id else ""
         return ""
     if case.source == Source.ADDITIONAL_REVIEW:
         window_id = AdditionalReview.objects.filter(pk=source_id).values_list("window_id", flat=True).first()

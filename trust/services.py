@@ -18,9 +18,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from disputes.models import Complaint, Dispute, DisputeMessage
-from disputes.services import penalty_add_for_abuse
+from disputes.services import dispute_message_remove_by_moderator, penalty_add_for_abuse
 from feedback.models import AdditionalReview, ReviewReport, SellerRating, SellerReply
-from feedback.services import review_moderate
+from feedback.services import (
+    additional_review_remove_by_moderator,
+    reply_remove_by_moderator,
+    review_moderate,
+    seller_rating_remove_by_moderator,
+)
 from messaging.models import Message, Side
 from messaging.services import message_remove_by_moderator
 from portal.models import User
@@ -276,14 +281,36 @@ DECISION_STATUS = {
 }
 
 
+# Every source a case is filed for has its owning app's removal service: the content is hidden
+# (never deleted), staff still see it in the admin.
+REMOVABLE_SOURCES = frozenset(
+    {
+        Source.MESSAGE,
+        Source.REPLY,
+        Source.ADDITIONAL_REVIEW,
+        Source.DISPUTE_MESSAGE,
+        Source.SELLER_RATING,
+        Source.REVIEW_REPORT,
+    }
+)
+
+
 def case_can_remove(case: Case) -> bool:
-    """Whether the case's content has a removal service: messages, and reviews reported by a store."""
-    return case.source in (Source.MESSAGE, Source.REVIEW_REPORT)
+    """Whether the case's content has a removal service (every source but a store's day of ratings)."""
+    return case.source in REMOVABLE_SOURCES
 
 
 def _remove_content(*, case: Case, moderator: User, note: str, now: datetime) -> None:
     if case.source == Source.MESSAGE:
         message_remove_by_moderator(message_id=case.source_id, now=now)
+    elif case.source == Source.REPLY:
+        reply_remove_by_moderator(reply_id=case.source_id, moderator=moderator, now=now)
+    elif case.source == Source.ADDITIONAL_REVIEW:
+        additional_review_remove_by_moderator(additional_id=case.source_id, moderator=moderator, now=now)
+    elif case.source == Source.DISPUTE_MESSAGE:
+        dispute_message_remove_by_moderator(message_id=case.source_id, moderator=moderator, now=now)
+    elif case.source == Source.SELLER_RATING:
+        seller_rating_remove_by_moderator(rating_id=case.source_id, moderator=moderator, now=now)
     elif case.source == Source.REVIEW_REPORT:
         review_moderate(
             review_id=int(case.facts["review_id"]), moderator=moderator, decision="remove", note=note, now=now

@@ -266,7 +266,7 @@ def dispute_out(request: HttpRequest, dispute: Dispute) -> dict[str, object]:
             {
                 "id": message.pk,
                 "side": message.side,
-                "text": message.text,
+                "text": message.shown_text,
                 "photos": [photo_out(request, photo) for photo in message.photos.all()],
                 "created_at": utc(message.created_at),
             }

@@ -124,7 +124,7 @@ def reply_out(review: object) -> dict[str, object] | None:
     reply = getattr(review, "reply", None)
     if reply is None:
         return None
-    return {"text": reply.text, "created_at": utc(reply.created_at)}
+    return {"text": reply.shown_text, "created_at": utc(reply.created_at)}
 
 
 def review_out(request: HttpRequest, review: ItemReview) -> dict[str, object]:
@@ -141,7 +141,7 @@ def review_out(request: HttpRequest, review: ItemReview) -> dict[str, object]:
         "photos": photos_out(request, review.photos),
         "reply": reply_out(review) if review.has_reply else None,
         "additional": {
-            "text": additional.text,
+            "text": additional.shown_text,
             "created_at": utc(additional.created_at),
             "photos": photos_out(request, additional.photos),
             "reply": reply_out(additional) if additional.has_reply else None,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -799,6 +800,30 @@ def dispute_post_message(
         Dispute.objects.filter(pk=dispute.pk).update(updated_at=now)
         _notify_parties(dispute, kind="dispute_message", exclude=actor, now=now)
     return message
+
+
+def dispute_message_remove_by_moderator(*, message_id: int, moderator: User, now: datetime) -> bool:
+    """Hide a dispute thread message that moderators found breaking the rules (a trust case).
+
+    Never deleted: it stays evidence for staff (the admin shows it), the parties see a neutral
+    placeholder in its place, on the page and in the API. Locks the dispute like every write of
+    its thread; returns whether the message was still shown (a second removal changes nothing).
+    """
+    dispute_id = DisputeMessage.objects.filter(pk=message_id).values_list("dispute_id", flat=True).first()
+    if dispute_id is None:
+        raise ValidationError(_("This message no longer exists."), code="missing")
+    with transaction.atomic():
+        _lock(dispute_id)
+        removed = DisputeMessage.objects.filter(pk=message_id, removed_at__isnull=True).update(removed_at=now)
+        if removed:
+            LogEntry.objects.log_actions(
+                user_id=moderator.pk,
+                queryset=DisputeMessage.objects.filter(pk=message_id),
+                action_flag=CHANGE,
+                change_message=[{"changed": {"fields": ["removed"]}}],
+                single_object=True,
+            )
+    return bool(removed)
 
 
 # --- Staff decision ---------------------------------------------------------------------------------

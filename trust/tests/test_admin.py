@@ -10,6 +10,7 @@ from django.urls import reverse
 from disputes.models import PenaltyEntry
 from disputes.tests.helpers import open_dispute
 from feedback import services as feedback_services
+from feedback.models import SellerRating
 from messaging.models import Message, Notification
 from portal.tests.factories import UserFactory
 from trust import services
@@ -116,13 +117,14 @@ def test_remove_hides_the_message_through_the_messaging_service_and_notifies(cli
     assert Case.objects.get(pk=offer_case.pk).status == Case.Status.REMOVED
 
 
-def test_content_without_a_removal_service_is_refused_with_a_message(client, moderator, retaliation_case):
+def test_a_retaliating_rating_is_removed_through_the_feedback_service(client, moderator, retaliation_case, seller):
     client.force_login(moderator)
     response = _decide(client, retaliation_case, "remove")
-    assert response.status_code == 200
-    assert "This content cannot be removed from a case." in response.content.decode()
-    assert Case.objects.get(pk=retaliation_case.pk).status == Case.Status.OPEN
-    assert not CaseDecision.objects.exists()
+    assert response.status_code == 302
+    assert SellerRating.objects.get(pk=retaliation_case.source_id).removed_at is not None
+    assert Case.objects.get(pk=retaliation_case.pk).status == Case.Status.REMOVED
+    assert CaseDecision.objects.get().decision == "remove"
+    assert Notification.objects.get(kind="trust_content_removed").recipient == seller
 
 
 def test_penalty_points_go_through_the_ledger_and_tell_the_store(client, moderator, retaliation_case, seller, store):
