@@ -15,7 +15,7 @@ def _rules(params: Mapping[str, Any]) -> str:
 
 
 def register() -> None:
-    register_notification_topic("trust", _("Moderators' decisions"))
+    register_notification_topic("trust", _("Moderation decisions"))
     register_notification_kind(
         "trust_warning",
         NotificationKind(
