@@ -37,7 +37,7 @@ from portal.deadlines import MAX_BATCHES_PER_RUN
 from portal.models import Order, Store, User, WeeklySummary
 from portal.notify import NotificationKind, notify, register_notification_kind
 from portal.rules import rules_at
-from portal.selectors import orders_for_store, store_agent_memberships_of, store_summary_recipient_ids
+from portal.selectors import orders_for_store, orders_late, store_agent_memberships_of, store_summary_recipient_ids
 
 if TYPE_CHECKING:
     from portal.demo import DemoWorld
@@ -313,7 +313,7 @@ def store_member_set_weekly_summary(*, user: User, store_ids: list[int]) -> int:
 
 def late_shipments_collect(*, store: Store, now: datetime) -> Facts | None:
     """Shipped orders past their latest promised delivery date."""
-    late = orders_for_store(store=store, status=Order.Status.SHIPPED).filter(delivery_by_at__lt=now)
+    late = orders_late(orders_for_store(store=store, status=Order.Status.SHIPPED), now=now)
     rows = late.order_by("delivery_by_at", "pk").values_list("number", "delivery_by_at")[:LISTED_ITEMS]
     listed = [(number, by) for number, by in rows if by is not None]  # the filter leaves no None
     if not listed:
