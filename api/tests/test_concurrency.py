@@ -1,13 +1,12 @@
 """PostgreSQL only: the same order sent twice at once is one order; one idempotency key is one effect."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from api.models import IdempotencyRecord
 from api.tests.conftest import ApiClient, order_body
 from portal.models import Order, User
+from portal.tests.concurrency import in_threads
 
 pytestmark = [
     pytest.mark.postgres,
@@ -17,26 +16,7 @@ pytestmark = [
 
 
 def _in_threads(target, count=4):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return in_threads(target, count)
 
 
 @pytest.mark.parametrize("new_buyer", [False, True])

@@ -11,6 +11,7 @@ from disputes import services, sweeps
 from disputes.models import Dispute, DisputeEvent, PenaltyEntry
 from disputes.tests.helpers import DAY, dispute_in_state, open_dispute
 from messaging.models import Notification
+from portal.tests.concurrency import in_threads
 
 S = Dispute.Status
 
@@ -22,26 +23,7 @@ pytestmark = [
 
 
 def _in_threads(target, count=2):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return in_threads(target, count)
 
 
 def test_two_staff_resolving_at_once_exactly_one_succeeds_one_ledger_entry(buyer, seller, store, staff, now):

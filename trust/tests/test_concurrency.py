@@ -1,11 +1,10 @@
 """PostgreSQL only: two signals workers sweeping at once check each text once and file each case once."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from messaging.services import conversation_start
+from portal.tests.concurrency import in_threads
 from trust import services
 from trust.models import Case, TextCheck
 
@@ -25,25 +24,7 @@ def _no_task_after_commit(monkeypatch):
 
 
 def _in_threads(target, count=2):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = in_threads(target, count)
     assert errors == []
     return results
 
