@@ -90,22 +90,22 @@ def main() -> None:
                     is_staff, is_active, date_joined)
                 SELECT '!', false, 'bench-seller-' || i || '@example.com', 'Seller ' || i, 'en', 'UTC', '', false,
                     true, now() FROM generate_series(1, {args.stores}) AS i RETURNING id, display_name)
-            INSERT INTO portal_store (owner_id, name, slug, country, time_zone, auto_reply, created_at)
-            SELECT id, 'Store of ' || display_name, 'bench-' || id, 'CN', 'UTC', '', now() FROM owners""",
+            INSERT INTO portal_store (owner_id, name, slug, country, time_zone, auto_reply, busy_reply, created_at)
+            SELECT id, 'Store of ' || display_name, 'bench-' || id, 'CN', 'UTC', '', '', now() FROM owners""",
         ),
         (
             "members",
-            """INSERT INTO portal_storemember (store_id, user_id, role, added_at)
-            SELECT id, owner_id, 'owner', now() FROM portal_store""",
+            """INSERT INTO portal_storemember (store_id, user_id, role, weekly_summary, added_at)
+            SELECT id, owner_id, 'owner', true, now() FROM portal_store""",
         ),
         (
             "orders",
-            f"""INSERT INTO portal_order (number, buyer_id, store_id, currency, total, status, tracking_number,
+            f"""INSERT INTO portal_order (number, buyer_id, store_id, currency, total, status, carrier, tracking_number,
                 placed_at, paid_at, shipped_at, completed_automatically, has_open_dispute)
             SELECT 'BX' || i,
                 (SELECT min(id) FROM portal_user WHERE email LIKE 'bench-buyer-%%') + (i::bigint * 7919) % {buyers},
                 (SELECT min(id) FROM portal_store) + (i::bigint * 104729) % {args.stores},
-                'USD', 20.00 + (i % 50), 'shipped', 'LP' || i,
+                'USD', 20.00 + (i % 50), 'shipped', '', 'LP' || i,
                 o - interval '5 days', o - interval '4 days', o - interval '2 days', false, (i % 20) >= 10
             FROM (SELECT i, now() - (i::float / {n}) * interval '120 days' AS o
                   FROM generate_series(1, {n}) AS i) AS g""",
@@ -117,7 +117,8 @@ def main() -> None:
                 seller_response_due_at, escalation_opens_at, escalation_closes_at, auto_escalate_at, agreed_amount,
                 return_ship_due_at, return_confirm_due_at, return_tracking_number, escalated_at, decision_due_at,
                 decision_reminded_at, closed_at, closed_by, resolution, refund_amount, responsibility,
-                resolution_note, decided_by_id)
+                resolution_note, decided_by_id, replacement_carrier, replacement_tracking_number,
+                shipped_without_tracking)
             SELECT g.id, g.store_id, g.buyer_id,
                 (ARRAY['not_received','not_as_described','damaged','wrong_quantity','refused_to_ship'])[1 + g.id % 5],
                 '', 'full_refund', g.total, 'Generated dispute ' || g.id, {status}, g.o, g.o,
@@ -133,14 +134,16 @@ def main() -> None:
                 CASE WHEN g.k < 10 THEN g.o + interval '6 days' END,
                 CASE WHEN g.k < 8 THEN 'agreement' WHEN g.k < 10 THEN 'buyer_cancelled' ELSE '' END,
                 CASE WHEN g.k < 8 THEN 'full_refund' ELSE '' END,
-                CASE WHEN g.k < 8 THEN g.total END, '', '', NULL
+                CASE WHEN g.k < 8 THEN g.total END, '', '', NULL, '', '', false
             FROM (SELECT o.id, o.store_id, o.buyer_id, o.total, o.shipped_at + interval '1 day' AS o,
                          (o.id % 20) AS k FROM portal_order o WHERE o.number LIKE 'BX%%') AS g""",
         ),
         (
             "buyer offers",
-            """INSERT INTO disputes_disputeoffer (dispute_id, side, kind, amount, note, author_id, created_at)
-            SELECT id, 'buyer', requested_outcome, requested_amount, '', buyer_id, opened_at FROM disputes_dispute""",
+            """INSERT INTO disputes_disputeoffer (dispute_id, side, kind, amount, note, author_id, created_at, carrier,
+                tracking_number)
+            SELECT id, 'buyer', requested_outcome, requested_amount, '', buyer_id, opened_at, '', ''
+            FROM disputes_dispute""",
         ),
         ("vacuum", "VACUUM ANALYZE"),
     ]
