@@ -36,8 +36,15 @@ from portal.dates import format_moment
 from portal.deadlines import MAX_BATCHES_PER_RUN
 from portal.models import Order, Store, User, WeeklySummary
 from portal.notify import NotificationKind, notify, register_notification_kind
-from portal.rules import rules_at
-from portal.selectors import orders_for_store, orders_late, store_agent_memberships_of, store_summary_recipient_ids
+from portal.rules import all_versions
+from portal.selectors import (
+    order_handling_due_at,
+    order_is_overdue,
+    orders_for_store,
+    orders_late,
+    store_agent_memberships_of,
+    store_summary_recipient_ids,
+)
 
 if TYPE_CHECKING:
     from portal.demo import DemoWorld
@@ -340,25 +347,29 @@ def late_shipments_render(facts: Mapping[str, Any], zone: ZoneInfo) -> list[str]
 
 
 def handling_limit_collect(*, store: Store, now: datetime) -> Facts | None:
-    """Paid orders over their handling limit, or within two days of it."""
-    handling = timedelta(days=rules_at(now).handling_days)
+    """Paid orders over their handling limit, or within two days of it.
+
+    "Over" is the desk's `order_is_overdue`: past payment plus the handling days of the rules in
+    force at payment. The query narrows with the shortest handling limit any rules version has
+    (a superset), and each order's own limit decides; a store's paid backlog is small.
+    """
+    shortest = min(timedelta(days=rules.handling_days) for rules in all_versions())
     waiting = orders_for_store(store=store, status=Order.Status.PAID).filter(
-        paid_at__lte=now + HANDLING_NEAR - handling
+        paid_at__lte=now + HANDLING_NEAR - shortest
     )
-    rows = waiting.order_by("paid_at", "pk").values_list("number", "paid_at")[:LISTED_ITEMS]
-    listed = [(number, paid_at) for number, paid_at in rows if paid_at is not None]  # the filter leaves no None
-    if not listed:
+    due = [
+        (limit, order.number, order)
+        for order in waiting.select_related(None).only("pk", "number", "paid_at", "status")
+        if (limit := order_handling_due_at(order)) is not None and limit <= now + HANDLING_NEAR
+    ]
+    if not due:
         return None
-    if len(listed) < LISTED_ITEMS:
-        over = sum(paid_at + handling <= now for _number, paid_at in listed)
-        near = len(listed) - over
-    else:
-        over = waiting.filter(paid_at__lte=now - handling).count()
-        near = waiting.count() - over
+    due.sort(key=lambda row: (row[0], row[2].pk))
+    over = sum(order_is_overdue(order, now) for _limit, _number, order in due)
     return {
         "over": over,
-        "near": near,
-        "items": [{"number": number, "limit": iso(paid_at + handling)} for number, paid_at in listed],
+        "near": len(due) - over,
+        "items": [{"number": number, "limit": iso(limit)} for limit, number, _order in due[:LISTED_ITEMS]],
     }
 
 

@@ -314,6 +314,51 @@ def test_core_sections_late_shipments_and_handling_limit(seller, store, buyer, s
     assert "All clear" not in body
 
 
+@pytest.mark.parametrize(("paid_before", "over"), [(timedelta(days=7), 0), (timedelta(days=7) + SECOND, 1)])
+def test_an_order_is_over_the_handling_limit_exactly_when_the_desk_calls_it_overdue(
+    seller, store, buyer, settings, paid_before, over
+):
+    """At payment + handling days the order is still on time, one second later it is over (the desk's rule)."""
+    from portal.selectors import order_is_overdue
+
+    settings.OPINIA_HANDLING_DAYS = 7
+    now = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=now - paid_before)
+    Order.objects.filter(pk=order.pk).update(paid_at=now - paid_before)
+    order.refresh_from_db()
+    assert order_is_overdue(order, now) is bool(over)
+
+    Store.objects.filter(pk=store.pk).update(weekly_summary_due_at=now)
+    weekly_summaries_sweep(now=now)
+    [summary] = _summaries(store)
+    assert (summary.contents["handling_limit"]["over"], summary.contents["handling_limit"]["near"]) == (over, 1 - over)
+
+
+def test_the_handling_limit_is_the_one_in_force_at_payment(seller, store, buyer, settings):
+    """Rules changed after payment (handling days 7 -> 3) do not move an order's limit, as on the desk."""
+    from portal import rules
+    from portal.models import RuleSet
+
+    settings.OPINIA_HANDLING_DAYS = 7
+    now = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    order = make_order(buyer=buyer, store=store, status=Order.Status.PAID, at=now - timedelta(days=5))
+    Order.objects.filter(pk=order.pk).update(paid_at=now - timedelta(days=5))
+    RuleSet.objects.create(
+        version=RuleSet.objects.order_by("-version").values_list("version", flat=True).first() + 1,
+        effective_from=now - timedelta(days=1),
+        values={"handling_days": 3},
+        created_at=now - timedelta(days=2),
+    )
+    rules.forget()
+
+    Store.objects.filter(pk=store.pk).update(weekly_summary_due_at=now)
+    weekly_summaries_sweep(now=now)
+    [summary] = _summaries(store)
+    # Paid 5 days ago under 7 handling days: 2 days left, so "near", not "over".
+    assert (summary.contents["handling_limit"]["over"], summary.contents["handling_limit"]["near"]) == (0, 1)
+    assert summary.contents["handling_limit"]["items"][0]["limit"] == (now + timedelta(days=2)).isoformat()
+
+
 def test_a_week_with_nothing_is_all_clear_and_empty_sections_are_left_out(seller, store):
     now = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
     Store.objects.filter(pk=store.pk).update(weekly_summary_due_at=now)
