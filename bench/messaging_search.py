@@ -1,16 +1,20 @@
-"""Inbox search at page 1, one connection: with the trigram indexes and, for comparison, without.
+"""Inbox search at page 1, one connection: as it runs now, with the trigram indexes only, and without them.
 
-    .venv/bin/python bench/messaging_search.py [--requests 60]
+    .venv/bin/python bench/messaging_search.py [--requests 60] [--no-http]
 
-Run `bench/messaging_generate.py` first (400k messages for the figure in docs/operations.md:
-`--buyer-conversations 2000 --per-conversation 100 --store-conversations 2000
---store-per-conversation 50 --background 10000 --background-per 10`). Prints, for the heavy
-buyer's and the heavy store's inboxes and several searches (a rare parcel number, a store or
-buyer name, a word in every message, nothing matching):
+Run `bench/messaging_generate.py` first. The figures at 400,000 messages in docs/operations.md
+come from `--buyer-conversations 4000 --per-conversation 100 --store-conversations 2000
+--store-per-conversation 50 --background 2000 --background-per 10` (520,000 messages: a buyer
+with 400,000 in 4,000 conversations, a store with 100,000 in 2,000; about 3 minutes). Prints,
+for the heavy buyer's and the heavy store's inboxes and several searches (a rare parcel number,
+a store or buyer name, a word in every message, nothing matching):
 
-* the search's page 1 in-process (selector + database), with the indexes, then again inside a
-  transaction that drops them (rolled back), so both figures come from the same data;
-* page 1 over HTTP through gunicorn, one connection, with the indexes.
+* the search's page 1 in-process (selector + database): as it runs now (the newest
+  conversations read in order first, `SEARCH_WINDOW`, then the trigram indexes); with the
+  trigram indexes only (`SEARCH_WINDOW = 0`, the search before the window); and as it runs now
+  inside a transaction that drops the indexes (rolled back), so all figures come from the same
+  data;
+* unless `--no-http`, page 1 over HTTP through gunicorn, one connection, as it runs now.
 """
 
 import argparse
@@ -26,14 +30,20 @@ from messaging_common import Gunicorn, percentiles, session_cookie, setup_django
 TRIGRAM_INDEXES = ["message_text_trgm", "store_name_trgm", "user_display_name_trgm", "order_number_trgm"]
 
 
-def in_process(conversations, side: str, query: str, requests: int) -> dict[str, float]:
-    from messaging.selectors import InboxFilters, inbox_page
+def in_process(conversations, side: str, query: str, requests: int, window: int | None = None) -> dict[str, float]:
+    from messaging import selectors
 
+    default_window = selectors.SEARCH_WINDOW
+    if window is not None:
+        selectors.SEARCH_WINDOW = window
     samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        inbox_page(conversations=conversations, side=side, filters=InboxFilters(query=query))
-        samples.append((time.perf_counter() - started) * 1000)
+    try:
+        for _ in range(requests):
+            started = time.perf_counter()
+            selectors.inbox_page(conversations=conversations, side=side, filters=selectors.InboxFilters(query=query))
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        selectors.SEARCH_WINDOW = default_window
     return percentiles(samples)
 
 
@@ -54,7 +64,8 @@ def over_http(port: int, path: str, cookie: str, requests: int) -> dict[str, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--requests", type=int, default=60, help="calls per search and way (default 60)")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP part (gunicorn)")
     args = parser.parse_args()
     setup_django()
     from django.db import connection, transaction
@@ -98,10 +109,18 @@ def main() -> None:
             session_cookie("bench-seller@opinia.test"),
             rare,
         ),
+        (
+            "store",
+            store_conversations(store=store),
+            f"/messages/store/{store.slug}/",
+            session_cookie("bench-seller@opinia.test"),
+            "colour",
+        ),
     ]
-    print(f"in-process, page 1 of the search, {args.requests} sequential calls (ms):")
+    print(f"in-process, page 1 of the search, {args.requests} sequential calls now, fewer the other ways (ms):")
     for side, conversations, _path, _cookie, query in cases:
         with_index = in_process(conversations, side, query, args.requests)
+        trigram_only = in_process(conversations, side, query, max(5, args.requests // 2), window=0)
         with transaction.atomic():
             with connection.cursor() as cursor:
                 for name in present:
@@ -109,12 +128,15 @@ def main() -> None:
             without = in_process(conversations, side, query, max(5, args.requests // 4))
             transaction.set_rollback(True)
         print(
-            f"  {side} q={query!r:<22} with indexes p50 {with_index['p50']:7.1f} p95 {with_index['p95']:7.1f}"
-            f"   without p50 {without['p50']:7.1f} p95 {without['p95']:7.1f}"
+            f"  {side} q={query!r:<20} now p50 {with_index['p50']:7.1f} p95 {with_index['p95']:7.1f}"
+            f"   trigram only p50 {trigram_only['p50']:7.1f} p95 {trigram_only['p95']:7.1f}"
+            f"   indexes dropped p50 {without['p50']:7.1f} p95 {without['p95']:7.1f}"
         )
     connection.close()
+    if args.no_http:
+        return
     with Gunicorn(workers=1, threads=2) as server:
-        print(f"HTTP, one connection, {args.requests} sequential requests, with indexes (ms):")
+        print(f"HTTP, one connection, {args.requests} sequential requests, as it runs now (ms):")
         for side, _conversations, path, cookie, query in cases:
             url = f"{path}?{urllib.parse.urlencode({'q': query})}"
             over_http(server.port, url, cookie, 3)  # warm-up

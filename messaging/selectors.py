@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
@@ -14,7 +14,7 @@ from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
 from portal.rules import next_change_after, rules_at
-from portal.search import search_rows
+from portal.search import search_costs
 from portal.selectors import store_ids_for_member, user_is_store_member
 
 BADGE_CAP = 99
@@ -158,25 +158,16 @@ def inbox_page(
         conversations = conversations.filter(order__isnull=False)
     if filters.store_slug:
         conversations = conversations.filter(store__slug=filters.store_slug)
-    if filters.query:
-        query = filters.query[:100]
-        matches_text = Message.objects.filter(
-            conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True
-        )
-        conversations = conversations.filter(
-            Q(store__name__icontains=query)
-            | Q(buyer__display_name__icontains=query)
-            | Q(order__number__icontains=query)
-            | Exists(matches_text)
-        )
     position = cursor_decode(cursor)
     # A cursor with a sort group is a review list's, not an inbox's: the first page, as for any other.
     if position is not None and position.group is None:
         conversations = conversations.filter(rows_after(position, moment_field="last_message_at"))
-    page_query = conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[
-        : page_size + 1
-    ]
-    rows = search_rows(page_query) if filters.query else list(page_query)
+    if filters.query:
+        rows = _search_page(conversations, query=filters.query[:100], limit=page_size + 1)
+    else:
+        rows = list(
+            conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[: page_size + 1]
+        )
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
         row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]
@@ -184,6 +175,62 @@ def inbox_page(
         rows, size=page_size, cursor_of=lambda conversation: Cursor(conversation.last_message_at, conversation.pk)
     )
     return InboxPage(items=rows, next_cursor=next_cursor, side=side)
+
+
+# How many of the newest conversations (after the cursor) the search first reads in order
+# before it asks the trigram indexes; see `_search_page`. 0 asks the indexes straight away.
+SEARCH_WINDOW = 50
+
+
+def _search_names(query: str) -> Q:
+    return Q(store__name__icontains=query) | Q(buyer__display_name__icontains=query) | Q(order__number__icontains=query)
+
+
+def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: int) -> list[Conversation]:
+    """The first `limit` conversations, newest first, whose store, buyer, order number or a visible message contains `query`.
+
+    Two ways to the same rows. A word that many messages contain (a word in every message,
+    "colour") fills a page from the newest conversations: reading the inbox in order and
+    looking into each conversation's messages stops after about a page. Looking the word up in
+    the trigram index instead fetches every message that contains it, of every user (hundreds
+    of thousands), before the newest can be picked. A rare word (a parcel number, a name) is
+    the opposite: the index names its few messages at once, while reading in order would open
+    every conversation of the inbox.
+
+    So the search first reads in order, but only the `SEARCH_WINDOW` newest conversations
+    (after the cursor): all conversations from the newest down to the last activity of the
+    `SEARCH_WINDOW`-th one, ties included, which is a leading part of the inbox in its own
+    order. If that part holds a full page of matches, they are the first ones of the whole
+    inbox; otherwise the search asks the trigram indexes over the whole inbox. Either way the
+    page holds the same rows in the same order, and the cursor works as for any inbox page.
+    """
+    ordered = conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")
+    # The id of one visible message of the conversation with the word: a scalar subquery that
+    # the database runs per conversation (an EXISTS it could turn into one lookup of every
+    # message with the word), through the index of the messages by conversation, stopping at
+    # the first; unordered, so that nothing has to read all of them to sort.
+    first_match = Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True)
+        .order_by()
+        .values("pk")[:1]
+    )
+    window_edge = Subquery(
+        conversations.order_by("-last_message_at", "-pk").values("last_message_at")[
+            max(SEARCH_WINDOW - 1, 0) : max(SEARCH_WINDOW, 1)
+        ]
+    )
+    in_window = (
+        ordered.filter(last_message_at__gte=window_edge)
+        .alias(search_match=first_match)
+        .filter(_search_names(query) | Q(search_match__isnull=False))
+    )
+    matches_text = Message.objects.filter(conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True)
+    with search_costs(ordered.db):
+        if SEARCH_WINDOW > 0:
+            rows: list[Conversation] = list(in_window[:limit])
+            if len(rows) == limit:
+                return rows
+        return list(ordered.filter(_search_names(query) | Exists(matches_text))[:limit])
 
 
 def buyer_conversations(*, user: User) -> QuerySet[Conversation]:

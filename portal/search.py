@@ -10,18 +10,29 @@ on SSD, for that one query only (`SET LOCAL`, in its own short transaction); eve
 keeps the server's settings. On SQLite (the zero-setup default) the query simply runs.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 
 SEARCH_RANDOM_PAGE_COST = 1.1
 
 
-def search_rows[Row: Model](queryset: QuerySet[Row]) -> list[Row]:
-    """Evaluate a search `queryset` (already sliced to its page) so that it can use the trigram indexes."""
-    connection = connections[queryset.db]
+@contextmanager
+def search_costs(using: str) -> Iterator[None]:
+    """Run the queries of the block with the search's random page cost (one transaction on PostgreSQL)."""
+    connection = connections[using]
     if connection.vendor != "postgresql":
-        return list(queryset)
-    with transaction.atomic(using=queryset.db):
+        yield
+        return
+    with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL random_page_cost = {SEARCH_RANDOM_PAGE_COST}")
+        yield
+
+
+def search_rows[Row: Model](queryset: QuerySet[Row]) -> list[Row]:
+    """Evaluate a search `queryset` (already sliced to its page) so that it can use the trigram indexes."""
+    with search_costs(queryset.db):
         return list(queryset)
