@@ -25,7 +25,7 @@ from messaging.models import Side
 from portal import fragments
 from portal import services as portal_services
 from portal.models import Order, Photo, StoreMember, WorkingHours
-from portal.tests.factories import UserFactory
+from portal.tests.factories import UserFactory, make_order
 from portal.uploads import photo_process, validate_photo
 
 
@@ -360,3 +360,48 @@ def test_a_store_member_sees_the_same_cached_list(client, agent, store, publishe
         html = _store_page(client, store)
     assert "Works as described" in html
     assert not any("feedback_itemreview" in q["sql"] for q in queries.captured_queries)
+
+
+# --- The product list's parts that do not move with the cursor ---------------------------------
+
+
+def _publish_on(product, buyer, *, stars=5, text="Again"):
+    now = timezone.now()
+    order = make_order(
+        buyer=buyer, store=product.store, status=Order.Status.COMPLETED, products=[product], at=now - timedelta(days=4)
+    )
+    window = FeedbackWindow.objects.select_related("order").get(order=order)
+    buyer_rates(window, buyer, stars=stars, text=text, now=now)
+    seller_rates(window, product.store.owner, now=now)
+    return ItemReview.objects.select_related("product", "store").get(window=window)
+
+
+def _product_page_at(client, review, cursor):
+    url = reverse("portal:product_page", args=[review.store.slug, review.product.slug])
+    response = client.get(url, {"after": cursor})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_page_at_a_new_position_shows_the_stars_of_a_review_published_meanwhile(client, published, other_buyer):
+    from feedback.selectors import encode_cursor
+
+    assert "· 1 rating</p>" in _product_page_at(client, published, encode_cursor(published))
+    second = _publish_on(published.product, other_buyer, stars=2)
+    # A position never asked before: its list is new, the stars beside it must be too.
+    page = _product_page_at(client, published, encode_cursor(second))
+    assert "· 2 ratings</p>" in page
+    assert "· 1 rating</p>" not in page
+
+
+def test_a_page_at_a_new_position_reads_only_its_rows(client, published, other_buyer, django_assert_num_queries):
+    from feedback.selectors import encode_cursor
+
+    second = _publish_on(published.product, other_buyer, stars=2)
+    _product_page_at(client, published, encode_cursor(published))
+    # The stars, the buyers' photos and the automatic count are kept: the product and store,
+    # the page's rows and their photos.
+    with django_assert_num_queries(3):
+        html = _product_page_at(client, published, encode_cursor(second))
+    assert "· 2 ratings</p>" in html
+    assert "Works as described" in html  # the row after the newest
