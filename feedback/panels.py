@@ -220,7 +220,16 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
     filters = selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic)
 
     def build() -> tuple[tuple[SafeString, list[dict[str, Any]]], None]:
-        page = selectors.store_reviews(store=store, filters=filters, cursor=cursor)
+        # The count of automatic ratings does not move with the cursor: kept once for every position.
+        automatic_count = fragments.cached(
+            name="feedback.store_reviews.automatic",
+            topics=LISTS,
+            store_id=store.pk,
+            variant=(filters.automatic,),
+            build=lambda: (selectors.store_automatic_count(store=store, filters=filters), None),
+            localized=False,
+        )
+        page = selectors.store_reviews(store=store, filters=filters, cursor=cursor, automatic_count=automatic_count)
         html = render_to_string(
             "feedback/panels/_store_reviews.html",
             {

@@ -439,9 +439,25 @@ def product_automatic_count(*, product: Product, filters: ReviewFilters) -> int:
 
 
 def store_reviews(
-    *, store: Store, filters: ReviewFilters | None = None, cursor: str | None = None, size: int = PAGE_SIZE
+    *,
+    store: Store,
+    filters: ReviewFilters | None = None,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    automatic_count: int | None = None,
 ) -> ReviewPage:
-    return _review_feed(ItemReview.objects.filter(store=store), filters or ReviewFilters(), cursor, size)
+    return _review_feed(
+        ItemReview.objects.filter(store=store),
+        filters or ReviewFilters(),
+        cursor,
+        size,
+        automatic_count=automatic_count,
+    )
+
+
+def store_automatic_count(*, store: Store, filters: ReviewFilters) -> int:
+    """The count `store_reviews` shows beside the list (the same at every position)."""
+    return _automatic_count(ItemReview.objects.filter(store=store), filters)
 
 
 def product_photo_strip(*, product: Product, limit: int = 12) -> list[Photo]:

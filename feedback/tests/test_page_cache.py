@@ -96,6 +96,21 @@ def test_the_close_sweep_publishes_into_the_cached_lists_with_automatic_ratings(
     assert "1 automatic rating" in html
 
 
+def test_a_store_page_at_a_new_position_counts_the_automatic_ratings_published_meanwhile(
+    client, buyer, other_buyer, store, published
+):
+    from feedback.selectors import encode_cursor
+
+    seller_rates(_window(other_buyer, store), store.owner, now=timezone.now())
+    # Kept for every position: no automatic rating yet.
+    assert "automatic rating" not in _store_page(client, store, after=encode_cursor(published))
+    closes_at = FeedbackWindow.objects.filter(buyer=other_buyer).get().closes_at
+    services.feedback_windows_close_batch(now=closes_at + timedelta(seconds=1), limit=10)
+    later = _publish(buyer, store, text="Later words")
+    # A position never asked before (after the newest review).
+    assert "1 automatic rating" in _store_page(client, store, after=encode_cursor(later))
+
+
 # --- One test per change ---------------------------------------------------------------------
 
 
