@@ -5,6 +5,7 @@ that the worker's sweep (disputes.sweeps) reads only the few cases that can be d
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import format_moment
+from portal.fragments import content_changed
 from portal.models import Order, Photo, Store
 from portal.timeline import TimelineNote
 
@@ -383,6 +385,12 @@ class PenaltyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}: {self.points:+d} ({self.reason})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # The store's public pages keep its live points (the restriction banner) in the cache:
+        # every ledger row renews them, whoever writes it.
+        content_changed(topic="penalties", store_id=self.store_id)
 
 
 class StoreRestriction(models.Model):

@@ -91,7 +91,7 @@ def store_dashboard_panel(*, request: HttpRequest, user: User, store: Store, **c
 
 
 def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **context: Any) -> str:
-    if not selectors.store_is_restricted(store=store, now=timezone.now()):
+    if not selectors.store_is_restricted_public(store=store, now=timezone.now()):
         return ""
     return render_to_string("disputes/panels/store_restricted.html", {"store": store}, request=request)
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
@@ -20,6 +20,7 @@ from disputes.models import (
     EvidenceAccess,
     PenaltyEntry,
 )
+from portal import fragments
 from portal.models import Order, Photo, Store, User
 from portal.rules import rules_at, rules_now
 from portal.selectors import order_item_listings, order_items_with_listing, store_ids_for_member, store_member_ids
@@ -285,6 +286,30 @@ def points_restrict(points: int) -> bool:
 
 def store_is_restricted(*, store: Store, now: datetime) -> bool:
     return points_restrict(penalty_points_live(store=store, now=now))
+
+
+def store_points_live_cached(*, store_id: int, now: datetime) -> int:
+    """`store_points_live` for the store's public pages, from the cache: no query on most pages.
+
+    Live points change only when an entry is written (saving one renews the store's
+    `penalties` version) or when one expires: the entry holds until the soonest live expiry.
+    The limit they are compared with is read per request (the rules in force).
+    """
+
+    def build() -> tuple[int, datetime | None]:
+        live = PenaltyEntry.objects.filter(store_id=store_id, expires_at__gt=now).aggregate(
+            total=Sum("points"), soonest=Min("expires_at")
+        )
+        return max(0, live["total"] or 0), live["soonest"]
+
+    return fragments.cached(
+        name="disputes.live_points", topics=["penalties"], store_id=store_id, build=build, localized=False, now=now
+    )
+
+
+def store_is_restricted_public(*, store: Store, now: datetime) -> bool:
+    """`store_is_restricted` for the public pages (the banner), through `store_points_live_cached`."""
+    return points_restrict(store_points_live_cached(store_id=store.pk, now=now))
 
 
 def restriction_lapses_at(*, store_id: int, now: datetime) -> datetime:

@@ -4,7 +4,7 @@ Sealed feedback never appears here: a review's stars and text are first publishe
 `review.published`, and the later events name the review by id.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +31,14 @@ def _publish_review(event_type: str, review: ItemReview, extra: dict[str, Any], 
     )
 
 
-def windows_published(*, window_ids: Sequence[int], window_ended: bool, now: datetime) -> None:
-    """`feedback.window_closed` per window, then `review.published` per review it published (automatic ones too)."""
-    store_ids = set(FeedbackWindow.objects.filter(pk__in=window_ids).values_list("store_id", flat=True))
+def windows_published(
+    *, window_ids: Sequence[int], store_ids: Collection[int], window_ended: bool, now: datetime
+) -> None:
+    """`feedback.window_closed` per window, then `review.published` per review it published (automatic ones too).
+
+    `store_ids` are the windows' stores, which the caller has in hand (the sweep's claim
+    returns them): asking the database again would cost a statement per batch.
+    """
     # The close sweep publishes thousands of windows a run: ask once who listens, and build
     # payloads only for those stores.
     listening = stores_listening(event_types=("feedback.window_closed", "review.published"), store_ids=store_ids)

@@ -21,7 +21,7 @@ from messaging.selectors import store_response_stats, store_response_stats_chang
 from portal import fragments
 from portal.actions import ActionItem, moment_text, register_buyer_actions, register_store_actions
 from portal.buyer_record import BuyerFact, register_buyer_facts
-from portal.models import Order, Product, RequestUser, Store, User
+from portal.models import Order, Photo, Product, RequestUser, Store, User
 from portal.pagination import cursor_decode, cursor_encode
 from portal.panels import register_panel
 from portal.selectors import store_on_time_share
@@ -220,7 +220,16 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
     filters = selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic)
 
     def build() -> tuple[tuple[SafeString, list[dict[str, Any]]], None]:
-        page = selectors.store_reviews(store=store, filters=filters, cursor=cursor)
+        # The count of automatic ratings does not move with the cursor: kept once for every position.
+        automatic_count = fragments.cached(
+            name="feedback.store_reviews.automatic",
+            topics=LISTS,
+            store_id=store.pk,
+            variant=(filters.automatic,),
+            build=lambda: (selectors.store_automatic_count(store=store, filters=filters), None),
+            localized=False,
+        )
+        page = selectors.store_reviews(store=store, filters=filters, cursor=cursor, automatic_count=automatic_count)
         html = render_to_string(
             "feedback/panels/_store_reviews.html",
             {
@@ -256,9 +265,29 @@ def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store,
     cursor = request.GET.get("after")
     filters = selectors.filters_from_params(request.GET)
 
+    def build_head() -> tuple[tuple[selectors.StarSummary, list[Photo], int], None]:
+        return (
+            selectors.product_star_summary(product=product),
+            selectors.product_photo_strip(product=product),
+            selectors.product_automatic_count(product=product, filters=filters),
+        ), None
+
     def build() -> tuple[SafeString, None]:
-        page = selectors.product_reviews(product=product, filters=filters, cursor=cursor)
-        summary = selectors.product_star_summary(product=product)
+        # What does not move with the cursor (the stars, the buyers' photos, the count of
+        # automatic ratings) is kept apart, under the same versions: a page at a new position
+        # reads only its own rows.
+        summary, strip, automatic_count = fragments.cached(
+            name="feedback.product_reviews.head",
+            topics=LISTS,
+            store_id=store.pk,
+            # The count depends on the filters, not on the sort.
+            variant=(product.pk, filters.stars, filters.with_photos, filters.with_additional, filters.automatic),
+            build=build_head,
+            localized=False,
+        )
+        page = selectors.product_reviews(
+            product=product, filters=filters, cursor=cursor, automatic_count=automatic_count
+        )
         jsonld = structured_data.thing(
             kind="Product",
             name=product.title,
@@ -271,7 +300,7 @@ def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store,
             {
                 "jsonld": structured_data.json_ld_script(jsonld),
                 "summary": summary,
-                "strip": selectors.product_photo_strip(product=product),
+                "strip": strip,
                 "page": page,
                 "filters": page.filters,
                 "filter_query": page.filters.as_query(),

@@ -352,23 +352,45 @@ def _grouped_page(
     return page
 
 
-def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str | None, size: int) -> ReviewPage:
+def _shown_filters(filters: ReviewFilters) -> ReviewFilters:
+    # Automatic ratings alike (four stars, no words, no photos): newest first only.
+    return ReviewFilters(automatic=True) if filters.automatic else filters
+
+
+def _automatic_count(base: QuerySet[ItemReview], filters: ReviewFilters) -> int:
+    """Public automatic ratings matching the filters, counted up to AUTOMATIC_COUNT_CAP (0 where not shown)."""
+    filters = _shown_filters(filters)
+    if filters.automatic or filters.with_photos or filters.with_additional:
+        return 0
+    automatic = base.filter(PUBLIC, is_automatic=True)
+    if filters.stars:
+        automatic = automatic.filter(stars=filters.stars)
+    # Automatic ratings have neither photos nor additional reviews; their count is capped
+    # so that it stays an index-only scan of `review_*_automatic` however many there are.
+    return automatic.order_by()[:AUTOMATIC_COUNT_CAP].count()
+
+
+def _review_feed(
+    base: QuerySet[ItemReview],
+    filters: ReviewFilters,
+    cursor: str | None,
+    size: int,
+    *,
+    automatic_count: int | None = None,
+) -> ReviewPage:
     """One page in the chosen order, by a (group, published_at, id) keyset: constant cost at any depth.
 
     A fixed number of queries whatever the number of reviews or the depth: the page itself
     (one statement: the groups still to read are one UNION ALL, with buyer, product and
     reply joined), its photos, and the count of automatic ratings; when the page shows
-    additional reviews, those (with their replies) and their photos.
+    additional reviews, those (with their replies) and their photos. A caller that knows the
+    count of automatic ratings (it does not move with the cursor) passes `automatic_count`.
     """
     public = base.filter(PUBLIC)
-    if filters.automatic:
-        # Automatic ratings alike (four stars, no words, no photos): newest first only.
-        filters = ReviewFilters(automatic=True)
+    filters = _shown_filters(filters)
     reviews = public.filter(is_automatic=filters.automatic)
-    automatic = public.filter(is_automatic=True)
     if filters.stars:
         reviews = reviews.filter(stars=filters.stars)
-        automatic = automatic.filter(stars=filters.stars)
     if filters.with_photos:
         reviews = reviews.filter(photo_count__gt=0)
     if filters.with_additional:
@@ -393,24 +415,49 @@ def _review_feed(base: QuerySet[ItemReview], filters: ReviewFilters, cursor: str
         }
         for review in page:
             review.additional = additional.get(review.window_id)
-    automatic_count = 0
-    if not (filters.automatic or filters.with_photos or filters.with_additional):
-        # Automatic ratings have neither photos nor additional reviews; their count is capped
-        # so that it stays an index-only scan of `review_*_automatic` however many there are.
-        automatic_count = automatic.order_by()[:AUTOMATIC_COUNT_CAP].count()
+    if automatic_count is None:
+        automatic_count = _automatic_count(base, filters)
     return ReviewPage(reviews=page, next_cursor=next_cursor, filters=filters, automatic_count=automatic_count)
 
 
 def product_reviews(
-    *, product: Product, filters: ReviewFilters, cursor: str | None = None, size: int = PAGE_SIZE
+    *,
+    product: Product,
+    filters: ReviewFilters,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    automatic_count: int | None = None,
 ) -> ReviewPage:
-    return _review_feed(ItemReview.objects.filter(product=product), filters, cursor, size)
+    return _review_feed(
+        ItemReview.objects.filter(product=product), filters, cursor, size, automatic_count=automatic_count
+    )
+
+
+def product_automatic_count(*, product: Product, filters: ReviewFilters) -> int:
+    """The count `product_reviews` shows beside the list (the same at every position)."""
+    return _automatic_count(ItemReview.objects.filter(product=product), filters)
 
 
 def store_reviews(
-    *, store: Store, filters: ReviewFilters | None = None, cursor: str | None = None, size: int = PAGE_SIZE
+    *,
+    store: Store,
+    filters: ReviewFilters | None = None,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    automatic_count: int | None = None,
 ) -> ReviewPage:
-    return _review_feed(ItemReview.objects.filter(store=store), filters or ReviewFilters(), cursor, size)
+    return _review_feed(
+        ItemReview.objects.filter(store=store),
+        filters or ReviewFilters(),
+        cursor,
+        size,
+        automatic_count=automatic_count,
+    )
+
+
+def store_automatic_count(*, store: Store, filters: ReviewFilters) -> int:
+    """The count `store_reviews` shows beside the list (the same at every position)."""
+    return _automatic_count(ItemReview.objects.filter(store=store), filters)
 
 
 def product_photo_strip(*, product: Product, limit: int = 12) -> list[Photo]:

@@ -1,11 +1,14 @@
 """Input validation of the core's pages."""
 
 from datetime import time
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.carriers import carrier_choices
@@ -198,10 +201,43 @@ class AddAgentForm(forms.Form):
     email = forms.EmailField(label=_("Agent's e-mail address"))
 
 
+class CountrySelect(forms.Select):
+    """The select of `country_choices`, drawn once per language (and attributes), not per page.
+
+    Its two hundred options cost every anonymous product page more than the rest of the page;
+    they change only with the language (the names and their order), so the drawn list is kept
+    per process and only the chosen option is marked per request. The markup is Django's own
+    (drawn by `Select` with nothing chosen), so the two never differ.
+    """
+
+    _drawn: ClassVar[dict[tuple[object, ...], str]] = {}
+    # Languages times attribute sets: a handful in practice; a bound keeps a mistake from growing it.
+    _DRAWN_MAX = 64
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        # `Select` asks for `required` only when the first choice is an empty placeholder, reading
+        # it by sorting the whole list by name each page; `country_choices` never starts with one.
+        return False
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        key = (translation.get_language(), name, tuple(sorted((k, str(v)) for k, v in final.items())))
+        html = self._drawn.get(key)
+        if html is None:
+            html = str(super().render(name, None, attrs, renderer))
+            if len(self._drawn) < self._DRAWN_MAX:
+                self._drawn[key] = html
+        for chosen in self.format_value(value):
+            if chosen:
+                option = f'<option value="{escape(chosen)}"'
+                html = html.replace(f"{option}>", f"{option} selected>", 1)
+        return mark_safe(html)  # Django's rendering, with a chosen code it escaped
+
+
 class DeliveryCountryForm(forms.Form):
     """A visitor's choice of the country product pages show delivery times to."""
 
-    country = forms.ChoiceField(label=_("Deliver to"), choices=country_choices)
+    country = forms.ChoiceField(label=_("Deliver to"), choices=country_choices, widget=CountrySelect)
     next = forms.CharField(required=False)
 
 

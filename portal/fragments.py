@@ -29,6 +29,7 @@ Only content that is the same for every visitor goes in: what depends on the vie
 """
 
 import hashlib
+import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -47,7 +48,8 @@ FRAGMENT_TIMEOUT = 60 * 60
 # `helpful`: the review lists' helpful counts, apart from `feedback` so that a vote renews
 # the lists only, never the score header and its charts.
 # `listing`: a product's photos on its public page.
-TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing")
+# `penalties`: a store's live penalty points (the restriction banner of its public pages).
+TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing", "penalties")
 
 
 def _version_key(topic: str, store_id: int) -> str:
@@ -56,7 +58,9 @@ def _version_key(topic: str, store_id: int) -> str:
 
 def _fresh_version() -> str:
     # Never a value used before, even after the cache lost the key: old entries stay unreachable.
-    return f"{time.time_ns():x}"
+    # The random part keeps two bumps apart when the clock does not move between them (a coarse
+    # clock, or a frozen one in tests).
+    return f"{time.time_ns():x}-{secrets.token_hex(4)}"
 
 
 def content_versions(*, topics: Sequence[str], store_id: int) -> tuple[str, ...]:

@@ -592,8 +592,9 @@ def store_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @replica_view
 def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResponse:
-    store = selectors.store_get_public(slug=slug)
-    product = selectors.product_get_public(store=store, slug=product_slug)
+    # One query for both (a missing store or product is the same 404).
+    product = selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
+    store = product.store
     country = viewer_country(request)
     # The same for every viewer of the country until the store edits its table: cached, no query warm.
     delivery = fragments.cached(

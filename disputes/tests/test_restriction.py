@@ -235,3 +235,36 @@ def test_the_lift_sweep_reads_due_periods_only(store, now):
     many = sweep_queries()
     assert len(few) == len(many) == 1
     assert '"lapses_at" <=' in many[0]
+
+
+def _banner_on_product_page(client, store) -> bool:
+    product = ProductFactory(store=store) if not store.products.exists() else store.products.first()
+    page = client.get(reverse("portal:product_page", args=[store.slug, product.slug])).content.decode()
+    return "is restricted by the platform" in page
+
+
+def test_the_public_banner_follows_new_and_withdrawn_points_at_once(client, store, staff, now):
+    """The banner's live points are cached; writing an entry renews them (never a page late)."""
+    with time_machine.travel(now, tick=False):
+        assert not _banner_on_product_page(client, store)  # cached: no points
+        entry = services.penalty_add_for_abuse(
+            store_id=store.pk, points=rules_now().penalty_restriction_points, case_id=1, staff=staff, now=now
+        )
+        assert _banner_on_product_page(client, store)
+        services.penalty_reverse(entry_id=entry.pk, staff=staff, now=now)
+        assert not _banner_on_product_page(client, store)
+
+
+def test_the_public_banner_goes_when_the_points_expire_and_costs_no_query_meanwhile(client, store, staff, now):
+    with time_machine.travel(now, tick=False):
+        entry = services.penalty_add_for_abuse(
+            store_id=store.pk, points=rules_now().penalty_restriction_points, case_id=1, staff=staff, now=now
+        )
+        assert _banner_on_product_page(client, store)
+        with CaptureQueriesContext(connection) as queries:
+            assert _banner_on_product_page(client, store)
+        assert not [q for q in queries.captured_queries if "disputes_penaltyentry" in q["sql"]]
+    with time_machine.travel(entry.expires_at - SECOND, tick=False):
+        assert _banner_on_product_page(client, store)
+    with time_machine.travel(entry.expires_at, tick=False):
+        assert not _banner_on_product_page(client, store)

@@ -25,7 +25,7 @@ from messaging.models import Side
 from portal import fragments
 from portal import services as portal_services
 from portal.models import Order, Photo, StoreMember, WorkingHours
-from portal.tests.factories import UserFactory
+from portal.tests.factories import UserFactory, make_order
 from portal.uploads import photo_process, validate_photo
 
 
@@ -94,6 +94,21 @@ def test_the_close_sweep_publishes_into_the_cached_lists_with_automatic_ratings(
     html = _store_page(client, store)
     assert "Rated in time" in html
     assert "1 automatic rating" in html
+
+
+def test_a_store_page_at_a_new_position_counts_the_automatic_ratings_published_meanwhile(
+    client, buyer, other_buyer, store, published
+):
+    from feedback.selectors import encode_cursor
+
+    seller_rates(_window(other_buyer, store), store.owner, now=timezone.now())
+    # Kept for every position: no automatic rating yet.
+    assert "automatic rating" not in _store_page(client, store, after=encode_cursor(published))
+    closes_at = FeedbackWindow.objects.filter(buyer=other_buyer).get().closes_at
+    services.feedback_windows_close_batch(now=closes_at + timedelta(seconds=1), limit=10)
+    later = _publish(buyer, store, text="Later words")
+    # A position never asked before (after the newest review).
+    assert "1 automatic rating" in _store_page(client, store, after=encode_cursor(later))
 
 
 # --- One test per change ---------------------------------------------------------------------
@@ -315,9 +330,10 @@ def _pages(review, buyer):
 # Cold, the product page reads the delivery times for the viewer's country and the store page the
 # on-time share (one query each), and the product page its photo gallery (a cached part of its
 # own); warm, all come from the cache. The store page reads the store's holidays to say whether
-# it is open now (one query, warm or cold).
-ANONYMOUS = {"store": (5, 24), "product": (3, 23)}
-SIGNED_IN = {"store": (10, 29), "product": (10, 30), "inbox": (6, 6), "orders": (5, 5)}
+# it is open now (one query, warm or cold). The product page reads its product and store in one
+# query, and the restriction banner's live points are cached (`penalties`).
+ANONYMOUS = {"store": (4, 24), "product": (1, 22)}
+SIGNED_IN = {"store": (9, 29), "product": (8, 29), "inbox": (6, 6), "orders": (5, 5)}
 
 
 @pytest.mark.parametrize("page", sorted(ANONYMOUS))
@@ -359,3 +375,48 @@ def test_a_store_member_sees_the_same_cached_list(client, agent, store, publishe
         html = _store_page(client, store)
     assert "Works as described" in html
     assert not any("feedback_itemreview" in q["sql"] for q in queries.captured_queries)
+
+
+# --- The product list's parts that do not move with the cursor ---------------------------------
+
+
+def _publish_on(product, buyer, *, stars=5, text="Again"):
+    now = timezone.now()
+    order = make_order(
+        buyer=buyer, store=product.store, status=Order.Status.COMPLETED, products=[product], at=now - timedelta(days=4)
+    )
+    window = FeedbackWindow.objects.select_related("order").get(order=order)
+    buyer_rates(window, buyer, stars=stars, text=text, now=now)
+    seller_rates(window, product.store.owner, now=now)
+    return ItemReview.objects.select_related("product", "store").get(window=window)
+
+
+def _product_page_at(client, review, cursor):
+    url = reverse("portal:product_page", args=[review.store.slug, review.product.slug])
+    response = client.get(url, {"after": cursor})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_page_at_a_new_position_shows_the_stars_of_a_review_published_meanwhile(client, published, other_buyer):
+    from feedback.selectors import encode_cursor
+
+    assert "· 1 rating</p>" in _product_page_at(client, published, encode_cursor(published))
+    second = _publish_on(published.product, other_buyer, stars=2)
+    # A position never asked before: its list is new, the stars beside it must be too.
+    page = _product_page_at(client, published, encode_cursor(second))
+    assert "· 2 ratings</p>" in page
+    assert "· 1 rating</p>" not in page
+
+
+def test_a_page_at_a_new_position_reads_only_its_rows(client, published, other_buyer, django_assert_num_queries):
+    from feedback.selectors import encode_cursor
+
+    second = _publish_on(published.product, other_buyer, stars=2)
+    _product_page_at(client, published, encode_cursor(published))
+    # The stars, the buyers' photos and the automatic count are kept: the product and store,
+    # the page's rows and their photos.
+    with django_assert_num_queries(3):
+        html = _product_page_at(client, published, encode_cursor(second))
+    assert "· 2 ratings</p>" in html
+    assert "Works as described" in html  # the row after the newest

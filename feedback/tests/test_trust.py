@@ -126,7 +126,7 @@ def test_the_standing_costs_only_its_selectors_queries(client, rated_store, prod
     monkeypatch.undo()
 
     # The ratings gave the store a new version: the line is built again, at the same cost (the
-    # product page's delivery times and photo gallery, cached under topics of their own, are
-    # not read again).
-    assert _queries(client, url) == cold - (2 if page == "product" else 0)
+    # product page's delivery times, photo gallery and the restriction banner's penalty points,
+    # cached under topics of their own, are not read again).
+    assert _queries(client, url) == cold - (3 if page == "product" else 0)
     assert _queries(client, url) == warm
