@@ -62,6 +62,29 @@ def main() -> None:
     setup_django(args.database)
     from django.db import connection
 
+    # Columns added to the models since these INSERTs were written take their empty value
+    # (the model's default) for the generation, and lose it again at the end.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_default IS NULL
+                AND column_name <> 'id' AND is_identity = 'NO'"""
+        )
+        empty = {
+            "text": "''",
+            "character varying": "''",
+            "boolean": "false",
+            "integer": "0",
+            "smallint": "0",
+            "bigint": "0",
+            "jsonb": "'{}'",
+            "numeric": "0",
+            "double precision": "0",
+        }
+        filled = [(t, c, empty[d]) for t, c, d in cursor.fetchall() if d in empty]
+        for table, column, value in filled:
+            cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET DEFAULT {value}')
+
     buyers = max(1000, orders // 10, args.store_reviews // 5)
     steps = [
         (
@@ -78,9 +101,9 @@ def main() -> None:
                     is_staff, is_active, date_joined)
                 SELECT '!', false, 'bench-seller-' || i || '@example.com', 'Seller ' || i, 'en', 'UTC', '', false,
                     true, now() FROM generate_series(1, {args.stores}) AS i RETURNING id, display_name)
-            INSERT INTO portal_store (owner_id, name, slug, country, time_zone, auto_reply, created_at)
+            INSERT INTO portal_store (owner_id, name, slug, country, time_zone, auto_reply, busy_reply, created_at)
             SELECT id, 'Store of ' || display_name,
-                CASE WHEN display_name = 'Seller 1' THEN 'bench-big' ELSE 'bench-' || id END, 'CN', 'UTC', '', now()
+                CASE WHEN display_name = 'Seller 1' THEN 'bench-big' ELSE 'bench-' || id END, 'CN', 'UTC', '', '', now()
             FROM owners""",
         ),
         (
@@ -220,6 +243,9 @@ def main() -> None:
             cursor.execute(sql)
             rows = cursor.rowcount
         print(f"{name:>16}: {time.perf_counter() - t:6.1f} s  ({rows:,} rows)", flush=True)
+    with connection.cursor() as cursor:
+        for table, column, _value in filled:
+            cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP DEFAULT')
     t = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
