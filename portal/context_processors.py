@@ -2,12 +2,29 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from portal.models import StoreMember
 from portal.navigation import nav_counts
 from portal.selectors import store_memberships_of
 
 # Where a request keeps its navigation once read: panels rendered with the request run the
 # context processors again, and the bar must cost its queries once per page, not once per panel.
 _MEMO = "_opinia_navigation"
+_MEMBERSHIPS = "_opinia_memberships"
+
+
+def request_store_memberships(request: HttpRequest) -> list[StoreMember]:
+    """The signed-in user's memberships, read once per request (the bar and the panels share them)."""
+    memo: list[StoreMember] | None = getattr(request, _MEMBERSHIPS, None)
+    if memo is None:
+        user = getattr(request, "user", None)
+        memo = list(store_memberships_of(user=user)) if user is not None and user.is_authenticated else []
+        setattr(request, _MEMBERSHIPS, memo)
+    return memo
+
+
+def viewer_works_for(request: HttpRequest, store_id: int) -> bool:
+    """Whether the request's user works for the store, from the request's memberships (no query of its own)."""
+    return any(membership.store_id == store_id for membership in request_store_memberships(request))
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -21,7 +38,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         memo = {"nav_stores": [], "nav_counts": {}}
     else:
-        memberships = store_memberships_of(user=user)
+        memberships = request_store_memberships(request)
         memo = {"nav_stores": [m.store for m in memberships], "nav_counts": nav_counts(user)}
     setattr(request, _MEMO, memo)
     return memo
