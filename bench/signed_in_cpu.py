@@ -124,6 +124,8 @@ def main() -> None:
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(70)
         stats.sort_stats("tottime").print_stats(40)
+        for name in filter(None, os.environ.get("BENCH_CALLERS", "").split(",")):
+            stats.print_callers(name)
         print(label)
         print(out.getvalue())
         return
