@@ -78,8 +78,8 @@ def _row_key(conversation: Conversation, side: str) -> str:
         c.last_message_at.isoformat(),
         c.preview_side,
         c.preview,
-        c.store.name if c.store_id else None,
-        c.buyer.public_name if c.buyer_id else None,
+        # The other side's name, the only one a row shows (and the only one the page reads).
+        (c.store.name if c.store_id else None) if side == Side.BUYER else c.buyer.public_name,
         c.order.number if c.order_id else None,
     )
     return "inbox-row:" + hashlib.sha256(repr(parts).encode()).hexdigest()
