@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
 
-from portal.models import User
+from portal.models import Store, StoreMember, User
+from portal.selectors import store_memberships_of
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,27 @@ def capped_sum(rows: QuerySet[Any], field: str, *, cap: int) -> SqlPart:
     return SqlPart(f"(SELECT coalesce(sum(capped.nav_value), 0) FROM ({sql}) capped)", tuple(params))  # noqa: S608
 
 
-def _statement(user: User) -> tuple[str, tuple[Any, ...]]:
+# The memberships the bar lists (and that pages ask "does the viewer work for this store?"), read
+# in the same statement on PostgreSQL: one JSON column of [membership id, store id, role, store
+# slug, store name], in `store_memberships_of`'s order.
+_MEMBERSHIP_FIELDS = ("pk", "store_id", "role", "store__slug", "store__name")
+
+
+def _memberships_part(user: User) -> SqlPart:
+    rows = store_memberships_of(user=user).values(
+        **{f"nav_{n}": F(field) for n, field in enumerate(_MEMBERSHIP_FIELDS)}
+    )
+    sql, params = rows.query.sql_with_params()
+    columns = ", ".join(f"m.nav_{n}" for n in range(len(_MEMBERSHIP_FIELDS)))
+    # The ORM's own compiled query; the aggregate keeps its order (name, then membership).
+    return SqlPart(
+        f"(SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY m.nav_4, m.nav_0), '[]'::json) "  # noqa: S608
+        f"FROM ({sql}) m)",
+        tuple(params),
+    )
+
+
+def _statement(user: User, *, memberships: bool) -> tuple[str, tuple[Any, ...]]:
     columns: list[str] = []
     params: list[Any] = []
     for counter in NAV_COUNTERS.values():
@@ -78,17 +99,22 @@ def _statement(user: User) -> tuple[str, tuple[Any, ...]]:
         columns.append(" + ".join(part.sql for part in parts) if parts else "0")
         for part in parts:
             params.extend(part.params)
+    if memberships:
+        part = _memberships_part(user)
+        columns.append(part.sql)
+        params.extend(part.params)
     return "SELECT " + ", ".join(columns), tuple(params)
 
 
-def nav_counts(user: User) -> dict[str, int]:
-    """Every registered counter for `user`, in one query."""
-    if not NAV_COUNTERS:
-        return {}
-    key = (user.pk, *(counter.shape(user) if counter.shape else None for counter in NAV_COUNTERS.values()))
+def _run(user: User, *, memberships: bool) -> tuple[Any, ...]:
+    key = (
+        user.pk,
+        memberships,
+        *(counter.shape(user) if counter.shape else None for counter in NAV_COUNTERS.values()),
+    )
     statement = _STATEMENTS.get(key)
     if statement is None:
-        statement = _statement(user)
+        statement = _statement(user, memberships=memberships)
         if len(_STATEMENTS) >= STATEMENTS_KEPT:
             _STATEMENTS.clear()
         _STATEMENTS[key] = statement
@@ -96,7 +122,43 @@ def nav_counts(user: User) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    return tuple(row)
+
+
+def _counts(values: Sequence[Any]) -> dict[str, int]:
     return {
         name: min(int(value or 0), counter.cap)
-        for (name, counter), value in zip(NAV_COUNTERS.items(), row, strict=True)
+        for (name, counter), value in zip(NAV_COUNTERS.items(), values, strict=True)
     }
+
+
+def nav_counts(user: User) -> dict[str, int]:
+    """Every registered counter for `user`, in one query."""
+    if not NAV_COUNTERS:
+        return {}
+    return _counts(_run(user, memberships=False))
+
+
+def _partial[M: Model](model: type[M], known: dict[str, Any]) -> M:
+    """An instance with the `known` fields, the others deferred (read from the database if asked for)."""
+    # `from_db` takes a partial row's values in the model's field order.
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in known]
+    return model.from_db(connection.alias, names, [known[name] for name in names])
+
+
+def nav_read(user: User) -> tuple[list[StoreMember], dict[str, int]]:
+    """The user's store memberships (with their stores' slug and name) and every counter, in one query.
+
+    The stores' other fields are left to load on first use (`from_db` with the fields read).
+    Outside PostgreSQL (the SQLite default of development) the memberships are a query of their own.
+    """
+    if connection.vendor != "postgresql":
+        return list(store_memberships_of(user=user)), nav_counts(user)
+    values = _run(user, memberships=True)
+    members = []
+    for pk, store_id, role, slug, name in values[-1]:
+        store = _partial(Store, {"id": store_id, "slug": slug, "name": name})
+        member = _partial(StoreMember, {"id": pk, "store_id": store_id, "user_id": user.pk, "role": role})
+        member.store = store
+        members.append(member)
+    return members, _counts(values[:-1])
