@@ -41,7 +41,9 @@ class MessagingConfig(AppConfig):
             schedule=HOURLY,
             deadline=False,
         )
-        register_nav_counter("messages", selectors.unread_badge_parts, cap=selectors.BADGE_CAP + 1)
+        register_nav_counter(
+            "messages", selectors.unread_badge_parts, cap=selectors.BADGE_CAP + 1, shape=selectors.user_is_support_agent
+        )
         register_nav_counter("notifications", selectors.unread_notifications_parts, cap=100)
         register_panel("product_page", panels.product_panel)
         register_panel("buyer_order", panels.buyer_order_panel)

@@ -13,13 +13,13 @@ from django.utils.translation import ngettext
 from messaging import selectors
 from messaging.forms import MessageForm
 from portal.actions import ActionItem, moment_text
+from portal.context_processors import viewer_works_for
 from portal.models import Order, Product, RequestUser, Store, User
-from portal.selectors import user_is_store_member
 
 
 def product_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
     """ "Message the seller" on a product page (nothing for the store's own people)."""
-    if user_is_store_member(user=user, store_id=store.pk):
+    if viewer_works_for(request, store.pk):
         return ""
     return render_to_string(
         "messaging/panel_product.html",
@@ -70,7 +70,7 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
             "stats": selectors.store_response_stats_cached(store=store, now=timezone.now()),
             "public": True,
             # Buyers may write to a store from its page too; its own people answer from the inbox.
-            "can_message": not user_is_store_member(user=user, store_id=store.pk),
+            "can_message": not viewer_works_for(request, store.pk),
         },
         request=request,
     )

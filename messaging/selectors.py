@@ -162,12 +162,13 @@ def inbox_page(
     # A cursor with a sort group is a review list's, not an inbox's: the first page, as for any other.
     if position is not None and position.group is None:
         conversations = conversations.filter(rows_after(position, moment_field="last_message_at"))
+    # A row names the other side only: the buyer's inbox never reads the buyer (the reader), a
+    # store's or support's inbox never the store.
+    other = "store" if side == Side.BUYER else "buyer"
     if filters.query:
         rows = _search_page(conversations, query=filters.query[:100], limit=page_size + 1)
     else:
-        rows = list(
-            conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")[: page_size + 1]
-        )
+        rows = list(conversations.select_related(other, "order").order_by("-last_message_at", "-pk")[: page_size + 1])
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
         row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]

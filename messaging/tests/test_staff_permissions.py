@@ -73,3 +73,18 @@ def test_a_renamed_moderators_group_and_a_direct_grant_resolve_message_reports(c
         url = reverse("admin:messaging_messagereport_resolve", args=[report.pk])
         assert client.post(url, {"decision": decision}).status_code == 302
         assert MessageReport.objects.get(pk=report.pk).status == decision
+
+
+def test_a_grant_to_answer_support_counts_support_chats_in_the_bar_at_once(client, buyer):
+    """The bar's statement is kept per user between pages, but never past a change of what it counts."""
+    from portal.models import User
+    from portal.navigation import nav_counts
+
+    _support_chat(client, buyer)
+    staff = UserFactory(email="soon-agent@example.com", is_staff=True)
+    assert nav_counts(staff)["messages"] == 0
+    staff.user_permissions.add(_permission("answer_support"))
+    staff = User.objects.get(pk=staff.pk)  # the next request's user: permissions read afresh
+    assert nav_counts(staff)["messages"] == 1
+    staff.user_permissions.clear()
+    assert nav_counts(User.objects.get(pk=staff.pk))["messages"] == 0

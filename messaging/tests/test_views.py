@@ -43,6 +43,27 @@ def test_store_members_see_no_message_panel_on_their_own_product(client, seller,
     assert b"Message the seller" not in page.content
 
 
+def test_only_people_outside_the_store_may_message_it_from_its_page(client, buyer, seller, agent, store):
+    """Whether the viewer works for the store comes from the memberships the navigation reads."""
+    url = reverse("portal:store_page", args=[store.slug])
+    for user, shown in ((buyer, True), (seller, False), (agent, False)):
+        client.force_login(user)
+        assert (b"Message this store" in client.get(url).content) is shown, user
+    client.logout()
+    assert b"Message this store" in client.get(url).content  # a visitor: the link leads to logging in
+
+
+def test_logging_out_ends_the_session_kept_in_the_cache(client, buyer):
+    """Sessions are read from the cache: logging out must end the cached copy too."""
+    client.force_login(buyer)
+    assert client.get(reverse("messaging:inbox")).status_code == 200
+    cookie = client.cookies["sessionid"].value
+    client.post(reverse("account_logout"))
+    client.cookies["sessionid"] = cookie  # the old cookie, replayed
+    response = client.get(reverse("messaging:inbox"))
+    assert response.status_code == 302
+
+
 def test_bad_input_keeps_the_text_and_explains(client, buyer, store, settings):
     client.force_login(buyer)
     url = reverse("messaging:start", args=[store.slug])

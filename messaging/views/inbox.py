@@ -1,11 +1,16 @@
 """HTTP for the inboxes: the buyer's conversations, their live refresh and the navigation badge."""
 
 import hashlib
+from functools import cache as once
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.loader import get_template
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from messaging import selectors
@@ -39,6 +44,65 @@ def _inbox_version(items: list[Conversation]) -> str:
     return hashlib.blake2b(seen.encode(), digest_size=8).hexdigest()
 
 
+ROW_TEMPLATE = "messaging/_inbox_row.html"
+# A row not shown again for this long leaves the cache; a changed row never reuses an entry.
+ROW_TIMEOUT = 60 * 60
+
+
+@once
+def _row_template_digest() -> str:
+    """The row template's own fingerprint: a deploy that changes it never serves the old rows."""
+    source = getattr(get_template(ROW_TEMPLATE), "template", None)
+    return hashlib.blake2b(str(getattr(source, "source", "")).encode(), digest_size=8).hexdigest()
+
+
+def _row_key(conversation: Conversation, side: str) -> str:
+    """Everything a row shows, for the side reading it, in the reader's language and time zone.
+
+    The key is the row's content itself, not a version to bump: a new message, a read, a
+    closed chat, a renamed store or buyer all make another key, and two readers with one key
+    would see the same row.
+    """
+    c: Any = conversation
+    parts = (
+        _row_template_digest(),
+        get_script_prefix(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        side,
+        c.pk,
+        c.kind,
+        c.status,
+        c.topic,
+        c.unread,
+        c.last_message_at.isoformat(),
+        c.preview_side,
+        c.preview,
+        # The other side's name, the only one a row shows (and the only one the page reads).
+        (c.store.name if c.store_id else None) if side == Side.BUYER else c.buyer.public_name,
+        c.order.number if c.order_id else None,
+    )
+    return "inbox-row:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def inbox_rows(items: list[Conversation], side: str) -> list[SafeString]:
+    """The page's rows as HTML, each rendered once per content and kept in the cache."""
+    keys = [_row_key(conversation, side) for conversation in items]
+    found = cache.get_many(keys)
+    missing = {}
+    rows = []
+    for key, conversation in zip(keys, items, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = get_template(ROW_TEMPLATE).render({"c": conversation, "side": side})
+            missing[key] = str(html)
+        # Our own template's output, escaped when it was rendered.
+        rows.append(mark_safe(html))
+    if missing:
+        cache.set_many(missing, timeout=ROW_TIMEOUT)
+    return rows
+
+
 def inbox_response(
     request: HtmxHttpRequest, *, conversations: Any, side: str, tab: str, extra: dict[str, Any]
 ) -> HttpResponse:
@@ -57,6 +121,7 @@ def inbox_response(
     context = {
         **extra,
         "page": page,
+        "page_rows": inbox_rows(page.items, side),
         "side": side,
         "filters": filters,
         "base_query": query.urlencode(),
