@@ -7,7 +7,8 @@ come from `--buyer-conversations 4000 --per-conversation 100 --store-conversatio
 --store-per-conversation 50 --background 2000 --background-per 10` (520,000 messages: a buyer
 with 400,000 in 4,000 conversations, a store with 100,000 in 2,000; about 3 minutes). Prints,
 for the heavy buyer's and the heavy store's inboxes and several searches (a rare parcel number,
-a store or buyer name, a word in every message, nothing matching):
+a store or buyer name, a word in every message, nothing matching, "refund": a word of 20,000
+other users' messages that neither inbox holds):
 
 * the search's page 1 in-process (selector + database): as it runs now (the newest
   conversations read in order first, `SEARCH_WINDOW`, then the trigram indexes); with the
@@ -95,6 +96,7 @@ def main() -> None:
         ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), some_store),
         ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), "colour"),
         ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), "zzqx"),
+        ("buyer", buyer_conversations(user=buyer), "/messages/", session_cookie(buyer.email), "refund"),
         (
             "store",
             store_conversations(store=store),
@@ -115,6 +117,13 @@ def main() -> None:
             f"/messages/store/{store.slug}/",
             session_cookie("bench-seller@opinia.test"),
             "colour",
+        ),
+        (
+            "store",
+            store_conversations(store=store),
+            f"/messages/store/{store.slug}/",
+            session_cookie("bench-seller@opinia.test"),
+            "refund",
         ),
     ]
     print(f"in-process, page 1 of the search, {args.requests} sequential calls now, fewer the other ways (ms):")

@@ -1,20 +1,21 @@
 """Every non-trivial read of the message centre. `*_get_for_user` raise Http404 for "missing or not yours"."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
 from portal import fragments
-from portal.models import OrderItem, Photo, RequestUser, Store, User
+from portal.models import Order, OrderItem, Photo, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
 from portal.pagination import Cursor, cursor_decode, page_split, rows_after
 from portal.rules import next_change_after, rules_at
-from portal.search import search_costs
+from portal.search import bounded_rows, search_costs
 from portal.selectors import store_ids_for_member, user_is_store_member
 
 BADGE_CAP = 99
@@ -181,16 +182,59 @@ def inbox_page(
 # How many of the newest conversations (after the cursor) the search first reads in order
 # before it asks the trigram indexes; see `_search_page`. 0 asks the indexes straight away.
 SEARCH_WINDOW = 50
+# Past the window, the trigram lookup of the messages with the term, over the whole site,
+# fetches at most this many messages and may take at most this long; a term in more messages,
+# or whose lookup takes longer, is searched by reading the inbox in order. See `_search_page`.
+SEARCH_TEXT_CAP = 2000
+SEARCH_TEXT_MILLISECONDS = 15
+# pg_trgm finds a term through the trigrams of its words (runs of letters and digits): a term
+# without three such characters in a row has none, and its lookup would read the whole index.
+_HAS_TRIGRAM = re.compile(r"[^\W_]{3}")
 
 
 def _search_names(query: str) -> Q:
     return Q(store__name__icontains=query) | Q(buyer__display_name__icontains=query) | Q(order__number__icontains=query)
 
 
+def _search_name_ids(query: str) -> Q:
+    """`_search_names` as three lookups of ids, each through its trigram index, not as joins tested per conversation."""
+    return (
+        Q(store_id__in=Store.objects.filter(name__icontains=query).order_by().values("pk"))
+        | Q(buyer_id__in=User.objects.filter(display_name__icontains=query).order_by().values("pk"))
+        | Q(order_id__in=Order.objects.filter(number__icontains=query).order_by().values("pk"))
+    )
+
+
+def _text_match_conversation_ids(query: str) -> set[int] | Literal["many", "slow"]:
+    """The conversations, of any user, with a visible message that contains `query`, or why not.
+
+    One trigram lookup over the whole site, unordered, fetching at most `SEARCH_TEXT_CAP + 1`
+    messages within `SEARCH_TEXT_MILLISECONDS`. The cap bounds the reading of the messages
+    ("many" past it); the time limit bounds what no `LIMIT` can: the index collecting every
+    message with the term before the first one is read, a tenth of a second for a word in half
+    a million messages ("slow"; so is a term without a trigram, which would read the whole
+    index). Either is reached only by a term frequent somewhere on the site yet rare in the
+    newest conversations of this inbox (the window found less than a page).
+    """
+    if not _HAS_TRIGRAM.search(query):
+        return "slow"
+    matches = (
+        Message.objects.filter(text__icontains=query, removed_at__isnull=True)
+        .order_by()
+        .values_list("conversation_id", flat=True)[: SEARCH_TEXT_CAP + 1]
+    )
+    rows = bounded_rows(matches, milliseconds=SEARCH_TEXT_MILLISECONDS)
+    if rows is None:
+        return "slow"
+    if len(rows) > SEARCH_TEXT_CAP:
+        return "many"
+    return set(rows)
+
+
 def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: int) -> list[Conversation]:
     """The first `limit` conversations, newest first, whose store, buyer, order number or a visible message contains `query`.
 
-    Two ways to the same rows. A word that many messages contain (a word in every message,
+    Three ways to the same rows. A word that many messages contain (a word in every message,
     "colour") fills a page from the newest conversations: reading the inbox in order and
     looking into each conversation's messages stops after about a page. Looking the word up in
     the trigram index instead fetches every message that contains it, of every user (hundreds
@@ -202,8 +246,14 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
     (after the cursor): all conversations from the newest down to the last activity of the
     `SEARCH_WINDOW`-th one, ties included, which is a leading part of the inbox in its own
     order. If that part holds a full page of matches, they are the first ones of the whole
-    inbox; otherwise the search asks the trigram indexes over the whole inbox. Either way the
-    page holds the same rows in the same order, and the cursor works as for any inbox page.
+    inbox. Otherwise the term is rare here: the trigram index of the messages names the
+    conversations with it (`_text_match_conversation_ids`, a millisecond for a rare term) and
+    the name indexes the stores, buyers and orders with it, and the inbox is read in order
+    keeping those conversations, without opening any conversation's messages. A term rare here
+    but in thousands of other users' messages would make that lookup slow, so the lookup is
+    bounded; past the bound the search takes the way whose cost the bound says is smaller (see
+    the branches). Every way gives the same rows in the same order, and the cursor works as for
+    any inbox page.
     """
     ordered = conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")
     # The id of one visible message of the conversation with the word: a scalar subquery that
@@ -225,13 +275,26 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
         .alias(search_match=first_match)
         .filter(_search_names(query) | Q(search_match__isnull=False))
     )
-    matches_text = Message.objects.filter(conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True)
     with search_costs(ordered.db):
         if SEARCH_WINDOW > 0:
             rows: list[Conversation] = list(in_window[:limit])
             if len(rows) == limit:
                 return rows
-        return list(ordered.filter(_search_names(query) | Exists(matches_text))[:limit])
+        found = _text_match_conversation_ids(query)
+        if isinstance(found, set):
+            return list(ordered.filter(Q(pk__in=found) | _search_name_ids(query))[:limit])
+        if found == "many":
+            # Thousands of messages with the term, not hundreds of thousands: the database may
+            # look them all up once (an EXISTS it turns into a hashed lookup, tens of
+            # milliseconds), cheaper than opening every conversation of a long inbox.
+            matches_text = Message.objects.filter(
+                conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True
+            )
+            return list(ordered.filter(_search_names(query) | Exists(matches_text))[:limit])
+        # Too many to look up: open each conversation's messages in order (`first_match`), a
+        # cost bounded by this inbox, not by the site.
+        walk = ordered.alias(search_match=first_match).filter(_search_names(query) | Q(search_match__isnull=False))
+        return list(walk[:limit])
 
 
 def buyer_conversations(*, user: User) -> QuerySet[Conversation]:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import CharField, Func, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,12 +18,14 @@ from messaging import selectors
 from messaging.models import Conversation, Message
 from messaging.selectors import InboxFilters, buyer_conversations, inbox_page, store_conversations
 from portal.models import Store, User
+from portal.search import bounded_rows, search_costs
 from portal.tests.factories import StoreFactory, UserFactory, make_order
 
 BASE = timezone.now() - timedelta(days=2)
 
 # Texts by conversation number; every conversation also has "does it come in another colour?"
-# except 2 and 9, and a removed message with "hidden word".
+# except 2 and 9, and a removed message with "hidden word". "refund" is in one conversation of
+# each inbox, but in every conversation of `other_buyer` (frequent elsewhere, rare here).
 TEXTS = {
     1: "Where is parcel 4977?",
     4: "Is it 100% cotton?",
@@ -31,14 +34,31 @@ TEXTS = {
     11: "PARCEL 4977 arrived",
     12: "Size aXb please",
 }
+RARE_HERE = 8
 NO_COMMON_WORD = {2, 9}
 # Conversations 6, 7 and 8 had their last message at the same moment.
 SAME_MOMENT = {6, 7, 8}
 
-TERMS = ["colour", "COLOUR", "4977", "100%", "a_b", "%", "_", "Shop 1", "50%_Off", "Buyer 7", "hidden", "zzqx", "o"]
+TERMS = [
+    "colour",
+    "COLOUR",
+    "4977",
+    "100%",
+    "a_b",
+    "%",
+    "_",
+    "Shop 1",
+    "50%_Off",
+    "Buyer 7",
+    "hidden",
+    "zzqx",
+    "o",
+    "refund",
+    "Shop 05 too",
+]
 
 
-def add_conversation(*, buyer: User, store: Store, n: int) -> Conversation:
+def add_conversation(*, buyer: User, store: Store, n: int, refund_everywhere: bool = False) -> Conversation:
     moment = BASE + timedelta(minutes=6 if n in SAME_MOMENT else n)
     conversation = Conversation.objects.create(
         kind=Conversation.Kind.STORE,
@@ -52,6 +72,8 @@ def add_conversation(*, buyer: User, store: Store, n: int) -> Conversation:
         texts.append("does it come in another colour?")
     if n in TEXTS:
         texts.append(TEXTS[n])
+    if refund_everywhere or n == RARE_HERE:
+        texts.append("Can I get a refund?")
     for offset, text in enumerate(texts):
         Message.objects.create(
             conversation=conversation,
@@ -78,7 +100,7 @@ def inboxes(buyer, other_buyer, store):
         shop = StoreFactory(name="50%_Off Shop" if n == 3 else f"Shop {n:02d}")
         add_conversation(buyer=buyer, store=shop, n=n)
         add_conversation(buyer=UserFactory(display_name=f"Buyer {n}"), store=store, n=n)
-        add_conversation(buyer=other_buyer, store=StoreFactory(name=f"Shop {n:02d} too"), n=n)
+        add_conversation(buyer=other_buyer, store=StoreFactory(name=f"Shop {n:02d} too"), n=n, refund_everywhere=True)
     # An order number is searchable too.
     shop = StoreFactory(name="Order shop")
     order = make_order(buyer=buyer, store=shop)
@@ -125,10 +147,14 @@ def walk(conversations, side: str, query: str, page_size: int) -> list[int]:
     raise AssertionError("the pages never end")
 
 
-@pytest.mark.parametrize("window", [1, 5, 8, 200])
+# A cap of 3 messages: "refund" (15 messages, 14 of them other_buyer's) and "colour" are past it
+# and searched by reading the inbox in order, the rarer terms through the trigram index.
+@pytest.mark.parametrize("text_cap", [0, 3, 2000])
+@pytest.mark.parametrize("window", [0, 1, 5, 8, 200])
 @pytest.mark.parametrize("side", ["buyer", "store"])
-def test_every_page_of_a_search_holds_the_matches_in_inbox_order(inboxes, monkeypatch, side, window):
+def test_every_page_of_a_search_holds_the_matches_in_inbox_order(inboxes, monkeypatch, side, window, text_cap):
     monkeypatch.setattr(selectors, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(selectors, "SEARCH_TEXT_CAP", text_cap)
     conversations = inboxes[side]
     for query in TERMS:
         want = expected(conversations, query)
@@ -148,6 +174,8 @@ def test_the_search_matches_literally_and_only_the_viewers_conversations(inboxes
     assert stores("a_b") == ["Shop 05"]  # not "aXb": _ is no wildcard
     assert stores("parcel 4977") == ["Shop 11", "Shop 01"]
     assert stores("hidden") == []  # removed messages are not searched
+    assert stores("refund") == ["Shop 08"]  # not other_buyer's conversations with it
+    assert stores("Shop 05 too") == []  # another buyer's store
     assert len(stores("colour")) == 13  # 12 of the shops, and the order's conversation
 
 
@@ -174,3 +202,48 @@ def test_a_word_in_most_messages_is_read_from_the_newest_conversations_not_the_t
     assert "last_message_at >= $" in plan
     assert "message_text_trgm" not in plan
     assert "hashed SubPlan" not in plan
+
+
+def plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of PostgreSQL")
+@pytest.mark.parametrize("query", ["parcel 4977", "Shop 05", "zzqx"])
+def test_a_rare_term_is_looked_up_in_the_trigram_indexes_not_in_each_conversation(inboxes, monkeypatch, query):
+    # As above, the plans a big table gets. Reading the inbox in order and opening each
+    # conversation's messages costs as many conversations as the inbox has when the term is rare.
+    monkeypatch.setattr(selectors, "SEARCH_WINDOW", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with CaptureQueriesContext(connection) as queries:
+        page = inbox_page(conversations=inboxes["buyer"], side="buyer", filters=InboxFilters(query=query))
+    assert [c.pk for c in page.items] == expected(inboxes["buyer"], query)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    lookups = [sql for sql in sqls if sql.startswith('SELECT "messaging_message"')]
+    assert len(lookups) == 1
+    assert "message_text_trgm" in plan(lookups[0])
+    # The page: the inbox in order, each conversation tested against ids, none of its messages read.
+    pages = [sql for sql in sqls if 'FROM "messaging_conversation"' in sql]
+    assert len(pages) == 2  # the window, then the page
+    assert "messaging_message" not in pages[1]
+    page_plan = plan(pages[1])
+    assert "conversation_buyer_inbox" in page_plan
+    assert "store_name_trgm" in page_plan
+    assert "user_display_name_trgm" in page_plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout of PostgreSQL")
+def test_a_lookup_past_its_time_limit_gives_up_and_the_transaction_goes_on(db):
+    slow = User.objects.annotate(pause=Func(Value(0.2), function="pg_sleep", output_field=CharField())).values_list(
+        "pause", flat=True
+    )[:1]
+    UserFactory()
+    with search_costs("default"):
+        assert bounded_rows(slow, milliseconds=20) is None
+        assert bounded_rows(User.objects.values_list("pk", flat=True)[:1], milliseconds=1000) is not None
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "0"
