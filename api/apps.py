@@ -36,3 +36,13 @@ class ApiConfig(AppConfig):
             )
         )
         register_demo_printout(demo_api_keys)
+        # A key changed or deleted (revoked, above all) is forgotten by this process at once.
+        from django.db.models.signals import post_delete, post_save
+
+        from api.models import ApiKey
+        from api.selectors import api_keys_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **kwargs: api_keys_forget(), sender=ApiKey, weak=False, dispatch_uid="api-keys-forget"
+            )

@@ -107,7 +107,10 @@ def main() -> None:
 
     for path, body in [
         ("/api/v1/stores/bench-store", {"owner_email": "bench-owner@example.com", "name": "Bench", "country": "CN"}),
-        *((f"/api/v1/stores/bench-store/products/bench-p{i}", {"title": f"P {i}", "price": f"{i}.50"}) for i in (1, 2, 3)),
+        *(
+            (f"/api/v1/stores/bench-store/products/bench-p{i}", {"title": f"P {i}", "price": f"{i}.50"})
+            for i in (1, 2, 3)
+        ),
     ]:
         status, content = call("PUT", path, json.dumps(body).encode(), {})
         assert status[:3] in ("200", "201"), (path, status, content)
@@ -143,7 +146,7 @@ def main() -> None:
         if args.profile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         started = time.process_time()
         wall = time.perf_counter()
@@ -155,7 +158,7 @@ def main() -> None:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
         with CaptureQueriesContext(connection) as queries:
             for _ in range(args.orders // 4):
                 post_order(buyer)
