@@ -1,7 +1,7 @@
 """Every write to accounts, stores, products and orders."""
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Field
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
@@ -591,6 +591,63 @@ class LineItem:
     unit_price: Decimal | None = None
 
 
+def _order_build(
+    *,
+    buyer: User,
+    store: Store,
+    items: Iterable[LineItem],
+    now: datetime,
+    currency: str,
+    number: str | None,
+    external_ref: str | None,
+    ship_to_country: str,
+    lead_photos: Mapping[int, int] | None,
+) -> tuple[Order, list[OrderItem], OrderEvent]:
+    """The order, its items and its first event, checked and unsaved."""
+    destination = ship_to_country.strip().upper() or buyer.delivery_country
+    if destination and not is_known_country(destination):
+        raise ValidationError({"ship_to_country": _("Unknown country code %(code)s.") % {"code": destination}})
+    lines = list(items)
+    if not lines:
+        raise ValidationError(_("An order needs at least one item."))
+    for line in lines:
+        if line.product.store_id != store.pk:
+            raise ValidationError(
+                _("Product %(product)s is not sold by %(store)s.") % {"product": line.product, "store": store}
+            )
+        if line.quantity < 1:
+            raise ValidationError(_("Quantities must be at least 1."))
+    if lead_photos is None:
+        lead_photos = product_lead_photo_ids(product_ids={line.product.pk for line in lines})
+    order_items = [
+        OrderItem(
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price if line.unit_price is not None else line.product.price,
+            # The listing as sold (SPEC §1): what a "not as described" case is judged against.
+            sold_title=line.product.title,
+            sold_description=line.product.description,
+            sold_price=line.product.price,
+            sold_currency=line.product.currency,
+            sold_photo_id=lead_photos.get(line.product.pk),
+        )
+        for line in lines
+    ]
+    order = Order(
+        number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
+        external_ref=external_ref,
+        buyer=buyer,
+        store=store,
+        currency=currency,
+        status=Order.Status.PLACED,
+        ship_to_country=destination,
+        placed_at=now,
+        total=sum((item.line_total for item in order_items), Decimal("0")),
+    )
+    event = OrderEvent(actor=None, old_status="", new_status=Order.Status.PLACED, created_at=now)
+    return order, order_items, event
+
+
 def order_create(
     *,
     buyer: User,
@@ -606,55 +663,91 @@ def order_create(
 
     The parcel goes to `ship_to_country` when given, else to the buyer's country.
     """
-    destination = ship_to_country.strip().upper() or buyer.delivery_country
-    if destination and not is_known_country(destination):
-        raise ValidationError({"ship_to_country": _("Unknown country code %(code)s.") % {"code": destination}})
-    lines = list(items)
-    if not lines:
-        raise ValidationError(_("An order needs at least one item."))
-    for line in lines:
-        if line.product.store_id != store.pk:
-            raise ValidationError(
-                _("Product %(product)s is not sold by %(store)s.") % {"product": line.product, "store": store}
-            )
-        if line.quantity < 1:
-            raise ValidationError(_("Quantities must be at least 1."))
-    lead_photos = product_lead_photo_ids(product_ids={line.product.pk for line in lines})
-    order_items = [
-        OrderItem(
-            product=line.product,
-            quantity=line.quantity,
-            unit_price=line.unit_price if line.unit_price is not None else line.product.price,
-            # The listing as sold (SPEC §1): what a "not as described" case is judged against.
-            sold_title=line.product.title,
-            sold_description=line.product.description,
-            sold_price=line.product.price,
-            sold_currency=line.product.currency,
-            sold_photo_id=lead_photos.get(line.product.pk),
-        )
-        for line in lines
-    ]
-    # No savepoint of its own: nothing here catches a database error, and a caller inside a
-    # transaction (the API's create-once) already has one around it.
+    order, order_items, event = _order_build(
+        buyer=buyer,
+        store=store,
+        items=items,
+        now=now,
+        currency=currency,
+        number=number,
+        external_ref=external_ref,
+        ship_to_country=ship_to_country,
+        lead_photos=None,
+    )
+    # No savepoint of its own: nothing here catches a database error.
     with transaction.atomic(savepoint=False):
-        order = Order.objects.create(
-            number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
-            external_ref=external_ref,
-            buyer=buyer,
-            store=store,
-            currency=currency,
-            status=Order.Status.PLACED,
-            ship_to_country=destination,
-            placed_at=now,
-            total=sum((item.line_total for item in order_items), Decimal("0")),
-        )
+        order.save(force_insert=True)
         for item in order_items:
             item.order = order
         OrderItem.objects.bulk_create(order_items)
-        OrderEvent.objects.create(
-            order=order, actor=None, old_status="", new_status=Order.Status.PLACED, created_at=now
-        )
+        event.order = order
+        event.save(force_insert=True)
     return order
+
+
+def _insert_columns(model: type[Model], exclude: Collection[str]) -> "list[Field[Any, Any]]":
+    return [
+        f
+        for f in model._meta.local_concrete_fields
+        if not f.primary_key and not f.generated and f.attname not in exclude
+    ]
+
+
+def _insert_row(obj: Model, fields: "Sequence[Field[Any, Any]]", params: list[Any]) -> str:
+    """`(%s::type, …)` for `obj`'s values of `fields`, appending them to `params`: typed, so that
+    a VALUES list feeding an INSERT … SELECT needs no guessing (a NULL, a JSON document)."""
+    placeholders = []
+    for field in fields:
+        params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+        placeholders.append(f"%s::{field.db_type(connection)}")
+    return f"({', '.join(placeholders)})"
+
+
+def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEvent) -> bool:
+    """Insert the order, its items and its first event in one statement, unless an order with its
+    external reference exists (then nothing is written and False is returned).
+
+    INSERT … ON CONFLICT (external_ref) DO NOTHING, with the items and the event inserted by CTEs
+    from the order's RETURNING: no savepoint, one round trip. A concurrent insert of the same
+    reference waits for the other transaction and then does nothing (or inserts, if it rolled back).
+    """
+    quote = connection.ops.quote_name
+    params: list[Any] = []
+    order_fields = _insert_columns(Order, exclude=())
+    item_fields = _insert_columns(OrderItem, exclude={"order_id"})
+    event_fields = _insert_columns(OrderEvent, exclude={"order_id"})
+
+    def names(fields: "Sequence[Field[Any, Any]]") -> str:
+        return ", ".join(quote(f.column) for f in fields)
+
+    order_row = _insert_row(order, order_fields, params)
+    item_rows = ", ".join(_insert_row(item, item_fields, params) for item in items)
+    event_row = _insert_row(event, event_fields, params)
+    sql = (
+        f"WITH new_order AS (INSERT INTO {quote(Order._meta.db_table)} ({names(order_fields)}) "  # noqa: S608 - names from the models
+        f"VALUES {order_row} ON CONFLICT ({quote('external_ref')}) DO NOTHING RETURNING {quote('id')}), "
+        f"new_items AS (INSERT INTO {quote(OrderItem._meta.db_table)} ({quote('order_id')}, {names(item_fields)}) "
+        f"SELECT new_order.{quote('id')}, v.* FROM new_order, (VALUES {item_rows}) AS v RETURNING {quote('id')}), "
+        f"new_event AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({quote('order_id')}, {names(event_fields)}) "
+        f"SELECT new_order.{quote('id')}, v.* FROM new_order, (VALUES {event_row}) AS v RETURNING {quote('id')}) "
+        f"SELECT (SELECT {quote('id')} FROM new_order), ARRAY(SELECT {quote('id')} FROM new_items ORDER BY 1), "
+        f"(SELECT {quote('id')} FROM new_event)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        order_id, item_ids, event_id = cursor.fetchone()
+    if order_id is None:
+        return False
+    # The rows are numbered in the order they were listed.
+    order.pk = order_id
+    order._state.adding = False
+    order._state.db = connection.alias
+    for item, item_id in zip(items, item_ids, strict=True):
+        item.pk, item.order = item_id, order
+        item._state.adding, item._state.db = False, connection.alias
+    event.pk, event.order = event_id, order
+    event._state.adding, event._state.db = False, connection.alias
+    return True
 
 
 def order_create_external(
@@ -666,34 +759,33 @@ def order_create_external(
     now: datetime,
     currency: str = "USD",
     ship_to_country: str = "",
-) -> tuple[Order, bool]:
-    """Create the order the marketplace knows as `external_ref` once; True when this call created it.
+    lead_photos: Mapping[int, int] | None = None,
+) -> tuple[Order, list[OrderItem] | None]:
+    """Create the order the marketplace knows as `external_ref` once; with its items (their
+    products as given) when this call created it, else the existing order and None.
 
     The same order sent again, even by two requests at once, is created once: the reference is
-    unique, and the request that loses the race reads the winner's order (PostgreSQL makes its
-    insert wait for the winner's commit).
+    unique, and the insert does nothing when it is taken (PostgreSQL makes it wait for a
+    concurrent winner's commit first); the loser reads the winner's order. `lead_photos`: each
+    product's lead photo when the caller read them already (else they are read here).
     """
-    # No look before the insert: a new order (the common case) costs no extra query, and a
-    # repeated one fails on the unique reference inside the savepoint and reads the first.
-    try:
-        with transaction.atomic():
-            return (
-                order_create(
-                    buyer=buyer,
-                    store=store,
-                    items=items,
-                    now=now,
-                    currency=currency,
-                    external_ref=external_ref,
-                    ship_to_country=ship_to_country,
-                ),
-                True,
-            )
-    except IntegrityError:
-        winner = Order.objects.filter(external_ref=external_ref).first()
-        if winner is None:
-            raise
-        return winner, False
+    order, order_items, event = _order_build(
+        buyer=buyer,
+        store=store,
+        items=items,
+        now=now,
+        currency=currency,
+        number=None,
+        external_ref=external_ref,
+        ship_to_country=ship_to_country,
+        lead_photos=lead_photos,
+    )
+    if _order_insert_once(order=order, items=order_items, event=event):
+        return order, order_items
+    winner = Order.objects.filter(external_ref=external_ref).first()
+    if winner is None:  # pragma: no cover - the conflict was on this reference
+        raise IntegrityError(f"No order {external_ref!r} after a conflict on it")
+    return winner, None
 
 
 def order_transition(
