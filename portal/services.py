@@ -1,7 +1,8 @@
 """Every write to accounts, stores, products and orders."""
 
+import functools
 import secrets
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -43,7 +44,7 @@ from portal.models import (
 from portal.notify import notify
 from portal.rules import RULES, rules_at, rules_of_version, rules_version_at
 from portal.rules import forget as rules_forget
-from portal.selectors import product_lead_photo_ids, user_is_store_member
+from portal.selectors import product_lead_photo_ids, user_by_email, user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
@@ -125,7 +126,7 @@ def user_get_or_create_by_email(
     the winner's row.
     """
     address = User.objects.normalize_email(email.strip()).lower()
-    existing = User.objects.filter(email__iexact=address).first()
+    existing = user_by_email(address=address)
     if existing is not None:
         return existing, False
     probe = User(email=address, display_name=display_name, language=language, time_zone=time_zone)
@@ -685,22 +686,46 @@ def order_create(
     return order
 
 
-def _insert_columns(model: type[Model], exclude: Collection[str]) -> "list[Field[Any, Any]]":
-    return [
+@functools.cache
+def _insert_shape(
+    model: type[Model], exclude: frozenset[str] = frozenset()
+) -> "tuple[tuple[Field[Any, Any], ...], str, str]":
+    """The fields an INSERT of `model` writes (all but the key and `exclude`), their quoted
+    column names, and one row's placeholders, each cast to its column's type so that a VALUES
+    list feeding an INSERT … SELECT needs no guessing (a NULL, a JSON document). Worked out once."""
+    quote = connection.ops.quote_name
+    fields = tuple(
         f
         for f in model._meta.local_concrete_fields
         if not f.primary_key and not f.generated and f.attname not in exclude
-    ]
+    )
+    names = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    return fields, names, row
 
 
-def _insert_row(obj: Model, fields: "Sequence[Field[Any, Any]]", params: list[Any]) -> str:
-    """`(%s::type, …)` for `obj`'s values of `fields`, appending them to `params`: typed, so that
-    a VALUES list feeding an INSERT … SELECT needs no guessing (a NULL, a JSON document)."""
-    placeholders = []
-    for field in fields:
-        params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
-        placeholders.append(f"%s::{field.db_type(connection)}")
-    return f"({', '.join(placeholders)})"
+def _insert_values(obj: Model, fields: "Sequence[Field[Any, Any]]", params: list[Any]) -> None:
+    params.extend(field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields)
+
+
+@functools.cache
+def _order_insert_sql(item_count: int) -> str:
+    quote = connection.ops.quote_name
+    _fields, order_names, order_row = _insert_shape(Order)
+    _fields, item_names, item_row = _insert_shape(OrderItem, frozenset({"order_id"}))
+    _fields, event_names, event_row = _insert_shape(OrderEvent, frozenset({"order_id"}))
+    pk, order_id = quote("id"), quote("order_id")
+    return (
+        f"WITH new_order AS (INSERT INTO {quote(Order._meta.db_table)} ({order_names}) "  # noqa: S608 - names from the models
+        f"VALUES {order_row} ON CONFLICT ({quote('external_ref')}) DO NOTHING RETURNING {pk}), "
+        f"new_items AS (INSERT INTO {quote(OrderItem._meta.db_table)} ({order_id}, {item_names}) "
+        f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {', '.join([item_row] * item_count)}) AS v "
+        f"RETURNING {pk}), "
+        f"new_event AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({order_id}, {event_names}) "
+        f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {event_row}) AS v RETURNING {pk}) "
+        f"SELECT (SELECT {pk} FROM new_order), ARRAY(SELECT {pk} FROM new_items ORDER BY 1), "
+        f"(SELECT {pk} FROM new_event)"
+    )
 
 
 def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEvent) -> bool:
@@ -711,28 +736,13 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
     from the order's RETURNING: no savepoint, one round trip. A concurrent insert of the same
     reference waits for the other transaction and then does nothing (or inserts, if it rolled back).
     """
-    quote = connection.ops.quote_name
     params: list[Any] = []
-    order_fields = _insert_columns(Order, exclude=())
-    item_fields = _insert_columns(OrderItem, exclude={"order_id"})
-    event_fields = _insert_columns(OrderEvent, exclude={"order_id"})
-
-    def names(fields: "Sequence[Field[Any, Any]]") -> str:
-        return ", ".join(quote(f.column) for f in fields)
-
-    order_row = _insert_row(order, order_fields, params)
-    item_rows = ", ".join(_insert_row(item, item_fields, params) for item in items)
-    event_row = _insert_row(event, event_fields, params)
-    sql = (
-        f"WITH new_order AS (INSERT INTO {quote(Order._meta.db_table)} ({names(order_fields)}) "  # noqa: S608 - names from the models
-        f"VALUES {order_row} ON CONFLICT ({quote('external_ref')}) DO NOTHING RETURNING {quote('id')}), "
-        f"new_items AS (INSERT INTO {quote(OrderItem._meta.db_table)} ({quote('order_id')}, {names(item_fields)}) "
-        f"SELECT new_order.{quote('id')}, v.* FROM new_order, (VALUES {item_rows}) AS v RETURNING {quote('id')}), "
-        f"new_event AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({quote('order_id')}, {names(event_fields)}) "
-        f"SELECT new_order.{quote('id')}, v.* FROM new_order, (VALUES {event_row}) AS v RETURNING {quote('id')}) "
-        f"SELECT (SELECT {quote('id')} FROM new_order), ARRAY(SELECT {quote('id')} FROM new_items ORDER BY 1), "
-        f"(SELECT {quote('id')} FROM new_event)"
-    )
+    _insert_values(order, _insert_shape(Order)[0], params)
+    item_fields = _insert_shape(OrderItem, frozenset({"order_id"}))[0]
+    for item in items:
+        _insert_values(item, item_fields, params)
+    _insert_values(event, _insert_shape(OrderEvent, frozenset({"order_id"}))[0], params)
+    sql = _order_insert_sql(len(items))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         order_id, item_ids, event_id = cursor.fetchone()
