@@ -3,7 +3,7 @@
 import copy
 import hmac
 import threading
-import time
+from time import monotonic
 
 from django.db.models import QuerySet
 
@@ -38,7 +38,7 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     if not prefix.startswith(KEY_PREFIX) or raw_key[PREFIX_LENGTH : PREFIX_LENGTH + 1] != "_":
         return None
     digest = key_hash(raw_key)
-    moment = time.monotonic()
+    moment = monotonic()
     cached = _key_cache.get(digest)
     if cached is not None and cached[0] > moment:
         return copy.copy(cached[1])
