@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -193,7 +194,7 @@ def api_write_record(
     columns = ", ".join(
         quote(c) for c in ("api_key_id", "method", "path", "status_code", "idempotency_key", "created_at")
     )
-    values = [
+    values: list[Any] = [
         api_key.pk,
         method,
         path[:300],

@@ -699,7 +699,7 @@ def _insert_shape(
         for f in model._meta.local_concrete_fields
         if not f.primary_key and not f.generated and f.attname not in exclude
     )
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(str(f.column)) for f in fields)
     row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
     return fields, names, row
 

@@ -161,7 +161,7 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
 
     def action() -> tuple[int, str]:
         try:
-            store, products = portal_selectors.products_external_for_order(
+            store, products, lead_photos = portal_selectors.products_external_for_order(
                 store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}
             )
         except Http404:
@@ -190,7 +190,7 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
             currency=payload.currency,
             ship_to_country=payload.ship_to_country,
             now=timezone.now(),
-            lead_photos={p.pk: p.lead_photo_id for p in products.values() if p.lead_photo_id is not None},
+            lead_photos=lead_photos,
         )
         if items is None:
             order = portal_selectors.order_get_external(external_ref=payload.external_ref)
