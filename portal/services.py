@@ -122,28 +122,30 @@ def user_get_or_create_by_email(
     resetting it); True when created.
 
     Insert first: two requests naming the same new address at once create one user: the
-    loser's insert waits for the winner's transaction, fails on the unique e-mail, and reads
-    the winner's row.
+    loser's INSERT … ON CONFLICT (email) DO NOTHING waits for the winner's transaction, inserts
+    nothing, and the loser reads the winner's row. No savepoint: the order ingest calls this
+    for every new buyer.
     """
     address = User.objects.normalize_email(email.strip()).lower()
     existing = user_by_email(address=address)
     if existing is not None:
         return existing, False
-    probe = User(email=address, display_name=display_name, language=language, time_zone=time_zone)
-    probe.full_clean(exclude=["password"], validate_unique=False)
-    try:
-        with transaction.atomic():
-            return (
-                user_create(
-                    email=address, password=None, display_name=display_name, language=language, time_zone=time_zone
-                ),
-                True,
-            )
-    except IntegrityError:
-        winner = User.objects.filter(email__iexact=address).first()
-        if winner is None:
-            raise
-        return winner, False
+    user = User(
+        email=address,
+        display_name=display_name,
+        language=language,
+        time_zone=time_zone,
+        is_staff=False,
+        is_superuser=False,
+    )
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.set_unusable_password()  # as `create_user` with no password
+    if _insert_once(user, conflict="email"):
+        return user, True
+    winner = user_by_email(address=address)
+    if winner is None:  # pragma: no cover - the conflict was on this address
+        raise IntegrityError(f"No user {address!r} after a conflict on the address")
+    return winner, False
 
 
 def user_update_preferences(
@@ -706,6 +708,28 @@ def _insert_shape(
 
 def _insert_values(obj: Model, fields: "Sequence[Field[Any, Any]]", params: list[Any]) -> None:
     params.extend(field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields)
+
+
+def _insert_once(obj: Model, *, conflict: str) -> bool:
+    """INSERT `obj` unless a row has its `conflict` column's value (then False and nothing
+    written); one statement, no savepoint. The instance gets its key and is saved."""
+    model = type(obj)
+    quote = connection.ops.quote_name
+    fields, names, row = _insert_shape(model)
+    params: list[Any] = []
+    _insert_values(obj, fields, params)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {row} "  # noqa: S608 - names from the model
+        f"ON CONFLICT ({quote(conflict)}) DO NOTHING RETURNING {quote(str(model._meta.pk.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    obj.pk = inserted[0]
+    obj._state.adding, obj._state.db = False, connection.alias
+    return True
 
 
 @functools.cache

@@ -37,6 +37,20 @@ def test_an_order_from_a_returning_buyer_takes_seven_statements(marketplace_stor
     assert sum("SAVEPOINT" in sql for sql in statements) == 2  # the test's own, around the write
 
 
+def test_an_order_from_a_new_buyer_takes_eight_statements(marketplace_store):
+    assert _post(marketplace_store, "MP-1").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(marketplace_store, "MP-2", buyer_email="first.order@example.com")
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries]
+    # As for a returning buyer, and the buyer's INSERT … ON CONFLICT DO NOTHING: no savepoint of its own.
+    assert len(statements) == 8, statements
+    assert sum("SAVEPOINT" in sql for sql in statements) == 2
+    buyer = User.objects.get(email="first.order@example.com")
+    assert not buyer.has_usable_password()
+    assert Order.objects.get(external_ref="MP-2").buyer == buyer
+
+
 def test_the_answer_and_the_rows_of_a_new_order_agree(marketplace_store, integration):
     assert integration.put("/api/v1/stores/S-1/products/P-2", product_body(title="Charger", price="12.00")).status_code
     owner = User.objects.get(email="owner@shop.example")
