@@ -14,16 +14,24 @@ from portal.models import Store
 # A key found is remembered in the web process for this long, so that a busy integration does
 # not look its key up on every request. A change to a key (revocation, above all) is seen at
 # once by the process that made it (`api_keys_forget`, on every save) and by the other
-# processes within this bound: a revoked key is refused everywhere at most this many seconds later.
+# processes within this bound: a revoked key is refused everywhere at most this many seconds later,
+# and a change of the key creator's language (the key's problems' language) is seen as soon.
 KEY_CACHE_SECONDS = 5.0
 _key_cache: dict[str, tuple[float, ApiKey]] = {}
 _key_cache_lock = threading.Lock()
 
 
-def api_keys_forget() -> None:
-    """Drop this process's remembered keys (called whenever a key is saved or deleted)."""
+def api_keys_forget(*, created_by_id: int | None = None) -> None:
+    """Drop this process's remembered keys (whenever a key is saved or deleted), or only those
+    created by user `created_by_id` (whenever a user is saved: the problems a key gets without
+    Accept-Language are in its creator's language)."""
     with _key_cache_lock:
-        _key_cache.clear()
+        if created_by_id is None:
+            _key_cache.clear()
+            return
+        for digest, (_expiry, key) in list(_key_cache.items()):
+            if key.created_by_id == created_by_id:
+                del _key_cache[digest]
 
 
 def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
