@@ -36,3 +36,21 @@ class ApiConfig(AppConfig):
             )
         )
         register_demo_printout(demo_api_keys)
+        # A key changed or deleted (revoked, above all) is forgotten by this process at once,
+        # and so are the keys of a user saved (their language is the keys' problems' language).
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from api.models import ApiKey
+        from api.selectors import api_keys_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **kwargs: api_keys_forget(), sender=ApiKey, weak=False, dispatch_uid="api-keys-forget"
+            )
+            signal.connect(
+                lambda instance, **kwargs: api_keys_forget(created_by_id=instance.pk),
+                sender=get_user_model(),
+                weak=False,
+                dispatch_uid="api-keys-forget-creator",
+            )

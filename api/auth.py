@@ -95,7 +95,8 @@ class ApiKeyAuth(HttpBearer):
                 kind="forbidden",
                 detail=_("This operation needs a key with the scope %(scope)s.") % {"scope": self.scope or self.kind},
             )
-        services.api_key_touch(key=key, now=now)
+        if services.api_key_touch(key=key, now=now):
+            selectors.api_key_remember_use(raw_key=token, key=key)
         return key
 
 

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -127,13 +128,16 @@ def api_key_revoke(*, key_id: int, actor: User, now: datetime, store: Store | No
     return key
 
 
-def api_key_touch(*, key: ApiKey, now: datetime) -> None:
-    """Record that the key was used, at most once per LAST_USED_RESOLUTION (one conditional UPDATE)."""
+def api_key_touch(*, key: ApiKey, now: datetime) -> bool:
+    """Record that the key was used, at most once per LAST_USED_RESOLUTION (one conditional UPDATE);
+    True when it was due (`key.last_used_at` is then `now`, whichever process wrote it)."""
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
-        return
+        return False
     ApiKey.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION), pk=key.pk
     ).update(last_used_at=now)
+    key.last_used_at = now
+    return True
 
 
 class IdempotencyConflict(Exception):
@@ -172,23 +176,46 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     return existing, True
 
 
-def idempotency_complete(*, record: IdempotencyRecord, status_code: int, body: str) -> None:
-    record.status_code = status_code
-    record.response_body = body
-    record.save(update_fields=["status_code", "response_body"])
-
-
-def api_request_log(
-    *, api_key: ApiKey, method: str, path: str, status_code: int, idempotency_key: str, now: datetime
-) -> ApiRequestLog:
-    return ApiRequestLog.objects.create(
-        api_key=api_key,
-        method=method,
-        path=path[:300],
-        status_code=status_code,
-        idempotency_key=idempotency_key,
-        created_at=now,
+def api_write_record(
+    *,
+    api_key: ApiKey,
+    record: IdempotencyRecord | None,
+    method: str,
+    path: str,
+    status_code: int,
+    body: str,
+    idempotency_key: str,
+    now: datetime,
+) -> None:
+    """The end of every keyed write: its audit row and, when it claimed an idempotency key, the
+    response to replay, in one statement (the UPDATE rides along the INSERT as a CTE)."""
+    quote = connection.ops.quote_name
+    log_table = quote(ApiRequestLog._meta.db_table)
+    columns = ", ".join(
+        quote(c) for c in ("api_key_id", "method", "path", "status_code", "idempotency_key", "created_at")
     )
+    values: list[Any] = [
+        api_key.pk,
+        method,
+        path[:300],
+        status_code,
+        idempotency_key,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    insert = f"INSERT INTO {log_table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608 - fixed names
+    if record is None:
+        sql, params = insert, values
+    else:
+        record.status_code = status_code
+        record.response_body = body
+        record_table = quote(IdempotencyRecord._meta.db_table)
+        sql = (
+            f"WITH done AS (UPDATE {record_table} SET {quote('status_code')} = %s, "  # noqa: S608 - fixed names
+            f"{quote('response_body')} = %s WHERE {quote('id')} = %s) {insert}"
+        )
+        params = [status_code, body, record.pk, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def idempotency_records_prune(*, now: datetime, batch_size: int = 5000) -> int:

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from api import services
 from api.auth import request_key
+from api.models import ApiKey, IdempotencyRecord
 from api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, problem_from_django
 from portal.services import TransitionNotAllowed
 
@@ -20,22 +22,26 @@ JSON = "application/json"
 Action = Callable[[], tuple[int, str]]
 
 
-def _run(action: Action) -> tuple[int, str, str]:
-    """Run `action` in a savepoint; a refused write (bad input, illegal move, not found) becomes
-    its problem document and leaves nothing behind. Anything else propagates (a 500, rolled back)."""
-    try:
-        with transaction.atomic():
-            status, body = action()
-        return status, body, JSON
-    except ApiProblem as problem:
-        problem_body = problem.body()
-    except TransitionNotAllowed as error:
-        problem_body = problem_from_django(error, status=409, kind="conflict").body()
-    except DjangoValidationError as error:
-        problem_body = problem_from_django(error).body()
-    except Http404:
-        problem_body = ApiProblem(status=404, kind="not-found").body()
-    return int(problem_body["status"]), json.dumps(problem_body, ensure_ascii=False), PROBLEM_CONTENT_TYPE
+# A refused write (bad input, illegal move, not found): answered with its problem document.
+REFUSED = (ApiProblem, TransitionNotAllowed, DjangoValidationError, Http404)
+
+
+def _problem_body(error: Exception) -> dict[str, object]:
+    if isinstance(error, ApiProblem):
+        return error.body()
+    if isinstance(error, TransitionNotAllowed):
+        return problem_from_django(error, status=409, kind="conflict").body()
+    if isinstance(error, DjangoValidationError):
+        return problem_from_django(error).body()
+    return ApiProblem(status=404, kind="not-found").body()
+
+
+class _Refused(Exception):
+    """Carries a refused write's problem out of its transaction, which then rolls back."""
+
+    def __init__(self, body: dict[str, object]) -> None:
+        super().__init__(body.get("type"))
+        self.body = body
 
 
 def _multipart_parts(request: HttpRequest) -> list[bytes]:
@@ -63,6 +69,22 @@ def request_fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+def _claim(
+    request: HttpRequest, key: ApiKey, idempotency_key: str, fingerprint: str, now: datetime
+) -> tuple[IdempotencyRecord, HttpResponse | None]:
+    """Claim the idempotency key; with it the first response when this request is a replay."""
+    try:
+        record, replay = services.idempotency_claim(api_key=key, key=idempotency_key, request_hash=fingerprint, now=now)
+    except services.IdempotencyConflict:
+        raise ApiProblem(status=422, kind="idempotency-conflict") from None
+    if replay and record.status_code is not None:
+        content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else JSON
+        response = HttpResponse(record.response_body, status=record.status_code, content_type=content_type)
+        response["Idempotent-Replayed"] = "true"
+        return record, response
+    return record, None
+
+
 def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | None = None) -> HttpResponse:
     """Perform a write for the request's key and audit it.
 
@@ -70,35 +92,61 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
     effect: a replay (same key, same method, path and body) answers the first response again
     without running anything; the same key with another request is a 422; two concurrent
     duplicates on PostgreSQL serialise on the unique index and the second one replays.
+
+    No savepoint on the way of a write that succeeds: a refused one (bad input, illegal move,
+    not found) rolls its whole transaction back, effect and claim alike, and then records its
+    problem document (for replays) and its audit row in a transaction of its own. Anything else
+    propagates (a 500, rolled back, nothing recorded).
     """
     key = request_key(request)
     now = timezone.now()
+    method = request.method or ""
+    path = request.get_full_path()
+    fingerprint = request_fingerprint(request) if idempotency_key else ""
+    try:
+        with transaction.atomic():
+            record = None
+            if idempotency_key:
+                record, replayed = _claim(request, key, idempotency_key, fingerprint, now)
+                if replayed is not None:
+                    return replayed
+            try:
+                status, body = action()
+            except REFUSED as error:
+                raise _Refused(_problem_body(error)) from error
+            services.api_write_record(
+                api_key=key,
+                record=record,
+                method=method,
+                path=path,
+                status_code=status,
+                body=body,
+                idempotency_key=idempotency_key or "",
+                now=now,
+            )
+        return HttpResponse(body, status=status, content_type=JSON)
+    except _Refused as refused:
+        problem = refused.body
+    status, body = int(str(problem["status"])), json.dumps(problem, ensure_ascii=False)
     with transaction.atomic():
         record = None
         if idempotency_key:
-            try:
-                record, replay = services.idempotency_claim(
-                    api_key=key, key=idempotency_key, request_hash=request_fingerprint(request), now=now
-                )
-            except services.IdempotencyConflict:
-                raise ApiProblem(status=422, kind="idempotency-conflict") from None
-            if replay and record.status_code is not None:
-                content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else JSON
-                response = HttpResponse(record.response_body, status=record.status_code, content_type=content_type)
-                response["Idempotent-Replayed"] = "true"
-                return response
-        status, body, content_type = _run(action)
-        if record is not None:
-            services.idempotency_complete(record=record, status_code=status, body=body)
-        services.api_request_log(
+            # Claimed again: the first claim rolled back with the effect. A duplicate that
+            # answered in between is replayed, so both requests get the same answer.
+            record, replayed = _claim(request, key, idempotency_key, fingerprint, now)
+            if replayed is not None:
+                return replayed
+        services.api_write_record(
             api_key=key,
-            method=request.method or "",
-            path=request.get_full_path(),
+            record=record,
+            method=method,
+            path=path,
             status_code=status,
+            body=body,
             idempotency_key=idempotency_key or "",
             now=now,
         )
-    return HttpResponse(body, status=status, content_type=content_type)
+    return HttpResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def json_response(body: str, *, status: int = 200) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Every write to accounts, stores, products and orders."""
 
+import functools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,8 +13,8 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Field
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
@@ -43,7 +44,7 @@ from portal.models import (
 from portal.notify import notify
 from portal.rules import RULES, rules_at, rules_of_version, rules_version_at
 from portal.rules import forget as rules_forget
-from portal.selectors import product_lead_photo_ids, user_is_store_member
+from portal.selectors import product_lead_photo_ids, user_by_email, user_is_store_member
 from portal.transitions import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from portal.transitions import transition_check
 from portal.uploads import ValidatedPhoto, photo_store
@@ -121,28 +122,30 @@ def user_get_or_create_by_email(
     resetting it); True when created.
 
     Insert first: two requests naming the same new address at once create one user: the
-    loser's insert waits for the winner's transaction, fails on the unique e-mail, and reads
-    the winner's row.
+    loser's INSERT … ON CONFLICT (email) DO NOTHING waits for the winner's transaction, inserts
+    nothing, and the loser reads the winner's row. No savepoint: the order ingest calls this
+    for every new buyer.
     """
     address = User.objects.normalize_email(email.strip()).lower()
-    existing = User.objects.filter(email__iexact=address).first()
+    existing = user_by_email(address=address)
     if existing is not None:
         return existing, False
-    probe = User(email=address, display_name=display_name, language=language, time_zone=time_zone)
-    probe.full_clean(exclude=["password"], validate_unique=False)
-    try:
-        with transaction.atomic():
-            return (
-                user_create(
-                    email=address, password=None, display_name=display_name, language=language, time_zone=time_zone
-                ),
-                True,
-            )
-    except IntegrityError:
-        winner = User.objects.filter(email__iexact=address).first()
-        if winner is None:
-            raise
-        return winner, False
+    user = User(
+        email=address,
+        display_name=display_name,
+        language=language,
+        time_zone=time_zone,
+        is_staff=False,
+        is_superuser=False,
+    )
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.set_unusable_password()  # as `create_user` with no password
+    if _insert_once(user, conflict="email"):
+        return user, True
+    winner = user_by_email(address=address)
+    if winner is None:  # pragma: no cover - the conflict was on this address
+        raise IntegrityError(f"No user {address!r} after a conflict on the address")
+    return winner, False
 
 
 def user_update_preferences(
@@ -591,6 +594,63 @@ class LineItem:
     unit_price: Decimal | None = None
 
 
+def _order_build(
+    *,
+    buyer: User,
+    store: Store,
+    items: Iterable[LineItem],
+    now: datetime,
+    currency: str,
+    number: str | None,
+    external_ref: str | None,
+    ship_to_country: str,
+    lead_photos: Mapping[int, int] | None,
+) -> tuple[Order, list[OrderItem], OrderEvent]:
+    """The order, its items and its first event, checked and unsaved."""
+    destination = ship_to_country.strip().upper() or buyer.delivery_country
+    if destination and not is_known_country(destination):
+        raise ValidationError({"ship_to_country": _("Unknown country code %(code)s.") % {"code": destination}})
+    lines = list(items)
+    if not lines:
+        raise ValidationError(_("An order needs at least one item."))
+    for line in lines:
+        if line.product.store_id != store.pk:
+            raise ValidationError(
+                _("Product %(product)s is not sold by %(store)s.") % {"product": line.product, "store": store}
+            )
+        if line.quantity < 1:
+            raise ValidationError(_("Quantities must be at least 1."))
+    if lead_photos is None:
+        lead_photos = product_lead_photo_ids(product_ids={line.product.pk for line in lines})
+    order_items = [
+        OrderItem(
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price if line.unit_price is not None else line.product.price,
+            # The listing as sold (SPEC §1): what a "not as described" case is judged against.
+            sold_title=line.product.title,
+            sold_description=line.product.description,
+            sold_price=line.product.price,
+            sold_currency=line.product.currency,
+            sold_photo_id=lead_photos.get(line.product.pk),
+        )
+        for line in lines
+    ]
+    order = Order(
+        number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
+        external_ref=external_ref,
+        buyer=buyer,
+        store=store,
+        currency=currency,
+        status=Order.Status.PLACED,
+        ship_to_country=destination,
+        placed_at=now,
+        total=sum((item.line_total for item in order_items), Decimal("0")),
+    )
+    event = OrderEvent(actor=None, old_status="", new_status=Order.Status.PLACED, created_at=now)
+    return order, order_items, event
+
+
 def order_create(
     *,
     buyer: User,
@@ -606,55 +666,122 @@ def order_create(
 
     The parcel goes to `ship_to_country` when given, else to the buyer's country.
     """
-    destination = ship_to_country.strip().upper() or buyer.delivery_country
-    if destination and not is_known_country(destination):
-        raise ValidationError({"ship_to_country": _("Unknown country code %(code)s.") % {"code": destination}})
-    lines = list(items)
-    if not lines:
-        raise ValidationError(_("An order needs at least one item."))
-    for line in lines:
-        if line.product.store_id != store.pk:
-            raise ValidationError(
-                _("Product %(product)s is not sold by %(store)s.") % {"product": line.product, "store": store}
-            )
-        if line.quantity < 1:
-            raise ValidationError(_("Quantities must be at least 1."))
-    lead_photos = product_lead_photo_ids(product_ids={line.product.pk for line in lines})
-    order_items = [
-        OrderItem(
-            product=line.product,
-            quantity=line.quantity,
-            unit_price=line.unit_price if line.unit_price is not None else line.product.price,
-            # The listing as sold (SPEC §1): what a "not as described" case is judged against.
-            sold_title=line.product.title,
-            sold_description=line.product.description,
-            sold_price=line.product.price,
-            sold_currency=line.product.currency,
-            sold_photo_id=lead_photos.get(line.product.pk),
-        )
-        for line in lines
-    ]
-    # No savepoint of its own: nothing here catches a database error, and a caller inside a
-    # transaction (the API's create-once) already has one around it.
+    order, order_items, event = _order_build(
+        buyer=buyer,
+        store=store,
+        items=items,
+        now=now,
+        currency=currency,
+        number=number,
+        external_ref=external_ref,
+        ship_to_country=ship_to_country,
+        lead_photos=None,
+    )
+    # No savepoint of its own: nothing here catches a database error.
     with transaction.atomic(savepoint=False):
-        order = Order.objects.create(
-            number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
-            external_ref=external_ref,
-            buyer=buyer,
-            store=store,
-            currency=currency,
-            status=Order.Status.PLACED,
-            ship_to_country=destination,
-            placed_at=now,
-            total=sum((item.line_total for item in order_items), Decimal("0")),
-        )
+        order.save(force_insert=True)
         for item in order_items:
             item.order = order
         OrderItem.objects.bulk_create(order_items)
-        OrderEvent.objects.create(
-            order=order, actor=None, old_status="", new_status=Order.Status.PLACED, created_at=now
-        )
+        event.order = order
+        event.save(force_insert=True)
     return order
+
+
+@functools.cache
+def _insert_shape(
+    model: type[Model], exclude: frozenset[str] = frozenset()
+) -> "tuple[tuple[Field[Any, Any], ...], str, str]":
+    """The fields an INSERT of `model` writes (all but the key and `exclude`), their quoted
+    column names, and one row's placeholders, each cast to its column's type so that a VALUES
+    list feeding an INSERT … SELECT needs no guessing (a NULL, a JSON document). Worked out once."""
+    quote = connection.ops.quote_name
+    fields = tuple(
+        f
+        for f in model._meta.local_concrete_fields
+        if not f.primary_key and not f.generated and f.attname not in exclude
+    )
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    return fields, names, row
+
+
+def _insert_values(obj: Model, fields: "Sequence[Field[Any, Any]]", params: list[Any]) -> None:
+    params.extend(field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields)
+
+
+def _insert_once(obj: Model, *, conflict: str) -> bool:
+    """INSERT `obj` unless a row has its `conflict` column's value (then False and nothing
+    written); one statement, no savepoint. The instance gets its key and is saved."""
+    model = type(obj)
+    quote = connection.ops.quote_name
+    fields, names, row = _insert_shape(model)
+    params: list[Any] = []
+    _insert_values(obj, fields, params)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {row} "  # noqa: S608 - names from the model
+        f"ON CONFLICT ({quote(conflict)}) DO NOTHING RETURNING {quote(str(model._meta.pk.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    obj.pk = inserted[0]
+    obj._state.adding, obj._state.db = False, connection.alias
+    return True
+
+
+@functools.cache
+def _order_insert_sql(item_count: int) -> str:
+    quote = connection.ops.quote_name
+    _fields, order_names, order_row = _insert_shape(Order)
+    _fields, item_names, item_row = _insert_shape(OrderItem, frozenset({"order_id"}))
+    _fields, event_names, event_row = _insert_shape(OrderEvent, frozenset({"order_id"}))
+    pk, order_id = quote("id"), quote("order_id")
+    return (
+        f"WITH new_order AS (INSERT INTO {quote(Order._meta.db_table)} ({order_names}) "  # noqa: S608 - names from the models
+        f"VALUES {order_row} ON CONFLICT ({quote('external_ref')}) DO NOTHING RETURNING {pk}), "
+        f"new_items AS (INSERT INTO {quote(OrderItem._meta.db_table)} ({order_id}, {item_names}) "
+        f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {', '.join([item_row] * item_count)}) AS v "
+        f"RETURNING {pk}), "
+        f"new_event AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({order_id}, {event_names}) "
+        f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {event_row}) AS v RETURNING {pk}) "
+        f"SELECT (SELECT {pk} FROM new_order), ARRAY(SELECT {pk} FROM new_items ORDER BY 1), "
+        f"(SELECT {pk} FROM new_event)"
+    )
+
+
+def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEvent) -> bool:
+    """Insert the order, its items and its first event in one statement, unless an order with its
+    external reference exists (then nothing is written and False is returned).
+
+    INSERT … ON CONFLICT (external_ref) DO NOTHING, with the items and the event inserted by CTEs
+    from the order's RETURNING: no savepoint, one round trip. A concurrent insert of the same
+    reference waits for the other transaction and then does nothing (or inserts, if it rolled back).
+    """
+    params: list[Any] = []
+    _insert_values(order, _insert_shape(Order)[0], params)
+    item_fields = _insert_shape(OrderItem, frozenset({"order_id"}))[0]
+    for item in items:
+        _insert_values(item, item_fields, params)
+    _insert_values(event, _insert_shape(OrderEvent, frozenset({"order_id"}))[0], params)
+    sql = _order_insert_sql(len(items))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        order_id, item_ids, event_id = cursor.fetchone()
+    if order_id is None:
+        return False
+    # The rows are numbered in the order they were listed.
+    order.pk = order_id
+    order._state.adding = False
+    order._state.db = connection.alias
+    for item, item_id in zip(items, item_ids, strict=True):
+        item.pk, item.order = item_id, order
+        item._state.adding, item._state.db = False, connection.alias
+    event.pk, event.order = event_id, order
+    event._state.adding, event._state.db = False, connection.alias
+    return True
 
 
 def order_create_external(
@@ -666,34 +793,33 @@ def order_create_external(
     now: datetime,
     currency: str = "USD",
     ship_to_country: str = "",
-) -> tuple[Order, bool]:
-    """Create the order the marketplace knows as `external_ref` once; True when this call created it.
+    lead_photos: Mapping[int, int] | None = None,
+) -> tuple[Order, list[OrderItem] | None]:
+    """Create the order the marketplace knows as `external_ref` once; with its items (their
+    products as given) when this call created it, else the existing order and None.
 
     The same order sent again, even by two requests at once, is created once: the reference is
-    unique, and the request that loses the race reads the winner's order (PostgreSQL makes its
-    insert wait for the winner's commit).
+    unique, and the insert does nothing when it is taken (PostgreSQL makes it wait for a
+    concurrent winner's commit first); the loser reads the winner's order. `lead_photos`: each
+    product's lead photo when the caller read them already (else they are read here).
     """
-    # No look before the insert: a new order (the common case) costs no extra query, and a
-    # repeated one fails on the unique reference inside the savepoint and reads the first.
-    try:
-        with transaction.atomic():
-            return (
-                order_create(
-                    buyer=buyer,
-                    store=store,
-                    items=items,
-                    now=now,
-                    currency=currency,
-                    external_ref=external_ref,
-                    ship_to_country=ship_to_country,
-                ),
-                True,
-            )
-    except IntegrityError:
-        winner = Order.objects.filter(external_ref=external_ref).first()
-        if winner is None:
-            raise
-        return winner, False
+    order, order_items, event = _order_build(
+        buyer=buyer,
+        store=store,
+        items=items,
+        now=now,
+        currency=currency,
+        number=None,
+        external_ref=external_ref,
+        ship_to_country=ship_to_country,
+        lead_photos=lead_photos,
+    )
+    if _order_insert_once(order=order, items=order_items, event=event):
+        return order, order_items
+    winner = Order.objects.filter(external_ref=external_ref).first()
+    if winner is None:  # pragma: no cover - the conflict was on this reference
+        raise IntegrityError(f"No order {external_ref!r} after a conflict on it")
+    return winner, None
 
 
 def order_transition(

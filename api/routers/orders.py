@@ -161,10 +161,11 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
 
     def action() -> tuple[int, str]:
         try:
-            store = portal_selectors.store_get_external(external_ref=payload.store_ref)
+            store, products, lead_photos = portal_selectors.products_external_for_order(
+                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}
+            )
         except Http404:
             raise ValidationError({"store_ref": _("No store has this reference.")}) from None
-        products = portal_selectors.products_external(store=store, external_refs={i.product_ref for i in payload.items})
         missing = {
             f"items.{index}.product_ref": _("The store has no product with this reference.")
             for index, item in enumerate(payload.items)
@@ -176,7 +177,7 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
             buyer, _created = portal_services.user_get_or_create_by_email(
                 email=payload.buyer_email, display_name=payload.buyer_name, language=payload.buyer_language
             )
-        order, created = portal_services.order_create_external(
+        order, items = portal_services.order_create_external(
             external_ref=payload.external_ref,
             buyer=buyer,
             store=store,
@@ -189,12 +190,13 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
             currency=payload.currency,
             ship_to_country=payload.ship_to_country,
             now=timezone.now(),
+            lead_photos=lead_photos,
         )
-        if not created:
+        if items is None:
             order = portal_selectors.order_get_external(external_ref=payload.external_ref)
             return 200, dump(OrderOut, order_out(order))
-        # The new order's store and buyer are the objects in hand: only its items are read back.
-        return 201, dump(OrderOut, order_out(order, items=portal_selectors.order_items_with_products(order=order)))
+        # A new order: its store, buyer, items and their products are the objects in hand.
+        return 201, dump(OrderOut, order_out(order, items=items))
 
     return api_write(request, action, idempotency_key=idempotency_key)
 

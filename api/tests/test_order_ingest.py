@@ -1,0 +1,127 @@
+"""The order ingest's cost and what its shortcuts must keep: a remembered key, one statement per
+order, no savepoint, nothing left behind by a refused order."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from PIL import Image
+
+from api import selectors
+from api.models import ApiKey, ApiRequestLog, IdempotencyRecord
+from api.tests.conftest import ApiClient, order_body, product_body
+from portal import services as portal_services
+from portal import uploads
+from portal.models import Order, OrderItem, Product, User
+
+
+def _post(client: ApiClient, ref: str, **overrides: object):
+    return client.post("/api/v1/orders", order_body(external_ref=ref, **overrides), headers={"Idempotency-Key": ref})
+
+
+def test_an_order_from_a_returning_buyer_takes_seven_statements(marketplace_store):
+    assert _post(marketplace_store, "MP-1").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(marketplace_store, "MP-2")
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries]
+    # Savepoint (the test's transaction stands for BEGIN), the idempotency claim, the products with
+    # their store, the buyer, the order with its items and event, the audit row with the
+    # idempotency record's answer, release: the key is remembered, nothing is read back.
+    assert len(statements) == 7, statements
+    assert not any("api_apikey" in sql for sql in statements)
+    assert sum("SAVEPOINT" in sql for sql in statements) == 2  # the test's own, around the write
+
+
+def test_an_order_from_a_new_buyer_takes_eight_statements(marketplace_store):
+    assert _post(marketplace_store, "MP-1").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(marketplace_store, "MP-2", buyer_email="first.order@example.com")
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries]
+    # As for a returning buyer, and the buyer's INSERT … ON CONFLICT DO NOTHING: no savepoint of its own.
+    assert len(statements) == 8, statements
+    assert sum("SAVEPOINT" in sql for sql in statements) == 2
+    buyer = User.objects.get(email="first.order@example.com")
+    assert not buyer.has_usable_password()
+    assert Order.objects.get(external_ref="MP-2").buyer == buyer
+
+
+def test_the_answer_and_the_rows_of_a_new_order_agree(marketplace_store, integration):
+    assert integration.put("/api/v1/stores/S-1/products/P-2", product_body(title="Charger", price="12.00")).status_code
+    owner = User.objects.get(email="owner@shop.example")
+    product = Product.objects.get(external_ref="P-2")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+    validated = uploads.validate_photo(SimpleUploadedFile("red.png", buffer.getvalue()))
+    (lead,) = portal_services.product_photos_add(
+        actor=owner, product_id=product.pk, photos=[validated], now=timezone.now()
+    )
+    items = [{"product_ref": "P-1", "quantity": 2}, {"product_ref": "P-2", "quantity": 1, "unit_price": "10.00"}]
+    response = _post(marketplace_store, "MP-1", items=items)
+    assert response.status_code == 201
+    body = response.json()
+    order = Order.objects.get(external_ref="MP-1")
+    assert body["number"] == order.number
+    assert body["total"] == {"amount": "19.80", "currency": "USD"}
+    assert order.total == Decimal("19.80")
+    rows = list(OrderItem.objects.filter(order=order).order_by("pk"))
+    assert [(i.product.external_ref, i.quantity, i.unit_price) for i in rows] == [
+        ("P-1", 2, Decimal("4.90")),
+        ("P-2", 1, Decimal("10.00")),
+    ]
+    assert [i.sold_photo_id for i in rows] == [None, lead.photo_id]
+    assert [(i.sold_title, i.sold_price) for i in rows] == [
+        ("USB-C cable 2 m", Decimal("4.90")),
+        ("Charger", Decimal("12.00")),
+    ]
+    assert [i["product_ref"] for i in body["items"]] == ["P-1", "P-2"]
+    assert order.events.get().new_status == "placed"
+    assert IdempotencyRecord.objects.get(key="MP-1").status_code == 201
+
+
+def test_a_refused_order_leaves_no_buyer_behind_and_is_replayed_and_audited(marketplace_store):
+    response = _post(marketplace_store, "MP-1", buyer_email="new.buyer@example.com", ship_to_country="ZZ")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "ship_to_country"
+    # The buyer created on the way rolled back with the order.
+    assert not User.objects.filter(email="new.buyer@example.com").exists()
+    again = _post(marketplace_store, "MP-1", buyer_email="new.buyer@example.com", ship_to_country="ZZ")
+    assert again.status_code == 422
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == response.content
+    assert list(ApiRequestLog.objects.filter(path="/api/v1/orders").values_list("status_code", flat=True)) == [422]
+    other = _post(marketplace_store, "MP-1", buyer_email="new.buyer@example.com")
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("idempotency-conflict")
+
+
+def test_a_key_revoked_by_another_process_is_refused_within_the_bound(issued_integration, monkeypatch):
+    client = ApiClient(issued_integration.secret)
+    assert client.get("/api/v1/orders").status_code == 200
+    # Another web process revokes it: this one hears nothing (no signal), and remembers the key.
+    ApiKey.objects.filter(pk=issued_integration.key.pk).update(revoked_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/orders").status_code == 200
+    assert not any("api_apikey" in q["sql"] for q in queries.captured_queries)
+    later = selectors.monotonic() + selectors.KEY_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(selectors, "monotonic", lambda: later)
+    assert client.get("/api/v1/orders").status_code == 401
+
+
+def test_a_key_saved_in_this_process_is_forgotten_at_once(issued_integration):
+    client = ApiClient(issued_integration.secret)
+    assert client.get("/api/v1/orders").status_code == 200
+    key = ApiKey.objects.get(pk=issued_integration.key.pk)
+    key.scopes = ["feedback:read"]
+    key.save(update_fields=["scopes"])
+    assert client.get("/api/v1/orders").status_code == 403
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
