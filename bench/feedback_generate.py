@@ -78,15 +78,15 @@ def main() -> None:
                     is_staff, is_active, date_joined)
                 SELECT '!', false, 'bench-seller-' || i || '@example.com', 'Seller ' || i, 'en', 'UTC', '', false,
                     true, now() FROM generate_series(1, {args.stores}) AS i RETURNING id, display_name)
-            INSERT INTO portal_store (owner_id, name, slug, country, time_zone, auto_reply, created_at)
+            INSERT INTO portal_store (owner_id, name, slug, country, time_zone, auto_reply, busy_reply, created_at)
             SELECT id, 'Store of ' || display_name,
-                CASE WHEN display_name = 'Seller 1' THEN 'bench-big' ELSE 'bench-' || id END, 'CN', 'UTC', '', now()
+                CASE WHEN display_name = 'Seller 1' THEN 'bench-big' ELSE 'bench-' || id END, 'CN', 'UTC', '', '', now()
             FROM owners""",
         ),
         (
             "members",
-            """INSERT INTO portal_storemember (store_id, user_id, role, added_at)
-            SELECT id, owner_id, 'owner', now() FROM portal_store""",
+            """INSERT INTO portal_storemember (store_id, user_id, role, added_at, weekly_summary)
+            SELECT id, owner_id, 'owner', now(), false FROM portal_store""",
         ),
         (
             "products",
@@ -143,9 +143,10 @@ def main() -> None:
         ),
         (
             "order items",
-            """INSERT INTO portal_orderitem (order_id, product_id, quantity, unit_price)
-            SELECT o.id, p.id, 1, 9.99 FROM portal_order o
-            JOIN LATERAL (SELECT id FROM portal_product WHERE store_id = o.store_id
+            """INSERT INTO portal_orderitem (order_id, product_id, quantity, unit_price, sold_title,
+                sold_description, sold_currency)
+            SELECT o.id, p.id, 1, 9.99, p.title, '', 'USD' FROM portal_order o
+            JOIN LATERAL (SELECT id, title FROM portal_product WHERE store_id = o.store_id
                 ORDER BY id LIMIT CASE WHEN o.number LIKE 'BD%%' AND o.id % 2 = 0 THEN 2 ELSE 1 END) p ON true
             WHERE o.number LIKE 'B%%'""",
         ),
