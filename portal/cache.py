@@ -15,6 +15,8 @@ from typing import Any
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
+_COUNT_SCRIPT = "redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX') return redis.call('INCR', KEYS[1])"
+
 
 class SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -22,15 +24,16 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        base: Any = self  # Django's private attributes, which its type stubs leave out
+        index = base._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            pool = self._pools.get(index)
+            pool = base._pools.get(index)
             if pool is None:
-                pool = self._pools.setdefault(
-                    index, self._pool_class.from_url(self._servers[index], **self._pool_options)
+                pool = base._pools.setdefault(
+                    index, base._pool_class.from_url(base._servers[index], **base._pool_options)
                 )
-            client = self._clients.setdefault(index, self._client(connection_pool=pool))
+            client = self._clients.setdefault(index, base._client(connection_pool=pool))
         return client
 
 
@@ -42,8 +45,5 @@ class RedisCache(DjangoRedisCache):
     def count(self, key: str, timeout: int) -> int:
         """Increment the counter `key` (created at 0 living `timeout` seconds if missing); its new value."""
         full_key = self.make_and_validate_key(key)
-        pipeline = self._cache.get_client(full_key, write=True).pipeline(transaction=True)
-        pipeline.set(full_key, 0, ex=timeout, nx=True)
-        pipeline.incr(full_key)
-        _created, value = pipeline.execute()
-        return int(value)
+        # One command, atomic: a counter never lives on without its lifetime.
+        return int(self._cache.get_client(full_key, write=True).eval(_COUNT_SCRIPT, 1, full_key, int(timeout)))
