@@ -19,18 +19,23 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def rate_limit_hit(*, bucket: str, rate: str, now: float | None = None) -> int | None:
     """Count one request against `bucket`; None if allowed, else the seconds until the window resets.
 
-    `add` then `incr` are atomic in Redis, so concurrent web workers share one count.
+    Atomic in Redis, so concurrent web workers share one count: one round trip with the portal's
+    Redis backend (`count`), else `add` then `incr`.
     """
     limit, period = parse_rate(rate)
     moment = time.time() if now is None else now
     window = int(moment // period)
     key = f"api-rate:{bucket}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request opens the window
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    counting = getattr(cache, "count", None)
+    if counting is not None:
+        count = counting(key, period + 1)
+    else:
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr: this request opens the window
+            cache.set(key, 1, timeout=period + 1)
+            count = 1
     if count <= limit:
         return None
     return max(1, int((window + 1) * period - moment + 0.999))

@@ -2,7 +2,9 @@
 
 Generates the data with `bench/feedback_generate.py` (store `bench-big`: 1,000,000 published
 reviews, 20,000 with `--small`; `--skip-generate` reuses the database), serves the portal with
-gunicorn (2 processes × 4 threads, as production) on loopback, and alternates the two URLs in slices within one run
+gunicorn (gthread, 4 threads a process as gunicorn.conf.py, but `--workers` 2 processes where
+production runs 2 per core) on loopback, with the local-memory cache of OPINIA_TESTING (production's
+is Redis: `bench/api_reviews_cpu.py --redis` measures that), and alternates the two URLs in slices within one run
 (`--rounds` slices of `--slice` seconds each, 16 closed-loop connections), so both see the same
 machine. Prints req/s, p50/p95 for each and the ratio (target: the API at least 3 times the HTML
 page's req/s, API p95 under 50 ms).

@@ -2,11 +2,13 @@
 
 A public page's costly parts (a store's review list, score header and explanation, response
 rate) are the same for every anonymous visitor. They are kept in Django's cache (Redis in
-production) under a key made of the store's *content version* for the topic they show
-(`feedback`, `responses`), the variant asked for (filters, sort, cursor) and, for rendered
-HTML, the language and time zone. A change never edits a cached entry: the service that makes
-it calls `content_changed(topic=…, store_id=…)`, which gives the store a new version, and every
-entry of the old one is simply never read again (it expires with FRAGMENT_TIMEOUT).
+production) under a key made of the variant asked for (filters, sort, cursor) and, for rendered
+HTML, the language and time zone, together with the store's *content versions* for the topics
+they show (`feedback`, `responses`) when they were built; one read (MGET) fetches the entry and
+the current versions. A change never edits a cached entry: the service that makes it calls
+`content_changed(topic=…, store_id=…)`, which gives the store a new version, and an entry built
+under an older one is never served again (the next reader rebuilds it; unread, it expires with
+FRAGMENT_TIMEOUT).
 
 **When the version moves.** `content_changed` bumps twice: at once, inside the service's
 transaction, and again after the commit (`transaction.on_commit`). The second bump is the one
@@ -66,7 +68,11 @@ def _fresh_version() -> str:
 def content_versions(*, topics: Sequence[str], store_id: int) -> tuple[str, ...]:
     """The store's current version for each topic (one cache read), creating the missing ones."""
     keys = [_version_key(topic, store_id) for topic in topics]
-    found = cache.get_many(keys)
+    return _versions_of(keys, cache.get_many(keys))
+
+
+def _versions_of(keys: Sequence[str], found: dict[str, Any]) -> tuple[str, ...]:
+    """The versions under `keys` among those `found` in the cache, creating the missing ones."""
     versions = []
     for key in keys:
         version = found.get(key)
@@ -137,20 +143,26 @@ def cached[T](
     `build` returns (value, valid_until or None). `localized` values (rendered HTML) are kept
     per language and time zone; data (numbers, dataclasses) once for all.
     """
-    parts: list[Any] = [name, store_id, *content_versions(topics=topics, store_id=store_id), *variant]
+    parts: list[Any] = [name, store_id, *variant]
     if localized:
         parts += [translation.get_language(), timezone.get_current_timezone_name()]
     # Hashed: a variant carries visitor input (a cursor), which must not shape the key itself.
-    key = "fragment:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = "fragment:v2:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    version_keys = [_version_key(topic, store_id) for topic in topics]
+    # One round trip: the entry and the versions it must have been built under. The entry keeps
+    # its versions inside (one key per variant, overwritten when a version moves) rather than in
+    # its key, so that the versions need not be known before the entry is looked up.
+    found = cache.get_many([key, *version_keys])
+    versions = _versions_of(version_keys, found)
     moment = now or timezone.now()
-    entry = cache.get(key)
-    if entry is not None:
-        value, valid_until = entry
-        if valid_until is None or moment < valid_until:
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 3:
+        built_under, value, valid_until = entry
+        if built_under == versions and (valid_until is None or moment < valid_until):
             return value
     # From the primary, even on a replica-reading page: a miss right after a version bump on a
     # lagging replica would otherwise store the old rows under the new version for FRAGMENT_TIMEOUT.
     with primary_reads():
         value, valid_until = build()
-    cache.set(key, (value, valid_until), timeout=FRAGMENT_TIMEOUT)
+    cache.set(key, (versions, value, valid_until), timeout=FRAGMENT_TIMEOUT)
     return value

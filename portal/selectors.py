@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, Exists, F, Min, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -141,6 +141,27 @@ def product_get_public_by_slugs(*, store_slug: str, product_slug: str) -> Produc
     if product is None:
         raise Http404("No such product.")
     return product
+
+
+def product_ids_public_by_slugs(*, store_slug: str, product_slug: str) -> tuple[int, int]:
+    """(product id, store id) of `product_get_public_by_slugs`'s product, without building it.
+
+    For reads answered from the cache by ids (the public API's review list): a fixed SQL string,
+    as building the ORM's query for this one row costs several times the CPU of running it.
+    """
+    database = connections[router.db_for_read(Product)]
+    product_table = database.ops.quote_name(Product._meta.db_table)
+    store_table = database.ops.quote_name(Store._meta.db_table)
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.store_id FROM {product_table} p JOIN {store_table} s ON s.id = p.store_id "  # noqa: S608
+            "WHERE s.slug = %s AND p.slug = %s AND p.is_active = %s LIMIT 1",
+            [store_slug, product_slug, True],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such product.")
+    return int(row[0]), int(row[1])
 
 
 def product_lead_photo_ids(*, product_ids: Iterable[int]) -> dict[int, int]:

@@ -221,10 +221,12 @@ def product_reviews(
     public_rate_check(request)
     if cursor and cursor_decode(cursor) is None:
         raise invalid_cursor()
-    product = portal_selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
-    store = product.store
+    # By ids: the answer is the cached page of the product's store as long as its reviews have not
+    # changed, and the product itself is read only to build it.
+    product_id, store_id = portal_selectors.product_ids_public_by_slugs(store_slug=slug, product_slug=product_slug)
 
     def build() -> tuple[tuple[str, str], None]:
+        product = portal_selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
         page = feedback_selectors.product_reviews(
             product=product, filters=feedback_selectors.ReviewFilters(), cursor=cursor
         )
@@ -242,8 +244,8 @@ def product_reviews(
     body, etag = fragments.cached(
         name="api.product_reviews",
         topics=["feedback"],
-        store_id=store.pk,
-        variant=(product.pk, cursor, request.scheme, request.get_host()),
+        store_id=store_id,
+        variant=(product_id, cursor, request.scheme, request.get_host()),
         build=build,
         localized=False,
     )

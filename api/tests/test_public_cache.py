@@ -115,3 +115,47 @@ def test_photo_links_follow_the_host_asked_for(anonymous, buyer, store, settings
     other = anonymous.get(url, headers={"Host": "api.example"}).json()["items"][0]["photos"][0]["url"]
     assert first.startswith("http://testserver/")
     assert other.startswith("http://api.example/"), "never a body cached for another host"
+
+
+def test_a_warm_read_is_one_cache_read_and_a_304_the_same(anonymous, store, published, monkeypatch):
+    """The cached page and the store's content version come in one read (MGET), not one after the other."""
+    from django.core.cache import cache
+
+    url = f"/api/v1/public/stores/{store.slug}/products/{published.product.slug}/reviews"
+    first = anonymous.get(url)
+    reads: list[str] = []
+    inside: list[str] = []  # the local-memory cache's get_many calls its get for each key
+
+    def recording(name):
+        original = getattr(cache, name)
+
+        def read(keys, *args, **kwargs):
+            names = [keys] if isinstance(keys, str) else list(keys)
+            if not inside and any(key.startswith(("fragment", "content-version")) for key in names):
+                reads.append(name)
+            inside.append(name)
+            try:
+                return original(keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    for name in ("get", "get_many"):  # of the page and of the versions (not the rate limit's counter)
+        monkeypatch.setattr(cache, name, recording(name))
+    again = anonymous.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert reads == ["get_many"]
+    reads.clear()
+    not_modified = anonymous.get(url, headers={"If-None-Match": first["ETag"]})
+    assert not_modified.status_code == 304
+    assert not_modified["ETag"] == first["ETag"]
+    assert reads == ["get_many"]
+
+
+def test_a_deactivated_product_is_a_404_at_once(anonymous, store, published):
+    url = f"/api/v1/public/stores/{store.slug}/products/{published.product.slug}/reviews"
+    assert anonymous.get(url).status_code == 200
+    type(published.product).objects.filter(pk=published.product.pk).update(is_active=False)
+    assert anonymous.get(url).status_code == 404
