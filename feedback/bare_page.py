@@ -6,12 +6,14 @@ as every page. Mounted only when `OPINIA_BENCH_BARE_PAGE` is set (portal/urls.py
 never among production URLs.
 """
 
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.views.decorators.http import require_GET
 
 from feedback.models import ItemReview
 from feedback.selectors import PUBLIC
+from portal.models import Store
 from portal.pagination import Cursor, cursor_decode, cursor_encode, rows_after
 
 PAGE_SIZE = 20
@@ -26,7 +28,11 @@ TEMPLATE = engines["django"].from_string(
 
 @require_GET
 def bare_reviews_page(request: HttpRequest, slug: str) -> HttpResponse:
-    reviews = ItemReview.objects.filter(PUBLIC, store__slug=slug, is_automatic=False)
+    # The store as a scalar subquery, not a join: joined, PostgreSQL estimates the rows from the
+    # average store and sorts all of a big store's reviews (450 ms at 1M) instead of reading the
+    # first 21 from the store's feed index.
+    store_id = Subquery(Store.objects.filter(slug=slug).values("pk")[:1])
+    reviews = ItemReview.objects.filter(PUBLIC, store_id=store_id, is_automatic=False)
     position = cursor_decode(request.GET.get("after"))
     if position is not None:
         reviews = reviews.filter(rows_after(position, moment_field="published_at"))
