@@ -637,7 +637,7 @@ def _order_build(
         for line in lines
     ]
     order = Order(
-        number=number or f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}",
+        number=number or _order_number_new(now),
         external_ref=external_ref,
         buyer=buyer,
         store=store,
@@ -677,15 +677,36 @@ def order_create(
         ship_to_country=ship_to_country,
         lead_photos=None,
     )
-    # No savepoint of its own: nothing here catches a database error.
+    # No savepoint of its own: a taken number is not an error that aborts the transaction, the
+    # insert does nothing and is tried again with a new one.
     with transaction.atomic(savepoint=False):
-        order.save(force_insert=True)
-        for item in order_items:
-            item.order = order
-        OrderItem.objects.bulk_create(order_items)
-        event.order = order
-        event.save(force_insert=True)
+        _order_insert_numbered(order=order, items=order_items, event=event, number_given=number is not None, now=now)
     return order
+
+
+def _order_number_new(now: datetime) -> str:
+    return f"OP{now:%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+# Order numbers are random within a day (10^8 of them): at thousands of orders a day two can
+# meet (the birthday bound), so a taken number is drawn again rather than failing the order.
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+def _order_insert_numbered(
+    *, order: Order, items: list[OrderItem], event: OrderEvent, number_given: bool, now: datetime
+) -> bool:
+    """Insert the order (with its items and first event); False when its external reference was
+    taken (nothing written). A drawn number that is taken is drawn again; a given one raises."""
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        if _order_insert_once(order=order, items=items, event=event):
+            return True
+        if order.external_ref is not None and Order.objects.filter(external_ref=order.external_ref).exists():
+            return False
+        if number_given:
+            raise IntegrityError(f"Order number {order.number!r} is taken")
+        order.number = _order_number_new(now)
+    raise IntegrityError(f"No free order number after {ORDER_NUMBER_ATTEMPTS} draws")
 
 
 @functools.cache
@@ -741,7 +762,8 @@ def _order_insert_sql(item_count: int) -> str:
     pk, order_id = quote("id"), quote("order_id")
     return (
         f"WITH new_order AS (INSERT INTO {quote(Order._meta.db_table)} ({order_names}) "  # noqa: S608 - names from the models
-        f"VALUES {order_row} ON CONFLICT ({quote('external_ref')}) DO NOTHING RETURNING {pk}), "
+        # Any unique column: the external reference (sent twice) or the number (drawn twice).
+        f"VALUES {order_row} ON CONFLICT DO NOTHING RETURNING {pk}), "
         f"new_items AS (INSERT INTO {quote(OrderItem._meta.db_table)} ({order_id}, {item_names}) "
         f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {', '.join([item_row] * item_count)}) AS v "
         f"RETURNING {pk}), "
@@ -754,9 +776,9 @@ def _order_insert_sql(item_count: int) -> str:
 
 def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEvent) -> bool:
     """Insert the order, its items and its first event in one statement, unless an order with its
-    external reference exists (then nothing is written and False is returned).
+    external reference or its number exists (then nothing is written and False is returned).
 
-    INSERT … ON CONFLICT (external_ref) DO NOTHING, with the items and the event inserted by CTEs
+    INSERT … ON CONFLICT DO NOTHING, with the items and the event inserted by CTEs
     from the order's RETURNING: no savepoint, one round trip. A concurrent insert of the same
     reference waits for the other transaction and then does nothing (or inserts, if it rolled back).
     """
@@ -814,7 +836,7 @@ def order_create_external(
         ship_to_country=ship_to_country,
         lead_photos=lead_photos,
     )
-    if _order_insert_once(order=order, items=order_items, event=event):
+    if _order_insert_numbered(order=order, items=order_items, event=event, number_given=False, now=now):
         return order, order_items
     winner = Order.objects.filter(external_ref=external_ref).first()
     if winner is None:  # pragma: no cover - the conflict was on this reference

@@ -125,3 +125,35 @@ def test_a_key_saved_in_this_process_is_forgotten_at_once(issued_integration):
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def test_an_order_whose_drawn_number_is_taken_draws_another(marketplace_store, monkeypatch):
+    """Numbers are random within a day: one drawn twice is drawn again, never a 500."""
+    draws = iter([7, 7, 7, 8])
+    monkeypatch.setattr(portal_services.secrets, "randbelow", lambda _n: next(draws))
+    assert _post(marketplace_store, "MP-1").status_code == 201
+    response = _post(marketplace_store, "MP-2")
+    assert response.status_code == 201
+    first, second = Order.objects.get(external_ref="MP-1"), Order.objects.get(external_ref="MP-2")
+    assert first.number.endswith("00000007") and second.number.endswith("00000008")
+    assert response.json()["number"] == second.number
+    assert OrderItem.objects.filter(order=second).count() == OrderItem.objects.filter(order=first).count() == 1
+
+
+def test_order_create_draws_again_and_a_given_number_taken_is_refused(db, monkeypatch):
+    from django.db import IntegrityError
+
+    from portal.tests.factories import ProductFactory, UserFactory
+
+    product = ProductFactory()
+    buyer = UserFactory()
+    now = timezone.now()
+    line = [portal_services.LineItem(product=product, quantity=1)]
+    draws = iter([5, 5, 6])
+    monkeypatch.setattr(portal_services.secrets, "randbelow", lambda _n: next(draws))
+    first = portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now)
+    second = portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now)
+    assert (first.number[-1], second.number[-1]) == ("5", "6")
+    assert second.items.count() == 1 and second.events.count() == 1
+    with pytest.raises(IntegrityError):
+        portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now, number=first.number)
