@@ -754,19 +754,25 @@ def _insert_once(obj: Model, *, conflict: str) -> bool:
 
 
 @functools.cache
-def _order_insert_sql(item_count: int) -> str:
+def _order_insert_sql() -> str:
+    """The one statement of `_order_insert_once`, the same for any number of items: the items come
+    as one array per column (unnested), so the statement has a fixed text and under 50 parameters,
+    and psycopg reuses its parsed form instead of parsing a long text on every order."""
     quote = connection.ops.quote_name
     _fields, order_names, order_row = _insert_shape(Order)
-    _fields, item_names, item_row = _insert_shape(OrderItem, frozenset({"order_id"}))
+    item_fields, item_names, _row = _insert_shape(OrderItem, frozenset({"order_id"}))
     _fields, event_names, event_row = _insert_shape(OrderEvent, frozenset({"order_id"}))
+    item_columns = ", ".join(f"%s::{field.db_type(connection)}[]" for field in item_fields)
+    item_aliases = ", ".join(f"c{index}" for index in range(len(item_fields)))
+    item_values = ", ".join(f"v.c{index}" for index in range(len(item_fields)))
     pk, order_id = quote("id"), quote("order_id")
     return (
         f"WITH new_order AS (INSERT INTO {quote(Order._meta.db_table)} ({order_names}) "  # noqa: S608 - names from the models
         # Any unique column: the external reference (sent twice) or the number (drawn twice).
         f"VALUES {order_row} ON CONFLICT DO NOTHING RETURNING {pk}), "
         f"new_items AS (INSERT INTO {quote(OrderItem._meta.db_table)} ({order_id}, {item_names}) "
-        f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {', '.join([item_row] * item_count)}) AS v "
-        f"RETURNING {pk}), "
+        f"SELECT new_order.{pk}, {item_values} FROM new_order, unnest({item_columns}) WITH ORDINALITY "
+        f"AS v({item_aliases}, listed) ORDER BY v.listed RETURNING {pk}), "
         f"new_event AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({order_id}, {event_names}) "
         f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {event_row}) AS v RETURNING {pk}) "
         f"SELECT (SELECT {pk} FROM new_order), ARRAY(SELECT {pk} FROM new_items ORDER BY 1), "
@@ -785,10 +791,11 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
     params: list[Any] = []
     _insert_values(order, _insert_shape(Order)[0], params)
     item_fields = _insert_shape(OrderItem, frozenset({"order_id"}))[0]
-    for item in items:
-        _insert_values(item, item_fields, params)
+    params.extend(
+        [field.get_db_prep_save(field.pre_save(item, add=True), connection) for item in items] for field in item_fields
+    )
     _insert_values(event, _insert_shape(OrderEvent, frozenset({"order_id"}))[0], params)
-    sql = _order_insert_sql(len(items))
+    sql = _order_insert_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         order_id, item_ids, event_id = cursor.fetchone()
