@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="10 seconds")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--users", type=int, help="users there before (1,000,000; 20,000 with --small)")
     args = parser.parse_args()
     seconds = 10.0 if args.small else args.seconds
@@ -93,7 +94,7 @@ def main() -> None:
         }
         return "POST", "/api/v1/orders", {**auth, "Idempotency-Key": ref}, json.dumps(body).encode()
 
-    with Gunicorn(args.database, workers=args.workers) as server:
+    with Gunicorn(args.database, workers=args.workers, threads=args.threads) as server:
         import http.client
 
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
@@ -122,7 +123,7 @@ def main() -> None:
     in_database = Order.objects.filter(pk__gt=last_before).count()
     items = OrderItem.objects.filter(order__pk__gt=last_before).count()
     print(
-        f"gunicorn {args.workers} workers × 4 threads (gthread), {args.connections} closed-loop connections, {seconds:.0f} s"
+        f"gunicorn {args.workers} workers × {args.threads} threads (gthread), {args.connections} closed-loop connections, {seconds:.0f} s"
     )
     print(
         f"orders of 3 items; {users:,} users before, buyers new for the first 5,000 orders then returning; "

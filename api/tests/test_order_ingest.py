@@ -135,7 +135,8 @@ def test_an_order_whose_drawn_number_is_taken_draws_another(marketplace_store, m
     response = _post(marketplace_store, "MP-2")
     assert response.status_code == 201
     first, second = Order.objects.get(external_ref="MP-1"), Order.objects.get(external_ref="MP-2")
-    assert first.number.endswith("00000007") and second.number.endswith("00000008")
+    assert first.number.endswith("00000007")
+    assert second.number.endswith("00000008")
     assert response.json()["number"] == second.number
     assert OrderItem.objects.filter(order=second).count() == OrderItem.objects.filter(order=first).count() == 1
 
@@ -154,6 +155,7 @@ def test_order_create_draws_again_and_a_given_number_taken_is_refused(db, monkey
     first = portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now)
     second = portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now)
     assert (first.number[-1], second.number[-1]) == ("5", "6")
-    assert second.items.count() == 1 and second.events.count() == 1
+    assert second.items.count() == 1
+    assert second.events.count() == 1
     with pytest.raises(IntegrityError):
         portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now, number=first.number)
