@@ -189,6 +189,19 @@ def api_write_record(
 ) -> None:
     """The end of every keyed write: its audit row and, when it claimed an idempotency key, the
     response to replay, in one statement (the UPDATE rides along the INSERT as a CTE)."""
+    if connection.vendor != "postgresql":  # the zero-setup SQLite database: no UPDATE inside WITH
+        if record is not None:
+            record.status_code, record.response_body = status_code, body
+            record.save(update_fields=["status_code", "response_body"])
+        ApiRequestLog.objects.create(
+            api_key=api_key,
+            method=method,
+            path=path[:300],
+            status_code=status_code,
+            idempotency_key=idempotency_key,
+            created_at=now,
+        )
+        return
     quote = connection.ops.quote_name
     log_table = quote(ApiRequestLog._meta.db_table)
     columns = ", ".join(

@@ -556,6 +556,10 @@ def products_external_for_order(
     Written out rather than composed by the ORM: the order ingest runs it on every order, and
     composing it cost more CPU than the database spends answering it.
     """
+    if connection.vendor != "postgresql":  # the zero-setup SQLite database: `= ANY(array)` is PostgreSQL's
+        store = store_get_external(external_ref=store_ref)
+        found = products_external(store=store, external_refs=external_refs)
+        return store, found, product_lead_photo_ids(product_ids=[p.pk for p in found.values()])
     with connection.cursor() as cursor:
         cursor.execute(_order_products_sql(), [store_ref, list(external_refs)])
         rows = cursor.fetchall()
@@ -578,6 +582,8 @@ def products_external_for_order(
 
 def user_by_email(*, address: str) -> User | None:
     """The user whose e-mail is `address`, case aside (the UPPER(email) index); one query."""
+    if connection.vendor != "postgresql":  # the zero-setup SQLite database
+        return User.objects.filter(email__iexact=address).order_by("pk").first()
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {_columns(User, 'u')[0]} FROM {quote(User._meta.db_table)} u "  # noqa: S608 - names from the models

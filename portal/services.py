@@ -14,7 +14,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
@@ -735,6 +735,11 @@ def _insert_once(obj: Model, *, conflict: str) -> bool:
     """INSERT `obj` unless a row has its `conflict` column's value (then False and nothing
     written); one statement, no savepoint. The instance gets its key and is saved."""
     model = type(obj)
+    if connection.vendor != "postgresql":  # the zero-setup SQLite database (one writer at a time)
+        if model._default_manager.filter(**{conflict: getattr(obj, conflict)}).exists():
+            return False
+        obj.save(force_insert=True)
+        return True
     quote = connection.ops.quote_name
     fields, names, row = _insert_shape(model)
     params: list[Any] = []
@@ -788,6 +793,8 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
     from the order's RETURNING: no savepoint, one round trip. A concurrent insert of the same
     reference waits for the other transaction and then does nothing (or inserts, if it rolled back).
     """
+    if connection.vendor != "postgresql":  # the zero-setup SQLite database (one writer at a time)
+        return _order_insert_once_orm(order=order, items=items, event=event)
     params: list[Any] = []
     _insert_values(order, _insert_shape(Order)[0], params)
     item_fields = _insert_shape(OrderItem, frozenset({"order_id"}))[0]
@@ -810,6 +817,22 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
         item._state.adding, item._state.db = False, connection.alias
     event.pk, event.order = event_id, order
     event._state.adding, event._state.db = False, connection.alias
+    return True
+
+
+def _order_insert_once_orm(*, order: Order, items: list[OrderItem], event: OrderEvent) -> bool:
+    """`_order_insert_once` through the ORM, for databases other than PostgreSQL."""
+    taken = Q(number=order.number)
+    if order.external_ref is not None:
+        taken |= Q(external_ref=order.external_ref)
+    if Order.objects.filter(taken).exists():
+        return False
+    order.save(force_insert=True)
+    for item in items:
+        item.order = order
+    OrderItem.objects.bulk_create(items)
+    event.order = order
+    event.save(force_insert=True)
     return True
 
 

@@ -190,3 +190,56 @@ def test_the_zero_setup_sqlite_database_migrates_from_scratch(tmp_path):
         timeout=120,
     )
     assert "[ ]" not in listed.stdout, listed.stdout
+    # The demo and the order ingest run there too: their PostgreSQL statements have SQLite twins.
+    demo = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-4000:]
+    ingest = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SQLITE_INGEST],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ingest.returncode == 0, ingest.stdout[-2000:] + ingest.stderr[-4000:]
+    assert "ingest ok" in ingest.stdout
+
+
+# An order through the API on the zero-setup database: a new buyer, the same request replayed,
+# the same order under another key (200), and a refused one (422).
+SQLITE_INGEST = """
+import json
+from django.test import Client
+from django.utils import timezone
+from api import services
+from api.models import ApiKey
+from api.scopes import INTEGRATION_SCOPES
+from portal.models import Order, User
+staff = User.objects.filter(is_staff=True).first()
+key = services.api_key_issue(
+    kind=ApiKey.Kind.INTEGRATION, name="sqlite", scopes=list(INTEGRATION_SCOPES), actor=staff, now=timezone.now()
+).secret
+client = Client(SERVER_NAME="localhost", headers={"Authorization": f"Bearer {key}"})
+def send(method, path, body, idempotency_key=None):
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    return getattr(client, method)(path, json.dumps(body), content_type="application/json", headers=headers)
+assert send("put", "/api/v1/stores/S-1", {"owner_email": "o@example.com", "name": "S", "country": "PL"}).status_code == 201
+assert send("put", "/api/v1/stores/S-1/products/P-1", {"title": "T", "price": "1.50"}).status_code == 201
+order = {"external_ref": "O-1", "store_ref": "S-1", "buyer_email": "new.buyer@example.com",
+         "items": [{"product_ref": "P-1", "quantity": 2}]}
+first = send("post", "/api/v1/orders", order, "k1")
+assert first.status_code == 201, first.content[:300]
+again = send("post", "/api/v1/orders", order, "k1")
+assert (again.status_code, again.content) == (201, first.content)
+assert send("post", "/api/v1/orders", order, "k2").status_code == 200
+assert send("post", "/api/v1/orders", {**order, "external_ref": "O-2", "store_ref": "none"}, "k3").status_code == 422
+assert Order.objects.filter(external_ref="O-1").count() == 1
+print("ingest ok")
+"""
