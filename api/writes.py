@@ -132,8 +132,13 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
         record = None
         if idempotency_key:
             # Claimed again: the first claim rolled back with the effect. A duplicate that
-            # answered in between is replayed, so both requests get the same answer.
-            record, replayed = _claim(request, key, idempotency_key, fingerprint, now)
+            # answered in between is replayed, so both requests get the same answer. A request
+            # with another body that took the key in between keeps it: this request still gets
+            # its own problem, audited, with no answer stored for replay.
+            try:
+                record, replayed = _claim(request, key, idempotency_key, fingerprint, now)
+            except ApiProblem:
+                record, replayed = None, None
             if replayed is not None:
                 return replayed
         services.api_write_record(

@@ -145,7 +145,7 @@ def _publish_seller_ratings(window_ids: Sequence[int], *, now: datetime) -> None
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET published_at = %s "  # noqa: S608 - table name from the model
-                "WHERE window_id = ANY(%s::int[]) AND published_at IS NULL",
+                "WHERE window_id = ANY(%s::bigint[]) AND published_at IS NULL",
                 [_db_time(now), list(window_ids)],
             )
         return
@@ -161,7 +161,7 @@ def _publish_store_ratings(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET published_at = %s "  # noqa: S608 - table name from the model
-                "WHERE window_id = ANY(%s::int[]) AND published_at IS NULL "
+                "WHERE window_id = ANY(%s::bigint[]) AND published_at IS NULL "
                 "RETURNING store_id, as_described, communication, shipping",
                 [_db_time(now), list(window_ids)],
             )
@@ -372,7 +372,7 @@ def _leave_automatic_ratings(window_ids: Sequence[int], *, now: datetime) -> set
     if connection.vendor == "postgresql":
         # One array parameter: the statement's text is the same every batch, and the driver does
         # not split and bind thousands of placeholders (Python time per window).
-        chosen, chosen_params = "w.id = ANY(%s::int[])", [list(window_ids)]
+        chosen, chosen_params = "w.id = ANY(%s::bigint[])", [list(window_ids)]
     else:
         chosen, chosen_params = f"w.id IN ({', '.join(['%s'] * len(window_ids))})", list(window_ids)
     true = "true" if connection.vendor == "postgresql" else "1"

@@ -680,7 +680,11 @@ def order_create(
     # No savepoint of its own: a taken number is not an error that aborts the transaction, the
     # insert does nothing and is tried again with a new one.
     with transaction.atomic(savepoint=False):
-        _order_insert_numbered(order=order, items=order_items, event=event, number_given=number is not None, now=now)
+        inserted = _order_insert_numbered(
+            order=order, items=order_items, event=event, number_given=number is not None, now=now
+        )
+    if not inserted:
+        raise IntegrityError(f"An order with the reference {external_ref!r} exists")
     return order
 
 

@@ -376,10 +376,14 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read from the cache (Redis in production) and written through to the database:
-# a signed-in page costs no session query, and a lost cache entry is read again from the table.
-# Nothing deletes session rows behind the backend's back (logout and flush go through it).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# With Redis, sessions are read from the cache and written through to the database: a signed-in
+# page costs no session query, and a lost cache entry is read again from the table. Nothing
+# deletes session rows behind the backend's back (logout and flush go through it). Without
+# Redis the cache is each process's own memory, where a session ended in one process would live
+# on in another: the database alone then (a test process is one process, and its cache its own).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL or TESTING else "django.contrib.sessions.backends.db"
+)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG or TESTING else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and not TESTING

@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from api import selectors
+from api import services as portal_api_services
 from api.models import ApiKey, ApiRequestLog, IdempotencyRecord
 from api.tests.conftest import ApiClient, order_body, product_body
 from portal import services as portal_services
@@ -159,3 +160,23 @@ def test_order_create_draws_again_and_a_given_number_taken_is_refused(db, monkey
     assert second.events.count() == 1
     with pytest.raises(IntegrityError):
         portal_services.order_create(buyer=buyer, store=product.store, items=line, now=now, number=first.number)
+
+
+def test_a_refused_write_whose_key_was_taken_meanwhile_still_gets_its_own_problem(marketplace_store, monkeypatch):
+    """The refused write claims its key again after rolling back; another body may hold it by then."""
+    claims = []
+    real_claim = portal_api_services.idempotency_claim
+
+    def claim(**kwargs):
+        claims.append(kwargs["key"])
+        if len(claims) == 2:  # the second claim: another request took the key in between
+            raise portal_api_services.IdempotencyConflict
+        return real_claim(**kwargs)
+
+    monkeypatch.setattr(portal_api_services, "idempotency_claim", claim)
+    response = _post(marketplace_store, "MP-9", store_ref="no-such-store")
+    assert response.status_code == 422
+    assert response.json()["type"] != "urn:opinia:problem:idempotency-conflict"
+    assert [e["field"] for e in response.json()["errors"]] == ["store_ref"]
+    assert ApiRequestLog.objects.filter(idempotency_key="MP-9", status_code=422).count() == 1
+    assert not IdempotencyRecord.objects.filter(key="MP-9").exists()
