@@ -103,6 +103,20 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
     method = request.method or ""
     path = request.get_full_path()
     fingerprint = request_fingerprint(request) if idempotency_key else ""
+
+    def answered(record: IdempotencyRecord | None, status: int, body: str) -> None:
+        """The audit row, and the answer to replay when the key was claimed."""
+        services.api_write_record(
+            api_key=key,
+            record=record,
+            method=method,
+            path=path,
+            status_code=status,
+            body=body,
+            idempotency_key=idempotency_key or "",
+            now=now,
+        )
+
     try:
         with transaction.atomic():
             record = None
@@ -114,16 +128,7 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
                 status, body = action()
             except REFUSED as error:
                 raise _Refused(_problem_body(error)) from error
-            services.api_write_record(
-                api_key=key,
-                record=record,
-                method=method,
-                path=path,
-                status_code=status,
-                body=body,
-                idempotency_key=idempotency_key or "",
-                now=now,
-            )
+            answered(record, status, body)
         return HttpResponse(body, status=status, content_type=JSON)
     except _Refused as refused:
         problem = refused.body
@@ -141,16 +146,7 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
                 record, replayed = None, None
             if replayed is not None:
                 return replayed
-        services.api_write_record(
-            api_key=key,
-            record=record,
-            method=method,
-            path=path,
-            status_code=status,
-            body=body,
-            idempotency_key=idempotency_key or "",
-            now=now,
-        )
+        answered(record, status, body)
     return HttpResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 

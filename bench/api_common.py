@@ -1,13 +1,16 @@
-"""Shared by the API benchmarks: a gunicorn on loopback and a closed-loop HTTP client.
+"""Shared by the API and page benchmarks: a gunicorn on loopback, a closed-loop HTTP client, and
+the WSGI environment of a request sent straight to the application (the in-process benchmarks).
 
 Not a test; never run by the test suite.
 """
 
 import http.client
+import io
 import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +19,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def wsgi_environ(
+    method: str, url: str, *, body: bytes = b"", headers: dict[str, str] | None = None
+) -> dict[str, object]:
+    """The environment gunicorn would hand the application for this request on loopback."""
+    path, _, query = url.partition("?")
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
+    return environ
+
 
 # A request: method, path, headers, body (None for none).
 Request = tuple[str, str, dict[str, str], bytes | None]

@@ -16,7 +16,6 @@ Not a test; never run by the test suite.
 """
 
 import argparse
-import io
 import itertools
 import json
 import os
@@ -25,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from api_common import PG, ROOT, server_env
+from api_common import PG, ROOT, server_env, wsgi_environ
 
 
 def psql(database: str, *commands: str) -> None:
@@ -76,27 +75,12 @@ def main() -> None:
     ).secret
 
     def call(method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[str, bytes]:
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {secret}",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
-        }
+        environ = wsgi_environ(
+            method,
+            path,
+            body=body,
+            headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json", **headers},
+        )
         status: list[str] = []
         response = application(environ, lambda s, h, exc_info=None: status.append(s))
         try:

@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from api_common import wsgi_environ
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
@@ -80,25 +82,7 @@ def main() -> None:
     handler = WSGIHandler()
 
     def get(url: str, page_cookie: str) -> bytes:
-        path, _, query = url.partition("?")
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "127.0.0.1",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-            "wsgi.version": (1, 0),
-        }
-        if page_cookie:
-            environ["HTTP_COOKIE"] = page_cookie
+        environ = wsgi_environ("GET", url, headers={"Cookie": page_cookie} if page_cookie else None)
         status: list[str] = []
         body = b"".join(handler(environ, lambda s, h, *_: status.append(s)))
         if not status[0].startswith("200"):

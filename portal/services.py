@@ -666,7 +666,7 @@ def order_create(
 
     The parcel goes to `ship_to_country` when given, else to the buyer's country.
     """
-    order, order_items, event = _order_build(
+    order, _items, inserted = _order_place(
         buyer=buyer,
         store=store,
         items=items,
@@ -677,15 +677,43 @@ def order_create(
         ship_to_country=ship_to_country,
         lead_photos=None,
     )
+    if not inserted:
+        raise IntegrityError(f"An order with the reference {external_ref!r} exists")
+    return order
+
+
+def _order_place(
+    *,
+    buyer: User,
+    store: Store,
+    items: Iterable[LineItem],
+    now: datetime,
+    currency: str,
+    number: str | None,
+    external_ref: str | None,
+    ship_to_country: str,
+    lead_photos: Mapping[int, int] | None,
+) -> tuple[Order, list[OrderItem], bool]:
+    """Build the order and insert it with its items and first event; False when its external
+    reference was taken (nothing written)."""
+    order, order_items, event = _order_build(
+        buyer=buyer,
+        store=store,
+        items=items,
+        now=now,
+        currency=currency,
+        number=number,
+        external_ref=external_ref,
+        ship_to_country=ship_to_country,
+        lead_photos=lead_photos,
+    )
     # No savepoint of its own: a taken number is not an error that aborts the transaction, the
     # insert does nothing and is tried again with a new one.
     with transaction.atomic(savepoint=False):
         inserted = _order_insert_numbered(
             order=order, items=order_items, event=event, number_given=number is not None, now=now
         )
-    if not inserted:
-        raise IntegrityError(f"An order with the reference {external_ref!r} exists")
-    return order
+    return order, order_items, inserted
 
 
 def _order_number_new(now: datetime) -> str:
@@ -859,7 +887,7 @@ def order_create_external(
     concurrent winner's commit first); the loser reads the winner's order. `lead_photos`: each
     product's lead photo when the caller read them already (else they are read here).
     """
-    order, order_items, event = _order_build(
+    order, order_items, inserted = _order_place(
         buyer=buyer,
         store=store,
         items=items,
@@ -870,7 +898,7 @@ def order_create_external(
         ship_to_country=ship_to_country,
         lead_photos=lead_photos,
     )
-    if _order_insert_numbered(order=order, items=order_items, event=event, number_given=False, now=now):
+    if inserted:
         return order, order_items
     winner = Order.objects.filter(external_ref=external_ref).first()
     if winner is None:  # pragma: no cover - the conflict was on this reference

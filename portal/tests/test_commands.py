@@ -165,49 +165,33 @@ def test_bad_environment_values_fail_loudly(name, value, message):
     assert message in result.stderr
 
 
-def test_the_zero_setup_sqlite_database_migrates_from_scratch(tmp_path):
-    """`make run` with nothing configured migrates an SQLite file; PostgreSQL-only SQL would break it."""
+def _manage_without_services(tmp_path, *arguments: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """`manage.py` as `make run` starts it with nothing configured: SQLite in `tmp_path`, no Redis."""
     without_services = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     clean = {
         k: v for k, v in without_services.items() if not k.startswith(("OPINIA_", "DEBUG", "SECRET_KEY", "DJANGO_"))
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
         cwd=ROOT,
-        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path)},
+        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1"},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
+
+
+def test_the_zero_setup_sqlite_database_migrates_from_scratch(tmp_path):
+    """`make run` with nothing configured migrates an SQLite file; PostgreSQL-only SQL would break it."""
+    result = _manage_without_services(tmp_path, "migrate", "--no-input", timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert (tmp_path / "opinia.sqlite3").stat().st_size > 0
-    listed = subprocess.run(
-        [sys.executable, "manage.py", "showmigrations", "--plan"],
-        cwd=ROOT,
-        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    listed = _manage_without_services(tmp_path, "showmigrations", "--plan", timeout=120)
     assert "[ ]" not in listed.stdout, listed.stdout
     # The demo and the order ingest run there too: their PostgreSQL statements have SQLite twins.
-    demo = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo"],
-        cwd=ROOT,
-        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    demo = _manage_without_services(tmp_path, "seed_demo", timeout=300)
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-4000:]
-    ingest = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SQLITE_INGEST],
-        cwd=ROOT,
-        env={**clean, "DEBUG": "1", "OPINIA_VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    ingest = _manage_without_services(tmp_path, "shell", "-c", SQLITE_INGEST, timeout=120)
     assert ingest.returncode == 0, ingest.stdout[-2000:] + ingest.stderr[-4000:]
     assert "ingest ok" in ingest.stdout
 
