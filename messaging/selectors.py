@@ -192,6 +192,11 @@ SEARCH_TEXT_MILLISECONDS = 15
 _HAS_TRIGRAM = re.compile(r"[^\W_]{3}")
 
 
+def _visible_messages_with(query: str) -> QuerySet[Message]:
+    """The messages, not removed, whose text contains `query` (case aside): what a search matches in a thread."""
+    return Message.objects.filter(text__icontains=query, removed_at__isnull=True)
+
+
 def _search_names(query: str) -> Q:
     return Q(store__name__icontains=query) | Q(buyer__display_name__icontains=query) | Q(order__number__icontains=query)
 
@@ -218,11 +223,7 @@ def _text_match_conversation_ids(query: str) -> set[int] | Literal["many", "slow
     """
     if not _HAS_TRIGRAM.search(query):
         return "slow"
-    matches = (
-        Message.objects.filter(text__icontains=query, removed_at__isnull=True)
-        .order_by()
-        .values_list("conversation_id", flat=True)[: SEARCH_TEXT_CAP + 1]
-    )
+    matches = _visible_messages_with(query).order_by().values_list("conversation_id", flat=True)[: SEARCH_TEXT_CAP + 1]
     rows = bounded_rows(matches, milliseconds=SEARCH_TEXT_MILLISECONDS)
     if rows is None:
         return "slow"
@@ -261,9 +262,7 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
     # message with the word), through the index of the messages by conversation, stopping at
     # the first; unordered, so that nothing has to read all of them to sort.
     first_match = Subquery(
-        Message.objects.filter(conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True)
-        .order_by()
-        .values("pk")[:1]
+        _visible_messages_with(query).filter(conversation=OuterRef("pk")).order_by().values("pk")[:1]
     )
     window_edge = Subquery(
         conversations.order_by("-last_message_at", "-pk").values("last_message_at")[
@@ -287,9 +286,7 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
             # Thousands of messages with the term, not hundreds of thousands: the database may
             # look them all up once (an EXISTS it turns into a hashed lookup, tens of
             # milliseconds), cheaper than opening every conversation of a long inbox.
-            matches_text = Message.objects.filter(
-                conversation=OuterRef("pk"), text__icontains=query, removed_at__isnull=True
-            )
+            matches_text = _visible_messages_with(query).filter(conversation=OuterRef("pk"))
             return list(ordered.filter(_search_names(query) | Exists(matches_text))[:limit])
         # Too many to look up: open each conversation's messages in order (`first_match`), a
         # cost bounded by this inbox, not by the site.

@@ -51,7 +51,7 @@ QUERY_CANCELED = "57014"
 
 
 def bounded_rows[Row](queryset: QuerySet[Any, Row], *, milliseconds: int) -> list[Row] | None:
-    """Evaluate `queryset` inside `search_costs`, or None if PostgreSQL needs more than `milliseconds` for it.
+    """Evaluate `queryset` (in the caller's `search_costs` block), or None if PostgreSQL needs more than `milliseconds` for it.
 
     The time limit holds for that one statement: the previous limit comes back afterwards,
     and a cancelled statement is rolled back to a savepoint, so the transaction goes on. On
