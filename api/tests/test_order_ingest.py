@@ -114,6 +114,19 @@ def test_a_key_revoked_by_another_process_is_refused_within_the_bound(issued_int
     assert client.get("/api/v1/orders").status_code == 401
 
 
+def test_a_revoked_key_is_remembered_until_the_bound_and_refused_at_it(issued_integration, monkeypatch):
+    """KEY_CACHE_SECONDS is the bound: a second before it the revoked key still passes here, at it no more."""
+    start = 1000.0
+    monkeypatch.setattr(selectors, "monotonic", lambda: start)
+    client = ApiClient(issued_integration.secret)
+    assert client.get("/api/v1/orders").status_code == 200
+    ApiKey.objects.filter(pk=issued_integration.key.pk).update(revoked_at=timezone.now())
+    monkeypatch.setattr(selectors, "monotonic", lambda: start + selectors.KEY_CACHE_SECONDS - 1)
+    assert client.get("/api/v1/orders").status_code == 200
+    monkeypatch.setattr(selectors, "monotonic", lambda: start + selectors.KEY_CACHE_SECONDS)
+    assert client.get("/api/v1/orders").status_code == 401
+
+
 def test_a_key_saved_in_this_process_is_forgotten_at_once(issued_integration):
     client = ApiClient(issued_integration.secret)
     assert client.get("/api/v1/orders").status_code == 200
