@@ -23,7 +23,7 @@ from portal.actions import ActionItem, moment_text, register_buyer_actions, regi
 from portal.buyer_record import BuyerFact, register_buyer_facts
 from portal.models import Order, Photo, Product, RequestUser, Store, User
 from portal.pagination import cursor_decode, cursor_encode
-from portal.panels import register_panel
+from portal.panels import register_panel, register_viewer_slots
 from portal.selectors import store_on_time_share
 
 # Half a year of weeks: about the score's 180-day window.
@@ -171,7 +171,8 @@ def fill_helpful_slots(html: str, request: HttpRequest, user: RequestUser) -> Sa
     return SafeString(HELPFUL_SLOT.sub(slot, html))
 
 
-def _viewer_slots(html: str, request: HttpRequest, user: RequestUser) -> SafeString:
+def viewer_slots(html: str, request: HttpRequest, user: RequestUser) -> SafeString:
+    """The review lists' per-viewer parts: helpful buttons and report links (`portal.panels` calls it)."""
     return fill_report_slots(fill_helpful_slots(html, request, user), user)
 
 
@@ -212,12 +213,21 @@ def store_score_part(*, store: Store, now: datetime) -> tuple[SafeString, dict[s
     )
 
 
+def _store_page_filters(request: HttpRequest) -> selectors.ReviewFilters:
+    # The store page offers the sorts (and the automatic ratings' own list), not the product filters.
+    chosen = selectors.filters_from_params(request.GET)
+    return selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic)
+
+
+def store_page_variant(request: HttpRequest) -> tuple[object, ...]:
+    """What the store page's review list reads of the request: its sort and position."""
+    return _list_variant(_store_page_filters(request), request.GET.get("after"))
+
+
 def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
     cursor = request.GET.get("after")
     now = timezone.now()
-    # The store page offers the sorts (and the automatic ratings' own list), not the product filters.
-    chosen = selectors.filters_from_params(request.GET)
-    filters = selectors.ReviewFilters(sort=chosen.sort, automatic=chosen.automatic)
+    filters = _store_page_filters(request)
 
     def build() -> tuple[tuple[SafeString, list[dict[str, Any]]], None]:
         # The count of automatic ratings does not move with the cursor: kept once for every position.
@@ -258,7 +268,7 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
         aggregate=aggregate,
         reviews=review_items,
     )
-    return structured_data.json_ld_script(jsonld) + score + _viewer_slots(reviews, request, user)
+    return structured_data.json_ld_script(jsonld) + score + reviews
 
 
 def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
@@ -319,7 +329,7 @@ def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store,
         variant=(product.pk, product.title, *_list_variant(filters, cursor)),
         build=build,
     )
-    return _viewer_slots(html, request, user)
+    return html
 
 
 def store_trust_panel(*, request: HttpRequest, user: RequestUser, store: Store, **_: Any) -> str:
@@ -428,7 +438,8 @@ def register() -> None:
     register_panel("buyer_order", buyer_order_panel)
     register_panel("seller_order", seller_order_panel)
     register_panel("store_dashboard", store_dashboard_panel)
-    register_panel("store_page", store_page_panel)
+    register_panel("store_page", store_page_panel, variant=store_page_variant)
+    register_viewer_slots(viewer_slots)
     register_panel("product_page", product_page_panel)
     register_panel("store_trust", store_trust_panel)
     register_store_actions(store_actions)

@@ -70,3 +70,34 @@ class PortalConfig(AppConfig):
             schedule=EVERY_MINUTE,
         )
         register_demo_seeder(weekly_summary.seed_weekly_summary)
+        _renew_store_profiles_on_save()
+
+
+# Store fields written by the clocks that no public page shows: saving only these renews nothing.
+STORE_FIELDS_NOT_SHOWN = frozenset({"weekly_summary_due_at"})
+
+
+def _renew_store_profiles_on_save() -> None:
+    """A store, product, working hours or holiday saved or deleted renews the store's `profile` parts.
+
+    On the models' own signals, so that every save counts (the admin, the API, services, data
+    fixes); bulk writes, which send none, call `fragments.content_changed` themselves.
+    """
+    from django.db.models.signals import post_delete, post_save
+
+    from portal import fragments
+    from portal.models import Product, Store, StoreHoliday, WorkingHours
+
+    def store_saved(instance: Store, update_fields: frozenset[str] | None = None, **kwargs: object) -> None:
+        if update_fields is not None and update_fields <= STORE_FIELDS_NOT_SHOWN:
+            return
+        fragments.content_changed(topic="profile", store_id=instance.pk)
+
+    def part_saved(instance: Product | StoreHoliday | WorkingHours, **kwargs: object) -> None:
+        fragments.content_changed(topic="profile", store_id=instance.store_id)
+
+    post_save.connect(store_saved, sender=Store, weak=False, dispatch_uid="profile-store-saved")
+    post_delete.connect(store_saved, sender=Store, weak=False, dispatch_uid="profile-store-deleted")
+    for model in (Product, StoreHoliday, WorkingHours):
+        post_save.connect(part_saved, sender=model, weak=False, dispatch_uid=f"profile-{model.__name__}-saved")
+        post_delete.connect(part_saved, sender=model, weak=False, dispatch_uid=f"profile-{model.__name__}-deleted")

@@ -25,6 +25,13 @@ read per page.
 ends, an unanswered message becomes a late one). Their builders return the moment until which
 they hold (`valid_until`); an entry read after that moment is rebuilt, whatever the version.
 
+**Parts within parts.** A part may be built from other cached parts (a store page's body holds
+the review list and the score). The enclosing part must be keyed by every topic of the parts it
+holds (checked while it is built: a part naming a topic its enclosing part lacks is refused),
+and it holds only as long as the soonest of them: each inner part, read or built, reports its
+moment to the part being built around it, as does `holds_until` for what is computed in the
+build itself (a store's local time, its opening hours).
+
 Only content that is the same for every visitor goes in: what depends on the viewer (a
 "Report" link, a "Message the seller" form) is added after the cached part is read
 (`feedback.panels` fills its report slots per request).
@@ -34,6 +41,8 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +60,31 @@ FRAGMENT_TIMEOUT = 60 * 60
 # the lists only, never the score header and its charts.
 # `listing`: a product's photos on its public page.
 # `penalties`: a store's live penalty points (the restriction banner of its public pages).
-TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing", "penalties")
+# `profile`: what a store shows of itself (its name and country, products, working hours,
+# holidays, busy switch), renewed by the models' own saves (portal.signals) and by bulk writes.
+TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing", "penalties", "profile")
+
+
+@dataclass
+class _Building:
+    """A part being built: the topics it is keyed by and the moments its contents hold until."""
+
+    name: str
+    topics: frozenset[str]
+    moments: list[datetime] = field(default_factory=list)
+
+
+_building: ContextVar[_Building | None] = ContextVar("fragment_building", default=None)
+
+
+def holds_until(moment: datetime | None) -> None:
+    """What the part being built shows changes by itself at `moment`: it is rebuilt from then on.
+
+    Outside a build (a page drawn without a cache around it) there is nothing to tell.
+    """
+    building = _building.get()
+    if building is not None and moment is not None:
+        building.moments.append(moment)
 
 
 def _version_key(topic: str, store_id: int) -> str:
@@ -143,6 +176,12 @@ def cached[T](
     `build` returns (value, valid_until or None). `localized` values (rendered HTML) are kept
     per language and time zone; data (numbers, dataclasses) once for all.
     """
+    enclosing = _building.get()
+    if enclosing is not None and not enclosing.topics.issuperset(topics):
+        raise ValueError(
+            f"{name!r} shows topics {sorted(set(topics) - enclosing.topics)} that {enclosing.name!r}, "
+            "built around it, is not keyed by: a change to them would leave the enclosing part stale."
+        )
     parts: list[Any] = [name, store_id, *variant]
     if localized:
         parts += [translation.get_language(), timezone.get_current_timezone_name()]
@@ -159,10 +198,18 @@ def cached[T](
     if isinstance(entry, tuple) and len(entry) == 3:
         built_under, value, valid_until = entry
         if built_under == versions and (valid_until is None or moment < valid_until):
+            holds_until(valid_until)
             return value
-    # From the primary, even on a replica-reading page: a miss right after a version bump on a
-    # lagging replica would otherwise store the old rows under the new version for FRAGMENT_TIMEOUT.
-    with primary_reads():
-        value, valid_until = build()
+    building = _Building(name=name, topics=frozenset(topics))
+    token = _building.set(building)
+    try:
+        # From the primary, even on a replica-reading page: a miss right after a version bump on a
+        # lagging replica would otherwise store the old rows under the new version for FRAGMENT_TIMEOUT.
+        with primary_reads():
+            value, valid_until = build()
+    finally:
+        _building.reset(token)
+    valid_until = min(building.moments + ([valid_until] if valid_until is not None else []), default=None)
     cache.set(key, (versions, value, valid_until), timeout=FRAGMENT_TIMEOUT)
+    holds_until(valid_until)
     return value

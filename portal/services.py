@@ -314,6 +314,8 @@ def store_set_working_hours(*, store: Store, actor: User, intervals: Iterable[Op
             WorkingHours(store=store, weekday=weekday, opens_at=opens_at, closes_at=closes_at)
             for weekday, opens_at, closes_at in sorted(week)
         )
+        # A bulk insert sends no save signals: the store's public parts are renewed here.
+        content_changed(topic="profile", store_id=store.pk)
         if week != before:
             _audit_store(store=store, actor=actor, change=[{"changed": {"fields": [capfirst(_label(WorkingHours))]}}])
 
@@ -582,6 +584,8 @@ def product_listing_changed(*, product: Product, changed: Iterable[str], previou
         content_changed(topic="feedback", store_id=product.store_id)
         if previous_store_id and previous_store_id != product.store_id:
             content_changed(topic="feedback", store_id=previous_store_id)
+            # The store it left lists it no more (its save renewed only the store it went to).
+            content_changed(topic="profile", store_id=previous_store_id)
 
 
 # --- Orders -----------------------------------------------------------------------------

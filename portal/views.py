@@ -1,6 +1,7 @@
 """HTTP for the core: orders, store dashboard and settings, public store and product pages."""
 
 import contextlib
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import fragments, selectors, services
 from portal.actions import actions_for_member, buyer_actions, store_actions
 from portal.buyer_record import buyer_record
+from portal.context_processors import viewer_works_for
 from portal.countries import COUNTRIES, country_for_language, country_name, is_known_country
 from portal.form_errors import add_service_error
 from portal.forms import (
@@ -41,9 +44,9 @@ from portal.hours import store_availability
 from portal.http import object_view
 from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
-from portal.panels import panels_for
+from portal.panels import fill_viewer_slots, panels_for, panels_variant
 from portal.replica import replica_view
-from portal.rules import FIRST_VERSION, newer_than, rules_now
+from portal.rules import FIRST_VERSION, latest_version, newer_than, rules_now
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
 from portal.weekly_summary import store_member_set_weekly_summary
@@ -570,23 +573,65 @@ def store_agent_remove(request: HttpRequest, slug: str, member_id: int) -> HttpR
 @replica_view
 def store_page(request: HttpRequest, slug: str) -> HttpResponse:
     store = selectors.store_get_public(slug=slug)
-    products = Product.objects.filter(store=store, is_active=True).order_by("title")[:60]
-    now = timezone.now()
-    hours = list(store.working_hours.all())
     return render(
         request,
         "portal/store_page.html",
-        {
-            "store": store,
-            "products": products,
-            "store_local_now": store.local_now(now),
-            # The whole week, closed days included, as the conversation's side panel shows it.
-            "week": selectors.store_week(store=store, hours=hours),
-            "store_today": store.local_now(now).weekday(),
-            "availability": store_availability(store=store, now=now, hours=hours),
-            "panels": panels_for("store_page", request=request, user=request.user, store=store),
-        },
+        {"store": store, "body": store_page_body(request=request, store=store, now=timezone.now())},
     )
+
+
+# Everything the store page's body shows: its own profile (name, products, hours, holidays,
+# busy switch) and what its panels show (reviews and score, response rate, restriction).
+STORE_PAGE_TOPICS = ("profile", "feedback", "helpful", "shipments", "responses", "penalties")
+
+
+def store_page_body(*, request: HttpRequest, store: Store, now: datetime) -> SafeString:
+    """The store page below the site's bar, the same for every visitor of the same standing.
+
+    Kept per store, language and time zone, the panels' query parameters, and whether the viewer
+    works for the store; renewed by any of STORE_PAGE_TOPICS, by a newer version of the rules
+    (the score and the restriction banner follow them) and at the next minute (the store's local
+    time and opening state). Each viewer's own links (helpful, report) are filled in after.
+    """
+    works_here = viewer_works_for(request, store.pk)
+
+    def build() -> tuple[SafeString, datetime]:
+        hours = list(store.working_hours.all())
+        availability = store_availability(store=store, now=now, hours=hours)
+        store_now = store.local_now(now)
+        html = render_to_string(
+            "portal/_store_page_body.html",
+            {
+                "store": store,
+                "products": list(Product.objects.filter(store=store, is_active=True).order_by("title")[:60]),
+                "store_local_now": store_now,
+                # The whole week, closed days included, as the conversation's side panel shows it.
+                "week": selectors.store_week(store=store, hours=hours),
+                "store_today": store_now.weekday(),
+                "availability": availability,
+                "panels": panels_for("store_page", request=request, user=request.user, store=store, viewer_slots=False),
+            },
+        )
+        for change in (availability.open_until, availability.reopens_at, store.busy_until):
+            if change is not None and change > now:
+                fragments.holds_until(change)
+        # The local time is shown to the minute.
+        return SafeString(html), now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+    body = cached(
+        name="portal.store_page",
+        topics=STORE_PAGE_TOPICS,
+        store_id=store.pk,
+        variant=(
+            works_here,
+            request.user.is_authenticated,
+            latest_version().version,
+            panels_variant("store_page", request),
+        ),
+        build=build,
+        now=now,
+    )
+    return fill_viewer_slots(body, request, request.user)
 
 
 @require_GET
