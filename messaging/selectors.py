@@ -140,6 +140,26 @@ class InboxPage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# What an inbox row shows of the other side and of the order (messaging/_inbox_row.html).
+ROW_RELATED_COLUMNS = {
+    "store": ("store__name", "store__slug"),
+    "buyer": ("buyer__display_name", "buyer__email"),
+    "order": ("order__number",),
+}
+
+
+def inbox_row_columns(conversations: QuerySet[Conversation], *, other: str) -> QuerySet[Conversation]:
+    """The conversations with the other side and the order joined, reading of them only what a row shows.
+
+    Every column of the conversation, but two or three of the store's, buyer's and order's:
+    the rows of a page are built in Python, and each model built costs by its columns.
+    """
+    own = [field.attname for field in Conversation._meta.concrete_fields]
+    return conversations.select_related(other, "order").only(
+        *own, *ROW_RELATED_COLUMNS[other], *ROW_RELATED_COLUMNS["order"]
+    )
+
+
 def inbox_page(
     *,
     conversations: QuerySet[Conversation],
@@ -169,7 +189,7 @@ def inbox_page(
     if filters.query:
         rows = _search_page(conversations, query=filters.query[:100], limit=page_size + 1)
     else:
-        rows = list(conversations.select_related(other, "order").order_by("-last_message_at", "-pk")[: page_size + 1])
+        rows = list(inbox_row_columns(conversations, other=other).order_by("-last_message_at", "-pk")[: page_size + 1])
     for row in rows:
         row.unread = row.unread_for(side)  # type: ignore[attr-defined]
         row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]
