@@ -72,11 +72,15 @@ def main() -> None:
     store_url = f"/stores/{store.slug}/"
     bare_url = f"/bench/bare/{store.slug}/"
     bare_deep_url = f"{bare_url}?after={store_deep}"
+    product = ItemReview.objects.filter(store=store).select_related("product").first().product  # type: ignore[union-attr]
+    product_url = f"/stores/{store.slug}/products/{product.slug}/"
     pairs = [
         ("inbox page 1", "/messages/", cookie, bare_url),
         (f"inbox deepest (page {inbox_pages})", f"/messages/?after={inbox_deep}", cookie, bare_deep_url),
         ("store page 1, signed in", store_url, cookie, bare_url),
         ("store page 1, anonymous", store_url, "", bare_url),
+        ("product page 1, anonymous", product_url, "", bare_url),
+        ("product deep, anonymous", f"{product_url}?after={store_deep}", "", bare_deep_url),
     ]
     pairs = [pair for pair in pairs if args.only in pair[0]]
     handler = WSGIHandler()

@@ -271,6 +271,11 @@ def store_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, *
     return structured_data.json_ld_script(jsonld) + score + reviews
 
 
+def product_page_variant(request: HttpRequest) -> tuple[object, ...]:
+    """What the product page's review list reads of the request: its filters, sort and position."""
+    return _list_variant(selectors.filters_from_params(request.GET), request.GET.get("after"))
+
+
 def product_page_panel(*, request: HttpRequest, user: RequestUser, store: Store, product: Product, **_: Any) -> str:
     cursor = request.GET.get("after")
     filters = selectors.filters_from_params(request.GET)
@@ -440,7 +445,7 @@ def register() -> None:
     register_panel("store_dashboard", store_dashboard_panel)
     register_panel("store_page", store_page_panel, variant=store_page_variant)
     register_viewer_slots(viewer_slots)
-    register_panel("product_page", product_page_panel)
+    register_panel("product_page", product_page_panel, variant=product_page_variant)
     register_panel("store_trust", store_trust_panel)
     register_store_actions(store_actions)
     register_buyer_actions(buyer_actions)

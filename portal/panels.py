@@ -17,6 +17,8 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from portal.models import RequestUser
@@ -52,8 +54,26 @@ def panels_variant(slot: str, request: HttpRequest) -> tuple[Hashable, ...]:
     return tuple(variant(request) for variant in VARIANTS.get(slot, []))
 
 
+# The request's own values in a part kept for every visitor: a form's CSRF input and the page's
+# address (a form's `next`). Markers of our own templates only; never in text a user wrote
+# (escaped, `<!--` cannot come from it).
+CSRF_SLOT = "<!--viewer:csrf-->"
+PATH_SLOT = "<!--viewer:path-->"
+
+
+def fill_request_slots(html: str, request: HttpRequest, user: RequestUser) -> str:
+    if CSRF_SLOT in html:
+        html = html.replace(
+            CSRF_SLOT, f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
+        )
+    if PATH_SLOT in html:
+        html = html.replace(PATH_SLOT, escape(request.get_full_path()))
+    return html
+
+
 def fill_viewer_slots(html: str, request: HttpRequest, user: RequestUser) -> SafeString:
     """The request's viewer's own links and forms in panels' HTML (a filled slot is not filled again)."""
+    html = fill_request_slots(html, request, user)
     for filler in VIEWER_SLOTS:
         html = filler(html, request, user)
     return SafeString(html)

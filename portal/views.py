@@ -641,6 +641,36 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
     product = selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
     store = product.store
     country = viewer_country(request)
+    if request.user.is_authenticated:
+        # A signed-in buyer's page holds their own conversation with the store and its form.
+        body = product_page_body(request=request, store=store, product=product, country=country)
+    else:
+        body = cached(
+            name="portal.product_page",
+            topics=PRODUCT_PAGE_TOPICS,
+            store_id=store.pk,
+            variant=(product.pk, country, latest_version().version, panels_variant("product_page", request)),
+            build=lambda: (product_page_body(request=request, store=store, product=product, country=country), None),
+        )
+    return render(
+        request,
+        "portal/product_page.html",
+        {"store": store, "product": product, "body": fill_viewer_slots(body, request, request.user)},
+    )
+
+
+# Everything a product page's body shows: the product and its store's name (`profile`), its
+# photos (`listing`), the delivery table, the reviews and score, the response rate, the restriction.
+PRODUCT_PAGE_TOPICS = ("profile", "listing", "delivery", "feedback", "helpful", "responses", "penalties")
+
+
+def product_page_body(*, request: HttpRequest, store: Store, product: Product, country: str) -> SafeString:
+    """The product page below the site's bar, its viewer slots left to fill.
+
+    A visitor's is the same for every visitor of the country, language and time zone: the
+    page keeps it per product and panels' query parameters (`product_page`) under
+    PRODUCT_PAGE_TOPICS, until the soonest moment of the parts inside it.
+    """
     # The same for every viewer of the country until the store edits its table: cached, no query warm.
     delivery = fragments.cached(
         name="portal.delivery_options",
@@ -650,23 +680,20 @@ def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResp
         build=lambda: (selectors.delivery_options(store_id=store.pk, country=country), None),
         localized=False,
     )
-    return render(
-        request,
-        "portal/product_page.html",
-        {
-            "store": store,
-            "product": product,
-            "delivery": delivery,
-            "delivery_country": country,
-            "delivery_country_name": country_name(country) if country else "",
-            "country_form": None
-            if request.user.is_authenticated
-            else DeliveryCountryForm(initial={"country": country}),
-            "gallery": product_gallery(product=product),
-            "trust": panels_for("store_trust", request=request, user=request.user, store=store),
-            "panels": panels_for("product_page", request=request, user=request.user, store=store, product=product),
-        },
-    )
+    context = {
+        "store": store,
+        "product": product,
+        "delivery": delivery,
+        "delivery_country": country,
+        "delivery_country_name": country_name(country) if country else "",
+        "country_form": None if request.user.is_authenticated else DeliveryCountryForm(initial={"country": country}),
+        "gallery": product_gallery(product=product),
+        "trust": panels_for("store_trust", request=request, user=request.user, store=store, viewer_slots=False),
+        "panels": panels_for(
+            "product_page", request=request, user=request.user, store=store, product=product, viewer_slots=False
+        ),
+    }
+    return SafeString(render_to_string("portal/_product_page_body.html", context, request=request))
 
 
 def product_gallery(*, product: Product) -> str:
