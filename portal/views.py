@@ -637,25 +637,34 @@ def store_page_body(*, request: HttpRequest, store: Store, now: datetime) -> Saf
 @require_GET
 @replica_view
 def product_page(request: HttpRequest, slug: str, product_slug: str) -> HttpResponse:
-    # One query for both (a missing store or product is the same 404).
-    product = selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
-    store = product.store
     country = viewer_country(request)
     if request.user.is_authenticated:
         # A signed-in buyer's page holds their own conversation with the store and its form.
-        body = product_page_body(request=request, store=store, product=product, country=country)
+        # One query for both (a missing store or product is the same 404).
+        product = selectors.product_get_public_by_slugs(store_slug=slug, product_slug=product_slug)
+        title = product.title
+        body = product_page_body(request=request, store=product.store, product=product, country=country)
     else:
-        body = cached(
+        # A visitor's page comes whole from the cache: only the ids are read (a fixed statement),
+        # the product and its store are built only when the body is.
+        product_id, store_id = selectors.product_ids_public_by_slugs(store_slug=slug, product_slug=product_slug)
+
+        def build() -> tuple[tuple[str, SafeString], None]:
+            product = Product.objects.select_related("store").get(pk=product_id)
+            return (
+                product.title,
+                product_page_body(request=request, store=product.store, product=product, country=country),
+            ), None
+
+        title, body = cached(
             name="portal.product_page",
             topics=PRODUCT_PAGE_TOPICS,
-            store_id=store.pk,
-            variant=(product.pk, country, latest_version().version, panels_variant("product_page", request)),
-            build=lambda: (product_page_body(request=request, store=store, product=product, country=country), None),
+            store_id=store_id,
+            variant=(product_id, country, latest_version().version, panels_variant("product_page", request)),
+            build=build,
         )
     return render(
-        request,
-        "portal/product_page.html",
-        {"store": store, "product": product, "body": fill_viewer_slots(body, request, request.user)},
+        request, "portal/product_page.html", {"title": title, "body": fill_viewer_slots(body, request, request.user)}
     )
 
 

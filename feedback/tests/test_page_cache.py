@@ -329,12 +329,12 @@ def _pages(review, buyer):
 # Pinned figures: warm (the parts cached) within the targets, cold (cache empty) as a guard.
 # Cold, the product page reads the delivery times for the viewer's country and the store page the
 # on-time share (one query each), and the product page its photo gallery (a cached part of its
-# own); warm, all come from the cache. Warm, the store page reads only its store: the body below
-# the bar (reviews, score, products, hours) is one cached part. The product page reads its product and store in one
-# query, and the restriction banner's live points are cached (`penalties`). Signed in, warm, the
-# session comes from the cache, and the memberships (whether the viewer works for the store) come
-# in the navigation's one query.
-ANONYMOUS = {"store": (1, 24), "product": (1, 22)}
+# own). Warm, a visitor's store page reads only its store and a visitor's product page only its
+# ids: each body below the bar is one cached part (reviews, score, products, hours, delivery).
+# Signed in, the product page reads its product and store in one query, and the restriction
+# banner's live points are cached (`penalties`); the session comes from the cache, and the
+# memberships (whether the viewer works for the store) come in the navigation's one query.
+ANONYMOUS = {"store": (1, 24), "product": (1, 23)}
 SIGNED_IN = {"store": (3, 27), "product": (5, 27), "inbox": (4, 5), "orders": (3, 4)}
 
 
@@ -416,9 +416,9 @@ def test_a_page_at_a_new_position_reads_only_its_rows(client, published, other_b
 
     second = _publish_on(published.product, other_buyer, stars=2)
     _product_page_at(client, published, encode_cursor(published))
-    # The stars, the buyers' photos and the automatic count are kept: the product and store,
-    # the page's rows and their photos.
-    with django_assert_num_queries(3):
+    # The stars, the buyers' photos and the automatic count are kept: the product's ids, the
+    # product and store (to build the new position's body), the page's rows and their photos.
+    with django_assert_num_queries(4):
         html = _product_page_at(client, published, encode_cursor(second))
     assert "· 2 ratings</p>" in html
     assert "Works as described" in html  # the row after the newest
