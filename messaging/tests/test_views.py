@@ -170,6 +170,22 @@ def test_inbox_filters_search_and_keyset_pages(client, buyer, settings):
     assert client.get(url, {"after": "garbage!!"}).status_code == 200
 
 
+def test_the_store_filter_offers_the_recent_stores_by_name_with_the_chosen_one_selected(client, buyer):
+    shops = [StoreFactory(name=name) for name in ("Zebra <b>Goods</b>", "Apple & Co", "Mango")]
+    for shop in shops:
+        services.conversation_start(buyer=buyer, store=shop, text="hello", now=timezone.now())
+    client.force_login(buyer)
+    url = reverse("messaging:inbox")
+    html = client.get(url).content.decode()
+    options = html[html.index('<select id="inbox-store"') : html.index("</select>", html.index('id="inbox-store"'))]
+    assert options.index("Apple &amp; Co") < options.index("Mango") < options.index("Zebra &lt;b&gt;Goods&lt;/b&gt;")
+    assert "<b>Goods</b>" not in html
+    assert " selected" not in options
+    chosen = client.get(url, {"store": shops[2].slug}).content.decode()
+    assert f'<option value="{shops[2].slug}" selected>Mango</option>' in chosen
+    assert f'<option value="{shops[1].slug}">Apple &amp; Co</option>' in chosen
+
+
 def test_inbox_query_count_does_not_grow_with_rows(client, buyer, django_assert_max_num_queries):
     for n in range(12):
         services.conversation_start(buyer=buyer, store=StoreFactory(), text=f"q{n}", now=timezone.now())

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -103,6 +104,16 @@ def inbox_rows(items: list[Conversation], side: str) -> list[SafeString]:
     return rows
 
 
+def _store_options(stores: list[tuple[str, str]], *, chosen: str) -> SafeString:
+    """The store filter's options, escaped here: one string instead of a template loop per store."""
+    return SafeString(
+        "".join(
+            f'<option value="{escape(slug)}"{" selected" if slug == chosen else ""}>{escape(name)}</option>'
+            for slug, name in stores
+        )
+    )
+
+
 def inbox_response(
     request: HtmxHttpRequest, *, conversations: Any, side: str, tab: str, extra: dict[str, Any]
 ) -> HttpResponse:
@@ -120,6 +131,7 @@ def inbox_response(
         return HttpResponse(status=204)
     context = {
         **extra,
+        "filter_store_options": _store_options(extra.get("filter_stores", []), chosen=filters.store_slug),
         "page": page,
         "page_rows": inbox_rows(page.items, side),
         "side": side,
