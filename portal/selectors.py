@@ -12,6 +12,7 @@ from django.db import connection, connections, router
 from django.db.models import Count, Exists, F, Min, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from portal.db import bound_cursor
 from portal.models import (
     DeliveryTime,
     Order,
@@ -560,7 +561,7 @@ def products_external_for_order(
         store = store_get_external(external_ref=store_ref)
         found = products_external(store=store, external_refs=external_refs)
         return store, found, product_lead_photo_ids(product_ids=[p.pk for p in found.values()])
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_order_products_sql(), [store_ref, list(external_refs)])
         rows = cursor.fetchall()
     if not rows:
@@ -589,7 +590,7 @@ def user_by_email(*, address: str) -> User | None:
         f"SELECT {_columns(User, 'u')[0]} FROM {quote(User._meta.db_table)} u "  # noqa: S608 - names from the models
         f"WHERE UPPER(u.{quote('email')}::text) = UPPER(%s) ORDER BY u.{quote('id')} LIMIT 1"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [address])
         row = cursor.fetchone()
     return None if row is None else _from_row(User, "u", row)

@@ -24,6 +24,7 @@ from portal import events
 from portal.carriers import carrier_find, tracking_number_normalise
 from portal.countries import country_name, is_known_country
 from portal.dates import format_moment
+from portal.db import bound_cursor
 from portal.fragments import content_changed, user_public_name_changed
 from portal.hours import Interval, intervals_overlap, store_availability
 from portal.models import (
@@ -780,7 +781,7 @@ def _insert_once(obj: Model, *, conflict: str) -> bool:
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {row} "  # noqa: S608 - names from the model
         f"ON CONFLICT ({quote(conflict)}) DO NOTHING RETURNING {quote(str(model._meta.pk.column))}"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         inserted = cursor.fetchone()
     if inserted is None:
@@ -835,7 +836,7 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
     )
     _insert_values(event, _insert_shape(OrderEvent, frozenset({"order_id"}))[0], params)
     sql = _order_insert_sql()
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         order_id, item_ids, event_id = cursor.fetchone()
     if order_id is None:
