@@ -15,7 +15,7 @@ from pydantic import Field
 from api.auth import integration_key
 from api.fields import fields_as
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump, money, problems, utc
+from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump_plain, money, problems, utc
 from api.writes import api_write, json_response
 from portal import selectors as portal_selectors
 from portal import services as portal_services
@@ -194,9 +194,9 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
         )
         if items is None:
             order = portal_selectors.order_get_external(external_ref=payload.external_ref)
-            return 200, dump(OrderOut, order_out(order))
+            return 200, dump_plain(OrderOut, order_out(order))
         # A new order: its store, buyer, items and their products are the objects in hand.
-        return 201, dump(OrderOut, order_out(order, items=items))
+        return 201, dump_plain(OrderOut, order_out(order, items=items))
 
     return api_write(request, action, idempotency_key=idempotency_key)
 
@@ -221,7 +221,7 @@ def order_list(
     if status:
         orders = orders.filter(status=status)
     page, next_cursor = keyset_page(orders, cursor=cursor, limit=limit, moment_field="placed_at")
-    return json_response(dump(OrderPage, {"items": [order_out(o) for o in page], "next_cursor": next_cursor}))
+    return json_response(dump_plain(OrderPage, {"items": [order_out(o) for o in page], "next_cursor": next_cursor}))
 
 
 @router.get(
@@ -231,7 +231,7 @@ def order_list(
     summary="Read an order",
 )
 def order_get(request: HttpRequest, order_ref: str = Path(..., pattern=REF_PATTERN)) -> HttpResponse:
-    return json_response(dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref))))
+    return json_response(dump_plain(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref))))
 
 
 @router.post(
@@ -266,6 +266,6 @@ def order_move(
             )
         else:
             portal_services.order_transition(order_id=order.pk, to=payload.status, actor=None, now=now)
-        return 200, dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref)))
+        return 200, dump_plain(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref)))
 
     return api_write(request, action, idempotency_key=idempotency_key)
