@@ -127,10 +127,28 @@ def user_get_or_create_by_email(
     nothing, and the loser reads the winner's row. No savepoint: the order ingest calls this
     for every new buyer.
     """
-    address = User.objects.normalize_email(email.strip()).lower()
-    existing = user_by_email(address=address)
-    if existing is not None:
-        return existing, False
+    address = email_address(email)
+    return user_get_or_create_found(
+        address=address,
+        found=user_by_email(address=address),
+        display_name=display_name,
+        language=language,
+        time_zone=time_zone,
+    )
+
+
+def email_address(email: str) -> str:
+    """An address as users are stored and looked up by it: trimmed, normalised, in lower case."""
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+def user_get_or_create_found(
+    *, address: str, found: User | None, display_name: str = "", language: str = "en", time_zone: str = "UTC"
+) -> tuple[User, bool]:
+    """`user_get_or_create_by_email` for a caller that looked `address` (see `email_address`) up
+    already, in the same transaction: `found` is the user it found, if any."""
+    if found is not None:
+        return found, False
     user = User(
         email=address,
         display_name=display_name,

@@ -160,37 +160,38 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
     order with this `external_ref` exists already (it is returned unchanged)."""
 
     def action() -> tuple[int, str]:
+        address = portal_services.email_address(payload.buyer_email)
         try:
-            store, products, lead_photos = portal_selectors.products_external_for_order(
-                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}
+            inputs = portal_selectors.products_external_for_order(
+                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}, buyer_address=address
             )
         except Http404:
             raise ValidationError({"store_ref": _("No store has this reference.")}) from None
         missing = {
             f"items.{index}.product_ref": _("The store has no product with this reference.")
             for index, item in enumerate(payload.items)
-            if item.product_ref not in products
+            if item.product_ref not in inputs.products
         }
         if missing:
             raise ValidationError(missing)
         with fields_as({"email": "buyer_email", "display_name": "buyer_name", "language": "buyer_language"}):
-            buyer, _created = portal_services.user_get_or_create_by_email(
-                email=payload.buyer_email, display_name=payload.buyer_name, language=payload.buyer_language
+            buyer, _created = portal_services.user_get_or_create_found(
+                address=address, found=inputs.buyer, display_name=payload.buyer_name, language=payload.buyer_language
             )
         order, items = portal_services.order_create_external(
             external_ref=payload.external_ref,
             buyer=buyer,
-            store=store,
+            store=inputs.store,
             items=[
                 portal_services.LineItem(
-                    product=products[item.product_ref], quantity=item.quantity, unit_price=item.unit_price
+                    product=inputs.products[item.product_ref], quantity=item.quantity, unit_price=item.unit_price
                 )
                 for item in payload.items
             ],
             currency=payload.currency,
             ship_to_country=payload.ship_to_country,
             now=timezone.now(),
-            lead_photos=lead_photos,
+            lead_photos=inputs.lead_photos,
         )
         if items is None:
             order = portal_selectors.order_get_external(external_ref=payload.external_ref)
