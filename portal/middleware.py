@@ -52,7 +52,12 @@ class SiteAuthenticationMiddleware(AuthenticationMiddleware):
         if self.async_mode or not keyed_api_request(request):
             return super().__call__(request)
         request.user = AnonymousUser()
+        request.auser = _anonymous
         return self.get_response(request)
+
+
+async def _anonymous() -> AnonymousUser:
+    return AnonymousUser()
 
 
 class SiteMessageMiddleware(MessageMiddleware):

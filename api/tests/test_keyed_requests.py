@@ -35,6 +35,23 @@ def test_a_keyed_request_without_cookies_skips_the_sites_session_and_messages(
     assert response["Vary"] == "Accept-Language, Cookie"
 
 
+def test_a_keyed_request_without_cookies_is_anonymous(marketplace_store: ApiClient, monkeypatch):
+    from asgiref.sync import async_to_sync
+
+    from api.routers import orders
+
+    seen = []
+    original = orders.api_write
+
+    def spy(request, action, **kwargs):
+        seen.append((request.user.is_authenticated, async_to_sync(request.auser)().is_authenticated))
+        return original(request, action, **kwargs)
+
+    monkeypatch.setattr(orders, "api_write", spy)
+    assert marketplace_store.post("/api/v1/orders", order_body(external_ref="MP-1")).status_code == 201
+    assert seen == [(False, False)]
+
+
 def test_a_keyed_request_with_a_cookie_goes_the_whole_way(marketplace_store: ApiClient, site_middleware_calls):
     marketplace_store.client.cookies["sessionid"] = "stale"
     response = marketplace_store.post("/api/v1/orders", order_body(external_ref="MP-1"))
