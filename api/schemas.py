@@ -1,11 +1,14 @@
 """Schemas shared by every router: problems, money, pages, and how times are written."""
 
+import functools
+import operator
+import types
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field, create_model
 
 # The marketplace's references (stores, products, orders) and idempotency keys.
 REF_PATTERN = r"^[A-Za-z0-9._:\-]{1,100}$"
@@ -46,6 +49,33 @@ def utc(moment: datetime | None) -> datetime | None:
 def dump(schema: type[Schema], data: Any) -> str:
     """Validate `data` against `schema` and render it as JSON (decimals as strings, times in UTC with Z)."""
     return schema.model_validate(data).model_dump_json()
+
+
+def dump_plain(schema: type[Schema], data: dict[str, Any]) -> str:
+    """`dump` for data built of plain dicts, lists and values (no model instances, no resolvers):
+    the same JSON, validated by the same rules, without django-ninja's per-object attribute
+    lookup, which only matters for model instances."""
+    return _plain_model(schema).model_validate(data).model_dump_json()
+
+
+@functools.cache
+def _plain_model(schema: type[BaseModel]) -> type[BaseModel]:
+    """A pydantic model with `schema`'s fields (nested schemas likewise), worked out once."""
+    fields: dict[str, Any] = {
+        name: (_plain_annotation(field.annotation), field) for name, field in schema.model_fields.items()
+    }
+    return create_model(schema.__name__, **fields)
+
+
+def _plain_annotation(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, Schema):
+        return _plain_model(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is list:
+        return list[_plain_annotation(args[0])]  # type: ignore[misc]
+    if origin in (Union, types.UnionType):
+        return functools.reduce(operator.or_, (_plain_annotation(arg) for arg in args))
+    return annotation
 
 
 def problems(*statuses: int) -> dict[int, type[Problem]]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiKey, ApiRequestLog, IdempotencyRecord
 from api.scopes import scopes_for_kind
+from portal.db import bound_cursor
 from portal.models import Store, User
 from portal.selectors import user_is_store_member
 
@@ -158,7 +159,7 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     table, pk = quote(IdempotencyRecord._meta.db_table), quote("id")
     key_columns = f"{quote('api_key_id')}, {quote('key')}"
     columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 - fixed names, values bound
             f"ON CONFLICT ({key_columns}) DO NOTHING RETURNING {pk}",
@@ -227,7 +228,7 @@ def api_write_record(
             f"{quote('response_body')} = %s WHERE {quote('id')} = %s) {insert}"
         )
         params = [status_code, body, record.pk, *values]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
 
 

@@ -3,9 +3,11 @@
 The same orders as `api_orders_ingest.py` (3 items, an idempotency key each, buyers new then
 returning) go straight into the WSGI application (every middleware, DEBUG off, as gunicorn
 serves it), one after another. Prints the process CPU time per order (`time.process_time()`,
-so what other processes do to the machine does not count) and, in a second pass under
-`CaptureQueriesContext`, the statements per order. CPU time includes this process's side of
-the database driver but not PostgreSQL's.
+so what other processes do to the machine does not count), the CPU time of the PostgreSQL
+backend serving the connection (from /proc, when PostgreSQL runs on this machine; in clock
+ticks of 10 ms, so give it enough orders) and, in a second pass under
+`CaptureQueriesContext`, the statements per order. The process's CPU time includes its side of
+the database driver; PostgreSQL's background processes (WAL writer, autovacuum) are not counted.
 
 Creates its own database (`opinia_bench_api_inprocess`, dropped and re-created) unless
 `--database` names another to drop and re-create.
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from api_common import PG, ROOT, server_env, wsgi_environ
 
@@ -125,6 +128,18 @@ def main() -> None:
     for _ in range(60):  # warm-up: imports, translations, connection, the first 50 buyers
         post_order(returning_buyer)
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend_stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def backend_cpu() -> float | None:
+        """The backend's user and system CPU time in seconds, None when it is not visible here."""
+        try:
+            fields = backend_stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def measure(label: str, buyer: Callable[[int], int]) -> None:
         profiler = None
         if args.profile:
@@ -134,9 +149,16 @@ def main() -> None:
             profiler.enable()
         started = time.process_time()
         wall = time.perf_counter()
+        backend_started = backend_cpu()
         for _ in range(args.orders):
             post_order(buyer)
         cpu_ms = (time.process_time() - started) * 1000 / args.orders
+        backend_ended = backend_cpu()
+        backend = (
+            f"{(backend_ended - backend_started) * 1000 / args.orders:5.2f} ms/order"
+            if backend_started is not None and backend_ended is not None
+            else "not visible"
+        )
         wall_ms = (time.perf_counter() - wall) * 1000 / args.orders
         if profiler is not None:
             import pstats
@@ -148,7 +170,7 @@ def main() -> None:
                 post_order(buyer)
         statements = len(queries.captured_queries) / (args.orders // 4)
         print(
-            f"  {label:<16} CPU {cpu_ms:6.2f} ms/order   statements {statements:5.2f}/order   "
+            f"  {label:<16} CPU {cpu_ms:6.2f} ms/order   PostgreSQL {backend}   statements {statements:5.2f}/order   "
             f"(wall {wall_ms:6.2f} ms/order, machine shared: not a figure)"
         )
         if args.show_sql:

@@ -1,10 +1,16 @@
 import zoneinfo
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 from portal.http import clean_query
 
@@ -14,6 +20,55 @@ if TYPE_CHECKING:
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
+def keyed_api_request(request: HttpRequest) -> bool:
+    """A request to the API that carries a key (`Authorization`) and no cookie at all.
+
+    Such a request has no session, so it is anonymous to the site and has no messages to
+    show: the site's session, sign-in, preferences and messages middleware let it pass
+    untouched, and it skips their work (a marketplace sends thousands of them). Whatever they
+    would have left on its response is left the same way (below).
+    A request with any cookie (a browser on the API's docs, say) goes the whole way.
+    """
+    meta = request.META
+    return "HTTP_AUTHORIZATION" in meta and not meta.get("HTTP_COOKIE") and request.path_info.startswith("/api/")
+
+
+class SiteSessionMiddleware(SessionMiddleware):
+    """Sessions, but not for keyed API requests. Their responses still vary by Cookie, as when
+    the session middleware looked for a session cookie (signing-in always looks) and found none."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode or not keyed_api_request(request):
+            return super().__call__(request)
+        response = cast("HttpResponseBase", self.get_response(request))  # synchronous here
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class SiteAuthenticationMiddleware(AuthenticationMiddleware):
+    """Signing in, but not for keyed API requests: without a session cookie they are anonymous."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode or not keyed_api_request(request):
+            return super().__call__(request)
+        request.user = AnonymousUser()
+        request.auser = _anonymous
+        return self.get_response(request)
+
+
+async def _anonymous() -> AnonymousUser:
+    return AnonymousUser()
+
+
+class SiteMessageMiddleware(MessageMiddleware):
+    """The site's flash messages, but not for keyed API requests (which never show one)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode or not keyed_api_request(request):
+            return super().__call__(request)
+        return self.get_response(request)
+
+
 class UserPreferencesMiddleware:
     """Show a signed-in user the site in their remembered language and time zone."""
 
@@ -21,6 +76,9 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if keyed_api_request(request):  # anonymous (no cookie): no language, time zone or cookie of its own
+            timezone.deactivate()
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             if user.language:

@@ -12,6 +12,7 @@ from django.db import connection, connections, router
 from django.db.models import Count, Exists, F, Min, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from portal.db import bound_cursor
 from portal.models import (
     DeliveryTime,
     Order,
@@ -534,27 +535,48 @@ def _from_row[M: Model](model: type[M], alias: str, row: Sequence[Any]) -> M:
 
 
 @functools.cache
-def _order_products_sql() -> str:
+def _order_products_sql(*, with_buyer: bool) -> str:
     quote = connection.ops.quote_name
     product_columns, store_columns = _columns(Product, "p")[0], _columns(Store, "s")[0]
+    # The buyer, when asked for, rides along: the same lookup as `user_by_email`, once per statement.
+    buyer_columns, buyer_join = "", ""
+    if with_buyer:
+        buyer_columns = f", {_columns(User, 'u')[0]}"
+        buyer_join = (
+            f"LEFT JOIN LATERAL (SELECT * FROM {quote(User._meta.db_table)} bu "  # noqa: S608 - names from the models
+            f"WHERE UPPER(bu.{quote('email')}::text) = UPPER(%s) ORDER BY bu.{quote('id')} LIMIT 1) u ON true "
+        )
     lead = (
         f"(SELECT ph.{quote('photo_id')} FROM {quote(ProductPhoto._meta.db_table)} ph "  # noqa: S608 - names from the models
         f"WHERE ph.{quote('product_id')} = p.{quote('id')} ORDER BY ph.{quote('position')}, ph.{quote('id')} LIMIT 1)"
     )
     return (
-        f"SELECT {product_columns}, {store_columns}, {lead} FROM {quote(Product._meta.db_table)} p "  # noqa: S608 - names from the models
-        f"JOIN {quote(Store._meta.db_table)} s ON s.{quote('id')} = p.{quote('store_id')} "
+        f"SELECT {product_columns}, {store_columns}{buyer_columns}, {lead} "  # noqa: S608 - names from the models
+        f"FROM {quote(Product._meta.db_table)} p "
+        f"JOIN {quote(Store._meta.db_table)} s ON s.{quote('id')} = p.{quote('store_id')} {buyer_join}"
         f"WHERE s.{quote('external_ref')} = %s AND p.{quote('external_ref')} = ANY(%s)"
     )
 
 
+@dataclass(frozen=True)
+class OrderInputs:
+    store: Store
+    # The store's products among the references asked for, by reference.
+    products: dict[str, Product]
+    # Their lead photos: {product id: photo id}.
+    lead_photos: dict[int, int]
+    # The user with the buyer's address, when asked for and found; None as well when none of
+    # the products was found (the order is refused then, buyer or not).
+    buyer: User | None
+
+
 def products_external_for_order(
-    *, store_ref: str, external_refs: Iterable[str]
-) -> tuple[Store, dict[str, Product], dict[int, int]]:
-    """The store `store_ref`, its products among `external_refs` by reference, and their lead
-    photos as {product id: photo id}: what an order needs, in one query
-    (a second one only when none of the products is found, to tell a missing store apart).
-    Raises Http404 when no store has the reference.
+    *, store_ref: str, external_refs: Iterable[str], buyer_address: str | None = None
+) -> OrderInputs:
+    """The store `store_ref`, its products among `external_refs` by reference, their lead
+    photos and, given `buyer_address` (as `user_by_email` takes it), the user with that address:
+    what an order needs, in one query (a second one only when none of the products is found,
+    to tell a missing store apart). Raises Http404 when no store has the reference.
 
     Written out rather than composed by the ORM: the order ingest runs it on every order, and
     composing it cost more CPU than the database spends answering it.
@@ -562,15 +584,27 @@ def products_external_for_order(
     if connection.vendor != "postgresql":  # the zero-setup SQLite database: `= ANY(array)` is PostgreSQL's
         store = store_get_external(external_ref=store_ref)
         found = products_external(store=store, external_refs=external_refs)
-        return store, found, product_lead_photo_ids(product_ids=[p.pk for p in found.values()])
-    with connection.cursor() as cursor:
-        cursor.execute(_order_products_sql(), [store_ref, list(external_refs)])
+        return OrderInputs(
+            store=store,
+            products=found,
+            lead_photos=product_lead_photo_ids(product_ids=[p.pk for p in found.values()]),
+            buyer=user_by_email(address=buyer_address) if buyer_address is not None and found else None,
+        )
+    with_buyer = buyer_address is not None
+    params: list[Any] = [buyer_address] if with_buyer else []
+    with bound_cursor() as cursor:
+        cursor.execute(_order_products_sql(with_buyer=with_buyer), [*params, store_ref, list(external_refs)])
         rows = cursor.fetchall()
     if not rows:
-        return store_get_external(external_ref=store_ref), {}, {}
+        return OrderInputs(store=store_get_external(external_ref=store_ref), products={}, lead_photos={}, buyer=None)
     product_width = len(_columns(Product, "p")[1])
     store_width = len(_columns(Store, "s")[1])
     store = _from_row(Store, "s", rows[0][product_width : product_width + store_width])
+    buyer = None
+    if with_buyer:
+        buyer_row = rows[0][product_width + store_width : -1]
+        if buyer_row[0] is not None:  # the key: NULL when no user has the address
+            buyer = _from_row(User, "u", buyer_row)
     products: dict[str, Product] = {}
     lead_photos: dict[int, int] = {}
     for row in rows:
@@ -580,7 +614,7 @@ def products_external_for_order(
             lead_photos[product.pk] = row[-1]
         if product.external_ref:
             products[product.external_ref] = product
-    return store, products, lead_photos
+    return OrderInputs(store=store, products=products, lead_photos=lead_photos, buyer=buyer)
 
 
 def user_by_email(*, address: str) -> User | None:
@@ -592,7 +626,7 @@ def user_by_email(*, address: str) -> User | None:
         f"SELECT {_columns(User, 'u')[0]} FROM {quote(User._meta.db_table)} u "  # noqa: S608 - names from the models
         f"WHERE UPPER(u.{quote('email')}::text) = UPPER(%s) ORDER BY u.{quote('id')} LIMIT 1"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [address])
         row = cursor.fetchone()
     return None if row is None else _from_row(User, "u", row)

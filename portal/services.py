@@ -24,6 +24,7 @@ from portal import events
 from portal.carriers import carrier_find, tracking_number_normalise
 from portal.countries import country_name, is_known_country
 from portal.dates import format_moment
+from portal.db import bound_cursor
 from portal.fragments import content_changed, user_public_name_changed
 from portal.hours import Interval, intervals_overlap, store_availability
 from portal.models import (
@@ -126,10 +127,28 @@ def user_get_or_create_by_email(
     nothing, and the loser reads the winner's row. No savepoint: the order ingest calls this
     for every new buyer.
     """
-    address = User.objects.normalize_email(email.strip()).lower()
-    existing = user_by_email(address=address)
-    if existing is not None:
-        return existing, False
+    address = email_address(email)
+    return user_get_or_create_found(
+        address=address,
+        found=user_by_email(address=address),
+        display_name=display_name,
+        language=language,
+        time_zone=time_zone,
+    )
+
+
+def email_address(email: str) -> str:
+    """An address as users are stored and looked up by it: trimmed, normalised, in lower case."""
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+def user_get_or_create_found(
+    *, address: str, found: User | None, display_name: str = "", language: str = "en", time_zone: str = "UTC"
+) -> tuple[User, bool]:
+    """`user_get_or_create_by_email` for a caller that looked `address` (see `email_address`) up
+    already, in the same transaction: `found` is the user it found, if any."""
+    if found is not None:
+        return found, False
     user = User(
         email=address,
         display_name=display_name,
@@ -784,7 +803,7 @@ def _insert_once(obj: Model, *, conflict: str) -> bool:
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {row} "  # noqa: S608 - names from the model
         f"ON CONFLICT ({quote(conflict)}) DO NOTHING RETURNING {quote(str(model._meta.pk.column))}"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         inserted = cursor.fetchone()
     if inserted is None:
@@ -839,7 +858,7 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
     )
     _insert_values(event, _insert_shape(OrderEvent, frozenset({"order_id"}))[0], params)
     sql = _order_insert_sql()
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         order_id, item_ids, event_id = cursor.fetchone()
     if order_id is None:

@@ -15,7 +15,7 @@ from pydantic import Field
 from api.auth import integration_key
 from api.fields import fields_as
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump, money, problems, utc
+from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump_plain, money, problems, utc
 from api.writes import api_write, json_response
 from portal import selectors as portal_selectors
 from portal import services as portal_services
@@ -160,43 +160,44 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
     order with this `external_ref` exists already (it is returned unchanged)."""
 
     def action() -> tuple[int, str]:
+        address = portal_services.email_address(payload.buyer_email)
         try:
-            store, products, lead_photos = portal_selectors.products_external_for_order(
-                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}
+            inputs = portal_selectors.products_external_for_order(
+                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}, buyer_address=address
             )
         except Http404:
             raise ValidationError({"store_ref": _("No store has this reference.")}) from None
         missing = {
             f"items.{index}.product_ref": _("The store has no product with this reference.")
             for index, item in enumerate(payload.items)
-            if item.product_ref not in products
+            if item.product_ref not in inputs.products
         }
         if missing:
             raise ValidationError(missing)
         with fields_as({"email": "buyer_email", "display_name": "buyer_name", "language": "buyer_language"}):
-            buyer, _created = portal_services.user_get_or_create_by_email(
-                email=payload.buyer_email, display_name=payload.buyer_name, language=payload.buyer_language
+            buyer, _created = portal_services.user_get_or_create_found(
+                address=address, found=inputs.buyer, display_name=payload.buyer_name, language=payload.buyer_language
             )
         order, items = portal_services.order_create_external(
             external_ref=payload.external_ref,
             buyer=buyer,
-            store=store,
+            store=inputs.store,
             items=[
                 portal_services.LineItem(
-                    product=products[item.product_ref], quantity=item.quantity, unit_price=item.unit_price
+                    product=inputs.products[item.product_ref], quantity=item.quantity, unit_price=item.unit_price
                 )
                 for item in payload.items
             ],
             currency=payload.currency,
             ship_to_country=payload.ship_to_country,
             now=timezone.now(),
-            lead_photos=lead_photos,
+            lead_photos=inputs.lead_photos,
         )
         if items is None:
             order = portal_selectors.order_get_external(external_ref=payload.external_ref)
-            return 200, dump(OrderOut, order_out(order))
+            return 200, dump_plain(OrderOut, order_out(order))
         # A new order: its store, buyer, items and their products are the objects in hand.
-        return 201, dump(OrderOut, order_out(order, items=items))
+        return 201, dump_plain(OrderOut, order_out(order, items=items))
 
     return api_write(request, action, idempotency_key=idempotency_key)
 
@@ -221,7 +222,7 @@ def order_list(
     if status:
         orders = orders.filter(status=status)
     page, next_cursor = keyset_page(orders, cursor=cursor, limit=limit, moment_field="placed_at")
-    return json_response(dump(OrderPage, {"items": [order_out(o) for o in page], "next_cursor": next_cursor}))
+    return json_response(dump_plain(OrderPage, {"items": [order_out(o) for o in page], "next_cursor": next_cursor}))
 
 
 @router.get(
@@ -231,7 +232,7 @@ def order_list(
     summary="Read an order",
 )
 def order_get(request: HttpRequest, order_ref: str = Path(..., pattern=REF_PATTERN)) -> HttpResponse:
-    return json_response(dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref))))
+    return json_response(dump_plain(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref))))
 
 
 @router.post(
@@ -266,6 +267,6 @@ def order_move(
             )
         else:
             portal_services.order_transition(order_id=order.pk, to=payload.status, actor=None, now=now)
-        return 200, dump(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref)))
+        return 200, dump_plain(OrderOut, order_out(portal_selectors.order_get_external(external_ref=order_ref)))
 
     return api_write(request, action, idempotency_key=idempotency_key)

@@ -1,0 +1,67 @@
+"""A cursor for the hand-written statements on the order ingest's path.
+
+Django's PostgreSQL backend (psycopg 3) binds parameters on the client by default: every value
+is quoted into the statement's text in Python, which on a statement with many values (an
+order and its items as arrays) costs more CPU than the rest of the statement's way through
+Django. `bound_cursor` sends the values apart from the text instead (PostgreSQL's extended
+protocol; psycopg's dumpers, in C), for statements written for it: each value either has a
+type PostgreSQL can infer from where it stands or an explicit cast. No prepared statements
+are kept (the connection's `prepare_threshold` still rules), so a transaction-pooling
+PgBouncer in front of PostgreSQL keeps working.
+
+On any other database, and without psycopg 3, it is `connection.cursor()`.
+"""
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+
+@contextmanager
+def bound_cursor() -> Iterator[CursorWrapper]:
+    """A cursor of the default connection whose statements' parameters are bound by PostgreSQL.
+
+    Wrapped as Django wraps its own cursors: the statements are in `connection.queries` (and
+    `CaptureQueriesContext`) when those are recorded, and execute wrappers see them.
+    """
+    make = _server_binding_cursor() if connection.vendor == "postgresql" else None
+    if make is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    # What `connection.cursor()` does before it makes a cursor: the per-request health check,
+    # connecting, and refusing a connection another thread owns.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = make(connection.connection)
+    # As Django's own cursors: times read in the connection's time zone when it changed since
+    # the connection was made.
+    if connection.timezone != connection.connection.adapters.get_loader(_TIMESTAMPTZ_OID, _TEXT_FORMAT).timezone:
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+        register_tzloader(connection.timezone, raw)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+# psycopg's timestamptz type and its text format (`psycopg.pq.Format.TEXT`).
+_TIMESTAMPTZ_OID = 1184
+_TEXT_FORMAT = 0
+
+
+@functools.cache
+def _server_binding_cursor() -> Any:
+    """Django's psycopg 3 cursor class that binds on the server; None with psycopg 2."""
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:
+        return None
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    return ServerBindingCursor
