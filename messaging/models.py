@@ -246,14 +246,25 @@ class Conversation(models.Model):
     def is_support(self) -> bool:
         return self.kind == self.Kind.SUPPORT
 
+    @staticmethod
+    def side_fields(side: str) -> tuple[str, str, str]:
+        """The fields of `side`'s inbox line: its unread count, the preview text and which side wrote it.
+
+        A buyer sees the last message of any kind; a store and support see the last one a
+        person wrote (an automatic reply does not make a conversation look answered).
+        """
+        if side == Side.BUYER:
+            return "buyer_unread", "last_message_preview", "last_message_side"
+        return "store_unread", "last_human_preview", "last_human_side"
+
     def unread_for(self, side: str) -> int:
-        return self.buyer_unread if side == Side.BUYER else self.store_unread
+        unread, _text, _side = self.side_fields(side)
+        return int(getattr(self, unread))
 
     def preview_for(self, side: str) -> tuple[str, str]:
         """The inbox line for `side`: (text, which side wrote it)."""
-        if side == Side.BUYER:
-            return self.last_message_preview, self.last_message_side
-        return self.last_human_preview, self.last_human_side
+        _unread, text, written_by = self.side_fields(side)
+        return getattr(self, text), getattr(self, written_by)
 
 
 class ConversationEvent(models.Model):

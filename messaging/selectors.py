@@ -1,11 +1,13 @@
 """Every non-trivial read of the message centre. `*_get_for_user` raise Http404 for "missing or not yours"."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connections, router
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
@@ -132,12 +134,43 @@ class InboxFilters:
     query: str = ""
 
 
+@dataclass(frozen=True)
+class InboxLine:
+    """What an inbox row shows, for the side reading it, as plain values (no model built).
+
+    Enough for the row's cache key and the page's fingerprint: a page whose rows are all
+    cached never builds its conversations (`InboxPage.items` does, when first asked).
+    """
+
+    pk: int
+    kind: str
+    status: str
+    topic: str
+    unread: int
+    last_message_at: datetime
+    preview: str
+    preview_side: str
+    # The other side's name, the only one a row shows: the store's for a buyer, else the buyer's.
+    other_name: str | None
+    order_id: int | None
+    order_number: str | None
+
+
 @dataclass
 class InboxPage:
-    items: list[Conversation]
+    lines: list[InboxLine]
     next_cursor: str | None = None
     side: str = Side.BUYER
     extra: dict[str, Any] = field(default_factory=dict)
+    # The page's conversations, built from the values already read (no query) when first asked.
+    build_items: Callable[[], list[Conversation]] = field(default=list, repr=False)
+    _items: list[Conversation] | None = field(default=None, repr=False)
+
+    @property
+    def items(self) -> list[Conversation]:
+        if self._items is None:
+            self._items = self.build_items()
+        return self._items
 
 
 # What an inbox row shows of the other side and of the order (messaging/_inbox_row.html).
@@ -146,18 +179,92 @@ ROW_RELATED_COLUMNS = {
     "buyer": ("buyer__display_name", "buyer__email"),
     "order": ("order__number",),
 }
+ROW_RELATED_FIELDS = {
+    "store": ["id", "name", "slug"],
+    "buyer": ["id", "display_name", "email"],
+    "order": ["id", "number"],
+}
+_CONVERSATION_COLUMNS = [field.attname for field in Conversation._meta.concrete_fields]
 
 
-def inbox_row_columns(conversations: QuerySet[Conversation], *, other: str) -> QuerySet[Conversation]:
-    """The conversations with the other side and the order joined, reading of them only what a row shows.
-
-    Every column of the conversation, but two or three of the store's, buyer's and order's:
-    the rows of a page are built in Python, and each model built costs by its columns.
-    """
-    own = [field.attname for field in Conversation._meta.concrete_fields]
-    return conversations.select_related(other, "order").only(
-        *own, *ROW_RELATED_COLUMNS[other], *ROW_RELATED_COLUMNS["order"]
+def _line_of_row(row: tuple[Any, ...], *, side: str, other: str) -> InboxLine:
+    """`_line` from a row of values (`inbox_page`'s columns), without building the conversation."""
+    own = len(_CONVERSATION_COLUMNS)
+    values = dict(zip(_CONVERSATION_COLUMNS, row[:own], strict=True))
+    unread, text, written_by = Conversation.side_fields(side)
+    related = row[own:-1]
+    if other == "store":
+        other_name = related[0] if values["store_id"] is not None else None
+    else:
+        other_name = User.public_name_of(display_name=related[0], email=related[1])
+    return InboxLine(
+        pk=values["id"],
+        kind=values["kind"],
+        status=values["status"],
+        topic=values["topic"],
+        unread=values[unread],
+        last_message_at=values["last_message_at"],
+        preview=values[text],
+        preview_side=values[written_by],
+        other_name=other_name,
+        order_id=values["order_id"],
+        order_number=row[-1] if values["order_id"] is not None else None,
     )
+
+
+def _line(conversation: Conversation, side: str) -> InboxLine:
+    c: Any = conversation
+    return InboxLine(
+        pk=c.pk,
+        kind=c.kind,
+        status=c.status,
+        topic=c.topic,
+        unread=c.unread,
+        last_message_at=c.last_message_at,
+        preview=c.preview,
+        preview_side=c.preview_side,
+        other_name=(c.store.name if c.store_id else None) if side == Side.BUYER else c.buyer.public_name,
+        order_id=c.order_id,
+        order_number=c.order.number if c.order_id else None,
+    )
+
+
+def _conversation_of(row: tuple[Any, ...], *, side: str, other: str, database: str) -> Conversation:
+    """A conversation built from an inbox row's values, its other side and order with the columns a row shows."""
+    own = len(_CONVERSATION_COLUMNS)
+    conversation = Conversation.from_db(database, _CONVERSATION_COLUMNS, row[:own])
+    related_model = Store if other == "store" else User
+    related_id = conversation.store_id if other == "store" else conversation.buyer_id
+    related_values = row[own : own + len(ROW_RELATED_COLUMNS[other])]
+    conversation._state.fields_cache[other] = (
+        _partial(
+            related_model, database, dict(zip(ROW_RELATED_FIELDS[other], (related_id, *related_values), strict=True))
+        )
+        if related_id is not None
+        else None
+    )
+    conversation._state.fields_cache["order"] = (
+        _partial(Order, database, {"id": conversation.order_id, "number": row[-1]})
+        if conversation.order_id is not None
+        else None
+    )
+    return _for_side(conversation, side)
+
+
+def _partial[M: Model](model: type[M], database: str, values: dict[str, Any]) -> M:
+    """A model with only these fields loaded (the others deferred), as `.only()` would build it.
+
+    `from_db` takes the values in the model's own field order, whatever order they are named in.
+    """
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(database, names, [values[name] for name in names])
+
+
+def _for_side(conversation: Conversation, side: str) -> Conversation:
+    c: Any = conversation
+    c.unread = conversation.unread_for(side)
+    c.preview, c.preview_side = conversation.preview_for(side)
+    return conversation
 
 
 def inbox_page(
@@ -187,16 +294,37 @@ def inbox_page(
     # store's or support's inbox never the store.
     other = "store" if side == Side.BUYER else "buyer"
     if filters.query:
-        rows = _search_page(conversations, query=filters.query[:100], limit=page_size + 1)
-    else:
-        rows = list(inbox_row_columns(conversations, other=other).order_by("-last_message_at", "-pk")[: page_size + 1])
-    for row in rows:
-        row.unread = row.unread_for(side)  # type: ignore[attr-defined]
-        row.preview, row.preview_side = row.preview_for(side)  # type: ignore[attr-defined]
-    rows, next_cursor = page_split(
-        rows, size=page_size, cursor_of=lambda conversation: Cursor(conversation.last_message_at, conversation.pk)
+        found = [
+            _for_side(conversation, side)
+            for conversation in _search_page(conversations, query=filters.query[:100], limit=page_size + 1)
+        ]
+        found, next_cursor = page_split(
+            found, size=page_size, cursor_of=lambda conversation: Cursor(conversation.last_message_at, conversation.pk)
+        )
+        return InboxPage(
+            lines=[_line(c, side) for c in found], next_cursor=next_cursor, side=side, build_items=lambda: found
+        )
+    # Values, not models: building 26 conversations with their store and order costs more CPU
+    # than reading them, and a page whose rows are cached needs only the values (`InboxLine`).
+    ordered = conversations.order_by("-last_message_at", "-pk")
+    rows = list(
+        ordered.values_list(*_CONVERSATION_COLUMNS, *ROW_RELATED_COLUMNS[other], *ROW_RELATED_COLUMNS["order"])[
+            : page_size + 1
+        ]
     )
-    return InboxPage(items=rows, next_cursor=next_cursor, side=side)
+    moment, pk = _CONVERSATION_COLUMNS.index("last_message_at"), _CONVERSATION_COLUMNS.index("id")
+    rows, next_cursor = page_split(rows, size=page_size, cursor_of=lambda row: Cursor(row[moment], row[pk]))
+    database = ordered.db
+
+    def build_items() -> list[Conversation]:
+        return [_conversation_of(row, side=side, other=other, database=database) for row in rows]
+
+    return InboxPage(
+        lines=[_line_of_row(row, side=side, other=other) for row in rows],
+        next_cursor=next_cursor,
+        side=side,
+        build_items=build_items,
+    )
 
 
 # How many of the newest conversations (after the cursor) the search first reads in order
@@ -316,6 +444,26 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
 
 def buyer_conversations(*, user: User) -> QuerySet[Conversation]:
     return Conversation.objects.filter(buyer=user)
+
+
+def buyer_recent_stores(*, user: User, conversations: int = 30) -> list[tuple[str, str]]:
+    """(slug, name) of the stores of the buyer's most recent conversations, by name: the inbox's filter.
+
+    Walks the inbox index for `conversations` rows, never the whole history; support chats
+    (no store) count among them but name none. A fixed statement: on every inbox page, the
+    ORM's query would cost more to build than to run.
+    """
+    database = connections[router.db_for_read(Conversation)]
+    quote = database.ops.quote_name
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.slug, s.name FROM {quote(Conversation._meta.db_table)} c "  # noqa: S608
+            f"LEFT JOIN {quote(Store._meta.db_table)} s ON s.id = c.store_id "
+            "WHERE c.buyer_id = %s ORDER BY c.last_message_at DESC, c.id DESC LIMIT %s",
+            [user.pk, conversations],
+        )
+        rows = cursor.fetchall()
+    return sorted({(slug, name) for slug, name in rows if slug}, key=lambda pair: pair[1])
 
 
 def store_conversations(*, store: Store) -> QuerySet[Conversation]:

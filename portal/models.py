@@ -81,9 +81,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def public_name(self) -> str:
         """Name shown to other users: never the e-mail address."""
-        if self.display_name:
-            return self.display_name
-        return self.email.split("@", 1)[0][:2] + "***"
+        return self.public_name_of(display_name=self.display_name, email=self.email)
+
+    @staticmethod
+    def public_name_of(*, display_name: str, email: str) -> str:
+        """`public_name` from the two columns, for a list read as values."""
+        if display_name:
+            return display_name
+        return email.split("@", 1)[0][:2] + "***"
 
     @property
     def delivery_country(self) -> str:

@@ -115,3 +115,41 @@ def test_languages_and_time_zones_each_get_their_own_row(client, store, open_all
     assert "unread" in english_row
     assert english_row != polish_row
     assert "Mar 3, 2026, 07:30" in english_row
+
+
+def test_a_pages_lines_read_as_values_match_its_conversations_on_every_side(buyer, seller, store, conversation):
+    """`inbox_page` keys the rows by lines read as plain values; its conversations, built from the
+    same values, must say the same thing (unread count, preview, the other side's name, the order)."""
+    from messaging.selectors import (
+        InboxFilters,
+        _line,
+        buyer_conversations,
+        inbox_page,
+        store_conversations,
+        support_conversations,
+    )
+    from portal.tests.factories import StoreFactory, make_order
+
+    nameless = UserFactory(display_name="", email="zed.quiet@example.com")
+    order = make_order(buyer=nameless, store=store)
+    services.conversation_start(
+        buyer=nameless, store=store, text="About my order", order_id=order.pk, now=timezone.now()
+    )
+    write(conversation, buyer, "Buyer's words")
+    reply(conversation, seller, "Store's answer")
+    services.support_chat_write(user=buyer, text="Charged twice", topic="payments", now=timezone.now())
+    StoreFactory()  # a store with no conversation changes nothing
+    for side, conversations in (
+        (Side.BUYER, buyer_conversations(user=buyer)),
+        (Side.STORE, store_conversations(store=store)),
+        (Side.STORE, support_conversations()),
+    ):
+        page = inbox_page(conversations=conversations, side=side, filters=InboxFilters())
+        assert page.lines
+        assert page.lines == [_line(c, side) for c in page.items]
+    store_lines = inbox_page(
+        conversations=store_conversations(store=store), side=Side.STORE, filters=InboxFilters()
+    ).lines
+    names = {line.other_name for line in store_lines}
+    assert names == {buyer.public_name, "ze***"}  # never an e-mail address
+    assert {line.order_number for line in store_lines} == {order.number, None}

@@ -15,8 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from messaging import selectors
-from messaging.models import Conversation, Side
-from messaging.selectors import InboxFilters
+from messaging.models import Side
+from messaging.selectors import InboxFilters, InboxLine, InboxPage
 from messaging.views.common import (
     centre_context,
     login_required_live,
@@ -36,11 +36,11 @@ def _filters(request: HttpRequest) -> InboxFilters:
     )
 
 
-def _inbox_version(items: list[Conversation]) -> str:
+def _inbox_version(lines: list[InboxLine]) -> str:
     """A short fingerprint of what an inbox page shows; the live poll sends it back."""
     seen = "|".join(
-        f"{c.pk}:{c.last_message_at.isoformat()}:{c.unread}:{c.status}:{c.order_id}:{c.preview}"  # type: ignore[attr-defined]
-        for c in items
+        f"{line.pk}:{line.last_message_at.isoformat()}:{line.unread}:{line.status}:{line.order_id}:{line.preview}"
+        for line in lines
     )
     return hashlib.blake2b(seen.encode(), digest_size=8).hexdigest()
 
@@ -57,45 +57,46 @@ def _row_template_digest() -> str:
     return hashlib.blake2b(str(getattr(source, "source", "")).encode(), digest_size=8).hexdigest()
 
 
-def _row_key(conversation: Conversation, side: str) -> str:
+def _row_key(line: InboxLine, side: str) -> str:
     """Everything a row shows, for the side reading it, in the reader's language and time zone.
 
     The key is the row's content itself, not a version to bump: a new message, a read, a
     closed chat, a renamed store or buyer all make another key, and two readers with one key
     would see the same row.
     """
-    c: Any = conversation
     parts = (
         _row_template_digest(),
         get_script_prefix(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         side,
-        c.pk,
-        c.kind,
-        c.status,
-        c.topic,
-        c.unread,
-        c.last_message_at.isoformat(),
-        c.preview_side,
-        c.preview,
-        # The other side's name, the only one a row shows (and the only one the page reads).
-        (c.store.name if c.store_id else None) if side == Side.BUYER else c.buyer.public_name,
-        c.order.number if c.order_id else None,
+        line.pk,
+        line.kind,
+        line.status,
+        line.topic,
+        line.unread,
+        line.last_message_at.isoformat(),
+        line.preview_side,
+        line.preview,
+        line.other_name,
+        line.order_number,
     )
     return "inbox-row:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def inbox_rows(items: list[Conversation], side: str) -> list[SafeString]:
-    """The page's rows as HTML, each rendered once per content and kept in the cache."""
-    keys = [_row_key(conversation, side) for conversation in items]
+def inbox_rows(page: InboxPage) -> list[SafeString]:
+    """The page's rows as HTML, each rendered once per content and kept in the cache.
+
+    Only a row missing from the cache builds its conversation (`page.items`, no query).
+    """
+    keys = [_row_key(line, page.side) for line in page.lines]
     found = cache.get_many(keys)
     missing = {}
     rows = []
-    for key, conversation in zip(keys, items, strict=True):
+    for index, key in enumerate(keys):
         html = found.get(key)
         if html is None:
-            html = get_template(ROW_TEMPLATE).render({"c": conversation, "side": side})
+            html = get_template(ROW_TEMPLATE).render({"c": page.items[index], "side": page.side})
             missing[key] = str(html)
         # Our own template's output, escaped when it was rendered.
         rows.append(mark_safe(html))
@@ -124,7 +125,7 @@ def inbox_response(
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("seen", None)
-    version = _inbox_version(page.items)
+    version = _inbox_version(page.lines)
     if request.htmx and request.GET.get("seen") == version:
         # Nothing changed since the last poll: swap nothing, so the list under a keyboard or
         # screen-reader user's focus is not rebuilt every few seconds.
@@ -133,7 +134,8 @@ def inbox_response(
         **extra,
         "filter_store_options": _store_options(extra.get("filter_stores", []), chosen=filters.store_slug),
         "page": page,
-        "page_rows": inbox_rows(page.items, side),
+        # Joined here: one value for the template instead of a loop over rows already rendered.
+        "page_rows": SafeString("\n".join(inbox_rows(page))),
         "side": side,
         "filters": filters,
         "base_query": query.urlencode(),
@@ -149,12 +151,7 @@ def inbox_response(
 @require_GET
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
-    # The stores of the 30 most recent conversations: walks the inbox index, never the whole history.
-    recent = selectors.buyer_conversations(user=user).order_by("-last_message_at", "-pk")
-    stores = sorted(
-        {(slug, name) for slug, name in recent.values_list("store__slug", "store__name")[:30] if slug},
-        key=lambda pair: pair[1],
-    )
+    stores = selectors.buyer_recent_stores(user=user)
     return inbox_response(
         request,
         conversations=selectors.buyer_conversations(user=user),
