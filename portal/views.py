@@ -46,7 +46,7 @@ from portal.http import request_user as _user
 from portal.models import Order, Product, Store, WorkingHours
 from portal.panels import fill_viewer_slots, panels_for, panels_variant
 from portal.replica import replica_view
-from portal.rules import FIRST_VERSION, latest_version, newer_than, rules_now
+from portal.rules import FIRST_VERSION, latest_version, newer_than, next_change_after, rules_now
 from portal.settings_sections import store_settings_sections
 from portal.uploads import photo_serve
 from portal.weekly_summary import store_member_set_weekly_summary
@@ -612,6 +612,8 @@ def store_page_body(*, request: HttpRequest, store: Store, now: datetime) -> Saf
                 "panels": panels_for("store_page", request=request, user=request.user, store=store, viewer_slots=False),
             },
         )
+        # A scheduled version of the rules (the restriction limit, the score window) takes effect.
+        fragments.holds_until(next_change_after(now))
         for change in (availability.open_until, availability.reopens_at, store.busy_until):
             if change is not None and change > now:
                 fragments.holds_until(change)
@@ -689,6 +691,8 @@ def product_page_body(*, request: HttpRequest, store: Store, product: Product, c
         build=lambda: (selectors.delivery_options(store_id=store.pk, country=country), None),
         localized=False,
     )
+    # A scheduled version of the rules (the restriction limit, the score window) takes effect.
+    fragments.holds_until(next_change_after(timezone.now()))
     context = {
         "store": store,
         "product": product,

@@ -207,3 +207,43 @@ def test_a_bulk_write_renews_through_its_service(client, store, seller):
         )
         assert "Sunday: 08:00–12:00" in _page(client, store)
     assert Product.objects.filter(store=store).count() == 0
+
+
+def test_a_scheduled_lower_restriction_limit_shows_the_banner_when_it_takes_effect(client, store, product):
+    """The body is kept per version of the rules and holds until the next scheduled one takes effect."""
+    from django.contrib.auth.models import Permission
+
+    from disputes.models import PenaltyEntry
+    from portal import rules
+    from portal.tests.factories import UserFactory
+
+    published_at = datetime(2026, 3, 2, 3, 0, 20, tzinfo=UTC)
+    effective = published_at + timedelta(seconds=15)  # within the minute the body holds to
+    PenaltyEntry.objects.create(
+        store=store,
+        reason="refused_not_cooperating",
+        points=12,
+        created_at=published_at - timedelta(days=1),
+        expires_at=published_at + timedelta(days=364),
+    )
+    publisher = UserFactory(is_staff=True)
+    publisher.user_permissions.add(Permission.objects.get(content_type__app_label="portal", codename="publish_rules"))
+    banner = "is restricted by the platform"
+    pages = (
+        reverse("portal:store_page", args=[store.slug]),
+        reverse("portal:product_page", args=[store.slug, product.slug]),
+    )
+    with time_machine.travel(published_at, tick=False):
+        for url in pages:
+            assert banner not in client.get(url).content.decode()
+        values = rules.latest_version().values()
+        values["penalty_restriction_points"] = 12
+        services.rules_publish(
+            actor=publisher, effective_from=effective, values=values, note="Stricter", now=published_at
+        )
+    with time_machine.travel(effective - timedelta(seconds=1), tick=False):
+        for url in pages:
+            assert banner not in client.get(url).content.decode()
+    with time_machine.travel(effective, tick=False):
+        for url in pages:
+            assert banner in client.get(url).content.decode()
