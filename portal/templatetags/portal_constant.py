@@ -12,7 +12,10 @@ from the page inside it renders empty, so a block can never keep one viewer's ma
 next.
 """
 
+from typing import Any
+
 from django import template
+from django.core.signals import setting_changed
 from django.template.base import Node, NodeList, Parser, Token
 from django.template.context import Context
 from django.urls import get_script_prefix
@@ -21,16 +24,28 @@ from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
+# Bumped when a setting changes (tests' `override_settings`: a static files storage, the URLs,
+# the languages): every block is drawn again instead of showing what the old settings drew.
+_settings_generation = 0
+
+
+def _settings_changed(**kwargs: Any) -> None:
+    global _settings_generation
+    _settings_generation += 1
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="portal-constant-settings-changed")
+
 
 class ConstantNode(Node):
     def __init__(self, nodelist: NodeList) -> None:
         self.nodelist = nodelist
         # One text per (language, script prefix): kept on the node, so a template reloaded in
         # development starts afresh with its new nodes.
-        self.rendered: dict[tuple[str | None, str], SafeString] = {}
+        self.rendered: dict[tuple[int, str | None, str], SafeString] = {}
 
     def render(self, context: Context) -> SafeString:
-        key = (translation.get_language(), get_script_prefix())
+        key = (_settings_generation, translation.get_language(), get_script_prefix())
         text = self.rendered.get(key)
         if text is None:
             # `new()`: the page's template and settings (autoescape), none of its variables.

@@ -22,7 +22,7 @@ def test_the_block_is_drawn_once_per_language():
     assert first.startswith('<a href="/stores/">Stores</a>')
     assert polish.startswith('<a href="/stores/">Sklepy</a>')
     (node,) = [n for n in template.template.nodelist if type(n).__name__ == "ConstantNode"]
-    assert sorted(language for language, _prefix in node.rendered) == ["en", "pl"]
+    assert sorted(language for _generation, language, _prefix in node.rendered) == ["en", "pl"]
 
 
 def test_the_block_never_sees_the_page_or_the_viewer():
@@ -63,3 +63,15 @@ def test_each_reader_gets_the_frame_in_their_language(db, store):
     assert 'lang="ko"' in korean
     assert "Skip to content" not in korean
     assert '<option value="ko" selected lang="ko">' in korean
+
+
+def test_a_changed_setting_draws_the_block_again(settings):
+    template = engines["django"].from_string(
+        "{% load static portal_constant %}{% constant %}{% static 'css/site.css' %}{% endconstant %}"
+    )
+    with translation.override("en"):
+        before = template.render({})
+        settings.STATIC_URL = "/elsewhere/"
+        after = template.render({})
+    assert before != after
+    assert after.startswith("/elsewhere/")
