@@ -116,11 +116,17 @@ def _store_options(stores: list[tuple[str, str]], *, chosen: str) -> SafeString:
 
 
 def inbox_response(
-    request: HtmxHttpRequest, *, conversations: Any, side: str, tab: str, extra: dict[str, Any]
+    request: HtmxHttpRequest,
+    *,
+    conversations: Any,
+    side: str,
+    tab: str,
+    extra: dict[str, Any],
+    owner: selectors.InboxOwner | None = None,
 ) -> HttpResponse:
     filters = _filters(request)
     page = selectors.inbox_page(
-        conversations=conversations, side=side, filters=filters, cursor=request.GET.get("after", "")
+        conversations=conversations, side=side, filters=filters, cursor=request.GET.get("after", ""), owner=owner
     )
     query = request.GET.copy()
     query.pop("after", None)
@@ -155,6 +161,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     return inbox_response(
         request,
         conversations=selectors.buyer_conversations(user=user),
+        owner=("buyer_id", user.pk),
         side=Side.BUYER,
         tab="inbox",
         extra={"filter_stores": stores, "inbox_url": reverse("messaging:inbox")},

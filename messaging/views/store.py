@@ -39,6 +39,7 @@ def store_inbox(request: HtmxHttpRequest, store: Store, slug: str) -> HttpRespon
     return inbox_response(
         request,
         conversations=selectors.store_conversations(store=store),
+        owner=("store_id", store.pk),
         side=Side.STORE,
         tab=f"store:{store.slug}",
         extra={"store": store, "inbox_url": reverse("messaging:store_inbox", args=[store.slug])},
