@@ -1,5 +1,6 @@
 """Every write of the api app: keys, the idempotency ledger and the audit log."""
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -230,6 +231,59 @@ def api_write_record(
         params = [status_code, body, record.pk, *values]
     with bound_cursor() as cursor:
         cursor.execute(sql, params)
+
+
+@functools.cache
+def _record_along_sql(*, gate: str, with_record: bool) -> str:
+    quote = connection.ops.quote_name
+    log_fields = [
+        ApiRequestLog._meta.get_field(name)
+        for name in ("api_key", "method", "path", "status_code", "idempotency_key", "created_at")
+    ]
+    columns = ", ".join(quote(str(f.column)) for f in log_fields)
+    # Cast: the values stand in a SELECT list, where PostgreSQL cannot infer their types.
+    values = ", ".join(f"%s::{f.db_type(connection)}" for f in log_fields)
+    log = (
+        f"api_log AS (INSERT INTO {quote(ApiRequestLog._meta.db_table)} ({columns}) "  # noqa: S608 - fixed names
+        f"SELECT {values} FROM {gate} LIMIT 1)"
+    )
+    if not with_record:
+        return log
+    record_table = quote(IdempotencyRecord._meta.db_table)
+    return (
+        f"api_answer AS (UPDATE {record_table} SET {quote('status_code')} = %s::smallint, "  # noqa: S608 - fixed names
+        f"{quote('response_body')} = %s::text WHERE {quote('id')} = %s::bigint AND EXISTS (SELECT FROM {gate})), {log}"
+    )
+
+
+def api_write_record_along(
+    *,
+    gate: str,
+    api_key: ApiKey,
+    record: IdempotencyRecord | None,
+    method: str,
+    path: str,
+    status_code: int,
+    body: str,
+    idempotency_key: str,
+    now: datetime,
+) -> tuple[str, list[Any]]:
+    """`api_write_record` as CTEs (PostgreSQL) to ride along the WITH of the statement that
+    writes the effect, saving a round trip: the text and its parameters, in order. They write
+    only when the CTE named `gate` returns a row (the effect took place); the caller then must
+    not call `api_write_record` as well, and must when it did not."""
+    params: list[Any] = []
+    if record is not None:
+        params += [status_code, body, record.pk]
+    params += [
+        api_key.pk,
+        method,
+        path[:300],
+        status_code,
+        idempotency_key,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    return _record_along_sql(gate=gate, with_record=record is not None), params
 
 
 def idempotency_records_prune(*, now: datetime, batch_size: int = 5000) -> int:

@@ -4,6 +4,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -20,6 +21,63 @@ JSON = "application/json"
 
 # An action returns its status and its JSON body.
 Action = Callable[[], tuple[int, str]]
+
+
+class Answer:
+    """How a keyed write is recorded (its audit row, and the answer to replay when it claimed an
+    idempotency key), for an action that writes them with its effect, in the same statement
+    (`along`), instead of in a statement of their own after it."""
+
+    def __init__(
+        self,
+        *,
+        key: ApiKey,
+        record: IdempotencyRecord | None,
+        method: str,
+        path: str,
+        idempotency_key: str,
+        now: datetime,
+    ) -> None:
+        self.key, self.record, self.method, self.path = key, record, method, path
+        self.idempotency_key, self.now = idempotency_key, now
+        # Set by the action when the statement carrying `along` wrote its effect (and so them).
+        self.recorded = False
+
+    def along(self, *, gate: str, status: int, body: str) -> tuple[str, list[Any]]:
+        """CTEs recording `status` and `body`, written when the CTE `gate` returns a row; the
+        action sets `recorded` when it did. PostgreSQL only."""
+        return services.api_write_record_along(
+            gate=gate,
+            api_key=self.key,
+            record=self.record,
+            method=self.method,
+            path=self.path,
+            status_code=status,
+            body=body,
+            idempotency_key=self.idempotency_key,
+            now=self.now,
+        )
+
+    def write(self, *, status: int, body: str) -> None:
+        """Record the answer in a statement of its own, unless the action's effect did."""
+        if self.record is not None:
+            self.record.status_code, self.record.response_body = status, body
+        if self.recorded:
+            return
+        services.api_write_record(
+            api_key=self.key,
+            record=self.record,
+            method=self.method,
+            path=self.path,
+            status_code=status,
+            body=body,
+            idempotency_key=self.idempotency_key,
+            now=self.now,
+        )
+
+
+# An action that may record its answer along its effect.
+AnsweringAction = Callable[[Answer], tuple[int, str]]
 
 
 # A refused write (bad input, illegal move, not found): answered with its problem document.
@@ -86,7 +144,15 @@ def _claim(
 
 
 def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | None = None) -> HttpResponse:
-    """Perform a write for the request's key and audit it.
+    """Perform a write for the request's key and audit it (see `api_write_answering`)."""
+    return api_write_answering(request, lambda _answer: action(), idempotency_key=idempotency_key)
+
+
+def api_write_answering(
+    request: HttpRequest, action: AnsweringAction, *, idempotency_key: str | None = None
+) -> HttpResponse:
+    """Perform a write for the request's key and audit it; the action may write the audit row
+    and the answer along its effect (`Answer.along`).
 
     With an `Idempotency-Key`, the key is claimed insert-first in the same transaction as the
     effect: a replay (same key, same method, path and body) answers the first response again
@@ -104,18 +170,8 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
     path = request.get_full_path()
     fingerprint = request_fingerprint(request) if idempotency_key else ""
 
-    def answered(record: IdempotencyRecord | None, status: int, body: str) -> None:
-        """The audit row, and the answer to replay when the key was claimed."""
-        services.api_write_record(
-            api_key=key,
-            record=record,
-            method=method,
-            path=path,
-            status_code=status,
-            body=body,
-            idempotency_key=idempotency_key or "",
-            now=now,
-        )
+    def answer(record: IdempotencyRecord | None) -> Answer:
+        return Answer(key=key, record=record, method=method, path=path, idempotency_key=idempotency_key or "", now=now)
 
     try:
         with transaction.atomic():
@@ -124,11 +180,12 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
                 record, replayed = _claim(request, key, idempotency_key, fingerprint, now)
                 if replayed is not None:
                     return replayed
+            answering = answer(record)
             try:
-                status, body = action()
+                status, body = action(answering)
             except REFUSED as error:
                 raise _Refused(_problem_body(error)) from error
-            answered(record, status, body)
+            answering.write(status=status, body=body)
         return HttpResponse(body, status=status, content_type=JSON)
     except _Refused as refused:
         problem = refused.body
@@ -146,7 +203,7 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
                 record, replayed = None, None
             if replayed is not None:
                 return replayed
-        answered(record, status, body)
+        answer(record).write(status=status, body=body)
     return HttpResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
