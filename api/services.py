@@ -236,9 +236,9 @@ def api_write_record(
 @functools.cache
 def _record_along_sql(*, gate: str, with_record: bool) -> str:
     quote = connection.ops.quote_name
+    by_name = {f.name: f for f in ApiRequestLog._meta.concrete_fields}
     log_fields = [
-        ApiRequestLog._meta.get_field(name)
-        for name in ("api_key", "method", "path", "status_code", "idempotency_key", "created_at")
+        by_name[name] for name in ("api_key", "method", "path", "status_code", "idempotency_key", "created_at")
     ]
     columns = ", ".join(quote(str(f.column)) for f in log_fields)
     # Cast: the values stand in a SELECT list, where PostgreSQL cannot infer their types.
