@@ -146,6 +146,32 @@ class IdempotencyConflict(Exception):
     """The idempotency key was used before with another request."""
 
 
+@functools.cache
+def _idempotency_claim_sql() -> str:
+    quote = connection.ops.quote_name
+    table, pk = quote(IdempotencyRecord._meta.db_table), quote("id")
+    key_columns = f"{quote('api_key_id')}, {quote('key')}"
+    columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 - fixed names, values bound
+        f"ON CONFLICT ({key_columns}) DO NOTHING RETURNING {pk}"
+    )
+
+
+def idempotency_claim_sql(*, api_key: ApiKey, key: str, request_hash: str, now: datetime) -> tuple[str, list[Any]]:
+    """The statement that claims `key` (see `idempotency_claim`) and its parameters: it returns
+    the new record's key, and no row when the key was claimed before. It may stand in a CTE of
+    another statement; the record is then `idempotency_claimed`, or when it returned no row,
+    `idempotency_claim` tells a replay from a conflict."""
+    return _idempotency_claim_sql(), [api_key.pk, key, request_hash, connection.ops.adapt_datetimefield_value(now)]
+
+
+def idempotency_claimed(*, api_key: ApiKey, key: str, request_hash: str, now: datetime, pk: int) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        pk=pk, api_key=api_key, key=key, request_hash=request_hash, response_body="", created_at=now
+    )
+
+
 def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: datetime) -> tuple[IdempotencyRecord, bool]:
     """Claim `key` for this request; returns the record and whether it was already there (replay).
 
@@ -156,22 +182,12 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     """
     # INSERT … ON CONFLICT DO NOTHING rather than a savepoint around a failing insert: one
     # statement on the path every keyed write takes (PostgreSQL and SQLite both speak it).
-    quote = connection.ops.quote_name
-    table, pk = quote(IdempotencyRecord._meta.db_table), quote("id")
-    key_columns = f"{quote('api_key_id')}, {quote('key')}"
-    columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
+    sql, params = idempotency_claim_sql(api_key=api_key, key=key, request_hash=request_hash, now=now)
     with bound_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 - fixed names, values bound
-            f"ON CONFLICT ({key_columns}) DO NOTHING RETURNING {pk}",
-            [api_key.pk, key, request_hash, connection.ops.adapt_datetimefield_value(now)],
-        )
+        cursor.execute(sql, params)
         inserted = cursor.fetchone()
     if inserted is not None:
-        record = IdempotencyRecord(
-            pk=inserted[0], api_key=api_key, key=key, request_hash=request_hash, response_body="", created_at=now
-        )
-        return record, False
+        return idempotency_claimed(api_key=api_key, key=key, request_hash=request_hash, now=now, pk=inserted[0]), False
     existing = IdempotencyRecord.objects.get(api_key=api_key, key=key)
     if existing.request_hash != request_hash:
         raise IdempotencyConflict

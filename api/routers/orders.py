@@ -163,7 +163,11 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
         address = portal_services.email_address(payload.buyer_email)
         try:
             inputs = portal_selectors.products_external_for_order(
-                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}, buyer_address=address
+                store_ref=payload.store_ref,
+                external_refs={i.product_ref for i in payload.items},
+                buyer_address=address,
+                # The idempotency key is claimed by the same statement, first.
+                ahead=answer.claim_ahead(),
             )
         except Http404:
             raise ValidationError({"store_ref": _("No store has this reference.")}) from None
@@ -210,7 +214,7 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
         # A new order: its store, buyer, items and their products are the objects in hand.
         return 201, dump_plain(OrderOut, order_out(order, items=items))
 
-    return api_write_answering(request, action, idempotency_key=idempotency_key)
+    return api_write_answering(request, action, idempotency_key=idempotency_key, claim_ahead=True)
 
 
 @router.get(
