@@ -1,5 +1,6 @@
 """Every write of the api app: keys, the idempotency ledger and the audit log."""
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -145,6 +146,32 @@ class IdempotencyConflict(Exception):
     """The idempotency key was used before with another request."""
 
 
+@functools.cache
+def _idempotency_claim_sql() -> str:
+    quote = connection.ops.quote_name
+    table, pk = quote(IdempotencyRecord._meta.db_table), quote("id")
+    key_columns = f"{quote('api_key_id')}, {quote('key')}"
+    columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 - fixed names, values bound
+        f"ON CONFLICT ({key_columns}) DO NOTHING RETURNING {pk}"
+    )
+
+
+def idempotency_claim_sql(*, api_key: ApiKey, key: str, request_hash: str, now: datetime) -> tuple[str, list[Any]]:
+    """The statement that claims `key` (see `idempotency_claim`) and its parameters: it returns
+    the new record's key, and no row when the key was claimed before. It may stand in a CTE of
+    another statement; the record is then `idempotency_claimed`, or when it returned no row,
+    `idempotency_claim` tells a replay from a conflict."""
+    return _idempotency_claim_sql(), [api_key.pk, key, request_hash, connection.ops.adapt_datetimefield_value(now)]
+
+
+def idempotency_claimed(*, api_key: ApiKey, key: str, request_hash: str, now: datetime, pk: int) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        pk=pk, api_key=api_key, key=key, request_hash=request_hash, response_body="", created_at=now
+    )
+
+
 def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: datetime) -> tuple[IdempotencyRecord, bool]:
     """Claim `key` for this request; returns the record and whether it was already there (replay).
 
@@ -155,22 +182,12 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     """
     # INSERT … ON CONFLICT DO NOTHING rather than a savepoint around a failing insert: one
     # statement on the path every keyed write takes (PostgreSQL and SQLite both speak it).
-    quote = connection.ops.quote_name
-    table, pk = quote(IdempotencyRecord._meta.db_table), quote("id")
-    key_columns = f"{quote('api_key_id')}, {quote('key')}"
-    columns = f"{key_columns}, {quote('request_hash')}, {quote('response_body')}, {quote('created_at')}"
+    sql, params = idempotency_claim_sql(api_key=api_key, key=key, request_hash=request_hash, now=now)
     with bound_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 - fixed names, values bound
-            f"ON CONFLICT ({key_columns}) DO NOTHING RETURNING {pk}",
-            [api_key.pk, key, request_hash, connection.ops.adapt_datetimefield_value(now)],
-        )
+        cursor.execute(sql, params)
         inserted = cursor.fetchone()
     if inserted is not None:
-        record = IdempotencyRecord(
-            pk=inserted[0], api_key=api_key, key=key, request_hash=request_hash, response_body="", created_at=now
-        )
-        return record, False
+        return idempotency_claimed(api_key=api_key, key=key, request_hash=request_hash, now=now, pk=inserted[0]), False
     existing = IdempotencyRecord.objects.get(api_key=api_key, key=key)
     if existing.request_hash != request_hash:
         raise IdempotencyConflict
@@ -230,6 +247,59 @@ def api_write_record(
         params = [status_code, body, record.pk, *values]
     with bound_cursor() as cursor:
         cursor.execute(sql, params)
+
+
+@functools.cache
+def _record_along_sql(*, gate: str, with_record: bool) -> str:
+    quote = connection.ops.quote_name
+    by_name = {f.name: f for f in ApiRequestLog._meta.concrete_fields}
+    log_fields = [
+        by_name[name] for name in ("api_key", "method", "path", "status_code", "idempotency_key", "created_at")
+    ]
+    columns = ", ".join(quote(str(f.column)) for f in log_fields)
+    # Cast: the values stand in a SELECT list, where PostgreSQL cannot infer their types.
+    values = ", ".join(f"%s::{f.db_type(connection)}" for f in log_fields)
+    log = (
+        f"api_log AS (INSERT INTO {quote(ApiRequestLog._meta.db_table)} ({columns}) "  # noqa: S608 - fixed names
+        f"SELECT {values} FROM {gate} LIMIT 1)"
+    )
+    if not with_record:
+        return log
+    record_table = quote(IdempotencyRecord._meta.db_table)
+    return (
+        f"api_answer AS (UPDATE {record_table} SET {quote('status_code')} = %s::smallint, "  # noqa: S608 - fixed names
+        f"{quote('response_body')} = %s::text WHERE {quote('id')} = %s::bigint AND EXISTS (SELECT FROM {gate})), {log}"
+    )
+
+
+def api_write_record_along(
+    *,
+    gate: str,
+    api_key: ApiKey,
+    record: IdempotencyRecord | None,
+    method: str,
+    path: str,
+    status_code: int,
+    body: str,
+    idempotency_key: str,
+    now: datetime,
+) -> tuple[str, list[Any]]:
+    """`api_write_record` as CTEs (PostgreSQL) to ride along the WITH of the statement that
+    writes the effect, saving a round trip: the text and its parameters, in order. They write
+    only when the CTE named `gate` returns a row (the effect took place); the caller then must
+    not call `api_write_record` as well, and must when it did not."""
+    params: list[Any] = []
+    if record is not None:
+        params += [status_code, body, record.pk]
+    params += [
+        api_key.pk,
+        method,
+        path[:300],
+        status_code,
+        idempotency_key,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    return _record_along_sql(gate=gate, with_record=record is not None), params
 
 
 def idempotency_records_prune(*, now: datetime, batch_size: int = 5000) -> int:

@@ -4,9 +4,10 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -14,12 +15,108 @@ from api import services
 from api.auth import request_key
 from api.models import ApiKey, IdempotencyRecord
 from api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, problem_from_django
+from portal.selectors import Ahead
 from portal.services import TransitionNotAllowed
 
 JSON = "application/json"
 
 # An action returns its status and its JSON body.
 Action = Callable[[], tuple[int, str]]
+
+
+class Answer:
+    """How a keyed write is recorded (its audit row, and the answer to replay when it claimed an
+    idempotency key), for an action that writes them with its effect, in the same statement
+    (`along`), instead of in a statement of their own after it."""
+
+    def __init__(
+        self,
+        *,
+        request: HttpRequest,
+        key: ApiKey,
+        record: IdempotencyRecord | None,
+        method: str,
+        path: str,
+        idempotency_key: str,
+        fingerprint: str,
+        now: datetime,
+        claim_pending: bool = False,
+    ) -> None:
+        self.request, self.key, self.record, self.method, self.path = request, key, record, method, path
+        self.idempotency_key, self.fingerprint, self.now = idempotency_key, fingerprint, now
+        # The idempotency key is still to be claimed, by the action's first statement (`claim_ahead`).
+        self.claim_pending = claim_pending
+        # Set by the action when the statement carrying `along` wrote its effect (and so them).
+        self.recorded = False
+
+    def claim_ahead(self) -> Ahead | None:
+        """For an action that claims the idempotency key itself: the claim as a CTE of its first
+        statement (`portal.selectors.Ahead`), to be made before anything else. None when there is
+        nothing to claim, or when it was claimed here and now (a database other than PostgreSQL).
+        A replay or a conflict ends the action (`_Claimed`): nothing it read counts."""
+        if not self.claim_pending:
+            return None
+        self.claim_pending = False
+        if connection.vendor != "postgresql":
+            self._claim()
+            return None
+        sql, params = services.idempotency_claim_sql(
+            api_key=self.key, key=self.idempotency_key, request_hash=self.fingerprint, now=self.now
+        )
+        return Ahead(sql=f"ahead AS ({sql})", params=params, then=self._claimed_ahead)
+
+    def _claimed_ahead(self, answered: bool, pk: int | None) -> None:
+        if answered and pk is not None:
+            self.record = services.idempotency_claimed(
+                api_key=self.key, key=self.idempotency_key, request_hash=self.fingerprint, now=self.now, pk=pk
+            )
+        else:  # claimed before (a replay or a conflict), or not known: as a claim of its own tells
+            self._claim()
+
+    def _claim(self) -> None:
+        try:
+            record, replayed = _claim(self.request, self.key, self.idempotency_key, self.fingerprint, self.now)
+        except ApiProblem as problem:
+            raise _Claimed(problem) from None
+        if replayed is not None:
+            raise _Claimed(replayed)
+        self.record = record
+
+    def along(self, *, gate: str, status: int, body: str) -> tuple[str, list[Any]]:
+        """CTEs recording `status` and `body`, written when the CTE `gate` returns a row; the
+        action sets `recorded` when it did. PostgreSQL only."""
+        return services.api_write_record_along(
+            gate=gate,
+            api_key=self.key,
+            record=self.record,
+            method=self.method,
+            path=self.path,
+            status_code=status,
+            body=body,
+            idempotency_key=self.idempotency_key,
+            now=self.now,
+        )
+
+    def write(self, *, status: int, body: str) -> None:
+        """Record the answer in a statement of its own, unless the action's effect did."""
+        if self.record is not None:
+            self.record.status_code, self.record.response_body = status, body
+        if self.recorded:
+            return
+        services.api_write_record(
+            api_key=self.key,
+            record=self.record,
+            method=self.method,
+            path=self.path,
+            status_code=status,
+            body=body,
+            idempotency_key=self.idempotency_key,
+            now=self.now,
+        )
+
+
+# An action that may record its answer along its effect.
+AnsweringAction = Callable[[Answer], tuple[int, str]]
 
 
 # A refused write (bad input, illegal move, not found): answered with its problem document.
@@ -34,6 +131,16 @@ def _problem_body(error: Exception) -> dict[str, object]:
     if isinstance(error, DjangoValidationError):
         return problem_from_django(error).body()
     return ApiProblem(status=404, kind="not-found").body()
+
+
+class _Claimed(Exception):
+    """The idempotency key, claimed by the action's first statement, was claimed before: the
+    action ends with the first response (a replay) or the conflict's problem, as the claim made
+    before the action would have (its transaction rolls back: nothing was written)."""
+
+    def __init__(self, answer: HttpResponse | ApiProblem) -> None:
+        super().__init__()
+        self.answer = answer
 
 
 class _Refused(Exception):
@@ -86,7 +193,17 @@ def _claim(
 
 
 def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | None = None) -> HttpResponse:
-    """Perform a write for the request's key and audit it.
+    """Perform a write for the request's key and audit it (see `api_write_answering`)."""
+    return api_write_answering(request, lambda _answer: action(), idempotency_key=idempotency_key)
+
+
+def api_write_answering(
+    request: HttpRequest, action: AnsweringAction, *, idempotency_key: str | None = None, claim_ahead: bool = False
+) -> HttpResponse:
+    """Perform a write for the request's key and audit it; the action may write the audit row
+    and the answer along its effect (`Answer.along`). With `claim_ahead`, the action claims the
+    idempotency key in its first statement (`Answer.claim_ahead`), which it must make before
+    anything else and before it may refuse the request.
 
     With an `Idempotency-Key`, the key is claimed insert-first in the same transaction as the
     effect: a replay (same key, same method, path and body) answers the first response again
@@ -104,32 +221,39 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
     path = request.get_full_path()
     fingerprint = request_fingerprint(request) if idempotency_key else ""
 
-    def answered(record: IdempotencyRecord | None, status: int, body: str) -> None:
-        """The audit row, and the answer to replay when the key was claimed."""
-        services.api_write_record(
-            api_key=key,
+    def answer(record: IdempotencyRecord | None, *, claim_pending: bool = False) -> Answer:
+        return Answer(
+            request=request,
+            key=key,
             record=record,
             method=method,
             path=path,
-            status_code=status,
-            body=body,
             idempotency_key=idempotency_key or "",
+            fingerprint=fingerprint,
             now=now,
+            claim_pending=claim_pending,
         )
 
     try:
         with transaction.atomic():
             record = None
-            if idempotency_key:
+            if idempotency_key and not claim_ahead:
                 record, replayed = _claim(request, key, idempotency_key, fingerprint, now)
                 if replayed is not None:
                     return replayed
+            answering = answer(record, claim_pending=bool(idempotency_key) and claim_ahead)
             try:
-                status, body = action()
+                status, body = action(answering)
             except REFUSED as error:
                 raise _Refused(_problem_body(error)) from error
-            answered(record, status, body)
+            if answering.claim_pending:
+                raise RuntimeError("The action did not claim its idempotency key")
+            answering.write(status=status, body=body)
         return HttpResponse(body, status=status, content_type=JSON)
+    except _Claimed as claimed:
+        if isinstance(claimed.answer, ApiProblem):
+            raise claimed.answer from None
+        return claimed.answer
     except _Refused as refused:
         problem = refused.body
     status, body = int(str(problem["status"])), json.dumps(problem, ensure_ascii=False)
@@ -146,7 +270,7 @@ def api_write(request: HttpRequest, action: Action, *, idempotency_key: str | No
                 record, replayed = None, None
             if replayed is not None:
                 return replayed
-        answered(record, status, body)
+        answer(record).write(status=status, body=body)
     return HttpResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 

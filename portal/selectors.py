@@ -1,7 +1,7 @@
 """Every non-trivial read of the core. `*_get_for_user` raise Http404 for missing or not yours."""
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -534,8 +534,22 @@ def _from_row[M: Model](model: type[M], alias: str, row: Sequence[Any]) -> M:
     return model.from_db(connection.alias, attnames, values)
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """A CTE that rides ahead of `products_external_for_order`'s statement (a write the caller
+    must make before anything else, in the same round trip): its text, which defines `ahead`
+    returning at most one row of one column, and its parameters. `then` is called as soon as the
+    statement answered, before anything is checked: with True and that column's value (None when
+    `ahead` returned no row), or with False and None when the statement returned no rows (no
+    store or product found), which tells nothing about `ahead`'s row."""
+
+    sql: str
+    params: list[Any]
+    then: Callable[[bool, Any], None]
+
+
 @functools.cache
-def _order_products_sql(*, with_buyer: bool) -> str:
+def _order_products_sql(*, with_buyer: bool, ahead: str = "") -> str:
     quote = connection.ops.quote_name
     product_columns, store_columns = _columns(Product, "p")[0], _columns(Store, "s")[0]
     # The buyer, when asked for, rides along: the same lookup as `user_by_email`, once per statement.
@@ -551,7 +565,9 @@ def _order_products_sql(*, with_buyer: bool) -> str:
         f"WHERE ph.{quote('product_id')} = p.{quote('id')} ORDER BY ph.{quote('position')}, ph.{quote('id')} LIMIT 1)"
     )
     return (
-        f"SELECT {product_columns}, {store_columns}{buyer_columns}, {lead} "  # noqa: S608 - names from the models
+        f"{'WITH ' + ahead + ' ' if ahead else ''}"  # noqa: S608 - names from the models, the caller's fixed CTE
+        f"SELECT {product_columns}, {store_columns}{buyer_columns}, {lead}"
+        f"{', (SELECT * FROM ahead)' if ahead else ''} "
         f"FROM {quote(Product._meta.db_table)} p "
         f"JOIN {quote(Store._meta.db_table)} s ON s.{quote('id')} = p.{quote('store_id')} {buyer_join}"
         f"WHERE s.{quote('external_ref')} = %s AND p.{quote('external_ref')} = ANY(%s)"
@@ -571,7 +587,7 @@ class OrderInputs:
 
 
 def products_external_for_order(
-    *, store_ref: str, external_refs: Iterable[str], buyer_address: str | None = None
+    *, store_ref: str, external_refs: Iterable[str], buyer_address: str | None = None, ahead: Ahead | None = None
 ) -> OrderInputs:
     """The store `store_ref`, its products among `external_refs` by reference, their lead
     photos and, given `buyer_address` (as `user_by_email` takes it), the user with that address:
@@ -579,7 +595,8 @@ def products_external_for_order(
     to tell a missing store apart). Raises Http404 when no store has the reference.
 
     Written out rather than composed by the ORM: the order ingest runs it on every order, and
-    composing it cost more CPU than the database spends answering it.
+    composing it cost more CPU than the database spends answering it. `ahead`: a write made by
+    the same statement, first (PostgreSQL only).
     """
     if connection.vendor != "postgresql":  # the zero-setup SQLite database: `= ANY(array)` is PostgreSQL's
         store = store_get_external(external_ref=store_ref)
@@ -591,10 +608,16 @@ def products_external_for_order(
             buyer=user_by_email(address=buyer_address) if buyer_address is not None and found else None,
         )
     with_buyer = buyer_address is not None
-    params: list[Any] = [buyer_address] if with_buyer else []
+    params: list[Any] = [*ahead.params] if ahead is not None else []
+    if with_buyer:
+        params.append(buyer_address)
+    sql = _order_products_sql(with_buyer=with_buyer, ahead=ahead.sql if ahead is not None else "")
     with bound_cursor() as cursor:
-        cursor.execute(_order_products_sql(with_buyer=with_buyer), [*params, store_ref, list(external_refs)])
+        cursor.execute(sql, [*params, store_ref, list(external_refs)])
         rows = cursor.fetchall()
+    if ahead is not None:
+        ahead.then(bool(rows), rows[0][-1] if rows else None)
+        rows = [row[:-1] for row in rows]
     if not rows:
         return OrderInputs(store=store_get_external(external_ref=store_ref), products={}, lead_photos={}, buyer=None)
     product_width = len(_columns(Product, "p")[1])

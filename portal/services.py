@@ -2,7 +2,7 @@
 
 import functools
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -610,6 +610,13 @@ def product_listing_changed(*, product: Product, changed: Iterable[str], previou
 # --- Orders -----------------------------------------------------------------------------
 
 
+# What rides along the order's insert (`order_create_external`): given the order and its items,
+# unsaved, further CTEs of the same statement and their parameters. They may read the CTE named
+# ORDER_INSERTED, which returns the new order's key, and no row when no order was inserted.
+Along = Callable[[Order, list[OrderItem]], tuple[str, list[Any]]]
+ORDER_INSERTED = "new_order"
+
+
 @dataclass(frozen=True)
 class LineItem:
     product: Product
@@ -716,6 +723,7 @@ def _order_place(
     external_ref: str | None,
     ship_to_country: str,
     lead_photos: Mapping[int, int] | None,
+    along: Along | None = None,
 ) -> tuple[Order, list[OrderItem], bool]:
     """Build the order and insert it with its items and first event; False when its external
     reference was taken (nothing written)."""
@@ -734,7 +742,7 @@ def _order_place(
     # insert does nothing and is tried again with a new one.
     with transaction.atomic(savepoint=False):
         inserted = _order_insert_numbered(
-            order=order, items=order_items, event=event, number_given=number is not None, now=now
+            order=order, items=order_items, event=event, number_given=number is not None, now=now, along=along
         )
     return order, order_items, inserted
 
@@ -749,12 +757,12 @@ ORDER_NUMBER_ATTEMPTS = 5
 
 
 def _order_insert_numbered(
-    *, order: Order, items: list[OrderItem], event: OrderEvent, number_given: bool, now: datetime
+    *, order: Order, items: list[OrderItem], event: OrderEvent, number_given: bool, now: datetime, along: Along | None
 ) -> bool:
     """Insert the order (with its items and first event); False when its external reference was
     taken (nothing written). A drawn number that is taken is drawn again; a given one raises."""
     for _attempt in range(ORDER_NUMBER_ATTEMPTS):
-        if _order_insert_once(order=order, items=items, event=event):
+        if _order_insert_once(order=order, items=items, event=event, along=along):
             return True
         if order.external_ref is not None and Order.objects.filter(external_ref=order.external_ref).exists():
             return False
@@ -814,10 +822,11 @@ def _insert_once(obj: Model, *, conflict: str) -> bool:
 
 
 @functools.cache
-def _order_insert_sql() -> str:
+def _order_insert_sql(along: str = "") -> str:
     """The one statement of `_order_insert_once`, the same for any number of items: the items come
     as one array per column (unnested), so the statement has a fixed text and under 50 parameters,
-    and psycopg reuses its parsed form instead of parsing a long text on every order."""
+    and psycopg reuses its parsed form instead of parsing a long text on every order. `along`:
+    further CTEs (see `Along`)."""
     quote = connection.ops.quote_name
     _fields, order_names, order_row = _insert_shape(Order)
     item_fields, item_names, _row = _insert_shape(OrderItem, frozenset({"order_id"}))
@@ -835,12 +844,13 @@ def _order_insert_sql() -> str:
         f"AS v({item_aliases}, listed) ORDER BY v.listed RETURNING {pk}), "
         f"new_event AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({order_id}, {event_names}) "
         f"SELECT new_order.{pk}, v.* FROM new_order, (VALUES {event_row}) AS v RETURNING {pk}) "
+        f"{', ' + along + ' ' if along else ''}"
         f"SELECT (SELECT {pk} FROM new_order), ARRAY(SELECT {pk} FROM new_items ORDER BY 1), "
         f"(SELECT {pk} FROM new_event)"
     )
 
 
-def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEvent) -> bool:
+def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEvent, along: Along | None = None) -> bool:
     """Insert the order, its items and its first event in one statement, unless an order with its
     external reference or its number exists (then nothing is written and False is returned).
 
@@ -857,7 +867,11 @@ def _order_insert_once(*, order: Order, items: list[OrderItem], event: OrderEven
         [field.get_db_prep_save(field.pre_save(item, add=True), connection) for item in items] for field in item_fields
     )
     _insert_values(event, _insert_shape(OrderEvent, frozenset({"order_id"}))[0], params)
-    sql = _order_insert_sql()
+    along_sql = ""
+    if along is not None:
+        along_sql, along_params = along(order, items)
+        params += along_params
+    sql = _order_insert_sql(along_sql)
     with bound_cursor() as cursor:
         cursor.execute(sql, params)
         order_id, item_ids, event_id = cursor.fetchone()
@@ -901,6 +915,7 @@ def order_create_external(
     currency: str = "USD",
     ship_to_country: str = "",
     lead_photos: Mapping[int, int] | None = None,
+    along: Along | None = None,
 ) -> tuple[Order, list[OrderItem] | None]:
     """Create the order the marketplace knows as `external_ref` once; with its items (their
     products as given) when this call created it, else the existing order and None.
@@ -908,7 +923,9 @@ def order_create_external(
     The same order sent again, even by two requests at once, is created once: the reference is
     unique, and the insert does nothing when it is taken (PostgreSQL makes it wait for a
     concurrent winner's commit first); the loser reads the winner's order. `lead_photos`: each
-    product's lead photo when the caller read them already (else they are read here).
+    product's lead photo when the caller read them already (else they are read here). `along`:
+    what else the order's statement writes (see `Along`; called for each statement tried, on
+    PostgreSQL only, so the caller tells by whether it was called last before an insert).
     """
     order, order_items, inserted = _order_place(
         buyer=buyer,
@@ -920,6 +937,7 @@ def order_create_external(
         external_ref=external_ref,
         ship_to_country=ship_to_country,
         lead_photos=lead_photos,
+        along=along,
     )
     if inserted:
         return order, order_items

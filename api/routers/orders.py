@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +16,7 @@ from api.auth import integration_key
 from api.fields import fields_as
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from api.schemas import KEY_PROBLEMS, REF_PATTERN, Money, dump_plain, money, problems, utc
-from api.writes import api_write, json_response
+from api.writes import Answer, api_write, api_write_answering, json_response
 from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal.models import Order, OrderItem
@@ -159,11 +159,15 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
     """Create an order with its items in the store `store_ref`; 201 when created, 200 when the
     order with this `external_ref` exists already (it is returned unchanged)."""
 
-    def action() -> tuple[int, str]:
+    def action(answer: Answer) -> tuple[int, str]:
         address = portal_services.email_address(payload.buyer_email)
         try:
             inputs = portal_selectors.products_external_for_order(
-                store_ref=payload.store_ref, external_refs={i.product_ref for i in payload.items}, buyer_address=address
+                store_ref=payload.store_ref,
+                external_refs={i.product_ref for i in payload.items},
+                buyer_address=address,
+                # The idempotency key is claimed by the same statement, first.
+                ahead=answer.claim_ahead(),
             )
         except Http404:
             raise ValidationError({"store_ref": _("No store has this reference.")}) from None
@@ -178,6 +182,13 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
             buyer, _created = portal_services.user_get_or_create_found(
                 address=address, found=inputs.buyer, display_name=payload.buyer_name, language=payload.buyer_language
             )
+        created: list[str] = []
+
+        def along(order: Order, items: list[OrderItem]) -> tuple[str, list[Any]]:
+            # A new order's answer, from the objects in hand, is recorded by the order's own statement.
+            created[:] = [dump_plain(OrderOut, order_out(order, items=items))]
+            return answer.along(gate=portal_services.ORDER_INSERTED, status=201, body=created[0])
+
         order, items = portal_services.order_create_external(
             external_ref=payload.external_ref,
             buyer=buyer,
@@ -192,14 +203,18 @@ def order_create(request: HttpRequest, payload: OrderIn, idempotency_key: str | 
             ship_to_country=payload.ship_to_country,
             now=timezone.now(),
             lead_photos=inputs.lead_photos,
+            along=along,
         )
         if items is None:
             order = portal_selectors.order_get_external(external_ref=payload.external_ref)
             return 200, dump_plain(OrderOut, order_out(order))
+        if created:  # the last statement tried inserted the order, and recorded its answer
+            answer.recorded = True
+            return 201, created[0]
         # A new order: its store, buyer, items and their products are the objects in hand.
         return 201, dump_plain(OrderOut, order_out(order, items=items))
 
-    return api_write(request, action, idempotency_key=idempotency_key)
+    return api_write_answering(request, action, idempotency_key=idempotency_key, claim_ahead=True)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from api.models import IdempotencyRecord
+from api.models import ApiRequestLog, IdempotencyRecord
 from api.tests.conftest import ApiClient, order_body
 from portal.models import Order, User
 from portal.tests.concurrency import in_threads
@@ -53,6 +53,8 @@ def test_concurrent_duplicates_with_one_idempotency_key_are_one_effect(marketpla
     assert len({body for _status, body in results}) == 1
     assert Order.objects.filter(external_ref="MP-7").count() == 1
     assert IdempotencyRecord.objects.count() == 1
+    # The replays are not audited: the one row is the order's.
+    assert list(ApiRequestLog.objects.filter(path="/api/v1/orders").values_list("status_code", flat=True)) == [201]
 
 
 def test_concurrent_store_upserts_make_one_store_and_one_owner(integration):

@@ -41,13 +41,13 @@ def test_a_keyed_request_without_cookies_is_anonymous(marketplace_store: ApiClie
     from api.routers import orders
 
     seen = []
-    original = orders.api_write
+    original = orders.api_write_answering
 
     def spy(request, action, **kwargs):
         seen.append((request.user.is_authenticated, async_to_sync(request.auser)().is_authenticated))
         return original(request, action, **kwargs)
 
-    monkeypatch.setattr(orders, "api_write", spy)
+    monkeypatch.setattr(orders, "api_write_answering", spy)
     assert marketplace_store.post("/api/v1/orders", order_body(external_ref="MP-1")).status_code == 201
     assert seen == [(False, False)]
 

@@ -24,29 +24,30 @@ def _post(client: ApiClient, ref: str, **overrides: object):
     return client.post("/api/v1/orders", order_body(external_ref=ref, **overrides), headers={"Idempotency-Key": ref})
 
 
-def test_an_order_from_a_returning_buyer_takes_six_statements(marketplace_store):
+def test_an_order_from_a_returning_buyer_takes_four_statements(marketplace_store):
     assert _post(marketplace_store, "MP-1").status_code == 201
     with CaptureQueriesContext(connection) as queries:
         response = _post(marketplace_store, "MP-2")
     assert response.status_code == 201
     statements = [q["sql"] for q in queries.captured_queries]
-    # Savepoint (the test's transaction stands for BEGIN), the idempotency claim, the products with
-    # their store and the buyer, the order with its items and event, the audit row with the
+    # Savepoint (the test's transaction stands for BEGIN), the idempotency claim with the products,
+    # their store and the buyer, the order with its items and event, the audit row and the
     # idempotency record's answer, release: the key is remembered, nothing is read back.
-    assert len(statements) == 6, statements
+    assert len(statements) == 4, statements
+    assert statements[1].startswith('WITH ahead AS (INSERT INTO "api_idempotencyrecord"')
     assert not any(sql.startswith("SELECT") and "portal_product" not in sql for sql in statements)
     assert not any("api_apikey" in sql for sql in statements)
     assert sum("SAVEPOINT" in sql for sql in statements) == 2  # the test's own, around the write
 
 
-def test_an_order_from_a_new_buyer_takes_seven_statements(marketplace_store):
+def test_an_order_from_a_new_buyer_takes_five_statements(marketplace_store):
     assert _post(marketplace_store, "MP-1").status_code == 201
     with CaptureQueriesContext(connection) as queries:
         response = _post(marketplace_store, "MP-2", buyer_email="first.order@example.com")
     assert response.status_code == 201
     statements = [q["sql"] for q in queries.captured_queries]
     # As for a returning buyer, and the buyer's INSERT … ON CONFLICT DO NOTHING: no savepoint of its own.
-    assert len(statements) == 7, statements
+    assert len(statements) == 5, statements
     assert sum("SAVEPOINT" in sql for sql in statements) == 2
     buyer = User.objects.get(email="first.order@example.com")
     assert not buyer.has_usable_password()
@@ -83,7 +84,63 @@ def test_the_answer_and_the_rows_of_a_new_order_agree(marketplace_store, integra
     ]
     assert [i["product_ref"] for i in body["items"]] == ["P-1", "P-2"]
     assert order.events.get().new_status == "placed"
-    assert IdempotencyRecord.objects.get(key="MP-1").status_code == 201
+    # The order's statement recorded the answer to replay and the audit row.
+    record = IdempotencyRecord.objects.get(key="MP-1")
+    assert (record.status_code, record.response_body) == (201, response.content.decode())
+    (logged,) = ApiRequestLog.objects.filter(path="/api/v1/orders")
+    assert (logged.api_key_id, logged.method, logged.status_code, logged.idempotency_key) == (
+        record.api_key_id,
+        "POST",
+        201,
+        "MP-1",
+    )
+    assert logged.created_at <= order.placed_at
+    again = _post(marketplace_store, "MP-1", items=items)
+    assert (again.status_code, again.content, again["Idempotent-Replayed"]) == (201, response.content, "true")
+
+
+@pytest.mark.parametrize("store_ref", ["S-1", "S-404"])
+def test_a_key_used_again_with_another_body_is_a_conflict_whatever_the_body(marketplace_store, store_ref):
+    # The key is claimed by the products' statement: a body naming no known store (no row
+    # comes back) is still told from the first request by its key, before anything else.
+    assert _post(marketplace_store, "MP-1").status_code == 201
+    response = _post(marketplace_store, "MP-1", store_ref=store_ref, buyer_email="other@example.com")
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("idempotency-conflict")
+    assert Order.objects.count() == 1
+    assert not User.objects.filter(email="other@example.com").exists()
+    assert list(ApiRequestLog.objects.filter(path="/api/v1/orders").values_list("status_code", flat=True)) == [201]
+    again = _post(marketplace_store, "MP-1")
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+
+
+def test_a_first_order_naming_no_known_store_claims_its_key_and_is_replayed(marketplace_store):
+    response = _post(marketplace_store, "MP-1", store_ref="S-404")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "store_ref"
+    record = IdempotencyRecord.objects.get(key="MP-1")
+    assert (record.status_code, record.response_body) == (422, response.content.decode())
+    again = _post(marketplace_store, "MP-1", store_ref="S-404")
+    assert (again.status_code, again.content, again["Idempotent-Replayed"]) == (422, response.content, "true")
+
+
+def test_an_order_sent_again_under_another_key_is_answered_and_audited_apart(marketplace_store):
+    assert _post(marketplace_store, "MP-1").status_code == 201
+    response = marketplace_store.post(
+        "/api/v1/orders", order_body(external_ref="MP-1"), headers={"Idempotency-Key": "K2"}
+    )
+    assert response.status_code == 200
+    assert Order.objects.filter(external_ref="MP-1").count() == 1
+    # No order inserted: the audit row and the answer were written on their own, with the 200.
+    record = IdempotencyRecord.objects.get(key="K2")
+    assert (record.status_code, record.response_body) == (200, response.content.decode())
+    assert sorted(ApiRequestLog.objects.filter(path="/api/v1/orders").values_list("status_code", flat=True)) == [
+        200,
+        201,
+    ]
+    unkeyed = marketplace_store.post("/api/v1/orders", order_body(external_ref="MP-2"))
+    assert unkeyed.status_code == 201
+    assert ApiRequestLog.objects.filter(path="/api/v1/orders", status_code=201, idempotency_key="").count() == 1
 
 
 def test_a_refused_order_leaves_no_buyer_behind_and_is_replayed_and_audited(marketplace_store):
