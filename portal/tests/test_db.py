@@ -38,3 +38,42 @@ def test_a_bound_cursor_reads_and_writes_the_types_the_orm_does():
         row = cursor.fetchone()
     assert row == (moment, [Decimal("1.50"), None], True, None)
     assert row[0].tzinfo is not None
+
+
+def test_model_by_builds_the_row_the_orm_builds(store, buyer):
+    from portal.db import model_by
+    from portal.models import Store, User
+
+    for model, column, value, expected in (
+        (Store, "slug", store.slug, Store.objects.get(pk=store.pk)),
+        (User, "id", buyer.pk, User.objects.get(pk=buyer.pk)),
+    ):
+        found = model_by(model, column=column, value=value)
+        assert found is not None
+        for field in model._meta.concrete_fields:
+            assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+        assert found._state.adding is False
+        assert found._state.db == "default"
+    assert model_by(Store, column="slug", value="no-such-store") is None
+
+
+def test_the_sign_in_backends_read_the_user_and_refuse_an_inactive_one(buyer):
+    from portal.auth import AuthenticationBackend, ModelBackend
+
+    for backend in (ModelBackend(), AuthenticationBackend()):
+        assert backend.get_user(str(buyer.pk)) == buyer
+        assert backend.get_user("not a number") is None
+        assert backend.get_user(str(buyer.pk + 10_000)) is None
+    buyer.is_active = False
+    buyer.save(update_fields=["is_active"])
+    assert ModelBackend().get_user(buyer.pk) is None
+
+
+def test_a_signed_in_browser_stays_signed_in_across_pages(client, buyer):
+    from django.urls import reverse
+
+    client.force_login(buyer)
+    for name in ("portal:order_list", "messaging:inbox", "portal:profile"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert response.context["user"] == buyer
