@@ -134,7 +134,7 @@ class InboxFilters:
     query: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InboxLine:
     """What an inbox row shows, for the side reading it, as plain values (no model built).
 
@@ -188,28 +188,31 @@ _CONVERSATION_COLUMNS = [field.attname for field in Conversation._meta.concrete_
 _CONVERSATION_DB_COLUMNS = [str(field.column) for field in Conversation._meta.concrete_fields]
 
 
+# Where each column of a conversation stands in a row of `inbox_page`'s values.
+_AT = {column: index for index, column in enumerate(_CONVERSATION_COLUMNS)}
+
+
 def _line_of_row(row: tuple[Any, ...], *, side: str, other: str) -> InboxLine:
     """`_line` from a row of values (`inbox_page`'s columns), without building the conversation."""
     own = len(_CONVERSATION_COLUMNS)
-    values = dict(zip(_CONVERSATION_COLUMNS, row[:own], strict=True))
     unread, text, written_by = Conversation.side_fields(side)
-    related = row[own:-1]
     if other == "store":
-        other_name = related[0] if values["store_id"] is not None else None
+        other_name = row[own] if row[_AT["store_id"]] is not None else None
     else:
-        other_name = User.public_name_of(display_name=related[0], email=related[1])
+        other_name = User.public_name_of(display_name=row[own], email=row[own + 1])
+    order_id = row[_AT["order_id"]]
     return InboxLine(
-        pk=values["id"],
-        kind=values["kind"],
-        status=values["status"],
-        topic=values["topic"],
-        unread=values[unread],
-        last_message_at=values["last_message_at"],
-        preview=values[text],
-        preview_side=values[written_by],
+        pk=row[_AT["id"]],
+        kind=row[_AT["kind"]],
+        status=row[_AT["status"]],
+        topic=row[_AT["topic"]],
+        unread=row[_AT[unread]],
+        last_message_at=row[_AT["last_message_at"]],
+        preview=row[_AT[text]],
+        preview_side=row[_AT[written_by]],
         other_name=other_name,
-        order_id=values["order_id"],
-        order_number=row[-1] if values["order_id"] is not None else None,
+        order_id=order_id,
+        order_number=row[-1] if order_id is not None else None,
     )
 
 

@@ -57,7 +57,18 @@ def _row_template_digest() -> str:
     return hashlib.blake2b(str(getattr(source, "source", "")).encode(), digest_size=8).hexdigest()
 
 
-def _row_key(line: InboxLine, side: str) -> str:
+def _row_key_context(side: str) -> tuple[str, ...]:
+    """What every row key of a page shares: the template, the script prefix, the reader's language, zone and side."""
+    return (
+        _row_template_digest(),
+        get_script_prefix(),
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
+        side,
+    )
+
+
+def _row_key(line: InboxLine, side: str, context: tuple[str, ...] | None = None) -> str:
     """Everything a row shows, for the side reading it, in the reader's language and time zone.
 
     The key is the row's content itself, not a version to bump: a new message, a read, a
@@ -65,11 +76,7 @@ def _row_key(line: InboxLine, side: str) -> str:
     would see the same row.
     """
     parts = (
-        _row_template_digest(),
-        get_script_prefix(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        side,
+        *(context or _row_key_context(side)),
         line.pk,
         line.kind,
         line.status,
@@ -89,7 +96,8 @@ def inbox_rows(page: InboxPage) -> list[SafeString]:
 
     Only a row missing from the cache builds its conversation (`page.items`, no query).
     """
-    keys = [_row_key(line, page.side) for line in page.lines]
+    context = _row_key_context(page.side)
+    keys = [_row_key(line, page.side, context) for line in page.lines]
     found = cache.get_many(keys)
     missing = {}
     rows = []
