@@ -73,10 +73,15 @@ def model_by[M: Model](model: type[M], *, column: str, value: Any) -> M | None:
 
     One fixed statement naming every column in the model's own field order: for the rows read
     on every request (the signed-in user, a public page's store), building the ORM's query
-    costs more CPU than running it. Read from the database the router picks for reads.
+    costs more CPU than running it. Read from the database the router picks for reads; on
+    another database than PostgreSQL (the zero-setup SQLite), through the ORM. `column` is also
+    the field's name (`id`, `slug`).
     """
     alias = router.db_for_read(model)
     database = connections[alias]
+    if database.vendor != "postgresql":
+        # SQLite's driver returns times without their zone: the ORM's converters add it.
+        return model._default_manager.using(alias).filter(**{column: value}).first()
     fields = model._meta.concrete_fields
     quote = database.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in fields)
