@@ -194,6 +194,23 @@ def idempotency_claim(*, api_key: ApiKey, key: str, request_hash: str, now: date
     return existing, True
 
 
+# The audit row's fields, in the order both ways of writing it name them.
+_LOG_FIELD_NAMES = ("api_key", "method", "path", "status_code", "idempotency_key", "created_at")
+
+
+@functools.cache
+def _log_fields() -> tuple[Any, ...]:
+    by_name = {f.name: f for f in ApiRequestLog._meta.concrete_fields}
+    return tuple(by_name[name] for name in _LOG_FIELD_NAMES)
+
+
+def _log_values(
+    *, api_key: ApiKey, method: str, path: str, status_code: int, idempotency_key: str, now: datetime
+) -> list[Any]:
+    """The audit row's values, in `_LOG_FIELD_NAMES` order."""
+    return [api_key.pk, method, path[:300], status_code, idempotency_key, connection.ops.adapt_datetimefield_value(now)]
+
+
 def api_write_record(
     *,
     api_key: ApiKey,
@@ -222,17 +239,10 @@ def api_write_record(
         return
     quote = connection.ops.quote_name
     log_table = quote(ApiRequestLog._meta.db_table)
-    columns = ", ".join(
-        quote(c) for c in ("api_key_id", "method", "path", "status_code", "idempotency_key", "created_at")
+    columns = ", ".join(quote(str(f.column)) for f in _log_fields())
+    values = _log_values(
+        api_key=api_key, method=method, path=path, status_code=status_code, idempotency_key=idempotency_key, now=now
     )
-    values: list[Any] = [
-        api_key.pk,
-        method,
-        path[:300],
-        status_code,
-        idempotency_key,
-        connection.ops.adapt_datetimefield_value(now),
-    ]
     insert = f"INSERT INTO {log_table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608 - fixed names
     if record is None:
         sql, params = insert, values
@@ -252,10 +262,7 @@ def api_write_record(
 @functools.cache
 def _record_along_sql(*, gate: str, with_record: bool) -> str:
     quote = connection.ops.quote_name
-    by_name = {f.name: f for f in ApiRequestLog._meta.concrete_fields}
-    log_fields = [
-        by_name[name] for name in ("api_key", "method", "path", "status_code", "idempotency_key", "created_at")
-    ]
+    log_fields = _log_fields()
     columns = ", ".join(quote(str(f.column)) for f in log_fields)
     # Cast: the values stand in a SELECT list, where PostgreSQL cannot infer their types.
     values = ", ".join(f"%s::{f.db_type(connection)}" for f in log_fields)
@@ -291,14 +298,9 @@ def api_write_record_along(
     params: list[Any] = []
     if record is not None:
         params += [status_code, body, record.pk]
-    params += [
-        api_key.pk,
-        method,
-        path[:300],
-        status_code,
-        idempotency_key,
-        connection.ops.adapt_datetimefield_value(now),
-    ]
+    params += _log_values(
+        api_key=api_key, method=method, path=path, status_code=status_code, idempotency_key=idempotency_key, now=now
+    )
     return _record_along_sql(gate=gate, with_record=record is not None), params
 
 

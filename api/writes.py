@@ -85,17 +85,7 @@ class Answer:
     def along(self, *, gate: str, status: int, body: str) -> tuple[str, list[Any]]:
         """CTEs recording `status` and `body`, written when the CTE `gate` returns a row; the
         action sets `recorded` when it did. PostgreSQL only."""
-        return services.api_write_record_along(
-            gate=gate,
-            api_key=self.key,
-            record=self.record,
-            method=self.method,
-            path=self.path,
-            status_code=status,
-            body=body,
-            idempotency_key=self.idempotency_key,
-            now=self.now,
-        )
+        return services.api_write_record_along(gate=gate, **self._record(status=status, body=body))
 
     def write(self, *, status: int, body: str) -> None:
         """Record the answer in a statement of its own, unless the action's effect did."""
@@ -103,16 +93,20 @@ class Answer:
             self.record.status_code, self.record.response_body = status, body
         if self.recorded:
             return
-        services.api_write_record(
-            api_key=self.key,
-            record=self.record,
-            method=self.method,
-            path=self.path,
-            status_code=status,
-            body=body,
-            idempotency_key=self.idempotency_key,
-            now=self.now,
-        )
+        services.api_write_record(**self._record(status=status, body=body))
+
+    def _record(self, *, status: int, body: str) -> dict[str, Any]:
+        """What both ways of recording the answer write: the audit row and the stored answer."""
+        return {
+            "api_key": self.key,
+            "record": self.record,
+            "method": self.method,
+            "path": self.path,
+            "status_code": status,
+            "body": body,
+            "idempotency_key": self.idempotency_key,
+            "now": self.now,
+        }
 
 
 # An action that may record its answer along its effect.

@@ -276,7 +276,14 @@ InboxOwner = tuple[Literal["buyer_id", "store_id"], int]
 
 
 def _owner_rows(
-    owner: InboxOwner, *, side: str, other: str, filters: InboxFilters, position: Cursor | None, limit: int
+    owner: InboxOwner,
+    *,
+    side: str,
+    other: str,
+    filters: InboxFilters,
+    position: Cursor | None,
+    limit: int,
+    database: str,
 ) -> list[tuple[Any, ...]]:
     """`inbox_page`'s rows of a buyer's or a store's inbox by one statement written here.
 
@@ -284,8 +291,7 @@ def _owner_rows(
     equal): on every inbox page, building that query costs several times the CPU of running it.
     The statement's text is made of fixed parts only; every value is a parameter.
     """
-    database = connections[router.db_for_read(Conversation)]
-    quote = database.ops.quote_name
+    quote = connections[database].ops.quote_name
     related: type[Store] | type[User] = Store if other == "store" else User
     related_columns = [name.split("__", 1)[1] for name in ROW_RELATED_COLUMNS[other]]
     unread, _text, _written_by = Conversation.side_fields(side)
@@ -315,7 +321,7 @@ def _owner_rows(
         f"LEFT JOIN {quote(Order._meta.db_table)} o ON o.id = c.order_id "
         f"WHERE {' AND '.join(conditions)} ORDER BY c.last_message_at DESC, c.id DESC LIMIT %s"
     )
-    with database.cursor() as cursor:
+    with connections[database].cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         return cursor.fetchall()
 
@@ -335,33 +341,27 @@ def inbox_page(
     1000 costs what page 1 costs. `owner` names whose inbox `conversations` is (all of a buyer's
     or a store's): on PostgreSQL, without a search, its rows are then read by `_owner_rows`.
     """
-    if owner is not None and not filters.query and connections[router.db_for_read(Conversation)].vendor == "postgresql":
-        position = cursor_decode(cursor)
-        other = "store" if side == Side.BUYER else "buyer"
+    position = cursor_decode(cursor)
+    # A cursor with a sort group is a review list's, not an inbox's: the first page, as for any other.
+    if position is not None and position.group is not None:
+        position = None
+    # A row names the other side only: the buyer's inbox never reads the buyer (the reader), a
+    # store's or support's inbox never the store.
+    other = "store" if side == Side.BUYER else "buyer"
+    database = router.db_for_read(Conversation)
+    if owner is not None and not filters.query and connections[database].vendor == "postgresql":
         rows = _owner_rows(
-            owner,
-            side=side,
-            other=other,
-            filters=filters,
-            position=position if position is not None and position.group is None else None,
-            limit=page_size + 1,
+            owner, side=side, other=other, filters=filters, position=position, limit=page_size + 1, database=database
         )
-        return _page_of_rows(
-            rows, side=side, other=other, page_size=page_size, database=router.db_for_read(Conversation)
-        )
+        return _page_of_rows(rows, side=side, other=other, page_size=page_size, database=database)
     if filters.unread:
         conversations = conversations.filter(**{f"{side}_unread__gt": 0})
     if filters.with_order:
         conversations = conversations.filter(order__isnull=False)
     if filters.store_slug:
         conversations = conversations.filter(store__slug=filters.store_slug)
-    position = cursor_decode(cursor)
-    # A cursor with a sort group is a review list's, not an inbox's: the first page, as for any other.
-    if position is not None and position.group is None:
+    if position is not None:
         conversations = conversations.filter(rows_after(position, moment_field="last_message_at"))
-    # A row names the other side only: the buyer's inbox never reads the buyer (the reader), a
-    # store's or support's inbox never the store.
-    other = "store" if side == Side.BUYER else "buyer"
     if filters.query:
         found = [
             _for_side(conversation, side)

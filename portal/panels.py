@@ -61,7 +61,7 @@ CSRF_SLOT = "<!--viewer:csrf-->"
 PATH_SLOT = "<!--viewer:path-->"
 
 
-def fill_request_slots(html: str, request: HttpRequest, user: RequestUser) -> str:
+def fill_request_slots(html: str, request: HttpRequest) -> str:
     if CSRF_SLOT in html:
         html = html.replace(
             CSRF_SLOT, f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
@@ -73,7 +73,7 @@ def fill_request_slots(html: str, request: HttpRequest, user: RequestUser) -> st
 
 def fill_viewer_slots(html: str, request: HttpRequest, user: RequestUser) -> SafeString:
     """The request's viewer's own links and forms in panels' HTML (a filled slot is not filled again)."""
-    html = fill_request_slots(html, request, user)
+    html = fill_request_slots(html, request)
     for filler in VIEWER_SLOTS:
         html = filler(html, request, user)
     return SafeString(html)

@@ -68,7 +68,7 @@ def _row_key_context(side: str) -> tuple[str, ...]:
     )
 
 
-def _row_key(line: InboxLine, side: str, context: tuple[str, ...] | None = None) -> str:
+def _row_key(line: InboxLine, context: tuple[str, ...]) -> str:
     """Everything a row shows, for the side reading it, in the reader's language and time zone.
 
     The key is the row's content itself, not a version to bump: a new message, a read, a
@@ -76,7 +76,7 @@ def _row_key(line: InboxLine, side: str, context: tuple[str, ...] | None = None)
     would see the same row.
     """
     parts = (
-        *(context or _row_key_context(side)),
+        *context,
         line.pk,
         line.kind,
         line.status,
@@ -97,7 +97,7 @@ def inbox_rows(page: InboxPage) -> list[SafeString]:
     Only a row missing from the cache builds its conversation (`page.items`, no query).
     """
     context = _row_key_context(page.side)
-    keys = [_row_key(line, page.side, context) for line in page.lines]
+    keys = [_row_key(line, context) for line in page.lines]
     found = cache.get_many(keys)
     missing = {}
     rows = []

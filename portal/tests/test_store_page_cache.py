@@ -108,6 +108,18 @@ def test_the_store_closes_at_its_closing_time_to_the_second(client, open_store):
     assert "Open now" not in html
 
 
+def test_a_holiday_starts_at_the_store_midnight_to_the_second(client, open_store, seller):
+    """The body cached a second before the store's midnight is not served at it."""
+    services.store_holiday_add(store=open_store, actor=seller, starts_on=date(2026, 3, 3), ends_on=date(2026, 3, 4))
+    midnight = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 00:00 on Tuesday 3 March in Shanghai
+    with time_machine.travel(midnight - timedelta(seconds=1), tick=False):
+        html = _page(client, open_store)
+    assert "On holiday" not in html
+    assert "Closed now" in html
+    with time_machine.travel(midnight, tick=False):
+        assert "On holiday until" in _page(client, open_store)
+
+
 def test_the_store_local_time_moves_with_the_minute(client, store):
     with time_machine.travel(MONDAY_MORNING + timedelta(seconds=59), tick=False):
         assert "Local time at the store: Mon 11:00" in _page(client, store)
