@@ -111,6 +111,8 @@ def main() -> None:
                 messages.append(
                     Message(
                         conversation=conversation,
+                        buyer_id=conversation.buyer_id,
+                        store_id=conversation.store_id,
                         side=side,
                         sender_id=buyer.pk if side == "buyer" else store.owner_id,
                         text=f"Message {n} about parcel {rng.randint(1000, 9999)}: does it come in another colour?"

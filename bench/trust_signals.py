@@ -109,6 +109,8 @@ def main() -> None:
                 conversation=conversations[(offset + n) % len(conversations)],
                 side="buyer",
                 sender_id=conversations[(offset + n) % len(conversations)].buyer_id,
+                buyer_id=conversations[(offset + n) % len(conversations)].buyer_id,
+                store_id=conversations[(offset + n) % len(conversations)].store_id,
                 text=text,
                 created_at=now,
             )

@@ -334,6 +334,30 @@ class Message(models.Model):
     # is read or claimed by the sweep.
     email_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mail due"))
     removed_at = models.DateTimeField(_("removed by moderators"), null=True, blank=True)
+    # The conversation's buyer and store, copied when the message is written (a conversation
+    # never changes hands): the inbox search looks a term up among one inbox's messages through
+    # an index on (owner, text), not among the whole site's. No constraint and no cascade of
+    # their own: the conversation's foreign key deletes the messages.
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("buyer"),
+    )
+    store = models.ForeignKey(
+        "portal.Store",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("store"),
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -349,6 +373,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} in {self.conversation_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.buyer_id is None:
+            self.buyer_id, self.store_id = self.conversation.buyer_id, self.conversation.store_id
+        super().save(*args, **kwargs)
 
 
 class ResponseExchange(models.Model):

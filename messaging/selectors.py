@@ -365,7 +365,7 @@ def inbox_page(
     if filters.query:
         found = [
             _for_side(conversation, side)
-            for conversation in _search_page(conversations, query=filters.query[:100], limit=page_size + 1)
+            for conversation in _search_page(conversations, query=filters.query[:100], limit=page_size + 1, owner=owner)
         ]
         found, next_cursor = page_split(
             found, size=page_size, cursor_of=lambda conversation: Cursor(conversation.last_message_at, conversation.pk)
@@ -431,20 +431,26 @@ def _search_name_ids(query: str) -> Q:
     )
 
 
-def _text_match_conversation_ids(query: str) -> set[int] | Literal["many", "slow"]:
-    """The conversations, of any user, with a visible message that contains `query`, or why not.
+def _text_match_conversation_ids(query: str, *, owner: InboxOwner | None) -> set[int] | Literal["many", "slow"]:
+    """The conversations of `owner`'s inbox (of any user's without one) with a visible message that contains `query`, or why not.
 
-    One trigram lookup over the whole site, unordered, fetching at most `SEARCH_TEXT_CAP + 1`
-    messages within `SEARCH_TEXT_MILLISECONDS`. The cap bounds the reading of the messages
+    One trigram lookup, unordered, fetching at most `SEARCH_TEXT_CAP + 1` messages within
+    `SEARCH_TEXT_MILLISECONDS`: with an owner through the index on (owner, text), which reads
+    only that inbox's messages with the term; without one (support's inbox) over the whole site. The cap bounds the reading of the messages
     ("many" past it); the time limit bounds what no `LIMIT` can: the index collecting every
     message with the term before the first one is read, a tenth of a second for a word in half
     a million messages ("slow"; so is a term without a trigram, which would read the whole
-    index). Either is reached only by a term frequent somewhere on the site yet rare in the
-    newest conversations of this inbox (the window found less than a page).
+    index). Without an owner, either is reached by a term frequent somewhere on the site yet
+    rare in the newest conversations of this inbox (the window found less than a page); with
+    one, only by a term in thousands of this inbox's older messages.
     """
     if not _HAS_TRIGRAM.search(query):
         return "slow"
-    matches = _visible_messages_with(query).order_by().values_list("conversation_id", flat=True)[: SEARCH_TEXT_CAP + 1]
+    messages = _visible_messages_with(query)
+    if owner is not None:
+        owner_column, owner_id = owner
+        messages = messages.filter(**{owner_column: owner_id})
+    matches = messages.order_by().values_list("conversation_id", flat=True)[: SEARCH_TEXT_CAP + 1]
     rows = bounded_rows(matches, milliseconds=SEARCH_TEXT_MILLISECONDS)
     if rows is None:
         return "slow"
@@ -453,7 +459,9 @@ def _text_match_conversation_ids(query: str) -> set[int] | Literal["many", "slow
     return set(rows)
 
 
-def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: int) -> list[Conversation]:
+def _search_page(
+    conversations: QuerySet[Conversation], *, query: str, limit: int, owner: InboxOwner | None
+) -> list[Conversation]:
     """The first `limit` conversations, newest first, whose store, buyer, order number or a visible message contains `query`.
 
     Three ways to the same rows. A word that many messages contain (a word in every message,
@@ -468,13 +476,14 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
     (after the cursor): all conversations from the newest down to the last activity of the
     `SEARCH_WINDOW`-th one, ties included, which is a leading part of the inbox in its own
     order. If that part holds a full page of matches, they are the first ones of the whole
-    inbox. Otherwise the term is rare here: the trigram index of the messages names the
-    conversations with it (`_text_match_conversation_ids`, a millisecond for a rare term) and
-    the name indexes the stores, buyers and orders with it, and the inbox is read in order
-    keeping those conversations, without opening any conversation's messages. A term rare here
-    but in thousands of other users' messages would make that lookup slow, so the lookup is
-    bounded; past the bound the search takes the way whose cost the bound says is smaller (see
-    the branches). Every way gives the same rows in the same order, and the cursor works as for
+    inbox. Otherwise the term is rare here: the trigram index of the inbox's messages (of the
+    whole site's for support's inbox, which has no single owner) names the conversations with
+    it (`_text_match_conversation_ids`, a millisecond for a rare term) and the name indexes the
+    stores, buyers and orders with it, and the inbox is read in order keeping those
+    conversations, without opening any conversation's messages. A term in thousands of this
+    inbox's older messages (or, without an owner, of other users' messages) would make that
+    lookup slow, so the lookup is bounded; past the bound the search takes the way whose cost
+    the bound says is smaller (see the branches). Every way gives the same rows in the same order, and the cursor works as for
     any inbox page.
     """
     ordered = conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")
@@ -500,7 +509,7 @@ def _search_page(conversations: QuerySet[Conversation], *, query: str, limit: in
             rows: list[Conversation] = list(in_window[:limit])
             if len(rows) == limit:
                 return rows
-        found = _text_match_conversation_ids(query)
+        found = _text_match_conversation_ids(query, owner=owner)
         if isinstance(found, set):
             return list(ordered.filter(Q(pk__in=found) | _search_name_ids(query))[:limit])
         if found == "many":

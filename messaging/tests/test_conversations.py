@@ -230,3 +230,14 @@ def test_the_navigation_reads_every_counter_in_one_query(conversation, buyer, se
         assert counts["disputes"] == 0
     assert nav_counts(buyer)["messages"] == 1
     assert nav_counts(seller)["messages"] == 0
+
+
+def test_every_message_carries_its_conversations_buyer_and_store_for_the_inbox_search(buyer, store, seller):
+    now = timezone.now()
+    question, _ = services.conversation_start(buyer=buyer, store=store, text="Is it in stock?", now=now)
+    answer = reply(question.conversation, seller, now=now)
+    support, _ = services.support_chat_write(user=buyer, topic="other", text="Help with my payment", now=now)
+    owners = dict(Message.objects.values_list("pk", "buyer_id"))
+    assert owners == {question.pk: buyer.pk, answer.pk: buyer.pk, support.pk: buyer.pk}
+    stores = dict(Message.objects.values_list("pk", "store_id"))
+    assert stores == {question.pk: store.pk, answer.pk: store.pk, support.pk: None}

@@ -110,6 +110,12 @@ def inboxes(buyer, other_buyer, store):
     return {"buyer": buyer_conversations(user=buyer), "store": store_conversations(store=store)}
 
 
+@pytest.fixture
+def owners(buyer, store):
+    """Whose inbox each of `inboxes` is, as the inbox views name it."""
+    return {"buyer": ("buyer_id", buyer.pk), "store": ("store_id", store.pk)}
+
+
 def expected(conversations, query: str) -> list[int]:
     """The matches by reading every row: store, buyer, order number or a visible message contains `query`."""
     needle = query.upper()
@@ -128,7 +134,7 @@ def expected(conversations, query: str) -> list[int]:
     ]
 
 
-def walk(conversations, side: str, query: str, page_size: int) -> list[int]:
+def walk(conversations, side: str, query: str, page_size: int, owner=None) -> list[int]:
     seen: list[int] = []
     cursor = ""
     for _ in range(50):
@@ -138,6 +144,7 @@ def walk(conversations, side: str, query: str, page_size: int) -> list[int]:
             filters=InboxFilters(query=query),
             cursor=cursor,
             page_size=page_size,
+            owner=owner,
         )
         assert len(page.items) <= page_size
         seen += [c.pk for c in page.items]
@@ -147,19 +154,23 @@ def walk(conversations, side: str, query: str, page_size: int) -> list[int]:
     raise AssertionError("the pages never end")
 
 
-# A cap of 3 messages: "refund" (15 messages, 14 of them other_buyer's) and "colour" are past it
-# and searched by reading the inbox in order, the rarer terms through the trigram index.
+# A cap of 3 messages: without an owner "refund" (15 messages, 14 of them other_buyer's) and
+# "colour" are past it and searched by reading the inbox in order, the rarer terms through the
+# trigram index; with one, "refund" is a single message of the inbox's.
+@pytest.mark.parametrize("owned", [True, False], ids=["owner's index", "site's index"])
 @pytest.mark.parametrize("text_cap", [0, 3, 2000])
 @pytest.mark.parametrize("window", [0, 1, 5, 8, 200])
 @pytest.mark.parametrize("side", ["buyer", "store"])
-def test_every_page_of_a_search_holds_the_matches_in_inbox_order(inboxes, monkeypatch, side, window, text_cap):
+def test_every_page_of_a_search_holds_the_matches_in_inbox_order(
+    inboxes, owners, monkeypatch, side, window, text_cap, owned
+):
     monkeypatch.setattr(selectors, "SEARCH_WINDOW", window)
     monkeypatch.setattr(selectors, "SEARCH_TEXT_CAP", text_cap)
     conversations = inboxes[side]
     for query in TERMS:
         want = expected(conversations, query)
         for page_size in (2, 25):
-            got = walk(conversations, side, query, page_size)
+            got = walk(conversations, side, query, page_size, owner=owners[side] if owned else None)
             assert got == want, (query, page_size)
             assert len(set(got)) == len(got)
 
@@ -247,3 +258,34 @@ def test_a_lookup_past_its_time_limit_gives_up_and_the_transaction_goes_on(db):
         with connection.cursor() as cursor:
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of PostgreSQL")
+@pytest.mark.parametrize("side", ["buyer", "store"])
+def test_a_term_frequent_elsewhere_is_looked_up_among_the_inboxs_own_messages(inboxes, owners, monkeypatch, side):
+    # "refund" is in every conversation of other_buyer and in one of this inbox. With a cap of 3
+    # messages, the site's lookup would stop past the cap and read the inbox in order; the
+    # owner's index names this inbox's one message with it, and the page is read by ids.
+    monkeypatch.setattr(selectors, "SEARCH_WINDOW", 2)
+    monkeypatch.setattr(selectors, "SEARCH_TEXT_CAP", 3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with CaptureQueriesContext(connection) as queries:
+        page = inbox_page(
+            conversations=inboxes[side], side=side, filters=InboxFilters(query="refund"), owner=owners[side]
+        )
+    assert [c.pk for c in page.items] == expected(inboxes[side], "refund")
+    assert len(page.items) == 1
+    sqls = [q["sql"] for q in queries.captured_queries]
+    lookups = [sql for sql in sqls if sql.startswith('SELECT "messaging_message"')]
+    assert len(lookups) == 1
+    assert f'"messaging_message"."{side}_id" = ' in lookups[0]
+    # A tiny table's planner prefers the narrower index of the site's messages; without it (in
+    # this test's transaction), the owner's index answers the lookup, which a big table's
+    # planner picks by itself.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX message_text_trgm")
+    assert f"message_{side}_text_trgm" in plan(lookups[0])
+    pages = [sql for sql in sqls if 'FROM "messaging_conversation"' in sql]
+    assert len(pages) == 2  # the window, then the page by ids
+    assert "messaging_message" not in pages[1]
