@@ -31,12 +31,26 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
+def explain_ms(connection, sql: str) -> tuple[float, float]:
+    """PostgreSQL's planning and execution milliseconds of `sql` (the least of 5 runs of each)."""
+    runs = []
+    with connection.cursor() as cursor:
+        for _ in range(5):
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            (result,) = cursor.fetchone()[0]
+            runs.append((result["Planning Time"], result["Execution Time"]))
+    return min(run[0] for run in runs), min(run[1] for run in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="bench_pages")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default="")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the server's planning and execution time of each warm query"
+    )
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     os.environ["BENCH_DATABASE_URL"] = f"{PG}/{args.database}"
@@ -134,6 +148,20 @@ def main() -> None:
             get(path, page_cookie)
         page, bare_ms = min(page_figures), min(bare_figures)
         print(f"{label:<30}{page:9.2f}{bare_ms:9.2f}{page / bare_ms:7.2f}  {len(queries)}")
+        if args.explain:
+            with CaptureQueriesContext(connection) as bare_queries:
+                get(bare, "")
+            for name, captured in (("page", queries), ("bare", bare_queries)):
+                for query in captured.captured_queries:
+                    if "$1" in query["sql"] or not query["sql"].startswith("SELECT"):  # bound by the server
+                        print(f"    {name}: bound by the server  {query['sql'][:110]}")
+                        continue
+                    plan, execution = explain_ms(connection, query["sql"])
+                    print(f"    {name}: planning {plan:5.2f} ms, execution {execution:5.2f} ms  {query['sql'][:110]}")
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT left(statement, 100) FROM pg_prepared_statements")
+                for (statement,) in cursor.fetchall():
+                    print(f"    prepared on this connection: {statement}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
 from portal import fragments
+from portal.db import bound_cursor
 from portal.models import Order, OrderItem, Photo, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
@@ -321,7 +322,8 @@ def _owner_rows(
         f"LEFT JOIN {quote(Order._meta.db_table)} o ON o.id = c.order_id "
         f"WHERE {' AND '.join(conditions)} ORDER BY c.last_message_at DESC, c.id DESC LIMIT %s"
     )
-    with connections[database].cursor() as cursor:
+    # Bound by the server: one text per filter combination, prepared once per connection (`portal.db`).
+    with bound_cursor(database) as cursor:
         cursor.execute(sql, [*params, limit])
         return cursor.fetchall()
 
@@ -535,9 +537,9 @@ def buyer_recent_stores(*, user: User, conversations: int = 30) -> list[tuple[st
     (no store) count among them but name none. A fixed statement: on every inbox page, the
     ORM's query would cost more to build than to run.
     """
-    database = connections[router.db_for_read(Conversation)]
-    quote = database.ops.quote_name
-    with database.cursor() as cursor:
+    alias = router.db_for_read(Conversation)
+    quote = connections[alias].ops.quote_name
+    with bound_cursor(alias) as cursor:
         cursor.execute(
             f"SELECT s.slug, s.name FROM {quote(Conversation._meta.db_table)} c "  # noqa: S608
             f"LEFT JOIN {quote(Store._meta.db_table)} s ON s.id = c.store_id "

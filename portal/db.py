@@ -5,9 +5,12 @@ is quoted into the statement's text in Python, which on a statement with many va
 order and its items as arrays) costs more CPU than the rest of the statement's way through
 Django. `bound_cursor` sends the values apart from the text instead (PostgreSQL's extended
 protocol; psycopg's dumpers, in C), for statements written for it: each value either has a
-type PostgreSQL can infer from where it stands or an explicit cast. No prepared statements
-are kept (the connection's `prepare_threshold` still rules), so a transaction-pooling
-PgBouncer in front of PostgreSQL keeps working.
+type PostgreSQL can infer from where it stands or an explicit cast. A statement run
+`prepare_threshold` times on a connection (psycopg's default: 5) is then prepared, so
+PostgreSQL stops planning it again: the statements read on every signed-in page (the
+navigation counters, an inbox's rows) spend more time in the planner than running. Behind a
+transaction-pooling PgBouncer older than 1.21, set `"prepare_threshold": None` in the
+database's OPTIONS (docs/operations.md).
 
 On any other database, and without psycopg 3, it is `connection.cursor()`.
 """
@@ -17,36 +20,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 
 
 @contextmanager
-def bound_cursor() -> Iterator[CursorWrapper]:
-    """A cursor of the default connection whose statements' parameters are bound by PostgreSQL.
+def bound_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[CursorWrapper]:
+    """A cursor of the `using` connection whose statements' parameters are bound by PostgreSQL.
 
     Wrapped as Django wraps its own cursors: the statements are in `connection.queries` (and
     `CaptureQueriesContext`) when those are recorded, and execute wrappers see them.
     """
-    make = _server_binding_cursor() if connection.vendor == "postgresql" else None
+    database = connections[using]
+    make = _server_binding_cursor() if database.vendor == "postgresql" else None
     if make is None:
-        with connection.cursor() as cursor:
+        with database.cursor() as cursor:
             yield cursor
         return
     # What `connection.cursor()` does before it makes a cursor: the per-request health check,
     # connecting, and refusing a connection another thread owns.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = make(connection.connection)
+    database.close_if_health_check_failed()
+    database.ensure_connection()
+    database.validate_thread_sharing()
+    raw = make(database.connection)
     # As Django's own cursors: times read in the connection's time zone when it changed since
     # the connection was made.
-    if connection.timezone != connection.connection.adapters.get_loader(_TIMESTAMPTZ_OID, _TEXT_FORMAT).timezone:
+    if database.timezone != database.connection.adapters.get_loader(_TIMESTAMPTZ_OID, _TEXT_FORMAT).timezone:
         from django.db.backends.postgresql.psycopg_any import register_tzloader
 
-        register_tzloader(connection.timezone, raw)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        register_tzloader(database.timezone, raw)
+    cursor = database.make_debug_cursor(raw) if database.queries_logged else database.make_cursor(raw)
     with cursor:
         yield cursor
 
@@ -65,7 +69,19 @@ def _server_binding_cursor() -> Any:
         return None
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    return ServerBindingCursor
+    class LoggedServerBindingCursor(ServerBindingCursor):
+        """Keeps the statement it ran as a prepared one, as it does any other.
+
+        psycopg forgets the statement of a prepared run (`_query`, private, is what Django's
+        query log reads), so the log, `CaptureQueriesContext` and the debug toolbar would show a
+        statement's text until its fifth run on a connection and then a dump of its values.
+        """
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, *args: Any, **kwargs: Any) -> None:
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, *args, **kwargs)
+
+    return LoggedServerBindingCursor
 
 
 def model_by[M: Model](model: type[M], *, column: str, value: Any) -> M | None:

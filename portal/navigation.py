@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Model, QuerySet
 
+from portal.db import bound_cursor
 from portal.models import Store, StoreMember, User
 from portal.selectors import store_memberships_of
 
@@ -119,7 +120,9 @@ def _run(user: User, *, memberships: bool) -> tuple[Any, ...]:
             _STATEMENTS.clear()
         _STATEMENTS[key] = statement
     sql, params = statement
-    with connection.cursor() as cursor:
+    # Bound by the server, so that the statement, the same text for every user of a shape, is
+    # prepared once per connection and not planned on every page (`portal.db`).
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row)

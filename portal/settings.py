@@ -193,15 +193,25 @@ OPINIA_READ_REPLICA = ""
 OPINIA_REPLICA_PIN_SECONDS = env_int("OPINIA_REPLICA_PIN_SECONDS", 10, minimum=1)
 
 
+# The statements bound by the server (`portal.db.bound_cursor`: the navigation counters, an
+# inbox's rows, the order ingest) are prepared after this many runs on a connection, so that
+# PostgreSQL stops planning them on every page; Django's own (client-bound) queries never are.
+# 0 turns it off: needed behind a transaction-pooling PgBouncer older than 1.21.
+DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
+
+
 def database_from_url(url: str, variable: str) -> dict[str, Any]:
     try:
-        return dict(
+        database = dict(
             dj_database_url.parse(
                 url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60), conn_health_checks=True
             )
         )
     except ValueError as error:
         raise ImproperlyConfigured(f"{variable} is not a usable database URL: {error}") from None
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = DB_PREPARE_THRESHOLD or None
+    return database
 
 
 if DATABASE_URL:

@@ -77,3 +77,31 @@ def test_a_signed_in_browser_stays_signed_in_across_pages(client, buyer):
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert response.context["user"] == buyer
+
+
+def test_a_statement_run_often_is_prepared_and_logged_as_itself(settings):
+    assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == settings.DB_PREPARE_THRESHOLD == 5
+    User.objects.create_user("ada@example.com")
+    for _ in range(settings.DB_PREPARE_THRESHOLD + 1):
+        with CaptureQueriesContext(connection) as queries:
+            assert user_by_email(address="ada@example.com") is not None
+    [query] = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    # PostgreSQL plans it no more; the query log still shows the statement, not its values.
+    assert query["sql"] in prepared
+    assert "ada@example.com" not in query["sql"]
+
+
+@pytest.mark.parametrize(("threshold", "option"), [(5, 5), (1, 1), (0, None)])
+def test_prepared_statements_follow_the_setting_and_0_turns_them_off(monkeypatch, threshold, option):
+    from portal import settings as portal_settings
+
+    monkeypatch.setattr(portal_settings, "DB_PREPARE_THRESHOLD", threshold)
+    database = portal_settings.database_from_url("postgres://opinia@db.example:5432/opinia", "DATABASE_URL")
+    assert database["OPTIONS"]["prepare_threshold"] == option
+    # The zero-setup SQLite database has no such option.
+    assert "prepare_threshold" not in portal_settings.database_from_url("sqlite:////tmp/x.sqlite3", "X").get(
+        "OPTIONS", {}
+    )
