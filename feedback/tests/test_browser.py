@@ -14,6 +14,7 @@ from PIL import Image
 
 from feedback.models import ItemReview
 from feedback.tests.conftest import complete_order
+from portal.tests.browser import image_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,7 +71,7 @@ def test_buyer_rates_with_a_photo_seller_rates_both_published_seller_replies(
     assert page.get_by_text("Sealed").first.is_visible()
     thumb = page.locator("img.thumb").first
     thumb.wait_for()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_shown(thumb)
 
     # Nobody else sees it yet.
     anonymous = Client()

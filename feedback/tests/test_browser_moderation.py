@@ -10,6 +10,7 @@ from django.urls import reverse
 from feedback import services
 from feedback.models import ModerationDecision
 from feedback.tests.test_review_lists import T, review_on
+from portal.tests.browser import image_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +50,7 @@ def test_moderator_reads_the_reported_words_and_photo_and_removes_the_review(
     assert page.get_by_text("Call me at 600 100 200").is_visible()
     thumb = page.locator(".opinia-reported img.opinia-thumb")
     assert thumb.count() == 1
-    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")  # served to staff, not a 404
+    assert image_shown(thumb)  # served to staff, not a 404
     assert page.get_by_role("button", name="Save").count() == 0
     page.get_by_label("Note for the log").fill("Phone number in the text")
     page.get_by_role("button", name="Remove review").click()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from messaging.models import Conversation
 from messaging.tests.conftest import jpeg_bytes
+from portal.tests.browser import image_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,10 +26,6 @@ def log_in(context, user, live_server):
             }
         ]
     )
-
-
-def photo_loaded(locator) -> bool:
-    return locator.evaluate("img => img.complete && img.naturalWidth > 0")
 
 
 def test_buyer_and_seller_talk_live_with_a_photo(
@@ -58,7 +55,7 @@ def test_buyer_and_seller_talk_live_with_a_photo(
         conversation = Conversation.objects.get(buyer=buyer, store=store)
         buyer_thumb = buyer_page.locator("#thread img.thumb").first
         buyer_thumb.wait_for()
-        assert photo_loaded(buyer_thumb)
+        assert image_shown(buyer_thumb)
 
         # The seller's inbox shows it without a reload (htmx polling).
         row = seller_page.locator(f'.inbox-row[data-conversation="{conversation.pk}"]')
@@ -71,7 +68,7 @@ def test_buyer_and_seller_talk_live_with_a_photo(
         seller_page.wait_for_url(f"**/messages/c/{conversation.pk}/")
         seller_thumb = seller_page.locator("#thread img.thumb").first
         seller_thumb.wait_for()
-        assert photo_loaded(seller_thumb)
+        assert image_shown(seller_thumb)
         seller_page.evaluate("window.__notReloaded = true")
         buyer_page.locator("#composer textarea").fill("Is there a warranty?")
         buyer_page.locator("#composer").get_by_role("button", name="Send", exact=True).click()
@@ -96,7 +93,7 @@ def test_buyer_and_seller_talk_live_with_a_photo(
         assert seller.public_name not in answer.inner_text()
         thumb = buyer_page.locator("#thread img.thumb").first
         thumb.wait_for()
-        assert photo_loaded(thumb)
+        assert image_shown(thumb)
         buyer_page.locator("#nav-messages:not(:has(.badge))").wait_for()
     finally:
         seller_context.close()
