@@ -69,7 +69,10 @@ def _server_binding_cursor() -> Any:
         return None
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    class LoggedServerBindingCursor(ServerBindingCursor):
+    # Its psycopg base's private methods are not in the type stubs.
+    base: Any = ServerBindingCursor
+
+    class LoggedServerBindingCursor(base):
         """Keeps the statement it ran as a prepared one, as it does any other.
 
         psycopg forgets the statement of a prepared run (`_query`, private, is what Django's

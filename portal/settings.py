@@ -202,7 +202,7 @@ DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
 
 def database_from_url(url: str, variable: str) -> dict[str, Any]:
     try:
-        database = dict(
+        database: dict[str, Any] = dict(
             dj_database_url.parse(
                 url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60), conn_health_checks=True
             )
