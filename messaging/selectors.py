@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.db import connections, router
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection, connections, router
+from django.db.models import BooleanField, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
@@ -610,6 +611,18 @@ def unread_badge_count(*, user: RequestUser) -> int:
     return min(total, limit)
 
 
+def _has_unread(counter: str) -> RawSQL:
+    """`counter > 0` written into the statement's text rather than bound as a value.
+
+    The navigation's statement is prepared, and a prepared statement's generic plan may use a
+    partial index only for a condition that implies the index's own (`conversation_buyer_unread`:
+    `buyer_unread > 0`): a bound value could be anything, and the plan would read every
+    conversation of the user.
+    """
+    column = f"{connection.ops.quote_name(Conversation._meta.db_table)}.{connection.ops.quote_name(counter)}"
+    return RawSQL(f"{column} > 0", (), output_field=BooleanField())  # noqa: S611 (our own table and column)
+
+
 def unread_badge_parts(user: User) -> list[SqlPart]:
     """The navigation's unread badge as SQL (portal.navigation reads every counter in one query).
 
@@ -618,15 +631,17 @@ def unread_badge_parts(user: User) -> list[SqlPart]:
     """
     limit = BADGE_CAP + 1
     parts = [
-        capped_sum(Conversation.objects.filter(buyer=user, buyer_unread__gt=0), "buyer_unread", cap=limit),
+        capped_sum(Conversation.objects.filter(_has_unread("buyer_unread"), buyer=user), "buyer_unread", cap=limit),
         capped_sum(
-            Conversation.objects.filter(store_id__in=store_ids_for_member(user=user), store_unread__gt=0),
+            Conversation.objects.filter(_has_unread("store_unread"), store_id__in=store_ids_for_member(user=user)),
             "store_unread",
             cap=limit,
         ),
     ]
     if user_is_support_agent(user):
-        support = Conversation.objects.filter(kind=Conversation.Kind.SUPPORT, store_unread__gt=0).exclude(buyer=user)
+        support = Conversation.objects.filter(_has_unread("store_unread"), kind=Conversation.Kind.SUPPORT).exclude(
+            buyer=user
+        )
         parts.append(capped_sum(support, "store_unread", cap=limit))
     return parts
 

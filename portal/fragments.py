@@ -64,6 +64,16 @@ FRAGMENT_TIMEOUT = 60 * 60
 # holidays, busy switch), renewed by the models' own saves (portal.signals) and by bulk writes.
 TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing", "penalties", "profile")
 
+# One build at a time per entry: the processes that miss an entry while another builds it wait
+# for its result instead of building it too. A store's score header over a million ratings
+# takes ~150 ms to build; sixteen requests building it at once, each at a sixteenth of the
+# CPU, would each wait seconds, every time it expires. A waiter gives up and builds it itself
+# after BUILD_WAIT_POLLS × BUILD_POLL_SECONDS (a builder that died, or a build slower than
+# that); the lock lapses after BUILD_LOCK_SECONDS.
+BUILD_LOCK_SECONDS = 10
+BUILD_POLL_SECONDS = 0.01
+BUILD_WAIT_POLLS = 200
+
 
 @dataclass
 class _Building:
@@ -194,12 +204,26 @@ def cached[T](
     found = cache.get_many([key, *version_keys])
     versions = _versions_of(version_keys, found)
     moment = now or timezone.now()
-    entry = found.get(key)
-    if isinstance(entry, tuple) and len(entry) == 3:
-        built_under, value, valid_until = entry
-        if built_under == versions and (valid_until is None or moment < valid_until):
-            holds_until(valid_until)
-            return value
+    entry = _current_entry(found.get(key), versions, moment)
+    if entry is not None:
+        value, valid_until = entry
+        holds_until(valid_until)
+        return value
+    lock = key + ":building"
+    builds_alone = cache.add(lock, 1, timeout=BUILD_LOCK_SECONDS)
+    if not builds_alone:
+        # Another process is building this entry: wait for it rather than build it again.
+        for _poll in range(BUILD_WAIT_POLLS):
+            time.sleep(BUILD_POLL_SECONDS)
+            found = cache.get_many([key, lock, *version_keys])
+            versions = _versions_of(version_keys, found)
+            entry = _current_entry(found.get(key), versions, moment)
+            if entry is not None:
+                value, valid_until = entry
+                holds_until(valid_until)
+                return value
+            if lock not in found:
+                break  # built under versions since moved on, or the build failed: build it here
     building = _Building(name=name, topics=frozenset(topics))
     token = _building.set(building)
     try:
@@ -207,9 +231,20 @@ def cached[T](
         # lagging replica would otherwise store the old rows under the new version for FRAGMENT_TIMEOUT.
         with primary_reads():
             value, valid_until = build()
+        valid_until = min(building.moments + ([valid_until] if valid_until is not None else []), default=None)
+        cache.set(key, (versions, value, valid_until), timeout=FRAGMENT_TIMEOUT)
     finally:
         _building.reset(token)
-    valid_until = min(building.moments + ([valid_until] if valid_until is not None else []), default=None)
-    cache.set(key, (versions, value, valid_until), timeout=FRAGMENT_TIMEOUT)
+        if builds_alone:
+            cache.delete(lock)
     holds_until(valid_until)
     return value
+
+
+def _current_entry(entry: Any, versions: tuple[str, ...], moment: datetime) -> tuple[Any, datetime | None] | None:
+    """(value, valid_until) of a cached entry built under `versions` and holding at `moment`, else None."""
+    if isinstance(entry, tuple) and len(entry) == 3:
+        built_under, value, valid_until = entry
+        if built_under == versions and (valid_until is None or moment < valid_until):
+            return value, valid_until
+    return None

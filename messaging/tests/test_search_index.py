@@ -5,6 +5,8 @@ with sequential scans priced out (`enable_seqscan = off`) a plan that still scan
 index can answer the search.
 """
 
+import re
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -36,7 +38,8 @@ def conversation(buyer, store):
 def test_message_text_search_uses_the_trigram_index(conversation):
     searched = Message.objects.filter(text__icontains="teal", removed_at__isnull=True)
     # Unordered, so that walking the primary key in order is no alternative to the index.
-    assert "message_text_trgm" in plan_of(searched.order_by())
+    # On a tiny table the planner may take the owners' indexes, whose second column is the text.
+    assert re.search(r"message_(buyer_|store_)?text_trgm", plan_of(searched.order_by()))
     assert list(searched) == [conversation.messages.get()]
 
 

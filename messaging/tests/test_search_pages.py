@@ -6,6 +6,7 @@ These tests walk every page of a search, with windows of several sizes (ties at 
 edge included), and compare with what a plain reading of the rows says should match.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -211,7 +212,7 @@ def test_a_word_in_most_messages_is_read_from_the_newest_conversations_not_the_t
     # One pass over the newest conversations, through the inbox index, bounded by the window.
     assert "conversation_buyer_inbox" in plan
     assert "last_message_at >= $" in plan
-    assert "message_text_trgm" not in plan
+    assert not re.search(r"message_(buyer_|store_)?text_trgm", plan)
     assert "hashed SubPlan" not in plan
 
 
@@ -235,7 +236,8 @@ def test_a_rare_term_is_looked_up_in_the_trigram_indexes_not_in_each_conversatio
     sqls = [q["sql"] for q in queries.captured_queries]
     lookups = [sql for sql in sqls if sql.startswith('SELECT "messaging_message"')]
     assert len(lookups) == 1
-    assert "message_text_trgm" in plan(lookups[0])
+    # On a tiny table the planner may take an owner's index, whose second column is the text.
+    assert re.search(r"message_(buyer_|store_)?text_trgm", plan(lookups[0]))
     # The page: the inbox in order, each conversation tested against ids, none of its messages read.
     pages = [sql for sql in sqls if 'FROM "messaging_conversation"' in sql]
     assert len(pages) == 2  # the window, then the page

@@ -1,8 +1,13 @@
 """The navigation bar's one statement: the user's stores and every counter, always as they are now."""
 
+import itertools
+import re
+
+import pytest
+from django.db import connection
 from django.urls import reverse
 
-from portal import services
+from portal import navigation, services
 from portal.models import StoreMember
 from portal.navigation import nav_counts, nav_read
 from portal.selectors import store_memberships_of
@@ -40,3 +45,24 @@ def test_a_new_membership_and_a_renamed_store_show_on_the_next_page(client, sell
     html = client.get(inbox).content.decode()
     assert "Inbox of" not in html
     assert reverse("portal:seller_home") not in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+def test_the_prepared_statement_reads_the_unread_counters_through_their_partial_indexes(agent, store):
+    # The statement is prepared after a few pages (portal.db); PostgreSQL may then run it with a
+    # generic plan, made without the values. Forced here, with sequential scans priced out as a
+    # big table would: the unread counters must still come from their partial indexes.
+    sql, params = navigation._statement(agent, memberships=True)
+    positions = itertools.count(1)
+    numbered = re.sub(r"%s", lambda _match: f"${next(positions)}", sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"PREPARE navigation_probe AS {numbered}")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE navigation_probe({', '.join(['%s'] * len(params))})", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE navigation_probe")
+    assert "conversation_buyer_unread" in plan
+    assert "conversation_store_unread" in plan
