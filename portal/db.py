@@ -9,8 +9,8 @@ type PostgreSQL can infer from where it stands or an explicit cast. A statement 
 `prepare_threshold` times on a connection (psycopg's default: 5) is then prepared, so
 PostgreSQL stops planning it again: the statements read on every signed-in page (the
 navigation counters, an inbox's rows) spend more time in the planner than running. Behind a
-transaction-pooling PgBouncer older than 1.21, set `"prepare_threshold": None` in the
-database's OPTIONS (docs/operations.md).
+transaction-pooling PgBouncer older than 1.22, set `DB_PREPARE_THRESHOLD=0`, which the
+settings turn into the connection's `prepare_threshold` (docs/operations.md).
 
 On any other database, and without psycopg 3, it is `connection.cursor()`.
 """

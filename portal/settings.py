@@ -196,7 +196,7 @@ OPINIA_REPLICA_PIN_SECONDS = env_int("OPINIA_REPLICA_PIN_SECONDS", 10, minimum=1
 # The statements bound by the server (`portal.db.bound_cursor`: the navigation counters, an
 # inbox's rows, the order ingest) are prepared after this many runs on a connection, so that
 # PostgreSQL stops planning them on every page; Django's own (client-bound) queries never are.
-# 0 turns it off: needed behind a transaction-pooling PgBouncer older than 1.21.
+# 0 turns it off: needed behind a transaction-pooling PgBouncer older than 1.22.
 DB_PREPARE_THRESHOLD = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
 
 

@@ -1,7 +1,9 @@
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -241,3 +243,18 @@ def test_every_message_carries_its_conversations_buyer_and_store_for_the_inbox_s
     assert owners == {question.pk: buyer.pk, answer.pk: buyer.pk, support.pk: buyer.pk}
     stores = dict(Message.objects.values_list("pk", "store_id"))
     assert stores == {question.pk: store.pk, answer.pk: store.pk, support.pk: None}
+
+
+def test_messages_written_without_owners_get_them_from_the_command(buyer, store, seller):
+    # As an older release, still running while a new one starts, writes them.
+    now = timezone.now()
+    question, _ = services.conversation_start(buyer=buyer, store=store, text="Is it in stock?", now=now)
+    support, _ = services.support_chat_write(user=buyer, topic="other", text="Help with my payment", now=now)
+    Message.objects.update(buyer=None, store=None)
+    out = io.StringIO()
+    call_command("fill_message_owners", batch=1, stdout=out)
+    assert "messages given their owners: 2" in out.getvalue()
+    assert dict(Message.objects.values_list("pk", "buyer_id")) == {question.pk: buyer.pk, support.pk: buyer.pk}
+    assert dict(Message.objects.values_list("pk", "store_id")) == {question.pk: store.pk, support.pk: None}
+    call_command("fill_message_owners", stdout=out)
+    assert out.getvalue().endswith("messages given their owners: 0\n")
