@@ -2,9 +2,9 @@
 
 The inbox search looks a term up among one inbox's messages through indexes on (owner, text)
 (`selectors._text_match_conversation_ids`); a message gets its owners when it is written
-(`Message.save`). Messages written before that (migration 0014 fills them) or by processes of
-an older release still running while a new one starts (`python manage.py fill_message_owners`
-after the restart) are filled here. Plain SQL on the tables, so that a migration may call it.
+(`Message.save`). Messages written before that are filled by migration 0014 (its own copy of
+this); those written by processes of an older release still running while a new one starts
+are filled here, by `python manage.py fill_message_owners` after the restart.
 """
 
 from typing import Any

@@ -65,14 +65,14 @@ FRAGMENT_TIMEOUT = 60 * 60
 TOPICS = ("feedback", "responses", "delivery", "shipments", "helpful", "listing", "penalties", "profile")
 
 # One build at a time per entry: the processes that miss an entry while another builds it wait
-# for its result instead of building it too. A store's score header over a million ratings
-# takes ~150 ms to build; sixteen requests building it at once, each at a sixteenth of the
-# CPU, would each wait seconds, every time it expires. A waiter gives up and builds it itself
-# after BUILD_WAIT_POLLS × BUILD_POLL_SECONDS (a builder that died, or a build slower than
-# that); the lock lapses after BUILD_LOCK_SECONDS.
-BUILD_LOCK_SECONDS = 10
+# for its result instead of building it too. A store's body over a million ratings takes
+# ~150 ms to build from nothing; sixteen requests building it at once, each at a sixteenth of
+# the CPU, would each wait seconds. The lock lapses after BUILD_LOCK_SECONDS (a builder that
+# died, or a build slower than that: one more process then builds it too); a waiter builds it
+# itself after BUILD_WAIT_POLLS × BUILD_POLL_SECONDS whatever the lock says.
+BUILD_LOCK_SECONDS = 2
 BUILD_POLL_SECONDS = 0.01
-BUILD_WAIT_POLLS = 200
+BUILD_WAIT_POLLS = 300
 
 
 @dataclass
@@ -209,21 +209,26 @@ def cached[T](
         value, valid_until = entry
         holds_until(valid_until)
         return value
-    lock = key + ":building"
-    builds_alone = cache.add(lock, 1, timeout=BUILD_LOCK_SECONDS)
-    if not builds_alone:
-        # Another process is building this entry: wait for it rather than build it again.
-        for _poll in range(BUILD_WAIT_POLLS):
-            time.sleep(BUILD_POLL_SECONDS)
-            found = cache.get_many([key, lock, *version_keys])
-            versions = _versions_of(version_keys, found)
-            entry = _current_entry(found.get(key), versions, moment)
-            if entry is not None:
-                value, valid_until = entry
-                holds_until(valid_until)
-                return value
-            if lock not in found:
-                break  # built under versions since moved on, or the build failed: build it here
+    lock, lock_token = key + ":building", secrets.token_hex(8)
+    holds_lock = cache.add(lock, lock_token, timeout=BUILD_LOCK_SECONDS)
+    polls = 0
+    while not holds_lock and polls < BUILD_WAIT_POLLS:
+        # Another process is building this entry: wait for it rather than build it again,
+        # reading only the lock while it lasts (the entry may be a large page body).
+        polls += 1
+        time.sleep(BUILD_POLL_SECONDS)
+        if cache.get(lock) is not None:
+            continue
+        found = cache.get_many([key, *version_keys])
+        versions = _versions_of(version_keys, found)
+        entry = _current_entry(found.get(key), versions, now or timezone.now())
+        if entry is not None:
+            value, valid_until = entry
+            holds_until(valid_until)
+            return value
+        # Built under versions that have moved since, or not built (the build failed): one of
+        # the waiters builds it now, the others go on waiting.
+        holds_lock = cache.add(lock, lock_token, timeout=BUILD_LOCK_SECONDS)
     building = _Building(name=name, topics=frozenset(topics))
     token = _building.set(building)
     try:
@@ -235,7 +240,8 @@ def cached[T](
         cache.set(key, (versions, value, valid_until), timeout=FRAGMENT_TIMEOUT)
     finally:
         _building.reset(token)
-        if builds_alone:
+        # Not a lock that lapsed during a long build and that another process holds now.
+        if holds_lock and cache.get(lock) == lock_token:
             cache.delete(lock)
     holds_until(valid_until)
     return value

@@ -26,6 +26,16 @@ def create_indexes(apps, schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     for name, column, condition in OWNER_TEXT_INDEXES:
+        # A concurrent build that failed or was cut short leaves an invalid index under its name,
+        # which IF NOT EXISTS would keep forever: drop it and build again.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+                [name],
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0]:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON messaging_message "
             f"USING gin ({column}, (UPPER(text::text)) gin_trgm_ops) WHERE removed_at IS NULL{condition}"
