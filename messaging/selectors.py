@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.db import connections, router
-from django.db.models import Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from messaging.models import Block, Conversation, Message, MessagingPreferences, Notification, ResponseExchange, Side
 from portal import fragments
-from portal.db import bound_cursor
+from portal.db import bound_cursor, partial_model
 from portal.models import Order, OrderItem, Photo, RequestUser, Store, User
 from portal.navigation import SqlPart, capped_count, capped_sum
 from portal.notify import NOTIFICATION_KINDS, NOTIFICATION_TOPICS
@@ -243,27 +243,20 @@ def _conversation_of(row: tuple[Any, ...], *, side: str, other: str, database: s
     related_id = conversation.store_id if other == "store" else conversation.buyer_id
     related_values = row[own : own + len(ROW_RELATED_COLUMNS[other])]
     conversation._state.fields_cache[other] = (
-        _partial(
-            related_model, database, dict(zip(ROW_RELATED_FIELDS[other], (related_id, *related_values), strict=True))
+        partial_model(
+            related_model,
+            dict(zip(ROW_RELATED_FIELDS[other], (related_id, *related_values), strict=True)),
+            using=database,
         )
         if related_id is not None
         else None
     )
     conversation._state.fields_cache["order"] = (
-        _partial(Order, database, {"id": conversation.order_id, "number": row[-1]})
+        partial_model(Order, {"id": conversation.order_id, "number": row[-1]}, using=database)
         if conversation.order_id is not None
         else None
     )
     return _for_side(conversation, side)
-
-
-def _partial[M: Model](model: type[M], database: str, values: dict[str, Any]) -> M:
-    """A model with only these fields loaded (the others deferred), as `.only()` would build it.
-
-    `from_db` takes the values in the model's own field order, whatever order they are named in.
-    """
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(database, names, [values[name] for name in names])
 
 
 def _for_side(conversation: Conversation, side: str) -> Conversation:
@@ -389,7 +382,7 @@ def inbox_page(
 
 def _page_of_rows(rows: list[tuple[Any, ...]], *, side: str, other: str, page_size: int, database: str) -> InboxPage:
     """An inbox page from rows of values: `_CONVERSATION_COLUMNS`, the other side's row columns, the order's number."""
-    moment, pk = _CONVERSATION_COLUMNS.index("last_message_at"), _CONVERSATION_COLUMNS.index("id")
+    moment, pk = _AT["last_message_at"], _AT["id"]
     rows, next_cursor = page_split(rows, size=page_size, cursor_of=lambda row: Cursor(row[moment], row[pk]))
 
     def build_items() -> list[Conversation]:
@@ -439,8 +432,8 @@ def _text_match_conversation_ids(query: str, *, owner: InboxOwner | None) -> set
 
     One trigram lookup, unordered, fetching at most `SEARCH_TEXT_CAP + 1` messages within
     `SEARCH_TEXT_MILLISECONDS`: with an owner through the index on (owner, text), which reads
-    only that inbox's messages with the term; without one (support's inbox) over the whole site. The cap bounds the reading of the messages
-    ("many" past it); the time limit bounds what no `LIMIT` can: the index collecting every
+    only that inbox's messages with the term; without one (support's inbox) over the whole
+    site. The cap bounds the reading of the messages ("many" past it); the time limit bounds what no `LIMIT` can: the index collecting every
     message with the term before the first one is read, a tenth of a second for a word in half
     a million messages ("slow"; so is a term without a trigram, which would read the whole
     index). Without an owner, either is reached by a term frequent somewhere on the site yet
@@ -486,8 +479,8 @@ def _search_page(
     conversations, without opening any conversation's messages. A term in thousands of this
     inbox's older messages (or, without an owner, of other users' messages) would make that
     lookup slow, so the lookup is bounded; past the bound the search takes the way whose cost
-    the bound says is smaller (see the branches). Every way gives the same rows in the same order, and the cursor works as for
-    any inbox page.
+    the bound says is smaller (see the branches). Every way gives the same rows in the same
+    order, and the cursor works as for any inbox page.
     """
     ordered = conversations.select_related("store", "buyer", "order").order_by("-last_message_at", "-pk")
     # The id of one visible message of the conversation with the word: a scalar subquery that

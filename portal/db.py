@@ -16,7 +16,7 @@ On any other database, and without psycopg 3, it is `connection.cursor()`.
 """
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -87,6 +87,36 @@ def _server_binding_cursor() -> Any:
     return LoggedServerBindingCursor
 
 
+@functools.cache
+def model_columns(model: type[Model], alias: str) -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
+    """`alias."col", …` for every concrete field of `model`, their attribute names, and each
+    field's converter from the database value (None when it needs none). Worked out once."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    fields = model._meta.concrete_fields
+    select = ", ".join(f"{alias}.{quote(str(f.column))}" for f in fields)
+    converters = tuple(getattr(f, "from_db_value", None) for f in fields)
+    return select, tuple(f.attname for f in fields), converters
+
+
+def model_from_row[M: Model](model: type[M], alias: str, row: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> M:
+    """An instance of `model` from its columns as `model_columns` lists them, as the ORM builds it."""
+    _select, attnames, converters = model_columns(model, alias)
+    values = [
+        value if convert is None else convert(value, None, connections[using])
+        for convert, value in zip(converters, row, strict=True)
+    ]
+    return model.from_db(using, attnames, values)
+
+
+def partial_model[M: Model](model: type[M], values: dict[str, Any], *, using: str = DEFAULT_DB_ALIAS) -> M:
+    """An instance with only these fields loaded, the others deferred (read if asked for), as `.only()` builds it.
+
+    `from_db` takes the values in the model's own field order, whatever order they are named in.
+    """
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(using, names, [values[name] for name in names])
+
+
 def model_by[M: Model](model: type[M], *, column: str, value: Any) -> M | None:
     """The row of `model` whose `column` equals `value` (the first, if several), built as the ORM builds it.
 
@@ -101,15 +131,12 @@ def model_by[M: Model](model: type[M], *, column: str, value: Any) -> M | None:
     if database.vendor != "postgresql":
         # SQLite's driver returns times without their zone: the ORM's converters add it.
         return model._default_manager.using(alias).filter(**{column: value}).first()
-    fields = model._meta.concrete_fields
     quote = database.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in fields)
     with database.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s LIMIT 1",  # noqa: S608
+            f"SELECT {model_columns(model, 't')[0]} FROM {quote(model._meta.db_table)} t "  # noqa: S608
+            f"WHERE t.{quote(column)} = %s LIMIT 1",
             [value],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return model.from_db(alias, [field.attname for field in fields], row)
+    return None if row is None else model_from_row(model, "t", row, using=alias)

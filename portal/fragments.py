@@ -206,9 +206,7 @@ def cached[T](
     moment = now or timezone.now()
     entry = _current_entry(found.get(key), versions, moment)
     if entry is not None:
-        value, valid_until = entry
-        holds_until(valid_until)
-        return value
+        return _served(entry)
     lock, lock_token = key + ":building", secrets.token_hex(8)
     holds_lock = cache.add(lock, lock_token, timeout=BUILD_LOCK_SECONDS)
     polls = 0
@@ -223,9 +221,7 @@ def cached[T](
         versions = _versions_of(version_keys, found)
         entry = _current_entry(found.get(key), versions, now or timezone.now())
         if entry is not None:
-            value, valid_until = entry
-            holds_until(valid_until)
-            return value
+            return _served(entry)
         # Built under versions that have moved since, or not built (the build failed): one of
         # the waiters builds it now, the others go on waiting.
         holds_lock = cache.add(lock, lock_token, timeout=BUILD_LOCK_SECONDS)
@@ -243,6 +239,13 @@ def cached[T](
         # Not a lock that lapsed during a long build and that another process holds now.
         if holds_lock and cache.get(lock) == lock_token:
             cache.delete(lock)
+    holds_until(valid_until)
+    return value
+
+
+def _served[T](entry: tuple[T, datetime | None]) -> T:
+    """A cached entry's value, its moment told to the part being built around it."""
+    value, valid_until = entry
     holds_until(valid_until)
     return value
 

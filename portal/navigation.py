@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, QuerySet
 
-from portal.db import bound_cursor
+from portal.db import bound_cursor, partial_model
 from portal.models import Store, StoreMember, User
 from portal.selectors import store_memberships_of
 
@@ -142,13 +142,6 @@ def nav_counts(user: User) -> dict[str, int]:
     return _counts(_run(user, memberships=False))
 
 
-def _partial[M: Model](model: type[M], known: dict[str, Any]) -> M:
-    """An instance with the `known` fields, the others deferred (read from the database if asked for)."""
-    # `from_db` takes a partial row's values in the model's field order.
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in known]
-    return model.from_db(connection.alias, names, [known[name] for name in names])
-
-
 def nav_read(user: User) -> tuple[list[StoreMember], dict[str, int]]:
     """The user's store memberships (with their stores' slug and name) and every counter, in one query.
 
@@ -160,8 +153,8 @@ def nav_read(user: User) -> tuple[list[StoreMember], dict[str, int]]:
     values = _run(user, memberships=True)
     members = []
     for pk, store_id, role, slug, name in values[-1]:
-        store = _partial(Store, {"id": store_id, "slug": slug, "name": name})
-        member = _partial(StoreMember, {"id": pk, "store_id": store_id, "user_id": user.pk, "role": role})
+        store = partial_model(Store, {"id": store_id, "slug": slug, "name": name})
+        member = partial_model(StoreMember, {"id": pk, "store_id": store_id, "user_id": user.pk, "role": role})
         member.store = store
         members.append(member)
     return members, _counts(values[:-1])

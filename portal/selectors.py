@@ -1,7 +1,7 @@
 """Every non-trivial read of the core. `*_get_for_user` raise Http404 for missing or not yours."""
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -9,10 +9,10 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, router
-from django.db.models import Count, Exists, F, Min, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from portal.db import bound_cursor, model_by
+from portal.db import bound_cursor, model_by, model_columns, model_from_row
 from portal.models import (
     DeliveryTime,
     Order,
@@ -512,27 +512,6 @@ def order_items_with_products(*, order: Order) -> QuerySet[OrderItem]:
     return OrderItem.objects.filter(order=order).select_related("product").order_by("pk")
 
 
-@functools.cache
-def _columns(model: type[Model], alias: str) -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
-    """`alias."col", …` for every concrete field of `model`, their attribute names, and each
-    field's converter from the database value (None when it needs none). Worked out once."""
-    quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
-    select = ", ".join(f"{alias}.{quote(str(f.column))}" for f in fields)
-    converters = tuple(getattr(f, "from_db_value", None) for f in fields)
-    return select, tuple(f.attname for f in fields), converters
-
-
-def _from_row[M: Model](model: type[M], alias: str, row: Sequence[Any]) -> M:
-    """An instance of `model` from its columns as `_columns` lists them, as the ORM builds it."""
-    _select, attnames, converters = _columns(model, alias)
-    values = [
-        value if convert is None else convert(value, None, connection)
-        for convert, value in zip(converters, row, strict=True)
-    ]
-    return model.from_db(connection.alias, attnames, values)
-
-
 @dataclass(frozen=True)
 class Ahead:
     """A CTE that rides ahead of `products_external_for_order`'s statement (a write the caller
@@ -550,11 +529,11 @@ class Ahead:
 @functools.cache
 def _order_products_sql(*, with_buyer: bool, ahead: str = "") -> str:
     quote = connection.ops.quote_name
-    product_columns, store_columns = _columns(Product, "p")[0], _columns(Store, "s")[0]
+    product_columns, store_columns = model_columns(Product, "p")[0], model_columns(Store, "s")[0]
     # The buyer, when asked for, rides along: the same lookup as `user_by_email`, once per statement.
     buyer_columns, buyer_join = "", ""
     if with_buyer:
-        buyer_columns = f", {_columns(User, 'u')[0]}"
+        buyer_columns = f", {model_columns(User, 'u')[0]}"
         buyer_join = (
             f"LEFT JOIN LATERAL (SELECT * FROM {quote(User._meta.db_table)} bu "  # noqa: S608 - names from the models
             f"WHERE UPPER(bu.{quote('email')}::text) = UPPER(%s) ORDER BY bu.{quote('id')} LIMIT 1) u ON true "
@@ -619,18 +598,18 @@ def products_external_for_order(
         rows = [row[:-1] for row in rows]
     if not rows:
         return OrderInputs(store=store_get_external(external_ref=store_ref), products={}, lead_photos={}, buyer=None)
-    product_width = len(_columns(Product, "p")[1])
-    store_width = len(_columns(Store, "s")[1])
-    store = _from_row(Store, "s", rows[0][product_width : product_width + store_width])
+    product_width = len(model_columns(Product, "p")[1])
+    store_width = len(model_columns(Store, "s")[1])
+    store = model_from_row(Store, "s", rows[0][product_width : product_width + store_width])
     buyer = None
     if with_buyer:
         buyer_row = rows[0][product_width + store_width : -1]
         if buyer_row[0] is not None:  # the key: NULL when no user has the address
-            buyer = _from_row(User, "u", buyer_row)
+            buyer = model_from_row(User, "u", buyer_row)
     products: dict[str, Product] = {}
     lead_photos: dict[int, int] = {}
     for row in rows:
-        product = _from_row(Product, "p", row[:product_width])
+        product = model_from_row(Product, "p", row[:product_width])
         product.store = store
         if row[-1] is not None:
             lead_photos[product.pk] = row[-1]
@@ -645,13 +624,13 @@ def user_by_email(*, address: str) -> User | None:
         return User.objects.filter(email__iexact=address).order_by("pk").first()
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT {_columns(User, 'u')[0]} FROM {quote(User._meta.db_table)} u "  # noqa: S608 - names from the models
+        f"SELECT {model_columns(User, 'u')[0]} FROM {quote(User._meta.db_table)} u "  # noqa: S608 - names from the models
         f"WHERE UPPER(u.{quote('email')}::text) = UPPER(%s) ORDER BY u.{quote('id')} LIMIT 1"
     )
     with bound_cursor() as cursor:
         cursor.execute(sql, [address])
         row = cursor.fetchone()
-    return None if row is None else _from_row(User, "u", row)
+    return None if row is None else model_from_row(User, "u", row)
 
 
 def products_external(*, store: Store, external_refs: Iterable[str]) -> dict[str, Product]:
