@@ -44,7 +44,11 @@ def check_body_size(request: HttpRequest, *, photos: int = 0) -> None:
 
 
 def check_rate(*, bucket: str) -> None:
-    retry_after = rate_limit_hit(bucket=bucket, rate=settings.OPINIA_API_RATE_LIMIT)
+    refuse_over_limit(rate_limit_hit(bucket=bucket, rate=settings.OPINIA_API_RATE_LIMIT))
+
+
+def refuse_over_limit(retry_after: int | None) -> None:
+    """429 with Retry-After when a limit was hit (`retry_after`: seconds until its window resets)."""
     if retry_after is not None:
         raise ApiProblem(
             status=429,
@@ -122,15 +126,31 @@ def request_store(request: HttpRequest) -> Store:
 
 
 def public_rate_check(request: HttpRequest) -> None:
-    """The public read API has no key: its limit is per client address.
+    """The public read API has no key: its limit is per client address (429 over it)."""
+    refuse_over_limit(public_rate_hit(request))
+
+
+def public_rate_hit(request: HttpRequest) -> int | None:
+    """Count the request against its client address's limit: None within it, else the seconds
+    until its window resets. Counted once per request, however often asked (the reads answered
+    ahead of the middleware count it before a miss passes it on to the operation).
 
     The address is allauth's `get_ip`, as for the site's own limits: behind the proxy
     (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER) the client's, not the
     proxy's, else every visitor would share one bucket; IPv6 grouped by prefix.
     """
-    try:
-        address = get_ip(request)
-    except (PermissionDenied, ImproperlyConfigured):
-        # A forwarded header that names no usable address: the connection's own address.
-        address = request.META.get("REMOTE_ADDR", "")
-    check_rate(bucket=f"ip:{address}")
+    if not hasattr(request, PUBLIC_RATE_COUNTED):
+        try:
+            address = get_ip(request)
+        except (PermissionDenied, ImproperlyConfigured):
+            # A forwarded header that names no usable address: the connection's own address.
+            address = request.META.get("REMOTE_ADDR", "")
+        setattr(
+            request, PUBLIC_RATE_COUNTED, rate_limit_hit(bucket=f"ip:{address}", rate=settings.OPINIA_API_RATE_LIMIT)
+        )
+    retry_after: int | None = getattr(request, PUBLIC_RATE_COUNTED)
+    return retry_after
+
+
+# The request attribute holding what counting it against the public limit answered.
+PUBLIC_RATE_COUNTED = "_opinia_public_rate"

@@ -56,7 +56,10 @@ def wsgi_environ(
 Request = tuple[str, str, dict[str, str], bytes | None]
 
 
-def server_env(database: str) -> dict[str, str]:
+def server_env(database: str, *, redis: str | None = None) -> dict[str, str]:
+    """The benchmark server's environment: the test settings (local-memory cache, per process), or
+    with `redis` production's shared Redis cache (bench/redis_cache_settings.py)."""
+    shared_cache = {"DJANGO_SETTINGS_MODULE": "redis_cache_settings", "BENCH_REDIS_URL": redis} if redis else {}
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -68,6 +71,8 @@ def server_env(database: str) -> dict[str, str]:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         # The bench measures the server, not the limiter's refusals.
         "OPINIA_API_RATE_LIMIT": "100000000/minute",
+        "PYTHONPATH": str(ROOT / "bench"),
+        **shared_cache,
     }
 
 
@@ -84,10 +89,11 @@ class Gunicorn:
     Uses the repository's gunicorn.conf.py when there is one; the options given here override it.
     """
 
-    def __init__(self, database: str, workers: int = 2, threads: int = 4) -> None:
+    def __init__(self, database: str, workers: int = 2, threads: int = 4, redis: str | None = None) -> None:
         self.database = database
         self.workers = workers
         self.threads = threads
+        self.redis = redis
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -110,7 +116,7 @@ class Gunicorn:
                 "warning",
             ],
             cwd=ROOT,
-            env=server_env(self.database),
+            env=server_env(self.database, redis=self.redis),
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -189,3 +195,77 @@ def closed_loop(port: int, next_request: Callable[[], Request], *, connections: 
 def load_average() -> str:
     one, five, _fifteen = os.getloadavg()
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+# wrk's summary on one line: requests, microseconds, answers outside 2xx/3xx, socket errors, then
+# the 50th, 95th and 99th latency percentiles in ms.
+WRK_DONE = """
+function done(summary, latency, requests)
+  io.write(string.format("WRK %d %d %d %d %.3f %.3f %.3f\\n", summary.requests, summary.duration,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+class WrkResult:
+    """wrk's summary in the shape of `closed_loop`'s result: wrk counts only the answers outside 2xx
+    and 3xx, so every other answer is counted as `ok_status` (the caller checks it otherwise)."""
+
+    def __init__(self, output: str, *, ok_status: int) -> None:
+        line = next(line for line in output.splitlines() if line.startswith("WRK "))
+        requests, duration_us, bad_status, errors, p50, p95, p99 = line.split()[1:]
+        self.requests = int(requests)
+        self.seconds = int(duration_us) / 1e6
+        self.rate = self.requests / self.seconds
+        self.errors = int(errors)
+        self.statuses = {
+            ok_status: self.requests - int(bad_status),
+            **({0: int(bad_status)} if int(bad_status) else {}),
+        }
+        self._percentiles = {0.5: float(p50), 0.95: float(p95), 0.99: float(p99)}
+
+    def percentile(self, fraction: float) -> float:
+        return self._percentiles[fraction]
+
+
+def wrk_run(
+    port: int,
+    path: str,
+    *,
+    connections: int,
+    seconds: float,
+    script: str = "",
+    args: tuple[str, ...] = (),
+    ok_status: int = 200,
+) -> WrkResult:
+    """wrk (Debian's package, in C: a fraction of the Python client's CPU, taken from the server on
+    the same cores) on 2 threads, `connections` keep-alive connections, GET `path` unless `script`
+    (Lua) makes the requests."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
+        file.write(script + WRK_DONE)
+        file.flush()
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds:.0f}s",
+                "-H",
+                "Host: 127.0.0.1",
+                "-s",
+                file.name,
+                f"http://127.0.0.1:{port}{path}",
+                "--",
+                *args,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return WrkResult(output, ok_status=ok_status)

@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 
-from api_common import PG, ROOT, Gunicorn, closed_loop, load_average, server_env
+from api_common import PG, ROOT, Gunicorn, WrkResult, closed_loop, load_average, server_env, wrk_run
 
 
 def psql(sql: str) -> None:
@@ -177,71 +177,13 @@ function request()
     ["Host"] = "127.0.0.1", ["Authorization"] = "Bearer " .. KEY,
     ["Content-Type"] = "application/json", ["Idempotency-Key"] = ref}, body)
 end
-function done(summary, latency, requests)
-  io.write(string.format("WRK %d %d %d %d %.3f %.3f %.3f\\n", summary.requests, summary.duration,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
-end
 """
 
 
-def wrk_loop(port: int, key: str, run_id: int, *, connections: int, seconds: float) -> "WrkResult":
+def wrk_loop(port: int, key: str, run_id: int, *, connections: int, seconds: float) -> WrkResult:
     """The same orders posted by wrk: 2 threads, `connections` keep-alive connections."""
-    import tempfile
-
-    threads = 2
     script = WRK_SCRIPT.replace("RUN", f'"{run_id}"').replace("KEY", f'"{key}"')
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
-        file.write(script)
-        file.flush()
-        output = subprocess.run(
-            [
-                "wrk",
-                "-t",
-                str(threads),
-                "-c",
-                str(connections),
-                "-d",
-                f"{seconds:.0f}s",
-                "--latency",
-                "-s",
-                file.name,
-                f"http://127.0.0.1:{port}/",
-                "--",
-                str(threads),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    line = next(line for line in output.splitlines() if line.startswith("WRK "))
-    requests, duration_us, bad_status, errors, p50, p95, p99 = line.split()[1:]
-    return WrkResult(
-        requests=int(requests),
-        seconds=int(duration_us) / 1e6,
-        bad_status=int(bad_status),
-        errors=int(errors),
-        p50=float(p50),
-        p95=float(p95),
-        p99=float(p99),
-    )
-
-
-class WrkResult:
-    """wrk's summary in the shape the printing below reads from `closed_loop`'s result."""
-
-    def __init__(
-        self, *, requests: int, seconds: float, bad_status: int, errors: int, p50: float, p95: float, p99: float
-    ) -> None:
-        self.rate = requests / seconds
-        self.errors = errors
-        # wrk counts the answers outside 2xx and 3xx; every other answer to a new order is a 201 (the
-        # database count below checks it).
-        self.statuses = {201: requests - bad_status, **({0: bad_status} if bad_status else {})}  # 0: not 2xx or 3xx
-        self._percentiles = {0.5: p50, 0.95: p95, 0.99: p99}
-
-    def percentile(self, fraction: float) -> float:
-        return self._percentiles[fraction]
+    return wrk_run(port, "/", connections=connections, seconds=seconds, script=script, args=("2",), ok_status=201)
 
 
 if __name__ == "__main__":

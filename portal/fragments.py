@@ -40,7 +40,7 @@ Only content that is the same for every visitor goes in: what depends on the vie
 import hashlib
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -192,11 +192,7 @@ def cached[T](
             f"{name!r} shows topics {sorted(set(topics) - enclosing.topics)} that {enclosing.name!r}, "
             "built around it, is not keyed by: a change to them would leave the enclosing part stale."
         )
-    parts: list[Any] = [name, store_id, *variant]
-    if localized:
-        parts += [translation.get_language(), timezone.get_current_timezone_name()]
-    # Hashed: a variant carries visitor input (a cursor), which must not shape the key itself.
-    key = "fragment:v2:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = _entry_key(name=name, store_id=store_id, variant=variant, localized=localized)
     version_keys = [_version_key(topic, store_id) for topic in topics]
     # One round trip: the entry and the versions it must have been built under. The entry keeps
     # its versions inside (one key per variant, overwritten when a version moves) rather than in
@@ -241,6 +237,47 @@ def cached[T](
             cache.delete(lock)
     holds_until(valid_until)
     return value
+
+
+class HeldVersionMoved(Exception):
+    """A version `current` was asked to check is no longer the store's: what was read under it is stale."""
+
+
+def current(
+    *,
+    name: str,
+    topics: Sequence[str],
+    store_id: int,
+    variant: Sequence[Any] = (),
+    localized: bool = True,
+    now: datetime | None = None,
+    held: Mapping[str, str] | None = None,
+) -> Any | None:
+    """What `cached` with these arguments would serve from the cache now, else None: never builds.
+
+    For a caller that answers only what is kept already and leaves a miss to the code that
+    builds it (the public API's reads ahead of the site's middleware, `api.public_reads`).
+    `held`: the versions (topic → version) under which the caller read something else it relies
+    on (the ids a URL's slugs led to), checked in the same cache read: `HeldVersionMoved` when
+    one is no longer the store's.
+    """
+    held = held or {}
+    key = _entry_key(name=name, store_id=store_id, variant=variant, localized=localized)
+    version_keys = [_version_key(topic, store_id) for topic in topics]
+    held_keys = {_version_key(topic, store_id): version for topic, version in held.items()}
+    found = cache.get_many([key, *version_keys, *held_keys])
+    if any(found.get(held_key) != version for held_key, version in held_keys.items()):
+        raise HeldVersionMoved
+    entry = _current_entry(found.get(key), _versions_of(version_keys, found), now or timezone.now())
+    return None if entry is None else _served(entry)
+
+
+def _entry_key(*, name: str, store_id: int, variant: Sequence[Any], localized: bool) -> str:
+    parts: list[Any] = [name, store_id, *variant]
+    if localized:
+        parts += [translation.get_language(), timezone.get_current_timezone_name()]
+    # Hashed: a variant carries visitor input (a cursor), which must not shape the key itself.
+    return "fragment:v2:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _served[T](entry: tuple[T, datetime | None]) -> T:

@@ -155,7 +155,7 @@ def product_ids_public_by_slugs(*, store_slug: str, product_slug: str) -> tuple[
     database = connections[router.db_for_read(Product)]
     product_table = database.ops.quote_name(Product._meta.db_table)
     store_table = database.ops.quote_name(Store._meta.db_table)
-    with database.cursor() as cursor:
+    with bound_cursor(using=database.alias) as cursor:
         cursor.execute(
             f"SELECT p.id, p.store_id FROM {product_table} p JOIN {store_table} s ON s.id = p.store_id "  # noqa: S608
             "WHERE s.slug = %s AND p.slug = %s AND p.is_active = %s LIMIT 1",

@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "portal.middleware.QueryStringMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public read API's kept answers, for requests without cookies (`api.public_reads`).
+    "api.public_reads.PublicReadsMiddleware",
     # Sessions, signing in, preferences and messages are the site's: a keyed API request
     # without cookies passes them untouched (`portal.middleware.keyed_api_request`).
     "portal.middleware.SiteSessionMiddleware",

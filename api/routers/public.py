@@ -5,6 +5,7 @@ Only published content: the feedback selectors used here are the ones of the pub
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -151,9 +152,9 @@ def review_out(request: HttpRequest, review: ItemReview) -> dict[str, object]:
     }
 
 
-def score_out(store: Store) -> dict[str, object]:
+def score_out(store: Store, *, now: datetime | None = None) -> dict[str, object]:
     """The score the store page shows, with its explanation (the public API and store keys alike)."""
-    score = feedback_selectors.store_score(store=store, now=timezone.now())
+    score = feedback_selectors.store_score(store=store, now=now or timezone.now())
     return {
         "store_slug": store.slug,
         "store_name": store.name,
@@ -202,8 +203,22 @@ def store_score(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN
     """The score the store page shows, with its explanation: counted, merged, left out, older."""
     public_rate_check(request)
     store = portal_selectors.store_get_public(slug=slug)
-    data = score_out(store)
-    return cached_json(request, dump(ScoreOut, data))
+
+    def build() -> tuple[tuple[str, str], datetime]:
+        now = timezone.now()
+        body = dump(ScoreOut, score_out(store, now=now))
+        # Until a rating leaves the window by the clock alone, if no rating comes first.
+        return (body, etag_of(body)), feedback_selectors.store_score_changes_at(store=store, now=now)
+
+    body, etag = fragments.cached(**store_score_part(store_id=store.pk), build=build)
+    return cached_json(request, body, etag=etag)
+
+
+def store_score_part(*, store_id: int) -> dict[str, Any]:
+    """Where `store_score` keeps its answer (`fragments.cached`'s arguments but the build), for the
+    operation and for the reads answered ahead of the middleware (`api.public_reads`) alike: until
+    the store's ratings or its name change, or the clock moves a rating out of the window."""
+    return {"name": "api.store_score", "topics": ["feedback", "profile"], "store_id": store_id, "localized": False}
 
 
 @router.get(
@@ -239,14 +254,23 @@ def product_reviews(
         body = dump(ReviewPageOut, data)
         return (body, etag_of(body)), None
 
-    # The same page for every caller until the store's reviews change (the product page's HTML
-    # list is kept the same way, under the same version); photo links are absolute, so per host.
     body, etag = fragments.cached(
-        name="api.product_reviews",
-        topics=["feedback"],
-        store_id=store_id,
-        variant=(product_id, cursor, request.scheme, request.get_host()),
-        build=build,
-        localized=False,
+        **product_reviews_part(request, product_id=product_id, store_id=store_id, cursor=cursor), build=build
     )
     return cached_json(request, body, etag=etag)
+
+
+def product_reviews_part(request: HttpRequest, *, product_id: int, store_id: int, cursor: str | None) -> dict[str, Any]:
+    """Where `product_reviews` keeps its answer (`fragments.cached`'s arguments but the build), for
+    the operation and for the reads answered ahead of the middleware (`api.public_reads`) alike.
+
+    The same page for every caller until the store's reviews change (the product page's HTML
+    list is kept the same way, under the same version); photo links are absolute, so per host.
+    """
+    return {
+        "name": "api.product_reviews",
+        "topics": ["feedback"],
+        "store_id": store_id,
+        "variant": (product_id, cursor, request.scheme, request.get_host()),
+        "localized": False,
+    }

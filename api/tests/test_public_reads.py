@@ -1,0 +1,236 @@
+"""The public reads answered ahead of the site's middleware (`api.public_reads`): the same answers
+as the operations, without the session, sign-in and database, and never one that is not current."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from api import public_reads
+from feedback.models import FeedbackWindow, ItemReview
+from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
+from portal import fragments
+from portal import services as portal_services
+from portal.middleware import SiteSessionMiddleware
+
+# Headers that differ between any two answers, whichever way they went.
+PER_ANSWER = {"Date", "X-Request-ID"}
+
+
+def _publish(buyer, store, *, text, now=None):
+    now = now or timezone.now()
+    window = FeedbackWindow.objects.get(order=complete_order(buyer, store, at=now - timedelta(days=1), items=1))
+    buyer_rates(window, buyer, stars=5, text=text, now=now)
+    seller_rates(window, store.owner, now=now)
+    return ItemReview.objects.select_related("product").get(window=window)
+
+
+@pytest.fixture
+def published(buyer, store):
+    return _publish(buyer, store, text="Works as described")
+
+
+@pytest.fixture
+def reviews_url(store, published):
+    return f"/api/v1/public/stores/{store.slug}/products/{published.product.slug}/reviews"
+
+
+@pytest.fixture
+def score_url(store, published):
+    return f"/api/v1/public/stores/{store.slug}/score"
+
+
+def _without_the_stack():
+    """The rest of the middleware (and the operations behind it) must not be reached."""
+    return mock.patch.object(SiteSessionMiddleware, "__call__", side_effect=AssertionError("went the whole way"))
+
+
+def _through_the_whole_stack():
+    """The rest of the middleware runs as ever, and tells whether it ran."""
+    return mock.patch.object(
+        SiteSessionMiddleware, "__call__", autospec=True, side_effect=SiteSessionMiddleware.__call__
+    )
+
+
+def _headers(response):
+    return {name: value for name, value in response.headers.items() if name not in PER_ANSWER}
+
+
+def _through_the_stack(anonymous, url, **kwargs):
+    """The operation's own answer: the fast path is told it has nothing kept."""
+    with mock.patch.object(public_reads, "_kept_answer", return_value=None):
+        return anonymous.get(url, **kwargs)
+
+
+@pytest.mark.parametrize("url_name", ["reviews_url", "score_url"])
+def test_a_kept_read_is_the_operations_answer_without_the_stack(
+    anonymous, url_name, request, django_assert_num_queries
+):
+    url = request.getfixturevalue(url_name)
+    anonymous.get(url)  # builds the entry; the next reads find it
+    anonymous.get(url)  # keeps what the slugs lead to
+    operation = _through_the_stack(anonymous, url)
+    with _without_the_stack(), django_assert_num_queries(0):
+        kept = anonymous.get(url)
+    assert kept.status_code == operation.status_code == 200
+    assert kept.content == operation.content
+    assert _headers(kept) == _headers(operation)
+
+
+@pytest.mark.parametrize("url_name", ["reviews_url", "score_url"])
+def test_a_kept_304_and_language_are_the_operations(anonymous, url_name, request):
+    url = request.getfixturevalue(url_name)
+    etag = anonymous.get(url)["ETag"]
+    anonymous.get(url)
+    for headers in ({"If-None-Match": etag}, {"If-None-Match": f'W/{etag}, "other"'}, {"Accept-Language": "pl"}):
+        operation = _through_the_stack(anonymous, url, headers=headers)
+        with _without_the_stack():
+            kept = anonymous.get(url, headers=headers)
+        assert (kept.status_code, kept.content) == (operation.status_code, operation.content), headers
+        assert _headers(kept) == _headers(operation), headers
+    assert kept["Content-Language"] == "pl"
+
+
+def test_a_request_with_a_cookie_goes_the_whole_way(anonymous, reviews_url):
+    anonymous.get(reviews_url)
+    anonymous.get(reviews_url)
+    anonymous.client.cookies["django_language"] = "ko"
+    with mock.patch.object(public_reads, "_kept_answer", side_effect=AssertionError("answered ahead")):
+        response = anonymous.get(reviews_url)
+    assert response.status_code == 200
+
+
+def test_what_the_operation_refuses_is_left_to_it(anonymous, store, reviews_url):
+    """A bad cursor, an unknown store or product: the operation's problem documents."""
+    anonymous.get(reviews_url)
+    anonymous.get(reviews_url)
+    for url, params, status in (
+        (reviews_url, {"cursor": "not-a-cursor"}, 422),
+        (reviews_url, {"cursor": "x" * 201}, 422),
+        (f"/api/v1/public/stores/{store.slug}/products/nope/reviews", {}, 404),
+        ("/api/v1/public/stores/nope/score", {}, 404),
+    ):
+        with _through_the_whole_stack() as stack:
+            response = anonymous.client.get(url, params)
+        assert response.status_code == status, url
+        assert response["Content-Type"] == "application/problem+json"
+        assert stack.called, url
+
+
+def test_the_rate_limit_counts_each_request_once_either_way(anonymous, reviews_url, settings):
+    settings.OPINIA_API_RATE_LIMIT = "2/minute"
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        assert anonymous.get(reviews_url).status_code == 200  # not kept: through the operation
+        assert anonymous.get(reviews_url).status_code == 200  # kept
+        refused = anonymous.get(reviews_url)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "55"
+    assert refused["Content-Type"] == "application/problem+json"
+
+
+def test_a_publication_shows_on_the_next_kept_read(anonymous, other_buyer, store, reviews_url, score_url):
+    for url in (reviews_url, score_url):
+        anonymous.get(url)
+        anonymous.get(url)
+    before = anonymous.get(score_url).json()["counted"]
+    order = complete_order(other_buyer, store, at=timezone.now() - timedelta(days=1), items=1)
+    product = ItemReview.objects.get(text="Works as described").product
+    order.items.update(product=product)
+    window = FeedbackWindow.objects.get(order=order)
+    buyer_rates(window, other_buyer, stars=4, text="Second one", now=timezone.now())
+    seller_rates(window, store.owner, now=timezone.now())
+    assert [r["text"] for r in anonymous.get(reviews_url).json()["items"]] == ["Second one", "Works as described"]
+    assert anonymous.get(score_url).json()["counted"] == before + 1
+
+
+def test_a_product_taken_down_renamed_or_moved_is_read_from_the_database_at_once(
+    anonymous, store, published, other_store
+):
+    product = published.product
+    url = f"/api/v1/public/stores/{store.slug}/products/{product.slug}/reviews"
+    anonymous.get(url)
+    assert anonymous.get(url).status_code == 200  # kept
+    product.is_active = False
+    product.save()  # as the admin and the API's upsert do
+    assert anonymous.get(url).status_code == 404
+    product.is_active = True
+    product.slug = "renamed"
+    product.save()
+    assert anonymous.get(url).status_code == 404
+    assert anonymous.get(f"/api/v1/public/stores/{store.slug}/products/renamed/reviews").status_code == 200
+    product.store = other_store
+    product.save()  # as the admin moves it: the store it left is told too
+    portal_services.product_listing_changed(product=product, changed=["store"], previous_store_id=store.pk)
+    assert anonymous.get(f"/api/v1/public/stores/{store.slug}/products/renamed/reviews").status_code == 404
+
+
+def test_a_bulk_write_that_renews_the_profile_is_read_at_once(anonymous, store, published, reviews_url):
+    anonymous.get(reviews_url)
+    assert anonymous.get(reviews_url).status_code == 200
+    type(published.product).objects.filter(pk=published.product.pk).update(is_active=False)
+    fragments.content_changed(topic="profile", store_id=store.pk)  # as every bulk write does
+    assert anonymous.get(reviews_url).status_code == 404
+
+
+def test_a_store_renamed_is_read_at_once(anonymous, store, score_url):
+    anonymous.get(score_url)
+    assert anonymous.get(score_url).json()["store_name"] == "Bob's Gadgets"
+    store.name = "Bob's Cables"
+    store.save()
+    assert anonymous.get(score_url).json()["store_name"] == "Bob's Cables"
+    store.slug = "bobs-cables"
+    store.save()
+    assert anonymous.get(score_url).status_code == 404
+
+
+def test_a_cleared_cache_never_serves_what_old_ids_led_to(anonymous, store, reviews_url):
+    """What the slugs led to is kept in the process; the cache it is checked against may be emptied
+    (a Redis restarted, or each test's own): it is then looked up again."""
+    from django.core.cache import cache
+
+    anonymous.get(reviews_url)
+    assert anonymous.get(reviews_url).status_code == 200
+    cache.clear()
+    with _through_the_whole_stack() as stack:
+        assert anonymous.get(reviews_url).status_code == 200
+    assert stack.called
+
+
+def test_the_score_leaves_the_window_at_the_second(anonymous, buyer, store):
+    """Kept until the oldest counted rating leaves the 180-day window: counted at 180 days minus a
+    second, not at 180 days, whichever way the read goes."""
+    published_at = timezone.now().replace(microsecond=0) - timedelta(days=170)
+    with time_machine.travel(published_at, tick=False):
+        _publish(buyer, store, text="Old one", now=published_at)
+    url = f"/api/v1/public/stores/{store.slug}/score"
+    with time_machine.travel(published_at + timedelta(days=180, seconds=-1), tick=False):
+        assert anonymous.get(url).json()["counted"] == 1
+        with _without_the_stack():
+            assert anonymous.get(url).json()["counted"] == 1
+    with time_machine.travel(published_at + timedelta(days=180), tick=False):
+        assert anonymous.get(url).json()["counted"] == 0
+
+
+def test_the_slugs_moving_during_the_lookup_are_not_kept():
+    answers = iter([(1, 10), (2, 20)])
+    with pytest.raises(public_reads.Http404):
+        public_reads._ids(lambda: next(answers))
+
+
+def test_the_patterns_are_the_operations_paths():
+    reviews = reverse("api-v1:product_reviews", kwargs={"slug": "a-store", "product_slug": "a_product-2"})
+    score = reverse("api-v1:store_score", kwargs={"slug": "a-store"})
+    assert public_reads.PRODUCT_REVIEWS.fullmatch(reviews)
+    assert public_reads.STORE_SCORE.fullmatch(score)
+    assert not public_reads.PRODUCT_REVIEWS.fullmatch(reviews + "/")
+    assert not public_reads.STORE_SCORE.fullmatch(score.replace("a-store", "a store"))
+
+
+@pytest.fixture
+def other_store(db):
+    from portal.tests.factories import StoreFactory, UserFactory
+
+    return StoreFactory(owner=UserFactory(email="other-seller@example.com"), slug="other-store")
