@@ -15,7 +15,8 @@ from ninja.security import HttpBearer
 from api import selectors, services
 from api.models import ApiKey
 from api.problems import ApiProblem
-from api.ratelimit import rate_limit_hit
+from api.ratelimit import RateWindow, rate_limit_hit, rate_window
+from portal import cache as shared_cache
 from portal.models import Store
 
 
@@ -133,22 +134,34 @@ def public_rate_check(request: HttpRequest) -> None:
 def public_rate_hit(request: HttpRequest) -> int | None:
     """Count the request against its client address's limit: None within it, else the seconds
     until its window resets. Counted once per request, however often asked (the reads answered
-    ahead of the middleware count it before a miss passes it on to the operation).
+    ahead of the middleware count it before a miss passes it on to the operation)."""
+    if not hasattr(request, PUBLIC_RATE_COUNTED):
+        window = public_rate_window(request)
+        public_rate_counted(request, window, shared_cache.count(window.key, window.timeout))
+    retry_after: int | None = getattr(request, PUBLIC_RATE_COUNTED)
+    return retry_after
+
+
+def public_rate_window(request: HttpRequest) -> RateWindow:
+    """The window of the public limit the request falls in, for its client address.
 
     The address is allauth's `get_ip`, as for the site's own limits: behind the proxy
     (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER) the client's, not the
     proxy's, else every visitor would share one bucket; IPv6 grouped by prefix.
     """
-    if not hasattr(request, PUBLIC_RATE_COUNTED):
-        try:
-            address = get_ip(request)
-        except (PermissionDenied, ImproperlyConfigured):
-            # A forwarded header that names no usable address: the connection's own address.
-            address = request.META.get("REMOTE_ADDR", "")
-        setattr(
-            request, PUBLIC_RATE_COUNTED, rate_limit_hit(bucket=f"ip:{address}", rate=settings.OPINIA_API_RATE_LIMIT)
-        )
-    retry_after: int | None = getattr(request, PUBLIC_RATE_COUNTED)
+    try:
+        address = get_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        # A forwarded header that names no usable address: the connection's own address.
+        address = request.META.get("REMOTE_ADDR", "")
+    return rate_window(bucket=f"ip:{address}", rate=settings.OPINIA_API_RATE_LIMIT)
+
+
+def public_rate_counted(request: HttpRequest, window: RateWindow, counted: int) -> int | None:
+    """The request was the `counted`-th of its window (counted by the caller, with its own reads):
+    remembered for `public_rate_hit`; None within the limit, else the seconds to wait."""
+    retry_after = window.retry_after(counted)
+    setattr(request, PUBLIC_RATE_COUNTED, retry_after)
     return retry_after
 
 

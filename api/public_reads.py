@@ -8,9 +8,10 @@ preferences, CSRF, messages, htmx), nor for the database: on the 2-core benchmar
 work cost three times the answer itself.
 
 `PublicReadsMiddleware` stands after the security headers and before the session. It answers a
-cookie-less GET of a public read from the cache, through the operation's own steps: the client's
-rate limit, then one cache read of the entry, the store's versions it was built under, and the
-version the ids its slugs led to hold under; the ETag and its 304. What it cannot answer from the
+cookie-less GET of a public read from the cache, through the operation's own steps, in one round
+trip to Redis (`portal.cache.count_and_get_many`): the client's rate-limit counter, the kept
+answer, the store's versions it was built under, and the version the ids its slugs led to hold
+under; then the ETag and its 304. What it cannot answer from the
 cache as the operation would (a miss, a parameter the operation would refuse, an unknown store,
 a client over its limit, any cookie) goes on through the whole stack to the operation, which
 answers it as documented and keeps the entry the next request is served from. Its answers carry
@@ -36,8 +37,9 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
 
-from api.auth import public_rate_hit
+from api.auth import public_rate_counted, public_rate_window
 from api.routers import public
+from portal import cache as shared_cache
 from portal import fragments
 from portal import selectors as portal_selectors
 from portal.pagination import cursor_decode
@@ -82,7 +84,7 @@ def _kept_answer(request: HttpRequest) -> HttpResponse | None:
 def product_reviews_kept(request: HttpRequest, *, slug: str, product_slug: str) -> HttpResponse | None:
     """`public.product_reviews`'s answer when it is kept, else None (the operation answers)."""
     answerable, cursor = _cursor(request)
-    if not answerable or public_rate_hit(request) is not None:
+    if not answerable:
         return None
 
     def lookup() -> tuple[int, int]:
@@ -100,7 +102,7 @@ def product_reviews_kept(request: HttpRequest, *, slug: str, product_slug: str) 
 
 def store_score_kept(request: HttpRequest, *, slug: str) -> HttpResponse | None:
     """`public.store_score`'s answer when it is kept, else None (the operation answers)."""
-    if request.META.get("QUERY_STRING") or public_rate_hit(request) is not None:
+    if request.META.get("QUERY_STRING"):
         return None
 
     def lookup() -> tuple[int, int]:
@@ -132,7 +134,13 @@ def _kept(
                 _KEPT_IDS.clear()
             _KEPT_IDS[asked] = ids
         object_id, store_id, profile_version = ids
-        kept = fragments.current(**part(object_id, store_id), held={"profile": profile_version})
+        reading = fragments.lookup(**part(object_id, store_id), held={"profile": profile_version})
+        # One round trip: the client's counter, the kept answer, the store's versions.
+        window = public_rate_window(request)
+        counted, found = shared_cache.count_and_get_many(window.key, window.timeout, reading.keys)
+        if public_rate_counted(request, window, counted) is not None:
+            return None  # over the limit: the operation answers the 429
+        kept = reading.value(found)
     except fragments.HeldVersionMoved:
         # The store's profile moved (a slug changed, a product taken down or moved): the operation
         # answers, and the next read looks the slugs up again.

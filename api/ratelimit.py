@@ -1,9 +1,11 @@
 """Fixed-window rate limits in the shared cache (Redis in production): one counter per key and minute."""
 
 import time
+from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+from portal import cache as shared_cache
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -16,26 +18,39 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period.strip()]
 
 
+@dataclass(frozen=True)
+class RateWindow:
+    """The fixed window a request falls in: its counter's key, lifetime and the limit within it."""
+
+    key: str
+    limit: int
+    period: int
+    moment: float
+
+    @property
+    def timeout(self) -> int:
+        return self.period + 1
+
+    def retry_after(self, counted: int) -> int | None:
+        """None when the `counted`-th request of the window is within the limit, else the seconds
+        until the window resets."""
+        if counted <= self.limit:
+            return None
+        window = int(self.moment // self.period)
+        return max(1, int((window + 1) * self.period - self.moment + 0.999))
+
+
+def rate_window(*, bucket: str, rate: str, now: float | None = None) -> RateWindow:
+    limit, period = parse_rate(rate)
+    moment = time.time() if now is None else now
+    return RateWindow(key=f"api-rate:{bucket}:{int(moment // period)}", limit=limit, period=period, moment=moment)
+
+
 def rate_limit_hit(*, bucket: str, rate: str, now: float | None = None) -> int | None:
     """Count one request against `bucket`; None if allowed, else the seconds until the window resets.
 
     Atomic in Redis, so concurrent web workers share one count: one round trip with the portal's
-    Redis backend (`count`), else `add` then `incr`.
+    Redis backend (`portal.cache.count`).
     """
-    limit, period = parse_rate(rate)
-    moment = time.time() if now is None else now
-    window = int(moment // period)
-    key = f"api-rate:{bucket}:{window}"
-    counting = getattr(cache, "count", None)
-    if counting is not None:
-        count = counting(key, period + 1)
-    else:
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this request opens the window
-            cache.set(key, 1, timeout=period + 1)
-            count = 1
-    if count <= limit:
-        return None
-    return max(1, int((window + 1) * period - moment + 0.999))
+    window = rate_window(bucket=bucket, rate=rate, now=now)
+    return window.retry_after(shared_cache.count(window.key, window.timeout))

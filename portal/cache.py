@@ -7,15 +7,52 @@ between threads, so one per server is kept (the pool checks the process id after
 
 `count(key, timeout)` is what a fixed-window rate limit needs in one round trip: create the
 counter with its lifetime if missing, and increment it (Django's `add` then `incr` take three:
-its `incr` first asks whether the key exists).
+its `incr` first asks whether the key exists). `count_and_get_many` adds the reads of the
+request it limits to that same round trip (the public API's kept answers, `api.public_reads`).
+The module's functions of the same names do the same on any cache backend.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
 _COUNT_SCRIPT = "redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX') return redis.call('INCR', KEYS[1])"
+# The counter, then each other key's value (false, a nil in the answer, for a missing one).
+_COUNT_AND_GET_SCRIPT = (
+    "redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX') "
+    "local answer = {redis.call('INCR', KEYS[1])} "
+    "for i = 2, #KEYS do answer[i] = redis.call('GET', KEYS[i]) end "
+    "return answer"
+)
+
+
+def count(key: str, timeout: int) -> int:
+    """Increment the counter `key` (created at 0 living `timeout` seconds if missing); its new value.
+
+    One command with the portal's Redis backend; elsewhere (local memory in tests and in the
+    zero-setup default) `add` then `incr`.
+    """
+    counting = getattr(cache, "count", None)
+    if counting is not None:
+        return int(counting(key, timeout))
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr: this call opens the counter again
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def count_and_get_many(counter_key: str, timeout: int, keys: Sequence[str]) -> tuple[int, dict[str, Any]]:
+    """`count(counter_key, timeout)` and `cache.get_many(keys)`: one round trip with the portal's Redis."""
+    combined = getattr(cache, "count_and_get_many", None)
+    if combined is not None:
+        counted, found = combined(counter_key, timeout, keys)
+        return int(counted), found
+    return count(counter_key, timeout), cache.get_many(keys)
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -47,3 +84,15 @@ class RedisCache(DjangoRedisCache):
         full_key = self.make_and_validate_key(key)
         # One command, atomic: a counter never lives on without its lifetime.
         return int(self._cache.get_client(full_key, write=True).eval(_COUNT_SCRIPT, 1, full_key, int(timeout)))
+
+    def count_and_get_many(self, counter_key: str, timeout: int, keys: Sequence[str]) -> tuple[int, dict[str, Any]]:
+        """`count(counter_key, timeout)` and `get_many(keys)` in one command (one round trip, atomic)."""
+        full_counter = self.make_and_validate_key(counter_key)
+        full_keys = [self.make_and_validate_key(key) for key in keys]
+        client = self._cache.get_client(full_counter, write=True)
+        counted, *values = client.eval(
+            _COUNT_AND_GET_SCRIPT, 1 + len(full_keys), full_counter, *full_keys, int(timeout)
+        )
+        serializer: Any = self._cache._serializer  # type: ignore[attr-defined]  # Django's, as its get_many uses
+        found = {key: serializer.loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+        return int(counted), found

@@ -243,6 +243,44 @@ class HeldVersionMoved(Exception):
     """A version `current` was asked to check is no longer the store's: what was read under it is stale."""
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """The keys `current` reads, for a caller that reads them together with its own (one round trip)."""
+
+    key: str
+    version_keys: list[str]
+    held_keys: dict[str, str]
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.key, *self.version_keys, *self.held_keys]
+
+    def value(self, found: dict[str, Any], now: datetime | None = None) -> Any | None:
+        """The kept value among what was `found` under `keys`, else None; `HeldVersionMoved` when a
+        held version is no longer the store's."""
+        if any(found.get(held_key) != version for held_key, version in self.held_keys.items()):
+            raise HeldVersionMoved
+        entry = _current_entry(found.get(self.key), _versions_of(self.version_keys, found), now or timezone.now())
+        return None if entry is None else _served(entry)
+
+
+def lookup(
+    *,
+    name: str,
+    topics: Sequence[str],
+    store_id: int,
+    variant: Sequence[Any] = (),
+    localized: bool = True,
+    held: Mapping[str, str] | None = None,
+) -> Lookup:
+    """What `current` with these arguments reads (`Lookup.keys`) and how it answers from them."""
+    return Lookup(
+        key=_entry_key(name=name, store_id=store_id, variant=variant, localized=localized),
+        version_keys=[_version_key(topic, store_id) for topic in topics],
+        held_keys={_version_key(topic, store_id): version for topic, version in (held or {}).items()},
+    )
+
+
 def current(
     *,
     name: str,
@@ -261,15 +299,8 @@ def current(
     on (the ids a URL's slugs led to), checked in the same cache read: `HeldVersionMoved` when
     one is no longer the store's.
     """
-    held = held or {}
-    key = _entry_key(name=name, store_id=store_id, variant=variant, localized=localized)
-    version_keys = [_version_key(topic, store_id) for topic in topics]
-    held_keys = {_version_key(topic, store_id): version for topic, version in held.items()}
-    found = cache.get_many([key, *version_keys, *held_keys])
-    if any(found.get(held_key) != version for held_key, version in held_keys.items()):
-        raise HeldVersionMoved
-    entry = _current_entry(found.get(key), _versions_of(version_keys, found), now or timezone.now())
-    return None if entry is None else _served(entry)
+    reading = lookup(name=name, topics=topics, store_id=store_id, variant=variant, localized=localized, held=held)
+    return reading.value(cache.get_many(reading.keys), now)
 
 
 def _entry_key(*, name: str, store_id: int, variant: Sequence[Any], localized: bool) -> str:

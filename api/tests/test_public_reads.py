@@ -1,6 +1,8 @@
 """The public reads answered ahead of the site's middleware (`api.public_reads`): the same answers
 as the operations, without the session, sign-in and database, and never one that is not current."""
 
+import os
+import uuid
 from datetime import timedelta
 from unittest import mock
 
@@ -234,3 +236,28 @@ def other_store(db):
     from portal.tests.factories import StoreFactory, UserFactory
 
     return StoreFactory(owner=UserFactory(email="other-seller@example.com"), slug="other-store")
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_a_kept_read_is_one_round_trip_to_redis(anonymous, reviews_url, settings, monkeypatch):
+    """With production's cache: the counter, the answer and its versions in one command."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}
+    }
+    from django.core.cache import cache
+
+    first = anonymous.get(reviews_url)
+    anonymous.get(reviews_url)
+    client = cache._cache.get_client()
+    commands: list[str] = []
+    execute = client.execute_command
+    monkeypatch.setattr(client, "execute_command", lambda *a, **kw: commands.append(a[0]) or execute(*a, **kw))
+    with _without_the_stack():
+        kept = anonymous.get(reviews_url)
+        not_modified = anonymous.get(reviews_url, headers={"If-None-Match": first["ETag"]})
+    assert (kept.status_code, kept.content) == (200, first.content)
+    assert not_modified.status_code == 304
+    assert commands == ["EVAL", "EVAL"]
+    monkeypatch.undo()
+    client.delete(*client.keys(f"{prefix}:*"))  # this test's keys only: others share the database

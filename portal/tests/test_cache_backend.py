@@ -39,9 +39,31 @@ def test_count_creates_the_counter_with_its_lifetime_and_increments_it(redis_cac
 
 def test_the_api_rate_limit_counts_with_it(redis_cache, monkeypatch, settings):
     from api import ratelimit
+    from portal import cache
 
-    monkeypatch.setattr(ratelimit, "cache", redis_cache)
+    monkeypatch.setattr(cache, "cache", redis_cache)
     bucket = f"ip:{uuid.uuid4().hex}"
     assert ratelimit.rate_limit_hit(bucket=bucket, rate="2/minute", now=120.0) is None
     assert ratelimit.rate_limit_hit(bucket=bucket, rate="2/minute", now=121.0) is None
     assert ratelimit.rate_limit_hit(bucket=bucket, rate="2/minute", now=122.0) == 58
+
+
+def test_count_and_get_many_is_one_command(redis_cache, monkeypatch):
+    from portal import cache
+
+    monkeypatch.setattr(cache, "cache", redis_cache)
+    redis_cache.set("page", ("versions", "body"), 30)
+    redis_cache.set("version", "v1", 30)
+    client = redis_cache._cache.get_client()
+    commands: list[str] = []
+    execute = client.execute_command
+    monkeypatch.setattr(client, "execute_command", lambda *args, **kw: commands.append(args[0]) or execute(*args, **kw))
+    assert cache.count_and_get_many("n", 30, ["page", "missing", "version"]) == (
+        1,
+        {"page": ("versions", "body"), "version": "v1"},
+    )
+    assert cache.count_and_get_many("n", 30, []) == (2, {})
+    assert commands == ["EVAL", "EVAL"]
+    assert 0 < client.ttl(redis_cache.make_key("n")) <= 30
+    assert redis_cache.get("n") == 2  # the same counter as `count`'s
+    assert cache.count("n", 30) == 3
