@@ -59,7 +59,10 @@ def staff(db):
 def _clear_cache():
     from django.core.cache import cache
 
+    from api.public_reads import forget_kept_ids
+
     cache.clear()
+    forget_kept_ids()  # what slugs led to in the last test's database
 
 
 @pytest.fixture(autouse=True)

@@ -59,7 +59,17 @@ Request = tuple[str, str, dict[str, str], bytes | None]
 def server_env(database: str, *, redis: str | None = None) -> dict[str, str]:
     """The benchmark server's environment: the test settings (local-memory cache, per process), or
     with `redis` production's shared Redis cache (bench/redis_cache_settings.py)."""
-    shared_cache = {"DJANGO_SETTINGS_MODULE": "redis_cache_settings", "BENCH_REDIS_URL": redis} if redis else {}
+    # A prefix of its own for each server: never an answer kept by an earlier run on other data.
+    shared_cache = (
+        {
+            "DJANGO_SETTINGS_MODULE": "redis_cache_settings",
+            "BENCH_REDIS_URL": redis,
+            "BENCH_CACHE_PREFIX": f"bench-{time.time_ns():x}",
+        }
+        if redis
+        else {}
+    )
+    python_path = os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]))
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -71,7 +81,7 @@ def server_env(database: str, *, redis: str | None = None) -> dict[str, str]:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         # The bench measures the server, not the limiter's refusals.
         "OPINIA_API_RATE_LIMIT": "100000000/minute",
-        "PYTHONPATH": str(ROOT / "bench"),
+        "PYTHONPATH": python_path,
         **shared_cache,
     }
 
@@ -241,8 +251,10 @@ def wrk_run(
 ) -> WrkResult:
     """wrk (Debian's package, in C: a fraction of the Python client's CPU, taken from the server on
     the same cores) on 2 threads, `connections` keep-alive connections, GET `path` unless `script`
-    (Lua) makes the requests."""
+    (Lua) makes the requests, for `seconds` rounded to whole seconds (wrk's unit; at least 1)."""
     import tempfile
+
+    duration = max(1, round(seconds))
 
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
         file.write(script + WRK_DONE)
@@ -255,7 +267,7 @@ def wrk_run(
                 "-c",
                 str(connections),
                 "-d",
-                f"{seconds:.0f}s",
+                f"{duration}s",
                 "-H",
                 "Host: 127.0.0.1",
                 "-s",

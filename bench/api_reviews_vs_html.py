@@ -3,13 +3,16 @@
 Generates the data with `bench/feedback_generate.py` (store `bench-big`: 1,000,000 published
 reviews, 20,000 with `--small`; `--skip-generate` reuses the database), serves the portal with
 gunicorn (gthread, 4 threads a process as gunicorn.conf.py, but `--workers` 2 processes where
-production runs 2 per core) on loopback, with the local-memory cache of OPINIA_TESTING (production's
-is Redis: `bench/api_reviews_cpu.py --redis` measures that), and alternates the two URLs in slices within one run
-(`--rounds` slices of `--slice` seconds each, 16 closed-loop connections), so both see the same
-machine. Prints req/s, p50/p95 for each and the ratio (target: the API at least 3 times the HTML
-page's req/s, API p95 under 50 ms).
+production runs 2 per core) on loopback, with the local-memory cache of OPINIA_TESTING (one per
+process) or with `--redis URL` production's shared Redis cache, and alternates the two URLs in
+slices within one run (`--rounds` slices of `--slice` whole seconds each, 16 closed-loop
+connections), so both see the same machine. The load comes from wrk when it is installed
+(Debian's `wrk`, in C; `--client python` for Python threads, which take more of the same 2
+cores). Prints req/s, p50/p95 for each (with wrk: of its worst round, as wrk summarises each
+round) and the ratio (target: the API at least 3 times the HTML page's req/s, API p95 under
+50 ms). `bench/api_reviews_cpu.py` measures the same two URLs as CPU time in one process.
 
-    .venv/bin/python bench/api_reviews_vs_html.py [--small] [--skip-generate] [--rounds 6] [--slice 5]
+    .venv/bin/python bench/api_reviews_vs_html.py [--small] [--skip-generate] [--rounds 6] [--slice 5] [--redis URL]
 
 Not a test; never run by the test suite.
 """
@@ -28,7 +31,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="20,000 reviews, 3 rounds of 4 s")
     parser.add_argument("--skip-generate", action="store_true")
     parser.add_argument("--rounds", type=int)
-    parser.add_argument("--slice", type=float)
+    parser.add_argument("--slice", type=int, help="seconds per URL and round (whole seconds)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -41,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     reviews = 20_000 if args.small else 1_000_000
     rounds = args.rounds or (3 if args.small else 6)
-    seconds = args.slice or (4.0 if args.small else 5.0)
+    seconds = args.slice or (4 if args.small else 5)
 
     if not args.skip_generate:
         subprocess.run(
@@ -86,9 +89,10 @@ def main() -> None:
         f"({args.client}), {rounds} interleaved rounds of {seconds:.0f} s per URL, cache "
         f"{'Redis (shared)' if args.redis else 'local memory (per process)'}; {load_average()}"
     )
+    worst = " (worst round)" if args.client == "wrk" else ""
     for label, total in totals.items():
         print(
-            f"  {label:<72} {total.rate:7.1f} req/s   p50 {total.p50:6.1f} ms   p95 {total.p95:6.1f} ms   "
+            f"  {label:<72} {total.rate:7.1f} req/s   p50 {total.p50:6.1f} ms   p95 {total.p95:6.1f} ms{worst}   "
             f"statuses {dict(sorted(total.statuses.items()))}   errors {total.errors}"
         )
     api, html = totals.values()

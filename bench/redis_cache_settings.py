@@ -9,4 +9,10 @@ import os
 
 from portal.settings import *  # noqa: F403
 
-CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": os.environ["BENCH_REDIS_URL"]}}
+CACHES = {
+    "default": {
+        "BACKEND": "portal.cache.RedisCache",
+        "LOCATION": os.environ["BENCH_REDIS_URL"],
+        "KEY_PREFIX": os.environ.get("BENCH_CACHE_PREFIX", ""),
+    }
+}

@@ -96,8 +96,20 @@ def _renew_store_profiles_on_save() -> None:
     def part_saved(instance: Product | StoreHoliday | WorkingHours, **kwargs: object) -> None:
         fragments.content_changed(topic="profile", store_id=instance.store_id)
 
+    def product_saved(instance: Product, **kwargs: object) -> None:
+        part_saved(instance)
+        left = instance.loaded_store_id
+        if left is not None and left != instance.store_id:
+            # Moved to another store by this save: the store it left lists it no more, and its
+            # slug there leads nowhere (the public API's kept ids, `api.public_reads`).
+            fragments.content_changed(topic="profile", store_id=left)
+            fragments.content_changed(topic="feedback", store_id=left)
+        instance.loaded_store_id = instance.store_id
+
     post_save.connect(store_saved, sender=Store, weak=False, dispatch_uid="profile-store-saved")
     post_delete.connect(store_saved, sender=Store, weak=False, dispatch_uid="profile-store-deleted")
-    for model in (Product, StoreHoliday, WorkingHours):
+    post_save.connect(product_saved, sender=Product, weak=False, dispatch_uid="profile-Product-saved")
+    post_delete.connect(part_saved, sender=Product, weak=False, dispatch_uid="profile-Product-deleted")
+    for model in (StoreHoliday, WorkingHours):
         post_save.connect(part_saved, sender=model, weak=False, dispatch_uid=f"profile-{model.__name__}-saved")
         post_delete.connect(part_saved, sender=model, weak=False, dispatch_uid=f"profile-{model.__name__}-deleted")

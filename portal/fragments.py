@@ -101,6 +101,19 @@ def _version_key(topic: str, store_id: int) -> str:
     return f"content-version:{topic}:{store_id}"
 
 
+# Every part is also built under the rules' version: a new version of the rules (a score window,
+# a deadline) may change what any part shows, so publishing one renews them all (`rules_changed`).
+# Rare, so a per-part list of the rules each part reads would not be worth keeping right.
+RULES_VERSION_KEY = "content-version:rules"
+
+
+def rules_changed() -> None:
+    """A version of the rules was published: every cached part is built again. Call from the
+    service, inside its transaction (renewed at once and after the commit, as `content_changed`)."""
+    cache.set(RULES_VERSION_KEY, _fresh_version(), timeout=None)
+    transaction.on_commit(lambda: cache.set(RULES_VERSION_KEY, _fresh_version(), timeout=None))
+
+
 def _fresh_version() -> str:
     # Never a value used before, even after the cache lost the key: old entries stay unreachable.
     # The random part keeps two bumps apart when the clock does not move between them (a coarse
@@ -193,7 +206,7 @@ def cached[T](
             "built around it, is not keyed by: a change to them would leave the enclosing part stale."
         )
     key = _entry_key(name=name, store_id=store_id, variant=variant, localized=localized)
-    version_keys = [_version_key(topic, store_id) for topic in topics]
+    version_keys = _version_keys(topics, store_id)
     # One round trip: the entry and the versions it must have been built under. The entry keeps
     # its versions inside (one key per variant, overwritten when a version moves) rather than in
     # its key, so that the versions need not be known before the entry is looked up.
@@ -240,12 +253,19 @@ def cached[T](
 
 
 class HeldVersionMoved(Exception):
-    """A version `current` was asked to check is no longer the store's: what was read under it is stale."""
+    """A version a `Lookup` was asked to check is no longer the store's: what was read under it is stale."""
 
 
 @dataclass(frozen=True)
 class Lookup:
-    """The keys `current` reads, for a caller that reads them together with its own (one round trip)."""
+    """What `cached` would serve from the cache, read without building: for a caller that answers
+    only what is kept already and leaves a miss to the code that builds it (the public API's
+    reads ahead of the site's middleware, `api.public_reads`), reading `keys` together with its
+    own (one round trip).
+
+    `held_keys`: the versions under which the caller read something else it relies on (the ids a
+    URL's slugs led to), checked in the same read: `HeldVersionMoved` when one has moved.
+    """
 
     key: str
     version_keys: list[str]
@@ -273,34 +293,17 @@ def lookup(
     localized: bool = True,
     held: Mapping[str, str] | None = None,
 ) -> Lookup:
-    """What `current` with these arguments reads (`Lookup.keys`) and how it answers from them."""
+    """What `cached` with these arguments (but the build) reads, and how it answers from it;
+    `held`: topic → the store's version the caller read something else under."""
     return Lookup(
         key=_entry_key(name=name, store_id=store_id, variant=variant, localized=localized),
-        version_keys=[_version_key(topic, store_id) for topic in topics],
+        version_keys=_version_keys(topics, store_id),
         held_keys={_version_key(topic, store_id): version for topic, version in (held or {}).items()},
     )
 
 
-def current(
-    *,
-    name: str,
-    topics: Sequence[str],
-    store_id: int,
-    variant: Sequence[Any] = (),
-    localized: bool = True,
-    now: datetime | None = None,
-    held: Mapping[str, str] | None = None,
-) -> Any | None:
-    """What `cached` with these arguments would serve from the cache now, else None: never builds.
-
-    For a caller that answers only what is kept already and leaves a miss to the code that
-    builds it (the public API's reads ahead of the site's middleware, `api.public_reads`).
-    `held`: the versions (topic → version) under which the caller read something else it relies
-    on (the ids a URL's slugs led to), checked in the same cache read: `HeldVersionMoved` when
-    one is no longer the store's.
-    """
-    reading = lookup(name=name, topics=topics, store_id=store_id, variant=variant, localized=localized, held=held)
-    return reading.value(cache.get_many(reading.keys), now)
+def _version_keys(topics: Sequence[str], store_id: int) -> list[str]:
+    return [RULES_VERSION_KEY, *(_version_key(topic, store_id) for topic in topics)]
 
 
 def _entry_key(*, name: str, store_id: int, variant: Sequence[Any], localized: bool) -> str:

@@ -2,9 +2,10 @@
 
 import uuid
 import zoneinfo
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
@@ -255,8 +256,18 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         constraints = [models.UniqueConstraint(fields=["store", "slug"], name="product_slug_unique_per_store")]
 
+    # The store the product was read with: a save that moves it renews the store it left too
+    # (portal.apps, `_renew_store_profiles_on_save`).
+    loaded_store_id: int | None = None
+
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        product = super().from_db(db, field_names, values, **kwargs)
+        product.loaded_store_id = product.__dict__.get("store_id")
+        return product
 
 
 class ShippingMethod(models.TextChoices):

@@ -25,7 +25,7 @@ from portal.carriers import carrier_find, tracking_number_normalise
 from portal.countries import country_name, is_known_country
 from portal.dates import format_moment
 from portal.db import bound_cursor
-from portal.fragments import content_changed, user_public_name_changed
+from portal.fragments import content_changed, rules_changed, user_public_name_changed
 from portal.hours import Interval, intervals_overlap, store_availability
 from portal.models import (
     DeliveryTime,
@@ -553,8 +553,12 @@ def store_upsert_external(
         store = Store.objects.select_for_update().select_related("owner").get(external_ref=external_ref)
         if store.owner.email.lower() != owner_email.strip().lower():
             raise ValidationError({"owner_email": _("The owner of a store cannot be changed.")})
-        store.name, store.country, store.time_zone = name, country, time_zone
-        store.save(update_fields=["name", "country", "time_zone"])
+        fields = {"name": name, "country": country, "time_zone": time_zone}
+        changed = [field for field, value in fields.items() if getattr(store, field) != value]
+        if changed:  # a store sent again unchanged renews no kept page
+            for field in changed:
+                setattr(store, field, fields[field])
+            store.save(update_fields=changed)
     return store, False
 
 
@@ -584,11 +588,13 @@ def product_upsert_external(
         product = Product.objects.select_for_update().get(external_ref=external_ref)
         if product.store_id != store.pk:
             raise ValidationError({"external_ref": _("This reference belongs to a product of another store.")})
-        changed = {name for name, value in fields.items() if getattr(product, name) != value}
-        for name, value in fields.items():
-            setattr(product, name, value)
-        product.save(update_fields=list(fields))
-        product_listing_changed(product=product, changed=changed)
+        changed = [name for name, value in fields.items() if getattr(product, name) != value]
+        if changed:
+            # Only a real change: a marketplace resending its catalogue renews no kept page.
+            for name in changed:
+                setattr(product, name, fields[name])
+            product.save(update_fields=changed)
+            product_listing_changed(product=product, changed=changed)
     return product, False
 
 
@@ -1371,6 +1377,8 @@ def rules_publish(
                 single_object=True,
             )
             transaction.on_commit(rules_forget)
+            # Kept parts show numbers of the rules (a score's window): built again under the new version.
+            rules_changed()
     except IntegrityError:
         raise ValidationError(_("Another version was published at the same moment; try again.")) from None
     rules_forget()

@@ -4,6 +4,7 @@ as the operations, without the session, sign-in and database, and never one that
 import os
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -14,7 +15,7 @@ from django.utils import timezone
 from api import public_reads
 from feedback.models import FeedbackWindow, ItemReview
 from feedback.tests.conftest import buyer_rates, complete_order, seller_rates
-from portal import fragments
+from portal import fragments, rules
 from portal import services as portal_services
 from portal.middleware import SiteSessionMiddleware
 
@@ -122,11 +123,20 @@ def test_what_the_operation_refuses_is_left_to_it(anonymous, store, reviews_url)
         assert stack.called, url
 
 
-def test_the_rate_limit_counts_each_request_once_either_way(anonymous, reviews_url, settings):
-    settings.OPINIA_API_RATE_LIMIT = "2/minute"
+def test_the_rate_limit_counts_each_request_once_either_way(anonymous, store, reviews_url, settings):
+    """Counted once whichever way a request goes; not counted where the operation refuses the
+    parameters before counting (a cursor over its length)."""
+    from django.core.cache import cache
+
+    settings.OPINIA_API_RATE_LIMIT = "4/minute"
     with time_machine.travel(timezone.now().replace(second=5), tick=False):
         assert anonymous.get(reviews_url).status_code == 200  # not kept: through the operation
         assert anonymous.get(reviews_url).status_code == 200  # kept
+        assert anonymous.get(reviews_url, cursor="x" * 201).status_code == 422  # not counted
+        unknown = f"/api/v1/public/stores/{store.slug}/products/nope/reviews"
+        assert anonymous.get(unknown).status_code == 404
+        cache.delete(f"content-version:profile:{store.pk}")  # the kept ids' version is lost
+        assert anonymous.get(reviews_url).status_code == 200  # through the operation again
         refused = anonymous.get(reviews_url)
     assert refused.status_code == 429
     assert refused["Retry-After"] == "55"
@@ -164,8 +174,7 @@ def test_a_product_taken_down_renamed_or_moved_is_read_from_the_database_at_once
     assert anonymous.get(url).status_code == 404
     assert anonymous.get(f"/api/v1/public/stores/{store.slug}/products/renamed/reviews").status_code == 200
     product.store = other_store
-    product.save()  # as the admin moves it: the store it left is told too
-    portal_services.product_listing_changed(product=product, changed=["store"], previous_store_id=store.pk)
+    product.save()  # a plain save: the store it left is renewed too
     assert anonymous.get(f"/api/v1/public/stores/{store.slug}/products/renamed/reviews").status_code == 404
 
 
@@ -188,17 +197,71 @@ def test_a_store_renamed_is_read_at_once(anonymous, store, score_url):
     assert anonymous.get(score_url).status_code == 404
 
 
-def test_a_cleared_cache_never_serves_what_old_ids_led_to(anonymous, store, reviews_url):
-    """What the slugs led to is kept in the process; the cache it is checked against may be emptied
-    (a Redis restarted, or each test's own): it is then looked up again."""
+def test_a_lost_profile_version_sends_the_slugs_to_the_database(anonymous, store, published, reviews_url):
+    """What the slugs led to is kept in the process under the store's profile version; the cache may
+    lose that version (evicted, Redis restarted) while the answer's own entry stays: the slugs are
+    then looked up again, here after a write that renewed nothing."""
     from django.core.cache import cache
 
     anonymous.get(reviews_url)
     assert anonymous.get(reviews_url).status_code == 200
-    cache.clear()
-    with _through_the_whole_stack() as stack:
-        assert anonymous.get(reviews_url).status_code == 200
-    assert stack.called
+    type(published.product).objects.filter(pk=published.product.pk).update(is_active=False)  # no signal
+    cache.delete(f"content-version:profile:{store.pk}")
+    assert anonymous.get(reviews_url).status_code == 404
+
+
+def test_a_write_that_renews_nothing_shows_within_a_second(anonymous, store, published, reviews_url, monkeypatch):
+    """A data fix in SQL or a database restored under a running cache renews no version: what the
+    slugs led to is looked up again after KEPT_IDS_SECONDS whatever the version says."""
+    anonymous.get(reviews_url)
+    assert anonymous.get(reviews_url).status_code == 200
+    type(store).objects.filter(pk=store.pk).update(slug="gone")  # no signal
+    later = public_reads.time.monotonic() + public_reads.KEPT_IDS_SECONDS
+    monkeypatch.setattr(public_reads.time, "monotonic", lambda: later)
+    assert anonymous.get(reviews_url).status_code == 404
+
+
+def test_a_host_the_site_does_not_serve_is_a_400_either_way(anonymous, reviews_url, score_url):
+    for url in (reviews_url, score_url):
+        anonymous.get(url)
+        anonymous.get(url)
+        assert anonymous.get(url, headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_new_rules_show_in_the_kept_score_at_once(anonymous, buyer, store, staff):
+    """A new score window, published to take effect now, renews every kept part."""
+    from django.contrib.auth.models import Permission
+
+    published_at = timezone.now().replace(microsecond=0) - timedelta(days=100)
+    with time_machine.travel(published_at, tick=False):
+        _publish(buyer, store, text="Old one", now=published_at)
+    url = f"/api/v1/public/stores/{store.slug}/score"
+    now = published_at + timedelta(days=100)
+    staff.user_permissions.add(Permission.objects.get(content_type__app_label="portal", codename="publish_rules"))
+    with time_machine.travel(now, tick=False):
+        assert anonymous.get(url).json()["counted"] == 1
+        assert anonymous.get(url).json()["window_days"] == 180  # kept
+        values = rules.latest_version().values()
+        values["score_window_days"] = 90
+        portal_services.rules_publish(actor=staff, effective_from=now, values=values, note="Shorter", now=now)
+        score = anonymous.get(url).json()
+    assert (score["window_days"], score["counted"]) == (90, 0)
+
+
+def test_a_catalogue_sent_again_unchanged_renews_nothing(db):
+    """A marketplace resending its stores and products as they are keeps every kept answer."""
+    sent = {"external_ref": "shop-1", "owner_email": "owner@shop.example", "name": "Shop", "country": "cn"}
+    store, _created = portal_services.store_upsert_external(**sent, time_zone="Asia/Shanghai")
+    product = {"store": store, "external_ref": "sku-1", "title": "Cable", "price": Decimal("2.50")}
+    portal_services.product_upsert_external(**product)
+    before = fragments.content_versions(topics=["profile", "feedback"], store_id=store.pk)
+    portal_services.store_upsert_external(**sent, time_zone="Asia/Shanghai")
+    portal_services.product_upsert_external(**product)
+    assert fragments.content_versions(topics=["profile", "feedback"], store_id=store.pk) == before
+    portal_services.product_upsert_external(**{**product, "title": "Cable, 2 m"})
+    after = fragments.content_versions(topics=["profile", "feedback"], store_id=store.pk)
+    assert after[0] != before[0]
+    assert after[1] != before[1]
 
 
 def test_the_score_leaves_the_window_at_the_second(anonymous, buyer, store):
@@ -261,3 +324,12 @@ def test_a_kept_read_is_one_round_trip_to_redis(anonymous, reviews_url, settings
     assert commands == ["EVAL", "EVAL"]
     monkeypatch.undo()
     client.delete(*client.keys(f"{prefix}:*"))  # this test's keys only: others share the database
+
+
+def test_a_client_over_its_limit_costs_no_query(anonymous, store, reviews_url, settings, django_assert_num_queries):
+    settings.OPINIA_API_RATE_LIMIT = "1/minute"
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        assert anonymous.get(reviews_url).status_code == 200
+        with django_assert_num_queries(0):
+            assert anonymous.get(reviews_url).status_code == 429
+            assert anonymous.get(f"/api/v1/public/stores/{store.slug}/products/nope/reviews").status_code == 429
