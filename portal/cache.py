@@ -59,6 +59,16 @@ class SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
+        self._scripts: dict[tuple[int, str], Any] = {}
+
+    def script(self, client: Any, source: str) -> Any:
+        """`source` as a script of `client`: sent by its SHA1 (EVALSHA), its text only when the
+        server does not know it yet (a Redis restarted), instead of its whole text every time."""
+        key = (id(client), source)
+        script = self._scripts.get(key)
+        if script is None:
+            script = self._scripts.setdefault(key, client.register_script(source))
+        return script
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         base: Any = self  # Django's private attributes, which its type stubs leave out
@@ -87,12 +97,14 @@ class RedisCache(DjangoRedisCache):
 
     def count_and_get_many(self, counter_key: str, timeout: int, keys: Sequence[str]) -> tuple[int, dict[str, Any]]:
         """`count(counter_key, timeout)` and `get_many(keys)` in one command (one round trip, atomic)."""
-        full_counter = self.make_and_validate_key(counter_key)
-        full_keys = [self.make_and_validate_key(key) for key in keys]
-        client = self._cache.get_client(full_counter, write=True)
-        counted, *values = client.eval(
-            _COUNT_AND_GET_SCRIPT, 1 + len(full_keys), full_counter, *full_keys, int(timeout)
-        )
+        # The portal's own keys (a counter's, hashed parts' and versions'): made, not checked for
+        # memcached's key rules character by character as `make_and_validate_key` does.
+        full_counter = self.make_key(counter_key)
+        full_keys = [self.make_key(key) for key in keys]
+        cache_client: Any = self._cache
+        client = cache_client.get_client(full_counter, write=True)
+        script = cache_client.script(client, _COUNT_AND_GET_SCRIPT)
+        counted, *values = script(keys=[full_counter, *full_keys], args=[int(timeout)], client=client)
         serializer: Any = self._cache._serializer  # type: ignore[attr-defined]  # Django's, as its get_many uses
         found = {key: serializer.loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
         return int(counted), found

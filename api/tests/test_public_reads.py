@@ -321,7 +321,7 @@ def test_a_kept_read_is_one_round_trip_to_redis(anonymous, reviews_url, settings
         not_modified = anonymous.get(reviews_url, headers={"If-None-Match": first["ETag"]})
     assert (kept.status_code, kept.content) == (200, first.content)
     assert not_modified.status_code == 304
-    assert commands == ["EVAL", "EVAL"]
+    assert commands == ["EVALSHA", "EVALSHA"]
     monkeypatch.undo()
     client.delete(*client.keys(f"{prefix}:*"))  # this test's keys only: others share the database
 
