@@ -66,6 +66,15 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _kept_ids_last_the_test(monkeypatch):
+    """What slugs led to stays kept for the whole test (the one-second bound has its own test): a
+    slow machine never sends a read to the database between a test's pinned query counts."""
+    from api import public_reads
+
+    monkeypatch.setattr(public_reads, "KEPT_IDS_SECONDS", 3600.0)
+
+
+@pytest.fixture(autouse=True)
 def _forget_rules(monkeypatch):
     """Each test reads the versions of the rules its own database holds (a test's rows are rolled
     back), once: a slow test never reads them again halfway through a pinned query count."""

@@ -27,8 +27,8 @@ operation, which reads the database.
 """
 
 import re
-import time
 from collections.abc import Callable
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
@@ -144,7 +144,7 @@ def _kept(
     operation answers it; None when it is not kept (or the ids may have moved)."""
     ids = _KEPT_IDS.get(asked)
     try:
-        if ids is None or time.monotonic() - ids[3] >= KEPT_IDS_SECONDS:
+        if ids is None or monotonic() - ids[3] >= KEPT_IDS_SECONDS:
             # To the database: the client is counted first, as the operation counts it first.
             if public_rate_hit(request) is not None:
                 return None
@@ -198,7 +198,7 @@ def _ids(lookup: Callable[[], tuple[int, int]]) -> Ids:
     if store_id_now != store_id:
         # The slug went to another store between the two lookups: not kept this time.
         raise Http404("The slugs are moving.")
-    return object_id, store_id, profile_version, time.monotonic()
+    return object_id, store_id, profile_version, monotonic()
 
 
 def _cursor(request: HttpRequest) -> tuple[bool, str | None]:

@@ -103,7 +103,9 @@ def _renew_store_profiles_on_save() -> None:
             # Moved to another store by this save: the store it left lists it no more, and its
             # slug there leads nowhere (the public API's kept ids, `api.public_reads`).
             fragments.content_changed(topic="profile", store_id=left)
+            # Both stores' star summaries add up their products' counts.
             fragments.content_changed(topic="feedback", store_id=left)
+            fragments.content_changed(topic="feedback", store_id=instance.store_id)
         instance.loaded_store_id = instance.store_id
 
     post_save.connect(store_saved, sender=Store, weak=False, dispatch_uid="profile-store-saved")

@@ -110,8 +110,25 @@ RULES_VERSION_KEY = "content-version:rules"
 def rules_changed() -> None:
     """A version of the rules was published: every cached part is built again. Call from the
     service, inside its transaction (renewed at once and after the commit, as `content_changed`)."""
-    cache.set(RULES_VERSION_KEY, _fresh_version(), timeout=None)
-    transaction.on_commit(lambda: cache.set(RULES_VERSION_KEY, _fresh_version(), timeout=None))
+    cache.set(RULES_VERSION_KEY, _PUBLISHED + _fresh_version(), timeout=None)
+    transaction.on_commit(lambda: cache.set(RULES_VERSION_KEY, _PUBLISHED + _fresh_version(), timeout=None))
+
+
+# Each process keeps the list of the rules' versions for a few seconds (portal.rules.CACHE_SECONDS):
+# one that sees a version moved by a publication (not one made again for a cache that lost it)
+# forgets its list before it builds, or it would store a part drawn under the old rules (and not
+# held until a version published for later) under the new version.
+_PUBLISHED = "published-"
+_rules_version_seen: str | None = None
+
+
+def _building_under_rules(version: str) -> None:
+    global _rules_version_seen
+    if version.startswith(_PUBLISHED) and version != _rules_version_seen:
+        from portal import rules
+
+        rules.forget()
+        _rules_version_seen = version
 
 
 def _fresh_version() -> str:
@@ -234,6 +251,7 @@ def cached[T](
         # Built under versions that have moved since, or not built (the build failed): one of
         # the waiters builds it now, the others go on waiting.
         holds_lock = cache.add(lock, lock_token, timeout=BUILD_LOCK_SECONDS)
+    _building_under_rules(versions[0])  # RULES_VERSION_KEY's, first of `_version_keys`
     building = _Building(name=name, topics=frozenset(topics))
     token = _building.set(building)
     try:
@@ -311,7 +329,7 @@ def _entry_key(*, name: str, store_id: int, variant: Sequence[Any], localized: b
     if localized:
         parts += [translation.get_language(), timezone.get_current_timezone_name()]
     # Hashed: a variant carries visitor input (a cursor), which must not shape the key itself.
-    return "fragment:v2:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return "fragment:v3:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _served[T](entry: tuple[T, datetime | None]) -> T:

@@ -269,6 +269,11 @@ class Product(models.Model):
         product.loaded_store_id = product.__dict__.get("store_id")
         return product
 
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        # Read again: the store it is in now is the one a move would leave.
+        self.loaded_store_id = self.__dict__.get("store_id", self.loaded_store_id)
+
 
 class ShippingMethod(models.TextChoices):
     """How a store sends a parcel: the delivery-time table and the promise are per method."""

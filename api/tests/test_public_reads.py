@@ -216,8 +216,8 @@ def test_a_write_that_renews_nothing_shows_within_a_second(anonymous, store, pub
     anonymous.get(reviews_url)
     assert anonymous.get(reviews_url).status_code == 200
     type(store).objects.filter(pk=store.pk).update(slug="gone")  # no signal
-    later = public_reads.time.monotonic() + public_reads.KEPT_IDS_SECONDS
-    monkeypatch.setattr(public_reads.time, "monotonic", lambda: later)
+    later = public_reads.monotonic() + public_reads.KEPT_IDS_SECONDS
+    monkeypatch.setattr(public_reads, "monotonic", lambda: later)
     assert anonymous.get(reviews_url).status_code == 404
 
 
@@ -246,6 +246,52 @@ def test_new_rules_show_in_the_kept_score_at_once(anonymous, buyer, store, staff
         portal_services.rules_publish(actor=staff, effective_from=now, values=values, note="Shorter", now=now)
         score = anonymous.get(url).json()
     assert (score["window_days"], score["counted"]) == (90, 0)
+
+
+def test_new_rules_reach_a_process_that_still_holds_the_old_ones(anonymous, buyer, store, staff):
+    """Another web process keeps its list of the rules' versions for a few seconds: seeing the
+    rules' version moved by a publication, it reads the list again before it builds."""
+    from django.contrib.auth.models import Permission
+
+    published_at = timezone.now().replace(microsecond=0) - timedelta(days=100)
+    with time_machine.travel(published_at, tick=False):
+        _publish(buyer, store, text="Old one", now=published_at)
+    url = f"/api/v1/public/stores/{store.slug}/score"
+    now = published_at + timedelta(days=100)
+    staff.user_permissions.add(Permission.objects.get(content_type__app_label="portal", codename="publish_rules"))
+    with time_machine.travel(now, tick=False):
+        assert anonymous.get(url).json()["window_days"] == 180
+        rules.rules_at(now)
+        held_by_another_process = rules._snapshot
+        values = rules.latest_version().values()
+        values["score_window_days"] = 90
+        portal_services.rules_publish(actor=staff, effective_from=now, values=values, note="Shorter", now=now)
+        rules._snapshot = held_by_another_process  # its list, read before the publication
+        score = anonymous.get(url).json()
+    assert (score["window_days"], score["counted"]) == (90, 0)
+
+
+def test_a_product_moved_renews_both_stores_star_summaries(store, published, other_store):
+    product = type(published.product).objects.get(pk=published.product.pk)
+    before = {s: fragments.content_versions(topics=["feedback"], store_id=s) for s in (store.pk, other_store.pk)}
+    product.store = other_store
+    product.save()
+    for store_id, versions in before.items():
+        assert fragments.content_versions(topics=["feedback"], store_id=store_id) != versions
+
+
+def test_a_product_read_again_leaves_the_store_it_is_in_now(store, published, other_store):
+    """Moved by someone else, read again, then moved on: the store it left is the one renewed."""
+    from portal.tests.factories import StoreFactory, UserFactory
+
+    third = StoreFactory(owner=UserFactory(email="third@example.com"), slug="third-store")
+    product = type(published.product).objects.get(pk=published.product.pk)
+    type(product).objects.filter(pk=product.pk).update(store=other_store)  # someone else's move
+    product.refresh_from_db()
+    before = fragments.content_versions(topics=["profile"], store_id=other_store.pk)
+    product.store = third
+    product.save()
+    assert fragments.content_versions(topics=["profile"], store_id=other_store.pk) != before
 
 
 def test_a_catalogue_sent_again_unchanged_renews_nothing(db):
