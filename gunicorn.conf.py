@@ -26,10 +26,13 @@ threads = _env_int("WEB_THREADS", 4)
 
 # A worker is replaced after this many requests (with jitter, so they do not all restart at
 # once): bounds the memory any slow leak can take. Not much sooner: a new worker spends ~1.1 s of
-# CPU importing the portal before its first answer, and at 2,000 requests each of two workers
-# serving 1,000 cached answers a second restarted every 2 seconds (a third of its time).
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 50_000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 5_000)
+# CPU importing the portal (and, without Redis, starts with an empty cache) while requests queue
+# behind it. At 2,000 requests each of two workers serving 1,000 cached answers a second
+# restarted every 2 seconds; at 50,000, every 40 seconds, each restart a p95 of 0.7 s in the
+# benchmark's 5-second slice. At 500,000 a worker that busy lives about six minutes, one serving
+# 100 requests a second about 80.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 500_000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 50_000)
 
 # A request that takes longer than this is killed with its worker; the slowest legitimate
 # request (a 5 MB photo upload checked in the request) takes well under ten seconds.
