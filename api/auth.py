@@ -16,7 +16,6 @@ from api import selectors, services
 from api.models import ApiKey
 from api.problems import ApiProblem
 from api.ratelimit import RateWindow, rate_limit_hit, rate_window
-from portal import cache as shared_cache
 from portal.models import Store
 
 
@@ -136,8 +135,7 @@ def public_rate_hit(request: HttpRequest) -> int | None:
     until its window resets. Counted once per request, however often asked (the reads answered
     ahead of the middleware count it before a miss passes it on to the operation)."""
     if not hasattr(request, PUBLIC_RATE_COUNTED):
-        window = public_rate_window(request)
-        public_rate_counted(request, window, shared_cache.count(window.key, window.timeout))
+        setattr(request, PUBLIC_RATE_COUNTED, public_rate_window(request).hit())
     retry_after: int | None = getattr(request, PUBLIC_RATE_COUNTED)
     return retry_after
 

@@ -39,6 +39,11 @@ class RateWindow:
         window = int(self.moment // self.period)
         return max(1, int((window + 1) * self.period - self.moment + 0.999))
 
+    def hit(self) -> int | None:
+        """Count one request in this window (`portal.cache.count`: atomic, one round trip with the
+        portal's Redis, so concurrent web workers share one count); as `retry_after`."""
+        return self.retry_after(shared_cache.count(self.key, self.timeout))
+
 
 def rate_window(*, bucket: str, rate: str, now: float | None = None) -> RateWindow:
     limit, period = parse_rate(rate)
@@ -47,10 +52,5 @@ def rate_window(*, bucket: str, rate: str, now: float | None = None) -> RateWind
 
 
 def rate_limit_hit(*, bucket: str, rate: str, now: float | None = None) -> int | None:
-    """Count one request against `bucket`; None if allowed, else the seconds until the window resets.
-
-    Atomic in Redis, so concurrent web workers share one count: one round trip with the portal's
-    Redis backend (`portal.cache.count`).
-    """
-    window = rate_window(bucket=bucket, rate=rate, now=now)
-    return window.retry_after(shared_cache.count(window.key, window.timeout))
+    """Count one request against `bucket`; None if allowed, else the seconds until the window resets."""
+    return rate_window(bucket=bucket, rate=rate, now=now).hit()

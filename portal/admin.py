@@ -128,9 +128,7 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change:
-            services.product_listing_changed(
-                product=obj, changed=form.changed_data, previous_store_id=form.initial.get("store")
-            )
+            services.product_listing_changed(product=obj, changed=form.changed_data)
 
 
 class OrderItemFormSet(forms.BaseInlineFormSet):

@@ -110,8 +110,7 @@ RULES_VERSION_KEY = "content-version:rules"
 def rules_changed() -> None:
     """A version of the rules was published: every cached part is built again. Call from the
     service, inside its transaction (renewed at once and after the commit, as `content_changed`)."""
-    cache.set(RULES_VERSION_KEY, _PUBLISHED + _fresh_version(), timeout=None)
-    transaction.on_commit(lambda: cache.set(RULES_VERSION_KEY, _PUBLISHED + _fresh_version(), timeout=None))
+    _renew(RULES_VERSION_KEY, mark=_PUBLISHED)
 
 
 # Each process keeps the list of the rules' versions for a few seconds (portal.rules.CACHE_SECONDS):
@@ -157,16 +156,17 @@ def _versions_of(keys: Sequence[str], found: dict[str, Any]) -> tuple[str, ...]:
     return tuple(versions)
 
 
-def _bump(topic: str, store_id: int) -> None:
-    cache.set(_version_key(topic, store_id), _fresh_version(), timeout=None)
+def _renew(key: str, *, mark: str = "") -> None:
+    """A fresh version under `key`, at once and again after the commit (see *When the version moves*)."""
+    cache.set(key, mark + _fresh_version(), timeout=None)
+    transaction.on_commit(lambda: cache.set(key, mark + _fresh_version(), timeout=None))
 
 
 def content_changed(*, topic: str, store_id: int) -> None:
     """What `topic` shows of the store has changed: call from the service, inside its transaction."""
     if topic not in TOPICS:
         raise ValueError(f"Unknown content topic {topic!r}.")
-    _bump(topic, store_id)
-    transaction.on_commit(lambda: _bump(topic, store_id))
+    _renew(_version_key(topic, store_id))
 
 
 # Who shows a photo in a cached part: (photo id) -> the (topic, store id) pairs to renew.
@@ -222,8 +222,8 @@ def cached[T](
             f"{name!r} shows topics {sorted(set(topics) - enclosing.topics)} that {enclosing.name!r}, "
             "built around it, is not keyed by: a change to them would leave the enclosing part stale."
         )
-    key = _entry_key(name=name, store_id=store_id, variant=variant, localized=localized)
-    version_keys = _version_keys(topics, store_id)
+    reading = lookup(name=name, topics=topics, store_id=store_id, variant=variant, localized=localized)
+    key, version_keys = reading.key, reading.version_keys
     # One round trip: the entry and the versions it must have been built under. The entry keeps
     # its versions inside (one key per variant, overwritten when a version moves) rather than in
     # its key, so that the versions need not be known before the entry is looked up.

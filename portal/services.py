@@ -553,13 +553,19 @@ def store_upsert_external(
         store = Store.objects.select_for_update().select_related("owner").get(external_ref=external_ref)
         if store.owner.email.lower() != owner_email.strip().lower():
             raise ValidationError({"owner_email": _("The owner of a store cannot be changed.")})
-        fields = {"name": name, "country": country, "time_zone": time_zone}
-        changed = [field for field, value in fields.items() if getattr(store, field) != value]
-        if changed:  # a store sent again unchanged renews no kept page
-            for field in changed:
-                setattr(store, field, fields[field])
-            store.save(update_fields=changed)
+        _save_changed(store, {"name": name, "country": country, "time_zone": time_zone})
     return store, False
+
+
+def _save_changed(instance: Store | Product, values: dict[str, Any]) -> list[str]:
+    """Set and save only the fields whose value differs; the names of those fields. A store or
+    product the marketplace sends again unchanged is not saved, so its save renews no kept page."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    if changed:
+        for name in changed:
+            setattr(instance, name, values[name])
+        instance.save(update_fields=changed)
+    return changed
 
 
 def product_upsert_external(
@@ -588,13 +594,7 @@ def product_upsert_external(
         product = Product.objects.select_for_update().get(external_ref=external_ref)
         if product.store_id != store.pk:
             raise ValidationError({"external_ref": _("This reference belongs to a product of another store.")})
-        changed = [name for name, value in fields.items() if getattr(product, name) != value]
-        if changed:
-            # Only a real change: a marketplace resending its catalogue renews no kept page.
-            for name in changed:
-                setattr(product, name, fields[name])
-            product.save(update_fields=changed)
-            product_listing_changed(product=product, changed=changed)
+        product_listing_changed(product=product, changed=_save_changed(product, fields))
     return product, False
 
 
@@ -602,15 +602,11 @@ def product_upsert_external(
 PRODUCT_LISTED_FIELDS = frozenset({"title", "slug", "is_active", "store"})
 
 
-def product_listing_changed(*, product: Product, changed: Iterable[str], previous_store_id: int | None = None) -> None:
-    """A product was edited (the API, the admin): renew the store's cached review lists when they show it
-    (and the lists of the store it left, when it moved)."""
+def product_listing_changed(*, product: Product, changed: Iterable[str]) -> None:
+    """A product was edited (the API, the admin): renew the store's cached review lists when they show it.
+    The store a moved product left is renewed by its save itself (portal.apps, `product_saved`)."""
     if PRODUCT_LISTED_FIELDS & set(changed):
         content_changed(topic="feedback", store_id=product.store_id)
-        if previous_store_id and previous_store_id != product.store_id:
-            content_changed(topic="feedback", store_id=previous_store_id)
-            # The store it left lists it no more (its save renewed only the store it went to).
-            content_changed(topic="profile", store_id=previous_store_id)
 
 
 # --- Orders -----------------------------------------------------------------------------

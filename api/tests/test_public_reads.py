@@ -228,44 +228,45 @@ def test_a_host_the_site_does_not_serve_is_a_400_either_way(anonymous, reviews_u
         assert anonymous.get(url, headers={"Host": "evil.example"}).status_code == 400
 
 
-def test_new_rules_show_in_the_kept_score_at_once(anonymous, buyer, store, staff):
-    """A new score window, published to take effect now, renews every kept part."""
+@pytest.fixture
+def rated_100_days_ago(buyer, store, staff):
+    """(the store's public score URL, now): one rating published 100 days before now, inside the
+    180-day window and outside a 90-day one, and `staff` allowed to publish rules."""
     from django.contrib.auth.models import Permission
 
     published_at = timezone.now().replace(microsecond=0) - timedelta(days=100)
     with time_machine.travel(published_at, tick=False):
         _publish(buyer, store, text="Old one", now=published_at)
-    url = f"/api/v1/public/stores/{store.slug}/score"
-    now = published_at + timedelta(days=100)
     staff.user_permissions.add(Permission.objects.get(content_type__app_label="portal", codename="publish_rules"))
+    return f"/api/v1/public/stores/{store.slug}/score", published_at + timedelta(days=100)
+
+
+def _publish_a_90_day_window(staff, now):
+    values = rules.latest_version().values()
+    values["score_window_days"] = 90
+    portal_services.rules_publish(actor=staff, effective_from=now, values=values, note="Shorter", now=now)
+
+
+def test_new_rules_show_in_the_kept_score_at_once(anonymous, staff, rated_100_days_ago):
+    """A new score window, published to take effect now, renews every kept part."""
+    url, now = rated_100_days_ago
     with time_machine.travel(now, tick=False):
         assert anonymous.get(url).json()["counted"] == 1
         assert anonymous.get(url).json()["window_days"] == 180  # kept
-        values = rules.latest_version().values()
-        values["score_window_days"] = 90
-        portal_services.rules_publish(actor=staff, effective_from=now, values=values, note="Shorter", now=now)
+        _publish_a_90_day_window(staff, now)
         score = anonymous.get(url).json()
     assert (score["window_days"], score["counted"]) == (90, 0)
 
 
-def test_new_rules_reach_a_process_that_still_holds_the_old_ones(anonymous, buyer, store, staff):
+def test_new_rules_reach_a_process_that_still_holds_the_old_ones(anonymous, staff, rated_100_days_ago):
     """Another web process keeps its list of the rules' versions for a few seconds: seeing the
     rules' version moved by a publication, it reads the list again before it builds."""
-    from django.contrib.auth.models import Permission
-
-    published_at = timezone.now().replace(microsecond=0) - timedelta(days=100)
-    with time_machine.travel(published_at, tick=False):
-        _publish(buyer, store, text="Old one", now=published_at)
-    url = f"/api/v1/public/stores/{store.slug}/score"
-    now = published_at + timedelta(days=100)
-    staff.user_permissions.add(Permission.objects.get(content_type__app_label="portal", codename="publish_rules"))
+    url, now = rated_100_days_ago
     with time_machine.travel(now, tick=False):
         assert anonymous.get(url).json()["window_days"] == 180
         rules.rules_at(now)
         held_by_another_process = rules._snapshot
-        values = rules.latest_version().values()
-        values["score_window_days"] = 90
-        portal_services.rules_publish(actor=staff, effective_from=now, values=values, note="Shorter", now=now)
+        _publish_a_90_day_window(staff, now)
         rules._snapshot = held_by_another_process  # its list, read before the publication
         score = anonymous.get(url).json()
     assert (score["window_days"], score["counted"]) == (90, 0)
@@ -379,3 +380,17 @@ def test_a_client_over_its_limit_costs_no_query(anonymous, store, reviews_url, s
         with django_assert_num_queries(0):
             assert anonymous.get(reviews_url).status_code == 429
             assert anonymous.get(f"/api/v1/public/stores/{store.slug}/products/nope/reviews").status_code == 429
+
+
+def test_the_limit_opens_again_at_the_next_minute(anonymous, reviews_url, settings):
+    """A fixed window: over the limit a second before the minute ends (Retry-After 1), counted
+    anew from the minute's first second, whichever way the reads go."""
+    settings.OPINIA_API_RATE_LIMIT = "2/minute"
+    minute = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(minute - timedelta(seconds=1), tick=False):
+        assert anonymous.get(reviews_url).status_code == 200
+        assert anonymous.get(reviews_url).status_code == 200
+        refused = anonymous.get(reviews_url)
+        assert (refused.status_code, refused["Retry-After"]) == (429, "1")
+    with time_machine.travel(minute, tick=False):
+        assert anonymous.get(reviews_url).status_code == 200

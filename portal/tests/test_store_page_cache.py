@@ -50,7 +50,7 @@ def test_a_product_moved_to_another_store_leaves_the_first(client, store, produc
     other = StoreFactory(slug="elsewhere")
     product.store = other
     product.save(update_fields=["store"])
-    services.product_listing_changed(product=product, changed=["store"], previous_store_id=store.pk)
+    services.product_listing_changed(product=product, changed=["store"])
     assert product.title not in _page(client, store)
     assert product.title in _page(client, other)
 
